@@ -1,0 +1,82 @@
+"""The one place the Application is assembled and every feature's handlers are listed."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timezone
+
+from telegram import BotCommand
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.i18n import t
+from handlers import add, card, errors, find, history, interactions, router, sales, settings, start
+from storage import users
+from storage.db import make_engine, make_sessionmaker
+
+log = logging.getLogger(__name__)
+
+# order matters: commands and buttons of each feature first, the catch-all text router last
+FEATURES = [start, add, find, card, interactions, sales, history, settings, router]
+
+# shown in the client's command menu, in this order
+MENU_COMMANDS = ["add", "find", "list", "show", "log", "sale", "settings", "help", "cancel"]
+
+
+def build_application(config: Settings, *, clock: Clock | None = None) -> Application:
+    assert config.telegram_bot_token is not None
+    application = (
+        ApplicationBuilder()
+        .token(config.telegram_bot_token.get_secret_value())
+        .base_url(config.telegram_base_url)
+        .base_file_url(config.telegram_base_file_url)
+        # all datetimes handed to PTB are aware UTC; local time is only for display
+        .defaults(Defaults(tzinfo=timezone.utc))
+        # no retries inside the limiter: a RetryAfter there would pause every request
+        .rate_limiter(AIORateLimiter(max_retries=0))
+        .concurrent_updates(16)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    application.bot_data["settings"] = config
+    application.bot_data["clock"] = clock or Clock()
+    for feature in FEATURES:
+        application.add_handlers(feature.handlers())
+    application.add_error_handler(errors.on_error)
+    return application
+
+
+async def _post_init(application: Application) -> None:
+    config: Settings = application.bot_data["settings"]
+    engine = make_engine(config.database_url)
+    application.bot_data["engine"] = engine
+    sessions = application.bot_data["sessions"] = make_sessionmaker(engine)
+    now = application.bot_data["clock"].now()
+    async with sessions() as session, session.begin():
+        await users.default_team(session, now=now, currency=config.salesbot_currency)
+        await users.ensure_admins(session, tg_ids=config.salesbot_admins, now=now,
+                                  currency=config.salesbot_currency)
+        token = await users.setup_token(session, new_token=secrets.token_urlsafe(24))
+    if token is not None:
+        log.warning("No admin yet. Open this link in Telegram to become the first admin: "
+                    "https://t.me/%s?start=setup_%s", application.bot.username, token)
+    await _register_commands(application)
+
+
+async def _register_commands(application: Application) -> None:
+    try:
+        for language in ("en", "zh"):
+            commands = [BotCommand(name, t(language, f"command.{name}")) for name in MENU_COMMANDS]
+            await application.bot.set_my_commands(commands, language_code=None if language == "en" else language)
+    except TelegramError as error:
+        log.warning("could not register the command menu: %s", error)
+
+
+async def _post_shutdown(application: Application) -> None:
+    engine = application.bot_data.get("engine")
+    if engine is not None:
+        await engine.dispose()

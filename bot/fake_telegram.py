@@ -1,0 +1,440 @@
+"""A Bot API stand-in over real HTTP, for the playground and the tests.
+
+It speaks enough of the Bot API for the real Application (getUpdates long
+polling, sending and editing messages, files) and keeps what the bot sent so a
+person or a test can read it. Telegram's own limits that bite in production
+(4,096 characters a message, 64 bytes of callback data) are enforced here too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from aiohttp import web
+
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_CALLBACK_DATA = 64
+JSON_PARAMS = {
+    "reply_markup", "commands", "scope", "entities", "caption_entities", "allowed_updates",
+    "link_preview_options", "reply_parameters", "media",
+}
+INT_PARAMS = {"chat_id", "message_id", "offset", "limit", "timeout", "user_id", "cache_time"}
+
+
+@dataclass
+class FakeUser:
+    id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = "en"
+
+    def as_dict(self) -> dict[str, Any]:
+        data = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        for key in ("last_name", "username", "language_code"):
+            if getattr(self, key):
+                data[key] = getattr(self, key)
+        return data
+
+
+@dataclass
+class Button:
+    text: str
+    callback_data: str | None = None
+    url: str | None = None
+
+
+@dataclass
+class Sent:
+    """A message the bot sent, as it stands now (edits applied)."""
+
+    message_id: int
+    chat_id: int
+    text: str | None
+    buttons: list[list[Button]]
+    seq: int
+    kind: str = "text"  # text | document | photo
+    file_name: str | None = None
+    content: bytes | None = None
+    edited: bool = False
+    deleted: bool = False
+    parse_mode: str | None = None
+
+    @property
+    def flat_buttons(self) -> list[Button]:
+        return [button for row in self.buttons for button in row]
+
+    def button(self, label: str) -> Button:
+        """The button whose text contains `label` (first match)."""
+        for candidate in self.flat_buttons:
+            if label in candidate.text:
+                return candidate
+        raise LookupError(f"no button {label!r} in {[b.text for b in self.flat_buttons]}")
+
+
+def parse_keyboard(markup: dict | None) -> list[list[Button]]:
+    if not markup or "inline_keyboard" not in markup:
+        return []
+    rows = []
+    for row in markup["inline_keyboard"]:
+        rows.append([Button(b["text"], b.get("callback_data"), b.get("url")) for b in row])
+    return rows
+
+
+class BotApiError(Exception):
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.retry_after = retry_after
+
+
+class FakeTelegram:
+    """The server. Start it, point the Application's base_url at `base_url`."""
+
+    def __init__(self, token: str = "123456:TEST-token", username: str = "salesbot_demo_bot") -> None:
+        self.token = token
+        self.bot_id = int(token.split(":")[0])
+        self.username = username
+        self.updates: list[dict[str, Any]] = []
+        self.sent: list[Sent] = []
+        self.by_id: dict[int, Sent] = {}
+        self.callback_answers: list[dict[str, Any]] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.commands: dict[str, list[dict[str, str]]] = {}
+        self.files: dict[str, bytes] = {}
+        # fault hooks: called with (method, params); may raise BotApiError or return None
+        self.faults: list[Callable[[str, dict[str, Any]], None]] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._seq = itertools.count(1)
+        self.seq = 0
+        self.fetched_offset = 0
+        self.polling_paused = False
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = None
+
+    # --- lifecycle -----------------------------------------------------------------
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.*}", self._file)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.host = host
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"http://{self.host}:{self.port}/file/bot"
+
+    # --- what users do ---------------------------------------------------------------
+
+    async def push(self, payload: dict[str, Any]) -> int:
+        update_id = next(self._update_ids)
+        self.updates.append({"update_id": update_id, **payload})
+        async with self._changed:
+            self._changed.notify_all()
+        return update_id
+
+    async def pause_polling(self, paused: bool = True) -> None:
+        """Answer long polls at once, so a stopping bot need not wait for its poll to time out."""
+        self.polling_paused = paused
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def wait_fetched(self, update_id: int, timeout: float = 10) -> None:
+        """Until the bot asked for updates past `update_id`, i.e. it has queued that update."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: self.fetched_offset > update_id), timeout)
+
+    def add_file(self, content: bytes) -> str:
+        file_id = "f_" + secrets.token_hex(8)
+        self.files[file_id] = content
+        return file_id
+
+    def since(self, seq: int) -> list[Sent]:
+        return sorted((m for m in self.sent if m.seq > seq), key=lambda m: m.seq)
+
+    def chat(self, chat_id: int) -> list[Sent]:
+        return [m for m in self.sent if m.chat_id == chat_id and not m.deleted]
+
+    # --- HTTP ----------------------------------------------------------------------------
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            params.update(await request.json())
+            return params
+        if request.can_read_body:
+            form = await request.post()
+            for key, value in form.items():
+                if hasattr(value, "file"):
+                    params[key] = {"filename": value.filename, "content": value.file.read()}
+                else:
+                    params[key] = value
+        for key in list(params):
+            value = params[key]
+            if not isinstance(value, str):
+                continue
+            if key in JSON_PARAMS:
+                params[key] = json.loads(value)
+            elif key in INT_PARAMS and value.lstrip("-").isdigit():
+                params[key] = int(value)
+            elif value in ("true", "false"):
+                params[key] = value == "true"
+        return params
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        method = request.match_info["method"]
+        params = await self._params(request)
+        try:
+            for fault in list(self.faults):
+                fault(method, params)
+            handler = getattr(self, "api_" + method.lower(), None)
+            if handler is None:
+                raise BotApiError(404, "Not Found: method not found")
+            result = await handler(params)
+        except BotApiError as error:
+            body: dict[str, Any] = {"ok": False, "error_code": error.code, "description": error.description}
+            if error.retry_after is not None:
+                body["parameters"] = {"retry_after": error.retry_after}
+            return web.json_response(body, status=error.code)
+        if method != "getUpdates":
+            self.calls.append((method, params))
+        return web.json_response({"ok": True, "result": result})
+
+    async def _file(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["path"].rsplit("/", 1)[-1]
+        if file_id not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[file_id])
+
+    # --- Bot API methods ------------------------------------------------------------------
+
+    def bot_user(self) -> dict[str, Any]:
+        return {"id": self.bot_id, "is_bot": True, "first_name": "Salesbot", "username": self.username}
+
+    async def api_getme(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {**self.bot_user(), "can_join_groups": True, "can_read_all_group_messages": False,
+                "supports_inline_queries": False}
+
+    async def api_deletewebhook(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def api_setmycommands(self, params: dict[str, Any]) -> bool:
+        self.commands[params.get("language_code", "")] = params["commands"]
+        return True
+
+    async def api_getupdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = params.get("offset", 0) or 0
+        timeout = min(float(params.get("timeout", 0) or 0), 5.0)
+        async with self._changed:
+            if offset > self.fetched_offset:
+                self.fetched_offset = offset
+                self._changed.notify_all()
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            if not self.updates and timeout:
+                try:
+                    await asyncio.wait_for(
+                        self._changed.wait_for(lambda: bool(self.updates) or self.polling_paused), timeout)
+                except asyncio.TimeoutError:
+                    pass
+            return [u for u in self.updates if u["update_id"] >= offset][:100]
+
+    def _check_text(self, text: str | None, limit: int = MAX_TEXT) -> None:
+        if text is None or not text.strip():
+            raise BotApiError(400, "Bad Request: message text is empty")
+        if len(text) > limit:
+            raise BotApiError(400, "Bad Request: message is too long")
+
+    def _check_markup(self, markup: dict | None) -> None:
+        for row in parse_keyboard(markup):
+            for button in row:
+                if button.callback_data is not None and len(button.callback_data.encode()) > MAX_CALLBACK_DATA:
+                    raise BotApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+
+    def _record(self, chat_id: int, text: str | None, markup: dict | None, **extra: Any) -> Sent:
+        self._check_markup(markup)
+        self.seq = next(self._seq)
+        message = Sent(next(self._message_ids), chat_id, text, parse_keyboard(markup), self.seq, **extra)
+        self.sent.append(message)
+        self.by_id[message.message_id] = message
+        return message
+
+    def message_dict(self, message: Sent) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "message_id": message.message_id,
+            "date": int(time.time()),
+            "chat": {"id": message.chat_id, "type": "private" if message.chat_id > 0 else "group"},
+            "from": self.bot_user(),
+        }
+        if message.kind == "text":
+            data["text"] = message.text or ""
+        else:
+            data["caption"] = message.text or ""
+            data["document"] = {"file_id": "sent_" + str(message.message_id), "file_unique_id": "u",
+                                "file_name": message.file_name or "file"}
+        if message.buttons:
+            data["reply_markup"] = {"inline_keyboard": [
+                [{k: v for k, v in vars(b).items() if v is not None} for b in row] for row in message.buttons
+            ]}
+        return data
+
+    async def api_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._check_text(params.get("text"))
+        message = self._record(params["chat_id"], params["text"], params.get("reply_markup"),
+                               parse_mode=params.get("parse_mode"))
+        return self.message_dict(message)
+
+    async def _send_file(self, params: dict[str, Any], field_name: str, kind: str) -> dict[str, Any]:
+        upload = params.get(field_name)
+        if not isinstance(upload, dict):
+            raise BotApiError(400, f"Bad Request: there is no {field_name} in the request")
+        caption = params.get("caption")
+        if caption and len(caption) > MAX_CAPTION:
+            raise BotApiError(400, "Bad Request: message caption is too long")
+        message = self._record(params["chat_id"], caption, params.get("reply_markup"), kind=kind,
+                               file_name=upload["filename"], content=upload["content"])
+        return self.message_dict(message)
+
+    async def api_senddocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._send_file(params, "document", "document")
+
+    async def api_sendphoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._send_file(params, "photo", "photo")
+
+    def _existing(self, params: dict[str, Any]) -> Sent:
+        message = self.by_id.get(params.get("message_id", -1))
+        if message is None or message.chat_id != params.get("chat_id") or message.deleted:
+            raise BotApiError(400, "Bad Request: message to edit not found")
+        return message
+
+    async def api_editmessagetext(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._existing(params)
+        self._check_text(params.get("text"))
+        self._check_markup(params.get("reply_markup"))
+        new_buttons = parse_keyboard(params.get("reply_markup"))
+        if message.text == params["text"] and message.buttons == new_buttons:
+            raise BotApiError(400, "Bad Request: message is not modified")
+        message.text, message.buttons, message.edited = params["text"], new_buttons, True
+        self.seq = message.seq = next(self._seq)
+        return self.message_dict(message)
+
+    async def api_editmessagereplymarkup(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._existing(params)
+        self._check_markup(params.get("reply_markup"))
+        message.buttons, message.edited = parse_keyboard(params.get("reply_markup")), True
+        self.seq = message.seq = next(self._seq)
+        return self.message_dict(message)
+
+    async def api_deletemessage(self, params: dict[str, Any]) -> bool:
+        self._existing(params).deleted = True
+        return True
+
+    async def api_answercallbackquery(self, params: dict[str, Any]) -> bool:
+        self.callback_answers.append(params)
+        return True
+
+    async def api_sendchataction(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def api_getfile(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = params.get("file_id")
+        if file_id not in self.files:
+            raise BotApiError(400, "Bad Request: invalid file_id")
+        return {"file_id": file_id, "file_unique_id": file_id, "file_size": len(self.files[file_id]),
+                "file_path": f"documents/{file_id}"}
+
+
+class Chat:
+    """Drives the bot as Telegram users would, waiting until each update is handled."""
+
+    def __init__(self, fake: FakeTelegram, application: Any) -> None:
+        self.fake = fake
+        self.application = application
+        self._message_ids = itertools.count(1)
+
+    async def _deliver(self, payload: dict[str, Any]) -> list[Sent]:
+        mark = self.fake.seq
+        update_id = await self.fake.push(payload)
+        await self.fake.wait_fetched(update_id)
+        await asyncio.wait_for(self.application.update_queue.join(), 30)
+        return self.fake.since(mark)
+
+    def _message(self, user: FakeUser, chat_id: int | None, **content: Any) -> dict[str, Any]:
+        chat_id = chat_id if chat_id is not None else user.id
+        chat = ({"id": chat_id, "type": "private", "first_name": user.first_name} if chat_id > 0
+                else {"id": chat_id, "type": "group", "title": "Team"})
+        return {"message_id": next(self._message_ids), "date": int(time.time()), "chat": chat,
+                "from": user.as_dict(), **content}
+
+    async def send(self, user: FakeUser, text: str, chat_id: int | None = None) -> list[Sent]:
+        content: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            command = text.split()[0] if text.split() else text
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return await self._deliver({"message": self._message(user, chat_id, **content)})
+
+    async def contact(self, user: FakeUser, phone: str, first_name: str, last_name: str | None = None,
+                      contact_user_id: int | None = None) -> list[Sent]:
+        contact = {"phone_number": phone, "first_name": first_name}
+        if last_name:
+            contact["last_name"] = last_name
+        if contact_user_id:
+            contact["user_id"] = contact_user_id
+        return await self._deliver({"message": self._message(user, None, contact=contact)})
+
+    async def document(self, user: FakeUser, file_name: str, content: bytes, caption: str | None = None,
+                       mime_type: str = "text/csv") -> list[Sent]:
+        file_id = self.fake.add_file(content)
+        document = {"file_id": file_id, "file_unique_id": file_id, "file_name": file_name,
+                    "mime_type": mime_type, "file_size": len(content)}
+        extra = {"caption": caption} if caption else {}
+        return await self._deliver({"message": self._message(user, None, document=document, **extra)})
+
+    async def voice(self, user: FakeUser, duration: int = 5, caption: str | None = None) -> list[Sent]:
+        file_id = self.fake.add_file(b"OggS-voice")
+        voice = {"file_id": file_id, "file_unique_id": file_id, "duration": duration, "mime_type": "audio/ogg"}
+        extra = {"caption": caption} if caption else {}
+        return await self._deliver({"message": self._message(user, None, voice=voice, **extra)})
+
+    async def forward(self, user: FakeUser, text: str, sender_name: str,
+                      sender: FakeUser | None = None) -> list[Sent]:
+        if sender is not None:
+            origin = {"type": "user", "date": int(time.time()), "sender_user": sender.as_dict()}
+        else:
+            origin = {"type": "hidden_user", "date": int(time.time()), "sender_user_name": sender_name}
+        return await self._deliver({"message": self._message(user, None, text=text, forward_origin=origin)})
+
+    async def press(self, user: FakeUser, message: Sent, label: str | None = None,
+                    data: str | None = None) -> list[Sent]:
+        """Tap a button by (part of) its label, or send any callback data, forged or not."""
+        if data is None:
+            data = message.button(label or "").callback_data
+        payload = {"callback_query": {
+            "id": secrets.token_hex(6), "from": user.as_dict(), "chat_instance": "ci",
+            "message": self.fake.message_dict(message), "data": data,
+        }}
+        return await self._deliver(payload)

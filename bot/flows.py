@@ -1,0 +1,37 @@
+"""Guided dialogues: each flow registers the function that takes the user's next message."""
+
+from __future__ import annotations
+
+from typing import Awaitable, Callable
+
+from bot.turn import Turn
+from storage.dialogues import DialogueState
+
+FlowStep = Callable[[Turn, DialogueState], Awaitable[None]]
+FLOWS: dict[str, FlowStep] = {}
+
+
+def flow(name: str) -> Callable[[FlowStep], FlowStep]:
+    def register(step: FlowStep) -> FlowStep:
+        if name in FLOWS:
+            raise ValueError(f"flow {name!r} registered twice")
+        FLOWS[name] = step
+        return step
+
+    return register
+
+# menu buttons and plain text without a dialogue: command name → what to do
+Action = Callable[[Turn], Awaitable[None]]
+ACTIONS: dict[str, Action] = {}
+
+
+def action(name: str) -> Callable[[Action], Action]:
+    """Register what a menu button (or, for "search", plain text) does."""
+
+    def register(function: Action) -> Action:
+        if name in ACTIONS:
+            raise ValueError(f"action {name!r} registered twice")
+        ACTIONS[name] = function
+        return function
+
+    return register

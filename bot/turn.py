@@ -1,0 +1,189 @@
+"""One update's unit of work: a database session, who is asking, and the replies to send.
+
+Replies are collected while the handler runs and sent only after the
+transaction commits, so a user is never told "saved" about something that was
+rolled back, and no database lock is held while Telegram is being called.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Awaitable, Callable
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.config import Settings
+from bot.i18n import pick_language, t
+from bot.text import split_text, trim_text
+from storage import users
+from storage.access import Actor
+from storage.models import User
+
+log = logging.getLogger(__name__)
+
+Keyboard = list[list[tuple[str, str]]] | ReplyKeyboardMarkup | None
+
+
+def inline(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
+    """Rows of (label, callback data); a data starting with http is a URL button."""
+    rows = [row for row in rows if row]
+    if not rows:
+        return None
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(label, url=data) if data.startswith("http") else
+         InlineKeyboardButton(label, callback_data=data) for label, data in row]
+        for row in rows
+    ])
+
+
+def _markup(keyboard: Keyboard) -> Any:
+    if keyboard is None or isinstance(keyboard, ReplyKeyboardMarkup):
+        return keyboard
+    return inline(keyboard)
+
+
+@dataclass
+class Turn:
+    update: Update
+    context: ContextTypes.DEFAULT_TYPE
+    session: AsyncSession
+    settings: Settings
+    now: datetime
+    user: User | None
+    lang: str
+    actions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    answered: bool = False
+
+    @property
+    def actor(self) -> Actor:
+        assert self.user is not None, "member-only handler called for a stranger"
+        return users.actor_of(self.user)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo((self.user.tz if self.user else None) or self.settings.salesbot_timezone)
+
+    @property
+    def text(self) -> str:
+        message = self.update.effective_message
+        return ((message.text or message.caption or "") if message else "").strip()
+
+    @property
+    def args(self) -> str:
+        """What follows the command, e.g. '#12: note' for '/log #12: note'."""
+        text = self.text
+        if text.startswith("/"):
+            parts = text.split(maxsplit=1)
+            return parts[1].strip() if len(parts) > 1 else ""
+        return text
+
+    @property
+    def data(self) -> str:
+        query = self.update.callback_query
+        return (query.data or "") if query else ""
+
+    @property
+    def in_group(self) -> bool:
+        chat = self.update.effective_chat
+        return chat is not None and chat.type != ChatType.PRIVATE
+
+    def t(self, key: str, **values: object) -> str:
+        return t(self.lang, key, **values)
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.tz)
+
+    def reply(self, text: str, keyboard: Keyboard = None) -> None:
+        self.actions.append(("reply", {"text": text, "keyboard": keyboard}))
+
+    def edit(self, text: str, keyboard: Keyboard = None) -> None:
+        """Replace the message whose button was pressed (a new message if there is none)."""
+        self.actions.append(("edit", {"text": text, "keyboard": keyboard}))
+
+    def toast(self, text: str, alert: bool = False) -> None:
+        self.actions.append(("toast", {"text": text, "alert": alert}))
+
+    def document(self, file_name: str, content: bytes, caption: str | None = None) -> None:
+        self.actions.append(("document", {"file_name": file_name, "content": content, "caption": caption}))
+
+    async def send(self) -> None:
+        bot = self.context.bot
+        chat = self.update.effective_chat
+        query = self.update.callback_query
+        for kind, args in self.actions:
+            if kind == "toast" and query is not None:
+                await query.answer(args["text"][:200], show_alert=args["alert"])
+                self.answered = True
+            elif kind == "edit" and query is not None and query.message is not None:
+                try:
+                    await bot.edit_message_text(
+                        trim_text(args["text"]), chat_id=query.message.chat.id,
+                        message_id=query.message.message_id, reply_markup=_markup(args["keyboard"]),
+                    )
+                except BadRequest as error:
+                    if "not modified" not in str(error).lower():
+                        raise
+            elif kind in ("reply", "edit") and chat is not None:
+                chunks = split_text(args["text"])
+                for index, chunk in enumerate(chunks):
+                    last = index == len(chunks) - 1
+                    await bot.send_message(chat.id, chunk, reply_markup=_markup(args["keyboard"]) if last else None)
+            elif kind == "document" and chat is not None:
+                await bot.send_document(chat.id, document=args["content"], filename=args["file_name"],
+                                        caption=trim_text(args["caption"], 1024) if args["caption"] else None)
+        # callback queries must be answered or the client keeps spinning
+        if query is not None and not self.answered:
+            await query.answer()
+            self.answered = True
+
+
+Handler = Callable[[Turn], Awaitable[None]]
+
+
+def turn(*, members_only: bool = True, private_only: bool = True) -> Callable[[Handler], Callable]:
+    """Wrap `async def handler(turn)` into a PTB callback with a session and access check."""
+
+    def decorate(handler: Handler) -> Callable:
+        @functools.wraps(handler)
+        async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            app = context.application
+            settings: Settings = app.bot_data["settings"]
+            sessions = app.bot_data["sessions"]
+            now = app.bot_data["clock"].now()
+            tg_user = update.effective_user
+            if tg_user is None:
+                return
+            async with sessions() as session, session.begin():
+                user = await users.user_by_tg(session, tg_user.id)
+                lang = pick_language(user.language if user else None, tg_user.language_code,
+                                     settings.salesbot_language)
+                current = Turn(update, context, session, settings, now, user, lang)
+                if members_only and user is None:
+                    stranger(current)
+                elif private_only and current.in_group:
+                    current.reply(current.t("common.private_only"))
+                else:
+                    if user is not None:
+                        await users.refresh_profile(session, user, name=tg_user.full_name, username=tg_user.username)
+                    await handler(current)
+            await current.send()
+
+        return callback
+
+    return decorate
+
+
+def stranger(current: Turn) -> None:
+    """Whatever a stranger sends, they learn only how to get access."""
+    if current.update.callback_query is not None:
+        current.toast(current.t("access.stranger_short"), alert=True)
+    else:
+        current.reply(current.t("access.stranger"))

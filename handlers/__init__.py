@@ -1,0 +1,1 @@
+"""One module per feature; each exports handlers() for bot.app to register."""

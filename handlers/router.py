@@ -1,0 +1,50 @@
+"""/cancel, the menu buttons, the next step of a guided dialogue, and unknown commands.
+
+Registered last: a text that no feature claimed lands here.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+
+from bot.flows import ACTIONS, FLOWS
+from bot.turn import Turn, turn
+from handlers.menu import command_for_label, main_menu
+from storage import dialogues
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        CommandHandler("cancel", on_cancel),
+        MessageHandler(filters.COMMAND, on_unknown_command),
+        MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
+    ]
+
+
+@turn()
+async def on_cancel(turn: Turn) -> None:
+    """Leave whatever dialogue is open."""
+    cleared = await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
+    turn.reply(turn.t("cancel.done" if cleared else "cancel.nothing"), main_menu(turn.lang))
+
+
+@turn(private_only=False)
+async def on_unknown_command(turn: Turn) -> None:
+    turn.reply(turn.t("common.unknown_command"))
+
+
+@turn()
+async def on_text(turn: Turn) -> None:
+    """Menu button, next dialogue step, or — with nothing open — a search."""
+    command = command_for_label(turn.text)
+    if command is not None and command in ACTIONS:
+        await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
+        await ACTIONS[command](turn)
+        return
+    state = await dialogues.current(turn.session, tg_id=turn.update.effective_user.id, now=turn.now)
+    if state is not None and state.flow in FLOWS:
+        await FLOWS[state.flow](turn, state)
+    elif "search" in ACTIONS:
+        await ACTIONS["search"](turn)
+    else:
+        turn.reply(turn.t("common.unknown_text"))

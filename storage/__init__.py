@@ -1,0 +1,1 @@
+"""Tables, sessions, migrations and queries. Never imports telegram or bot config."""

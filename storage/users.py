@@ -1,0 +1,152 @@
+"""Teams, users, invites and the one-time setup link."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import delete, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.access import Actor
+from storage.models import BotSetting, Invite, Role, Team, User
+
+INVITE_LIFETIME = timedelta(days=7)
+SETUP_KEY = "setup_token"
+
+
+class JoinResult(StrEnum):
+    JOINED = "joined"
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+    ALREADY_MEMBER = "already_member"
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(user_id=user.id, team_id=user.team_id, role=user.role)  # type: ignore[arg-type]
+
+
+async def default_team(session: AsyncSession, *, now: datetime, currency: str) -> Team:
+    team = (await session.exec(select(Team).where(Team.is_default == True))).first()  # noqa: E712
+    if team is None:
+        team = Team(name="Default team", currency=currency, is_default=True, created_at=now)
+        session.add(team)
+        await session.flush()
+    return team
+
+
+async def ensure_admins(session: AsyncSession, *, tg_ids: list[int], now: datetime, currency: str) -> None:
+    """Admins listed in the settings exist, in the default team, with the admin role."""
+    team = await default_team(session, now=now, currency=currency)
+    for tg_id in tg_ids:
+        user = await user_by_tg(session, tg_id)
+        if user is None:
+            session.add(User(tg_id=tg_id, team_id=team.id, role=Role.ADMIN, created_at=now))
+        elif user.role != Role.ADMIN:
+            user.role = Role.ADMIN
+    await session.flush()
+
+
+async def user_by_tg(session: AsyncSession, tg_id: int) -> User | None:
+    return (await session.exec(select(User).where(User.tg_id == tg_id))).first()
+
+
+async def user_by_id(session: AsyncSession, user_id: int) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def team_users(session: AsyncSession, *, team_id: int) -> list[User]:
+    return list(await session.exec(select(User).where(User.team_id == team_id).order_by(col(User.id))))
+
+
+async def team_of(session: AsyncSession, actor: Actor) -> Team:
+    team = await session.get(Team, actor.team_id)
+    assert team is not None
+    return team
+
+
+async def refresh_profile(session: AsyncSession, user: User, *, name: str, username: str | None) -> None:
+    """Keep the display name current; write only when it changed."""
+    if user.name != name or user.username != username:
+        user.name, user.username = name[:200], username
+        await session.flush()
+
+
+async def set_language(session: AsyncSession, *, user_id: int, language: str | None) -> None:
+    await session.exec(update(User).where(col(User.id) == user_id).values(language=language))  # type: ignore[call-overload]
+
+
+async def set_timezone(session: AsyncSession, *, user_id: int, tz: str) -> None:
+    await session.exec(update(User).where(col(User.id) == user_id).values(tz=tz))  # type: ignore[call-overload]
+
+
+async def create_invite(session: AsyncSession, *, actor: Actor, role: str, token: str, now: datetime) -> Invite:
+    invite = Invite(token=token, team_id=actor.team_id, role=role, created_by=actor.user_id,
+                    created_at=now, expires_at=now + INVITE_LIFETIME)
+    session.add(invite)
+    await session.flush()
+    return invite
+
+
+async def accept_invite(
+    session: AsyncSession, *, token: str, tg_id: int, name: str, username: str | None, now: datetime,
+) -> tuple[JoinResult, User | None]:
+    if await user_by_tg(session, tg_id) is not None:
+        return JoinResult.ALREADY_MEMBER, None
+    invite = (await session.exec(select(Invite).where(Invite.token == token))).first()
+    if invite is None:
+        return JoinResult.UNKNOWN, None
+    if invite.used_at is not None:
+        return JoinResult.USED, None
+    if invite.expires_at <= now:
+        return JoinResult.EXPIRED, None
+    user = User(tg_id=tg_id, team_id=invite.team_id, role=invite.role, name=name[:200], username=username,
+                created_at=now)
+    session.add(user)
+    await session.flush()
+    # conditional: of two people opening one link at once, only one gets it
+    claimed = await session.exec(  # type: ignore[call-overload]
+        update(Invite).where(col(Invite.id) == invite.id, col(Invite.used_at).is_(None))
+        .values(used_at=now, used_by=user.id)
+    )
+    if claimed.rowcount != 1:
+        await session.delete(user)
+        await session.flush()
+        return JoinResult.USED, None
+    return JoinResult.JOINED, user
+
+
+async def setup_token(session: AsyncSession, *, new_token: str) -> str | None:
+    """The pending setup token, created on first call; None once an admin exists."""
+    admin = (await session.exec(select(User).where(User.role == Role.ADMIN))).first()
+    if admin is not None:
+        return None
+    setting = await session.get(BotSetting, SETUP_KEY)
+    if setting is None:
+        setting = BotSetting(key=SETUP_KEY, value=new_token)
+        session.add(setting)
+        await session.flush()
+    return setting.value
+
+
+async def claim_setup(
+    session: AsyncSession, *, token: str, tg_id: int, name: str, username: str | None, now: datetime, currency: str,
+) -> User | None:
+    """Whoever opens the setup link first becomes the first admin; the link then dies."""
+    removed = await session.exec(  # type: ignore[call-overload]
+        delete(BotSetting).where(col(BotSetting.key) == SETUP_KEY, col(BotSetting.value) == token)
+    )
+    if removed.rowcount != 1:
+        return None
+    team = await default_team(session, now=now, currency=currency)
+    user = await user_by_tg(session, tg_id)
+    if user is None:
+        user = User(tg_id=tg_id, team_id=team.id, role=Role.ADMIN, name=name[:200], username=username,
+                    created_at=now)
+        session.add(user)
+    else:
+        user.role, user.team_id = Role.ADMIN, team.id
+    await session.flush()
+    return user

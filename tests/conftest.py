@@ -1,0 +1,68 @@
+"""The real Application, talking HTTP to the fake Bot API, on a fresh database per test.
+
+SQLite: one migrated template file per run, copied per test. PostgreSQL (when
+DATABASE_URL points there): one migrated template database per run, cloned
+per test with CREATE DATABASE … TEMPLATE, so runs and tests never collide.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import AsyncIterator, Iterator
+
+import pytest
+
+from tests.harness import Harness, pg_admin_execute, pg_url_with_db
+from storage.migrate import upgrade
+
+PG_URL = os.environ.get("DATABASE_URL", "")
+USE_PG = PG_URL.startswith("postgresql")
+RUN_ID = uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if USE_PG:
+        name = f"salesbot_tpl_{RUN_ID}"
+        asyncio.run(pg_admin_execute(PG_URL, f'CREATE DATABASE "{name}"'))
+        upgrade(pg_url_with_db(PG_URL, name))
+        yield name
+        asyncio.run(pg_admin_execute(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    else:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        upgrade(f"sqlite+aiosqlite:///{path}")
+        yield str(path)
+
+
+@pytest.fixture
+async def database_url(template_database: str, tmp_path: Path) -> AsyncIterator[str]:
+    if USE_PG:
+        name = f"salesbot_{RUN_ID}_{uuid.uuid4().hex[:10]}"
+        await pg_admin_execute(PG_URL, f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+        yield pg_url_with_db(PG_URL, name)
+        await pg_admin_execute(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        path = tmp_path / "salesbot.db"
+        shutil.copy(template_database, path)
+        yield f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+def start_time() -> datetime:
+    # Monday 2026-03-02 09:00 in Asia/Shanghai
+    return datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+async def harness(database_url: str, start_time: datetime) -> AsyncIterator[Harness]:
+    harness = Harness(database_url, start_time)
+    await harness.start()
+    try:
+        yield harness
+    finally:
+        await harness.stop()

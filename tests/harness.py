@@ -1,0 +1,141 @@
+"""Builders for tests: a running bot, its users and teams, and shortcuts to drive it."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+from sqlmodel import select
+
+from bot.app import build_application
+from bot.clock import FrozenClock
+from bot.config import Settings
+from bot.fake_telegram import Chat, FakeTelegram, FakeUser, Sent
+from storage import users
+from storage.db import make_engine, make_sessionmaker
+from storage.models import Role, Team, User
+
+ADMIN_TG_ID = 900001
+
+
+def pg_url_with_db(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+async def pg_admin_execute(url: str, statement: str) -> None:
+    parts = urlsplit(url.replace("postgresql+asyncpg", "postgresql"))
+    connection = await asyncpg.connect(urlunsplit(parts))
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+class Harness:
+    """The real Application against the fake Bot API, with a frozen clock."""
+
+    def __init__(self, database_url: str, start: datetime) -> None:
+        self.database_url = database_url
+        self.clock = FrozenClock(start)
+        self.fake = FakeTelegram()
+        self.admin = FakeUser(ADMIN_TG_ID, "Ada", "Admin", "ada", "en")
+        self._next_tg_id = 100001
+
+    async def start(self) -> None:
+        await self.fake.start()
+        self.settings = Settings(
+            _env_file=None,
+            telegram_bot_token=self.fake.token,
+            telegram_base_url=self.fake.base_url,
+            telegram_base_file_url=self.fake.base_file_url,
+            database_url=self.database_url,
+            salesbot_admins=[ADMIN_TG_ID],
+        )
+        self.engine = make_engine(self.database_url)
+        self.sessions = make_sessionmaker(self.engine)
+        await self.start_bot()
+
+    async def start_bot(self) -> None:
+        self.application = build_application(self.settings, clock=self.clock)
+        await self.application.initialize()
+        # run_polling() calls these itself; a manual start must too
+        await self.application.post_init(self.application)
+        await self.application.start()
+        await self.application.updater.start_polling(poll_interval=0, timeout=1)
+        self.chat = Chat(self.fake, self.application)
+
+    async def stop_bot(self) -> None:
+        if self.application.updater.running:
+            await self.fake.pause_polling()
+            await self.application.updater.stop()
+            await self.fake.pause_polling(False)
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+        await self.application.post_shutdown(self.application)
+
+    async def restart_bot(self) -> None:
+        await self.stop_bot()
+        await self.start_bot()
+
+    async def stop(self) -> None:
+        try:
+            await self.stop_bot()
+        finally:
+            await self.engine.dispose()
+            await self.fake.stop()
+
+    # --- people -------------------------------------------------------------------
+
+    async def team(self, name: str = "Other team") -> int:
+        async with self.sessions() as session, session.begin():
+            team = Team(name=name, currency="CNY", created_at=self.clock.now())
+            session.add(team)
+            await session.flush()
+            return team.id
+
+    async def member(self, role: str = Role.REP, *, name: str = "Rita", team_id: int | None = None,
+                     language: str = "en") -> FakeUser:
+        """A Telegram user who is already in a team (the default team unless told)."""
+        tg_id = self._next_tg_id
+        self._next_tg_id += 1
+        async with self.sessions() as session, session.begin():
+            if team_id is None:
+                team_id = (await users.default_team(session, now=self.clock.now(), currency="CNY")).id
+            session.add(User(tg_id=tg_id, team_id=team_id, role=role, name=name, created_at=self.clock.now()))
+        return FakeUser(tg_id, name, None, None, language)
+
+    def stranger(self, name: str = "Sam", language: str = "en") -> FakeUser:
+        tg_id = self._next_tg_id
+        self._next_tg_id += 1
+        return FakeUser(tg_id, name, None, None, language)
+
+    async def user_row(self, person: FakeUser) -> User | None:
+        async with self.sessions() as session:
+            return (await session.exec(select(User).where(User.tg_id == person.id))).first()
+
+    # --- driving ------------------------------------------------------------------
+
+    async def send(self, person: FakeUser, text: str, chat_id: int | None = None) -> list[Sent]:
+        return await self.chat.send(person, text, chat_id)
+
+    async def press(self, person: FakeUser, message: Sent, label: str | None = None,
+                    data: str | None = None) -> list[Sent]:
+        return await self.chat.press(person, message, label, data)
+
+    def advance(self, **kwargs: float) -> None:
+        self.clock.advance(timedelta(**kwargs))
+
+
+def texts(messages: list[Sent]) -> str:
+    """Everything the bot said, joined, for assertions on what a user sees."""
+    return "\n---\n".join(m.text or "" for m in messages)
+
+
+def customer_id_in(text: str) -> int:
+    match = re.search(r"#(\d+)", text)
+    assert match, f"no #id in {text!r}"
+    return int(match.group(1))

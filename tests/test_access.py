@@ -1,0 +1,73 @@
+"""Who gets in: invites, the setup link, and strangers who must learn nothing."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import select
+
+from storage.models import Invite, Role
+from tests.harness import Harness, texts
+
+
+async def test_stranger_gets_only_how_to_join(harness: Harness) -> None:
+    stranger = harness.stranger()
+    for text in ("/start", "/help", "/show #1", "Wang", "/add Wang, 13800138000"):
+        reply = texts(await harness.send(stranger, text))
+        assert "invite link" in reply
+        assert "Wang" not in reply
+
+
+async def test_admin_invites_rep_who_joins_once(harness: Harness) -> None:
+    reply = texts(await harness.send(harness.admin, "/invite rep"))
+    match = re.search(r"https://t\.me/salesbot_demo_bot\?start=join_([A-Za-z0-9_-]{1,40})", reply)
+    assert match, reply
+    newcomer = harness.stranger("Nina")
+    joined = texts(await harness.send(newcomer, f"/start join_{match.group(1)}"))
+    assert "joined as rep" in joined
+    row = await harness.user_row(newcomer)
+    assert row is not None and row.role == Role.REP
+
+    second = harness.stranger("Otto")
+    again = texts(await harness.send(second, f"/start join_{match.group(1)}"))
+    assert "already been used" in again
+    assert await harness.user_row(second) is None
+
+
+async def test_expired_and_unknown_invites_change_nothing(harness: Harness) -> None:
+    manager = await harness.member(Role.MANAGER, name="Mona")
+    reply = texts(await harness.send(manager, "/invite manager"))
+    token = re.search(r"join_([A-Za-z0-9_-]+)", reply).group(1)
+    harness.advance(days=7, seconds=1)
+    late = harness.stranger()
+    assert "expired" in texts(await harness.send(late, f"/start join_{token}"))
+    assert "not valid" in texts(await harness.send(late, "/start join_nope"))
+    assert await harness.user_row(late) is None
+
+
+async def test_member_cannot_join_another_team(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    reply = texts(await harness.send(harness.admin, "/invite manager"))
+    token = re.search(r"join_([A-Za-z0-9_-]+)", reply).group(1)
+    assert "already in a team" in texts(await harness.send(rep, f"/start join_{token}"))
+    row = await harness.user_row(rep)
+    assert row.role == Role.REP
+    async with harness.sessions() as session:
+        invite = (await session.exec(select(Invite).where(Invite.token == token))).one()
+    assert invite.used_at is None
+
+
+async def test_rep_may_not_invite(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    reply = texts(await harness.send(rep, "/invite rep"))
+    assert "Only managers and admins" in reply
+    assert "join_" not in reply
+
+
+async def test_invite_without_role_shows_usage(harness: Harness) -> None:
+    assert "/invite rep or /invite manager" in texts(await harness.send(harness.admin, "/invite boss"))
+
+
+async def test_chinese_client_gets_chinese_replies(harness: Harness) -> None:
+    stranger = harness.stranger(language="zh-hans")
+    assert "邀请链接" in texts(await harness.send(stranger, "/start"))
