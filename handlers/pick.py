@@ -1,0 +1,69 @@
+"""When a reference matches several customers, ask with buttons, then carry on with the chosen one.
+
+The pending action waits in the dialogue table, so the choice survives a restart;
+the button carries only the customer id, which is re-checked against access.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable
+
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from bot.turn import Turn, turn
+from storage import customers, dialogues
+from storage.dialogues import DialogueState
+from storage.models import Customer
+
+PICK_FLOW = "pick"
+Continuation = Callable[[Turn, Customer, dict[str, Any]], Awaitable[None]]
+CONTINUATIONS: dict[str, Continuation] = {}
+
+
+def continuation(name: str) -> Callable[[Continuation], Continuation]:
+    def register(function: Continuation) -> Continuation:
+        CONTINUATIONS[name] = function
+        return function
+
+    return register
+
+
+def handlers() -> list[BaseHandler]:
+    return [CallbackQueryHandler(on_pick, pattern=r"^pick:")]
+
+
+def label(customer: Customer) -> str:
+    extra = customer.company or (f"…{customer.phone_digits[-4:]}" if customer.phone_digits else "")
+    return f"#{customer.id} {customer.name}" + (f" · {extra}" if extra else "")
+
+
+async def with_customer(turn: Turn, reference: str, then: str, payload: dict[str, Any]) -> None:
+    """Resolve `reference`; none → 'not found', one → continue now, several → ask with buttons."""
+    matches = await customers.resolve(turn.session, actor=turn.actor, reference=reference)
+    if not matches:
+        turn.reply(turn.t("customer.not_found", reference=reference[:100]))
+        return
+    if len(matches) == 1:
+        await CONTINUATIONS[then](turn, matches[0], payload)
+        return
+    await dialogues.put(turn.session, tg_id=turn.update.effective_user.id,
+                        state=DialogueState(PICK_FLOW, then, payload), now=turn.now)
+    rows = [[(label(c), f"pick:{c.id}")] for c in matches]
+    turn.reply(turn.t("customer.which_one", reference=reference[:100]), rows)
+
+
+@turn()
+async def on_pick(turn: Turn) -> None:
+    """The user chose one of several matches."""
+    customer_id = turn.data.removeprefix("pick:")
+    state = await dialogues.current(turn.session, tg_id=turn.update.effective_user.id, now=turn.now)
+    customer = (await customers.get_visible(turn.session, actor=turn.actor, customer_id=int(customer_id))
+                if customer_id.isdigit() else None)
+    if state is None or state.flow != PICK_FLOW or state.step not in CONTINUATIONS:
+        turn.toast(turn.t("common.expired_button"), alert=True)
+        return
+    if customer is None:
+        turn.toast(turn.t("customer.not_found_short"), alert=True)
+        return
+    await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
+    await CONTINUATIONS[state.step](turn, customer, state.data)

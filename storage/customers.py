@@ -1,0 +1,137 @@
+"""Customers: add, look up, search, list, change, archive, delete. Always within the actor's scope."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.access import Actor, visible_customers
+from storage.models import Customer, Interaction, Stage
+
+NEW_FOR = timedelta(days=90)
+SILENT_AFTER = timedelta(days=90)
+CHURNED_AFTER = timedelta(days=180)
+FUZZY_POOL = 2000
+
+
+@dataclass
+class DuplicatePhone(Exception):
+    existing_id: int
+    existing_name: str
+
+
+def digits_of(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def stage_of(customer: Customer, now: datetime) -> Stage:
+    """Lifecycle is derived: lead → new (90 d after first purchase) → active / silent (90 d) / churned (180 d)."""
+    if customer.first_purchase_at is None:
+        return Stage.LEAD
+    if now - customer.first_purchase_at < NEW_FOR:
+        return Stage.NEW
+    last = max(t for t in (customer.last_interaction_at, customer.last_purchase_at) if t is not None)
+    idle = now - last
+    if idle >= CHURNED_AFTER:
+        return Stage.CHURNED
+    if idle >= SILENT_AFTER:
+        return Stage.SILENT
+    return Stage.ACTIVE
+
+
+def stage_expression(now: datetime) -> ColumnElement[str]:
+    """The same rule as stage_of, in SQL, for filtering lists."""
+    last_touch = func.coalesce(
+        case(
+            (col(Customer.last_interaction_at) > col(Customer.last_purchase_at), col(Customer.last_interaction_at)),
+            else_=col(Customer.last_purchase_at),
+        ),
+        col(Customer.last_purchase_at),
+    )
+    return case(
+        (col(Customer.first_purchase_at).is_(None), literal(Stage.LEAD.value)),
+        (col(Customer.first_purchase_at) > now - NEW_FOR, literal(Stage.NEW.value)),
+        (last_touch <= now - CHURNED_AFTER, literal(Stage.CHURNED.value)),
+        (last_touch <= now - SILENT_AFTER, literal(Stage.SILENT.value)),
+        else_=literal(Stage.ACTIVE.value),
+    )
+
+
+async def get_visible(session: AsyncSession, *, actor: Actor, customer_id: int) -> Customer | None:
+    """The customer if the actor may see it; another team's id and a missing id look the same."""
+    result = await session.exec(
+        select(Customer).where(col(Customer.id) == customer_id, visible_customers(actor))
+    )
+    return result.first()
+
+
+async def by_phone(session: AsyncSession, *, team_id: int, phone: str) -> Customer | None:
+    result = await session.exec(select(Customer).where(Customer.team_id == team_id, Customer.phone == phone))
+    return result.first()
+
+
+async def search(
+    session: AsyncSession, *, actor: Actor, text: str, limit: int = 10, include_archived: bool = False,
+) -> list[Customer]:
+    """Name or company containing the words, or phone digits (the last 4 are enough); typos fall back to fuzzy."""
+    text = text.strip()
+    if not text:
+        return []
+    scope = [visible_customers(actor)]
+    if not include_archived:
+        scope.append(col(Customer.archived_at).is_(None))
+    conditions = []
+    words = [w for w in re.split(r"\s+", text.lower()) if w]
+    if words:
+        conditions.append(and_(*[
+            or_(func.lower(col(Customer.name)).contains(w, autoescape=True),
+                func.lower(func.coalesce(col(Customer.company), "")).contains(w, autoescape=True))
+            for w in words
+        ]))
+    digits = digits_of(text)
+    if len(digits) >= 4 and len(digits) >= len(text.replace(" ", "").replace("-", "")) - 1:
+        conditions.append(col(Customer.phone_digits).contains(digits, autoescape=True))
+    result = await session.exec(
+        select(Customer).where(*scope, or_(*conditions)).order_by(col(Customer.name), col(Customer.id)).limit(limit)
+    )
+    found = list(result)
+    if found:
+        return found
+    return await _fuzzy(session, scope=scope, text=text.lower(), limit=limit)
+
+
+async def _fuzzy(session: AsyncSession, *, scope: list, text: str, limit: int) -> list[Customer]:
+    pool = list(await session.exec(select(Customer).where(*scope).order_by(col(Customer.id).desc()).limit(FUZZY_POOL)))
+
+    def score(customer: Customer) -> float:
+        fields = [customer.name.lower()] + ([customer.company.lower()] if customer.company else [])
+        return max(difflib.SequenceMatcher(None, text, f).ratio() for f in fields)
+
+    scored = sorted(((score(c), c.id, c) for c in pool), key=lambda item: (-item[0], item[1]))
+    return [c for s, _, c in scored if s >= 0.6][:limit]
+
+
+async def resolve(session: AsyncSession, *, actor: Actor, reference: str, limit: int = 8) -> list[Customer]:
+    """`#12` → that customer (if visible); otherwise search. Empty list: not found."""
+    reference = reference.strip()
+    match = re.fullmatch(r"[#＃](\d{1,9})", reference)
+    if match:
+        customer = await get_visible(session, actor=actor, customer_id=int(match.group(1)))
+        return [customer] if customer else []
+    if reference.isdigit() and len(reference) < 4:
+        return []
+    return await search(session, actor=actor, text=reference, limit=limit)
+
+
+async def last_interaction(session: AsyncSession, *, customer_id: int) -> Interaction | None:
+    result = await session.exec(
+        select(Interaction).where(Interaction.customer_id == customer_id)
+        .order_by(col(Interaction.at).desc(), col(Interaction.id).desc()).limit(1)
+    )
+    return result.first()
