@@ -16,8 +16,9 @@ from storage import dialogues
 def handlers() -> list[BaseHandler]:
     return [
         CommandHandler("cancel", on_cancel),
-        MessageHandler(filters.COMMAND, on_unknown_command),
-        MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
+        # in groups the bot stays quiet unless a feature claims the command
+        MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, on_unknown_command),
+        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, on_text),
     ]
 
 
@@ -28,7 +29,7 @@ async def on_cancel(turn: Turn) -> None:
     turn.reply(turn.t("cancel.done" if cleared else "cancel.nothing"), main_menu(turn.lang))
 
 
-@turn(private_only=False)
+@turn()
 async def on_unknown_command(turn: Turn) -> None:
     turn.reply(turn.t("common.unknown_command"))
 

@@ -71,3 +71,10 @@ async def test_invite_without_role_shows_usage(harness: Harness) -> None:
 async def test_chinese_client_gets_chinese_replies(harness: Harness) -> None:
     stranger = harness.stranger(language="zh-hans")
     assert "邀请链接" in texts(await harness.send(stranger, "/start"))
+
+
+async def test_group_chatter_gets_no_reply_and_commands_no_data(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    assert await harness.send(rep, "hello team", chat_id=-100123) == []
+    reply = texts(await harness.send(rep, "/invite rep", chat_id=-100123))
+    assert "private chat" in reply and "join_" not in reply
