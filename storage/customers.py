@@ -6,13 +6,16 @@ import difflib
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_
+from sqlalchemy import ColumnElement, and_, case, delete, func, literal, or_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import audit
 from storage.access import Actor, visible_customers
-from storage.models import Customer, Interaction, Stage
+from storage.models import Customer, Interaction, Stage, Tier
 
 NEW_FOR = timedelta(days=90)
 SILENT_AFTER = timedelta(days=90)
@@ -135,3 +138,64 @@ async def last_interaction(session: AsyncSession, *, customer_id: int) -> Intera
         .order_by(col(Interaction.at).desc(), col(Interaction.id).desc()).limit(1)
     )
     return result.first()
+
+
+UNDO_WINDOW = timedelta(minutes=10)
+
+
+class UndoResult(StrEnum):
+    UNDONE = "undone"
+    EXPIRED = "expired"
+    NOT_YOURS = "not_yours"
+    GONE = "gone"
+
+
+async def add(
+    session: AsyncSession, *, actor: Actor, now: datetime, name: str, phone: str | None = None,
+    email: str | None = None, wechat: str | None = None, company: str | None = None,
+    source: str | None = None, tier: str | None = None, notes: str | None = None,
+) -> Customer:
+    """A new customer owned by the actor; a phone already in the team raises DuplicatePhone."""
+    if phone is not None:
+        existing = await by_phone(session, team_id=actor.team_id, phone=phone)
+        if existing is not None:
+            raise DuplicatePhone(existing.id, existing.name)  # type: ignore[arg-type]
+    customer = Customer(
+        team_id=actor.team_id, owner_id=actor.user_id, created_by=actor.user_id, name=name,
+        phone=phone, phone_digits=digits_of(phone) if phone else None, email=email, wechat=wechat,
+        company=company, source=source, tier=tier or Tier.PROSPECT, notes=notes, created_at=now, updated_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(customer)
+    except IntegrityError:
+        # the same phone was committed by a concurrent add between the check and the insert
+        existing = await by_phone(session, team_id=actor.team_id, phone=phone) if phone else None
+        if existing is None:
+            raise
+        raise DuplicatePhone(existing.id, existing.name) from None  # type: ignore[arg-type]
+    await audit.record(session, actor=actor, action="create", now=now, customer_id=customer.id)
+    return customer
+
+
+async def undo_add(
+    session: AsyncSession, *, actor: Actor, customer_id: int, now: datetime,
+) -> tuple[UndoResult, Customer | None]:
+    """Delete a customer the actor added less than UNDO_WINDOW ago; a second press finds nothing."""
+    customer = await get_visible(session, actor=actor, customer_id=customer_id)
+    if customer is None:
+        return UndoResult.GONE, None
+    if customer.created_by != actor.user_id:
+        return UndoResult.NOT_YOURS, None
+    if customer.created_at < now - UNDO_WINDOW:
+        return UndoResult.EXPIRED, None
+    # conditional, so of two presses at once only one deletes (and audits)
+    removed = await session.exec(  # type: ignore[call-overload]
+        delete(Customer).where(col(Customer.id) == customer_id, col(Customer.created_by) == actor.user_id,
+                               col(Customer.created_at) >= now - UNDO_WINDOW)
+    )
+    if removed.rowcount != 1:
+        return UndoResult.GONE, None
+    await audit.record(session, actor=actor, action="undo_add", now=now, customer_id=customer_id,
+                       name=customer.name)
+    return UndoResult.UNDONE, customer
