@@ -13,14 +13,19 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaul
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import t
-from handlers import add, add_guided, card, errors, find, history, interactions, pick, router, sales, settings, start
+from handlers import (
+    add, add_guided, card, errors, find, forwards, history, history_edit, interactions, pick, router, sales,
+    settings, start,
+)
 from storage import users
 from storage.db import make_engine, make_sessionmaker
 
 log = logging.getLogger(__name__)
 
 # order matters: commands and buttons of each feature first, the catch-all text router last
-FEATURES = [start, pick, add, add_guided, find, card, interactions, sales, history, settings, router]
+FEATURES = [
+    start, pick, add, add_guided, find, card, interactions, sales, history, history_edit, settings, forwards, router,
+]
 
 # shown in the client's command menu, in this order
 MENU_COMMANDS = ["add", "find", "list", "show", "log", "sale", "settings", "help", "cancel"]

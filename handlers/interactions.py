@@ -1,9 +1,179 @@
-"""Placeholder until the feature lands."""
+"""/log, the card's Log button with its note dialogue, and Undo of a logged interaction."""
 
 from __future__ import annotations
 
-from telegram.ext import BaseHandler
+from datetime import datetime
+
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.flows import flow
+from bot.turn import Turn, turn
+from handlers.pick import continuation, with_customer
+from handlers.refs import MAX_NOTE, split_note, split_reference
+from storage import customers, dialogues, interactions
+from storage.dialogues import DialogueState
+from storage.models import Channel, Customer
+
+LOG_FLOW = "log"
+CHANNEL_WORDS = {
+    **{channel.value: channel for channel in Channel},
+    "电话": Channel.CALL, "拜访": Channel.VISIT, "邮件": Channel.EMAIL, "消息": Channel.MESSAGE, "会议": Channel.MEETING,
+}
+CHANNELS = {channel.value for channel in Channel}
+CHINESE_WORDS = [word for word in CHANNEL_WORDS if not word.isascii()]
+
+
+class LogInputError(ValueError):
+    """A /log line that cannot be read; `args[0]` is the catalog key, `args[1]` the offending word."""
 
 
 def handlers() -> list[BaseHandler]:
-    return []
+    return [
+        CommandHandler("log", on_log),
+        CallbackQueryHandler(on_log_button, pattern=r"^log:"),
+        CallbackQueryHandler(on_channel, pattern=r"^logch:"),
+        CallbackQueryHandler(on_skip, pattern=r"^logskip$"),
+        CallbackQueryHandler(on_undo, pattern=r"^undolog:"),
+    ]
+
+
+def number(text: str) -> int | None:
+    """An id from callback data, which is never trusted."""
+    return int(text) if text.isdigit() and len(text) <= 9 else None
+
+
+def when(turn: Turn, moment: datetime) -> str:
+    return turn.local(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def peel_channel(head: str) -> tuple[str, Channel]:
+    """'#12 visit' → ('#12', visit); '王伟拜访' → ('王伟', visit); no channel word → call."""
+    parts = head.rsplit(maxsplit=1)
+    if len(parts) == 2 and parts[1].lower() in CHANNEL_WORDS:
+        return parts[0], CHANNEL_WORDS[parts[1].lower()]
+    for word in CHINESE_WORDS:
+        if head.endswith(word) and len(head) > len(word):
+            return head[: -len(word)].strip(), CHANNEL_WORDS[word]
+    return head, Channel.CALL
+
+
+def parse_log(text: str) -> tuple[str, Channel, str | None]:
+    """'#12 visit: note' → ('#12', visit, 'note'); words after an #id with no colon are the note."""
+    head, note = split_note(text)
+    head, channel = peel_channel(head)
+    reference, rest = split_reference(head)
+    if rest and note is not None:
+        raise LogInputError("log.unknown_channel", rest)
+    if rest:
+        note = rest
+    if not reference:
+        raise LogInputError("log.usage", "")
+    return reference, channel, note
+
+
+def note_too_long(turn: Turn, note: str | None) -> bool:
+    """Refuse a note over the limit, saying the limit; nothing is stored."""
+    if note is not None and len(note) > MAX_NOTE:
+        turn.reply(turn.t("log.note_too_long", length=len(note), limit=MAX_NOTE))
+        return True
+    return False
+
+
+async def record(turn: Turn, customer_id: int, channel: str, note: str | None, *, direction: str = "out",
+                 voice_file_id: str | None = None, edit: bool = False) -> None:
+    """Store the interaction and answer with what was logged and an Undo button."""
+    logged = await interactions.log(turn.session, actor=turn.actor, customer_id=customer_id, channel=channel,
+                                    note=note, now=turn.now, direction=direction, voice_file_id=voice_file_id)
+    if logged is None:
+        turn.reply(turn.t("customer.not_found_short"))
+        return
+    interaction, customer = logged
+    lines = [turn.t("log.logged", channel=turn.t(f"channel.{channel}"), id=customer.id, name=customer.name,
+                    when=when(turn, interaction.at))]
+    if voice_file_id:
+        lines.append(turn.t("log.voice_attached"))
+    keyboard = [[(turn.t("button.undo"), f"undolog:{interaction.id}")]]
+    (turn.edit if edit else turn.reply)("\n".join(lines), keyboard)
+
+
+@turn()
+async def on_log(turn: Turn) -> None:
+    """/log #12 visit: note"""
+    if not turn.args:
+        turn.reply(turn.t("log.usage"))
+        return
+    try:
+        reference, channel, note = parse_log(turn.args)
+    except LogInputError as error:
+        key, word = error.args
+        turn.reply(turn.t(key, word=word[:50]))
+        return
+    if note_too_long(turn, note):
+        return
+    await with_customer(turn, reference, "log", {"channel": channel.value, "note": note})
+
+
+@continuation("log")
+async def log_chosen(turn: Turn, customer: Customer, payload: dict) -> None:
+    await record(turn, customer.id, payload["channel"], payload.get("note"))
+
+
+@turn()
+async def on_log_button(turn: Turn) -> None:
+    """The card's Log button: which channel?"""
+    customer_id = number(turn.data.removeprefix("log:"))
+    customer = customer_id and await customers.get_visible(turn.session, actor=turn.actor, customer_id=customer_id)
+    if not customer:
+        turn.toast(turn.t("customer.not_found_short"), alert=True)
+        return
+    channels = [(turn.t(f"channel.{c.value}"), f"logch:{customer.id}:{c.value}") for c in Channel]
+    turn.reply(turn.t("log.pick_channel", id=customer.id, name=customer.name), [channels[:3], channels[3:]])
+
+
+@turn()
+async def on_channel(turn: Turn) -> None:
+    """A channel was chosen: open the note dialogue."""
+    _, raw_id, channel = (turn.data.split(":") + ["", ""])[:3]
+    customer_id = number(raw_id)
+    customer = customer_id and await customers.get_visible(turn.session, actor=turn.actor, customer_id=customer_id)
+    if not customer or channel not in CHANNELS:
+        turn.toast(turn.t("customer.not_found_short"), alert=True)
+        return
+    await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now,
+                        state=DialogueState(LOG_FLOW, "note", {"customer_id": customer.id, "channel": channel}))
+    turn.edit(turn.t("log.ask_note", channel=turn.t(f"channel.{channel}"), id=customer.id, name=customer.name,
+                     limit=MAX_NOTE), [[(turn.t("button.skip"), "logskip")]])
+
+
+@flow(LOG_FLOW)
+async def note_step(turn: Turn, state: DialogueState) -> None:
+    """The note typed in the log dialogue."""
+    if note_too_long(turn, turn.text):
+        return
+    await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
+    await record(turn, state.data["customer_id"], state.data["channel"], turn.text)
+
+
+@turn()
+async def on_skip(turn: Turn) -> None:
+    """Log without a note."""
+    state = await dialogues.current(turn.session, tg_id=turn.update.effective_user.id, now=turn.now)
+    if state is None or state.flow != LOG_FLOW:
+        turn.toast(turn.t("common.expired_button"), alert=True)
+        return
+    await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
+    await record(turn, state.data["customer_id"], state.data["channel"], None, edit=True)
+
+
+@turn()
+async def on_undo(turn: Turn) -> None:
+    """Undo: only the author, only within 10 minutes, only once."""
+    interaction_id = number(turn.data.removeprefix("undolog:"))
+    undone = interaction_id and await interactions.undo(turn.session, actor=turn.actor,
+                                                        interaction_id=interaction_id, now=turn.now)
+    if not undone:
+        turn.toast(turn.t("log.undo_failed"), alert=True)
+        return
+    interaction, customer = undone
+    turn.edit(turn.t("log.undone", channel=turn.t(f"channel.{interaction.channel}"), id=customer.id,
+                     name=customer.name))

@@ -1,0 +1,91 @@
+"""What interactions and sales share: the customer's activity columns, access-checked lookup, undo and delete.
+
+`customer.last_interaction_at`, `first_purchase_at` and `last_purchase_at` are
+recomputed in one UPDATE from the rows that remain, so an insert, an edit, an
+undo or a delete can never leave them pointing at something that is gone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy import delete, func, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.access import Actor, visible_customers
+from storage.models import Customer, Interaction, Purchase
+
+UNDO_WINDOW = timedelta(minutes=10)
+Entry = TypeVar("Entry", Interaction, Purchase)
+
+
+async def refresh(session: AsyncSession, *, customer_id: int) -> None:
+    """Recompute the customer's activity columns from its interactions and purchases."""
+    touched = (select(func.max(col(Interaction.at)))
+               .where(col(Interaction.customer_id) == col(Customer.id)).scalar_subquery())
+    first = select(func.min(col(Purchase.at))).where(col(Purchase.customer_id) == col(Customer.id)).scalar_subquery()
+    last = select(func.max(col(Purchase.at))).where(col(Purchase.customer_id) == col(Customer.id)).scalar_subquery()
+    await session.exec(  # type: ignore[call-overload]
+        update(Customer).where(col(Customer.id) == customer_id)
+        .values(last_interaction_at=touched, first_purchase_at=first, last_purchase_at=last)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def reload(session: AsyncSession, customer: Customer) -> Customer:
+    """The customer as the database has it now (after an UPDATE the session did not track)."""
+    await session.refresh(customer)
+    return customer
+
+
+async def visible_entry(
+    session: AsyncSession, *, actor: Actor, model: type[Entry], entry_id: int,
+) -> tuple[Entry, Customer] | None:
+    """The entry and its customer, if the actor may see that customer."""
+    result = await session.exec(
+        select(model, Customer).join(Customer, col(Customer.id) == col(model.customer_id))
+        .where(col(model.id) == entry_id, visible_customers(actor))
+    )
+    row = result.first()
+    return (row[0], row[1]) if row else None
+
+
+async def remove(
+    session: AsyncSession, *, actor: Actor, model: type[Entry], entry_id: int, now: datetime, undo: bool,
+) -> tuple[Entry, Customer] | None:
+    """Delete a visible entry; as an undo only the author may, and only within UNDO_WINDOW."""
+    found = await visible_entry(session, actor=actor, model=model, entry_id=entry_id)
+    if found is None:
+        return None
+    entry, customer = found
+    conditions = [col(model.id) == entry_id]
+    if undo:
+        conditions += [col(model.user_id) == actor.user_id, col(model.created_at) > now - UNDO_WINDOW]
+    # conditional: of two presses of one Undo button, only the first removes anything
+    result = await session.exec(  # type: ignore[call-overload]
+        delete(model).where(*conditions).execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return None
+    session.expunge(entry)
+    await refresh(session, customer_id=customer.id)
+    return entry, await reload(session, customer)
+
+
+async def change(
+    session: AsyncSession, *, actor: Actor, model: type[Entry], entry_id: int, **values: object,
+) -> tuple[Entry, Customer] | None:
+    """Set fields of a visible entry, then recompute its customer's activity."""
+    found = await visible_entry(session, actor=actor, model=model, entry_id=entry_id)
+    if found is None:
+        return None
+    entry, customer = found
+    await session.exec(  # type: ignore[call-overload]
+        update(model).where(col(model.id) == entry_id).values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(entry)
+    await refresh(session, customer_id=customer.id)
+    return entry, await reload(session, customer)

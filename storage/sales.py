@@ -1,0 +1,88 @@
+"""Purchases: record, undo, edit, delete. Amounts are integer minor units in the team's currency."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import activity, audit, customers
+from storage.access import Actor
+from storage.customers import stage_of
+from storage.models import Customer, Purchase, Stage
+
+
+@dataclass
+class Recorded:
+    purchase: Purchase
+    customer: Customer
+    stage_before: Stage
+
+
+async def record(
+    session: AsyncSession, *, actor: Actor, customer_id: int, amount_minor: int, currency: str, note: str | None,
+    now: datetime,
+) -> Recorded | None:
+    """Record a purchase by a customer the actor may see; None if they may not."""
+    customer = await customers.get_visible(session, actor=actor, customer_id=customer_id)
+    if customer is None:
+        return None
+    stage_before = stage_of(customer, now)
+    purchase = Purchase(customer_id=customer_id, user_id=actor.user_id, amount_minor=amount_minor,
+                        currency=currency, note=note, at=now, created_at=now)
+    session.add(purchase)
+    await session.flush()
+    await activity.refresh(session, customer_id=customer_id)
+    return Recorded(purchase, await activity.reload(session, customer), stage_before)
+
+
+async def undo(
+    session: AsyncSession, *, actor: Actor, purchase_id: int, now: datetime,
+) -> tuple[Purchase, Customer] | None:
+    """Remove the actor's own purchase recorded less than 10 minutes ago; None if that is not the case."""
+    removed = await activity.remove(session, actor=actor, model=Purchase, entry_id=purchase_id, now=now, undo=True)
+    if removed is not None:
+        await audit.record(session, actor=actor, action="sale.undo", now=now, customer_id=removed[1].id,
+                           purchase=purchase_id, amount_minor=removed[0].amount_minor)
+    return removed
+
+
+async def get(session: AsyncSession, *, actor: Actor, purchase_id: int) -> tuple[Purchase, Customer] | None:
+    return await activity.visible_entry(session, actor=actor, model=Purchase, entry_id=purchase_id)
+
+
+async def set_note(
+    session: AsyncSession, *, actor: Actor, purchase_id: int, note: str | None, now: datetime,
+) -> tuple[Purchase, Customer] | None:
+    changed = await activity.change(session, actor=actor, model=Purchase, entry_id=purchase_id, note=note)
+    if changed is not None:
+        await audit.record(session, actor=actor, action="sale.edit", now=now, customer_id=changed[1].id,
+                           purchase=purchase_id, note=note)
+    return changed
+
+
+async def set_amount(
+    session: AsyncSession, *, actor: Actor, purchase_id: int, amount_minor: int, now: datetime,
+) -> tuple[Purchase, Customer] | None:
+    found = await get(session, actor=actor, purchase_id=purchase_id)
+    if found is None:
+        return None
+    before = found[0].amount_minor
+    changed = await activity.change(session, actor=actor, model=Purchase, entry_id=purchase_id,
+                                    amount_minor=amount_minor)
+    if changed is not None:
+        await audit.record(session, actor=actor, action="sale.edit", now=now, customer_id=changed[1].id,
+                           purchase=purchase_id, amount_before=before, amount_minor=amount_minor)
+    return changed
+
+
+async def delete(
+    session: AsyncSession, *, actor: Actor, purchase_id: int, now: datetime,
+) -> tuple[Purchase, Customer] | None:
+    removed = await activity.remove(session, actor=actor, model=Purchase, entry_id=purchase_id, now=now, undo=False)
+    if removed is not None:
+        purchase, customer = removed
+        await audit.record(session, actor=actor, action="sale.delete", now=now, customer_id=customer.id,
+                           purchase=purchase_id, amount_minor=purchase.amount_minor, note=purchase.note)
+    return removed
