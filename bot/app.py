@@ -13,14 +13,14 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaul
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import t
-from handlers import add, card, errors, find, history, interactions, pick, router, sales, settings, start
+from handlers import add, card, card_edit, errors, find, history, interactions, pick, router, sales, settings, start
 from storage import users
 from storage.db import make_engine, make_sessionmaker
 
 log = logging.getLogger(__name__)
 
 # order matters: commands and buttons of each feature first, the catch-all text router last
-FEATURES = [start, pick, add, find, card, interactions, sales, history, settings, router]
+FEATURES = [start, pick, add, find, card, card_edit, interactions, sales, history, settings, router]
 
 # shown in the client's command menu, in this order
 MENU_COMMANDS = ["add", "find", "list", "show", "log", "sale", "settings", "help", "cancel"]
