@@ -14,8 +14,8 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import t
 from handlers import (
-    add, add_guided, card, errors, find, forwards, history, history_edit, interactions, pick, router, sales,
-    settings, start,
+    add, add_guided, card, card_edit, errors, find, forwards, history, history_edit, interactions, pick, router,
+    sales, settings, start,
 )
 from storage import users
 from storage.db import make_engine, make_sessionmaker
@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 # order matters: commands and buttons of each feature first, the catch-all text router last
 FEATURES = [
-    start, pick, add, add_guided, find, card, interactions, sales, history, history_edit, settings, forwards, router,
+    start, pick, add, add_guided, find, card, card_edit, interactions, sales, history, history_edit, settings,
+    forwards, router,
 ]
 
 # shown in the client's command menu, in this order

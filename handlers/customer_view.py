@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-
 from bot.turn import Turn
 from storage.customers import stage_of
-from storage.models import Customer, Interaction
+from storage.models import Customer, Interaction, Kind
 
 
 def card_text(turn: Turn, customer: Customer, last: Interaction | None = None) -> str:
@@ -19,6 +18,8 @@ def card_text(turn: Turn, customer: Customer, last: Interaction | None = None) -
                          ("region", customer.region)):
         if value:
             lines.append(turn.t(f"card.{field}", value=value))
+    if customer.kind == Kind.BUSINESS:
+        lines.append(turn.t("card.kind_business"))
     if customer.source:
         lines.append(turn.t("card.source", value=turn.t(f"source.{customer.source}")))
     if customer.urgency:
@@ -29,6 +30,8 @@ def card_text(turn: Turn, customer: Customer, last: Interaction | None = None) -
     if customer.birthday:
         lines.append(turn.t("card.birthday_lunar" if customer.birthday_lunar else "card.birthday",
                             value=customer.birthday.isoformat()))
+    if customer.tz:
+        lines.append(turn.t("card.tz", value=customer.tz))
     if customer.notes:
         lines.append(turn.t("card.notes", value=customer.notes))
     if last is not None:
@@ -47,4 +50,6 @@ def card_keyboard(turn: Turn, customer: Customer) -> list[list[tuple[str, str]]]
          (turn.t("button.edit"), f"edit:{cid}")],
         [(turn.t("button.tier"), f"tier:{cid}"), (turn.t("button.history"), f"hist:{cid}:0"),
          (turn.t("button.delete"), f"del:{cid}")],
+        [(turn.t("card.button_unarchive"), f"unarch:{cid}") if customer.archived_at is not None
+         else (turn.t("card.button_archive"), f"arch:{cid}")],
     ]

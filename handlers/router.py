@@ -5,7 +5,7 @@ Registered last: a text that no feature claimed lands here.
 
 from __future__ import annotations
 
-from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.flows import ACTIONS, FLOWS
 from bot.turn import Turn, turn
@@ -19,6 +19,7 @@ def handlers() -> list[BaseHandler]:
         # in groups the bot stays quiet unless a feature claims the command
         MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, on_unknown_command),
         MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, on_text),
+        CallbackQueryHandler(on_unknown_button),
     ]
 
 
@@ -49,3 +50,9 @@ async def on_text(turn: Turn) -> None:
         await ACTIONS["search"](turn)
     else:
         turn.reply(turn.t("common.unknown_text"))
+
+
+@turn(private_only=False)
+async def on_unknown_button(turn: Turn) -> None:
+    """Callback data no feature claims (forged, or from a removed feature): say so, change nothing."""
+    turn.toast(turn.t("common.expired_button"), alert=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, case, delete, func, literal, or_
+from sqlalchemy import ColumnElement, and_, case, delete, func, literal, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -199,3 +199,89 @@ async def undo_add(
     await audit.record(session, actor=actor, action="undo_add", now=now, customer_id=customer_id,
                        name=customer.name)
     return UndoResult.UNDONE, customer
+
+
+def _listed(actor: Actor, *, now: datetime | None = None, tier: str | None = None, stage: str | None = None,
+            tag: str | None = None) -> list:
+    conditions = [visible_customers(actor), col(Customer.archived_at).is_(None)]
+    if tier is not None:
+        conditions.append(col(Customer.tier) == tier)
+    if stage is not None and now is not None:
+        conditions.append(stage_expression(now) == stage)
+    if tag is not None:
+        conditions.append(func.lower(col(Customer.tags)).contains(f",{tag.lower()},", autoescape=True))
+    return conditions
+
+
+async def list_page(
+    session: AsyncSession, *, actor: Actor, now: datetime, offset: int, limit: int,
+    tier: str | None = None, stage: str | None = None, tag: str | None = None,
+) -> tuple[list[Customer], int]:
+    """One page of the actor's customers that are not archived, by name, and how many there are in all."""
+    conditions = _listed(actor, now=now, tier=tier, stage=stage, tag=tag)
+    total = (await session.exec(select(func.count()).select_from(Customer).where(*conditions))).one()
+    rows = await session.exec(
+        select(Customer).where(*conditions)
+        .order_by(func.lower(col(Customer.name)), col(Customer.id)).offset(offset).limit(limit)
+    )
+    return list(rows), total
+
+
+async def tags_in_use(session: AsyncSession, *, actor: Actor, limit: int = 30) -> list[str]:
+    """The distinct tags on the actor's customers that are not archived, for hints."""
+    rows = await session.exec(
+        select(Customer.tags).where(*_listed(actor), col(Customer.tags) != "").distinct().limit(FUZZY_POOL)
+    )
+    seen: dict[str, str] = {}
+    for tags in rows:
+        for tag in tags.split(","):
+            if tag:
+                seen.setdefault(tag.lower(), tag)
+    return sorted(seen.values(), key=str.lower)[:limit]
+
+
+async def update_fields(
+    session: AsyncSession, *, actor: Actor, customer_id: int, now: datetime, **values: object,
+) -> Customer | None:
+    """Change columns of a visible customer; None if not visible. A phone taken in the team raises DuplicatePhone."""
+    customer = await get_visible(session, actor=actor, customer_id=customer_id)
+    if customer is None:
+        return None
+    phone = values.get("phone")
+    if "phone" in values:
+        values["phone_digits"] = digits_of(phone) if isinstance(phone, str) else None
+    if isinstance(phone, str):
+        other = await by_phone(session, team_id=customer.team_id, phone=phone)
+        if other is not None and other.id != customer.id:
+            raise DuplicatePhone(other.id, other.name)  # type: ignore[arg-type]
+    await session.exec(  # type: ignore[call-overload]
+        update(Customer).where(col(Customer.id) == customer_id, visible_customers(actor))
+        .values(**values, updated_at=now)
+    )
+    await session.refresh(customer)
+    return customer
+
+
+async def set_archived(
+    session: AsyncSession, *, actor: Actor, customer_id: int, now: datetime, archived: bool,
+) -> bool | None:
+    """Archive (hide from lists, keep) or bring back. None: not visible; False: it already was."""
+    if await get_visible(session, actor=actor, customer_id=customer_id) is None:
+        return None
+    state = col(Customer.archived_at).is_(None) if archived else col(Customer.archived_at).is_not(None)
+    result = await session.exec(  # type: ignore[call-overload]
+        update(Customer).where(col(Customer.id) == customer_id, visible_customers(actor), state)
+        .values(archived_at=now if archived else None, updated_at=now)
+    )
+    return result.rowcount > 0
+
+
+async def delete_customer(session: AsyncSession, *, actor: Actor, customer_id: int) -> Customer | None:
+    """Delete a visible customer; its interactions and purchases go with it (ON DELETE CASCADE)."""
+    customer = await get_visible(session, actor=actor, customer_id=customer_id)
+    if customer is None:
+        return None
+    result = await session.exec(  # type: ignore[call-overload]
+        delete(Customer).where(col(Customer.id) == customer_id, visible_customers(actor))
+    )
+    return customer if result.rowcount > 0 else None

@@ -1,0 +1,143 @@
+"""A customer's editable fields: reading a typed value, and showing a stored one."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+import phonenumbers
+from phonenumbers import NumberParseException, ValidationResult
+
+from bot.turn import Turn
+from handlers.refs import MAX_NAME, MAX_NOTE, split_fields
+from storage.models import Customer, Kind, Source, Urgency
+
+# in the order the edit menu shows them
+FIELDS = ["name", "phone", "email", "wechat", "company", "kind", "region", "source", "urgency", "tags", "notes",
+          "birthday", "tz"]
+CHOICES = {"kind": list(Kind), "source": list(Source), "urgency": list(Urgency)}
+REQUIRED = {"name", "kind"}
+LIMITS = {"name": MAX_NAME, "company": 100, "wechat": 100, "region": 100, "email": 254, "notes": MAX_NOTE}
+MAX_TAG = 16  # a tag travels in `list:<tag>:<page>` callback data, 64 bytes at most
+MAX_TAGS = 10
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+BIRTHDAY = re.compile(r"(?:(?P<lunar>lunar|农历|阴历)\s*)?(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})", re.I)
+PHONE_REASONS = {
+    ValidationResult.TOO_SHORT: "edit.phone_too_short",
+    ValidationResult.TOO_LONG: "edit.phone_too_long",
+}
+
+
+class Invalid(Exception):
+    """A typed value that can't be stored; `key` and `values` make the reply."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+@lru_cache(maxsize=1)
+def _zones() -> dict[str, str]:
+    return {zone.lower(): zone for zone in available_timezones()}
+
+
+def parse(field: str, text: str, *, region: str, today: date) -> dict[str, object]:
+    """The columns to store for `text` typed as the new value of `field`; raises Invalid."""
+    text = text.strip()
+    limit = LIMITS.get(field)
+    if limit is not None and len(text) > limit:
+        raise Invalid("edit.too_long", limit=limit, length=len(text))
+    if field == "name" and not text:
+        raise Invalid("edit.name_empty")
+    if field == "phone":
+        return {"phone": _phone(text, region)}
+    if field == "email":
+        if not EMAIL.fullmatch(text):
+            raise Invalid("edit.email_invalid")
+        return {"email": text}
+    if field == "tags":
+        return {"tags": _tags(text)}
+    if field == "birthday":
+        return _birthday(text, today)
+    if field == "tz":
+        zone = _zones().get(text.lower())
+        if zone is None:
+            raise Invalid("edit.tz_invalid")
+        return {"tz": zone}
+    return {field: text or None}
+
+
+def _phone(text: str, region: str) -> str:
+    try:
+        number = phonenumbers.parse(text, region)
+    except NumberParseException:
+        raise Invalid("edit.phone_not_number") from None
+    if not phonenumbers.is_valid_number(number):
+        reason = phonenumbers.is_possible_number_with_reason(number)
+        raise Invalid(PHONE_REASONS.get(reason, "edit.phone_invalid"), region=region)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _tags(text: str) -> str:
+    tags: dict[str, str] = {}
+    for tag in split_fields(text):
+        tag = tag.lstrip("#＃").strip()
+        if len(tag) > MAX_TAG or ":" in tag or "：" in tag:
+            raise Invalid("edit.tag_invalid", limit=MAX_TAG)
+        if tag:
+            tags.setdefault(tag.lower(), tag)
+    if len(tags) > MAX_TAGS:
+        raise Invalid("edit.too_many_tags", limit=MAX_TAGS)
+    return f",{','.join(tags.values())}," if tags else ""
+
+
+def _birthday(text: str, today: date) -> dict[str, object]:
+    match = BIRTHDAY.fullmatch(text)
+    if match is None:
+        raise Invalid("edit.date_invalid")
+    try:
+        # a lunar date is kept as its numbers; 30th of a short solar month can't be stored as a date
+        day = date(int(match["y"]), int(match["m"]), int(match["d"]))
+    except ValueError:
+        raise Invalid("edit.date_invalid") from None
+    if day.year < 1900 or day > today:
+        raise Invalid("edit.date_range")
+    return {"birthday": day, "birthday_lunar": match["lunar"] is not None}
+
+
+def cleared(field: str) -> dict[str, object]:
+    """The columns that empty an optional field."""
+    if field == "tags":
+        return {"tags": ""}
+    if field == "birthday":
+        return {"birthday": None, "birthday_lunar": False}
+    return {field: None}
+
+
+def raw(customer: Customer, field: str) -> str:
+    """A field's stored value as text, for the audit log."""
+    value = getattr(customer, field)
+    if field == "birthday" and value is not None:
+        return ("lunar " if customer.birthday_lunar else "") + value.isoformat()
+    if field == "tags":
+        return ", ".join(tag for tag in value.split(",") if tag)
+    return "" if value is None else str(value)
+
+
+def shown(turn: Turn, customer: Customer, field: str) -> str:
+    """A field's value as the user reads it, enumerations in their language."""
+    value = raw(customer, field)
+    if not value:
+        return ""
+    if field in CHOICES or field == "tier":
+        return turn.t(choice_key(field, value))
+    if field == "birthday" and customer.birthday_lunar:
+        return turn.t("edit.lunar", value=customer.birthday.isoformat())  # type: ignore[union-attr]
+    return value
+
+
+def choice_key(field: str, value: str) -> str:
+    return f"edit.kind_{value}" if field == "kind" else f"{field}.{value}"
