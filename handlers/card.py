@@ -6,13 +6,11 @@ actor's scope on each press, so a forged or stale button changes nothing.
 
 from __future__ import annotations
 
-import re
-
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.turn import Turn, turn
 from handlers.card_fields import raw, shown
-from handlers.customer_view import card_keyboard, card_text
+from handlers.customer_view import card_keyboard, card_text, pressed
 from handlers.pick import continuation, with_customer
 from storage import audit, customers
 from storage.models import Customer, Tier
@@ -29,19 +27,6 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(on_delete, pattern=r"^del:"),
         CallbackQueryHandler(on_delete_confirmed, pattern=r"^delok:"),
     ]
-
-
-async def pressed(turn: Turn, pattern: str) -> tuple[Customer, re.Match[str]] | None:
-    """The customer a button names, re-checked against access; a toast and None when forged or gone."""
-    match = re.fullmatch(pattern, turn.data)
-    if match is None:
-        turn.toast(turn.t("common.expired_button"), alert=True)
-        return None
-    customer = await customers.get_visible(turn.session, actor=turn.actor, customer_id=int(match.group("id")))
-    if customer is None:
-        turn.toast(turn.t("customer.not_found_short"), alert=True)
-        return None
-    return customer, match
 
 
 async def open_card(turn: Turn, customer: Customer, *, edit: bool = False, notice: str | None = None) -> None:

@@ -10,7 +10,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.flows import flow
 from bot.turn import Turn, turn
-from handlers.card import pressed, set_field
+from handlers.card import set_field
+from handlers.customer_view import pressed
 from handlers.card_fields import CHOICES, FIELDS, REQUIRED, Invalid, choice_key, cleared, parse, shown
 from storage import customers, dialogues
 from storage.customers import DuplicatePhone

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.turn import Turn
+from storage import customers
 from storage.customers import stage_of
 from storage.models import Customer, Interaction, Kind
 
@@ -53,3 +56,16 @@ def card_keyboard(turn: Turn, customer: Customer) -> list[list[tuple[str, str]]]
         [(turn.t("card.button_unarchive"), f"unarch:{cid}") if customer.archived_at is not None
          else (turn.t("card.button_archive"), f"arch:{cid}")],
     ]
+
+
+async def pressed(turn: Turn, pattern: str) -> tuple[Customer, re.Match[str]] | None:
+    """The customer a button names, re-checked against access; a toast and None when forged or gone."""
+    match = re.fullmatch(pattern, turn.data)
+    if match is None:
+        turn.toast(turn.t("common.expired_button"), alert=True)
+        return None
+    customer = await customers.get_visible(turn.session, actor=turn.actor, customer_id=int(match.group("id")))
+    if customer is None:
+        turn.toast(turn.t("customer.not_found_short"), alert=True)
+        return None
+    return customer, match

@@ -8,9 +8,10 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.flows import flow
 from bot.turn import Turn, turn
+from handlers.customer_view import pressed
 from handlers.pick import continuation, with_customer
 from handlers.refs import MAX_NOTE, split_note, split_reference
-from storage import customers, dialogues, interactions
+from storage import dialogues, interactions
 from storage.dialogues import DialogueState
 from storage.models import Channel, Customer
 
@@ -121,11 +122,9 @@ async def log_chosen(turn: Turn, customer: Customer, payload: dict) -> None:
 @turn()
 async def on_log_button(turn: Turn) -> None:
     """The card's Log button: which channel?"""
-    customer_id = number(turn.data.removeprefix("log:"))
-    customer = customer_id and await customers.get_visible(turn.session, actor=turn.actor, customer_id=customer_id)
-    if not customer:
-        turn.toast(turn.t("customer.not_found_short"), alert=True)
+    if not (found := await pressed(turn, r"log:(?P<id>\d{1,9})")):
         return
+    customer = found[0]
     channels = [(turn.t(f"channel.{c.value}"), f"logch:{customer.id}:{c.value}") for c in Channel]
     turn.reply(turn.t("log.pick_channel", id=customer.id, name=customer.name), [channels[:3], channels[3:]])
 
@@ -133,12 +132,9 @@ async def on_log_button(turn: Turn) -> None:
 @turn()
 async def on_channel(turn: Turn) -> None:
     """A channel was chosen: open the note dialogue."""
-    _, raw_id, channel = (turn.data.split(":") + ["", ""])[:3]
-    customer_id = number(raw_id)
-    customer = customer_id and await customers.get_visible(turn.session, actor=turn.actor, customer_id=customer_id)
-    if not customer or channel not in CHANNELS:
-        turn.toast(turn.t("customer.not_found_short"), alert=True)
+    if not (found := await pressed(turn, rf"logch:(?P<id>\d{{1,9}}):(?P<channel>{'|'.join(CHANNELS)})")):
         return
+    customer, channel = found[0], found[1].group("channel")
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now,
                         state=DialogueState(LOG_FLOW, "note", {"customer_id": customer.id, "channel": channel}))
     turn.edit(turn.t("log.ask_note", channel=turn.t(f"channel.{channel}"), id=customer.id, name=customer.name,

@@ -11,9 +11,10 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.flows import flow
 from bot.turn import Turn, turn
 from handlers.interactions import note_too_long, number, when
+from handlers.customer_view import pressed
 from handlers.pick import continuation, with_customer
 from handlers.refs import split_reference
-from storage import customers, dialogues, sales, users
+from storage import dialogues, sales, users
 from storage.customers import stage_of
 from storage.dialogues import DialogueState
 from storage.models import Customer
@@ -129,11 +130,9 @@ async def sale_chosen(turn: Turn, customer: Customer, payload: dict) -> None:
 @turn()
 async def on_sale_button(turn: Turn) -> None:
     """The card's Sale button: ask for the amount."""
-    customer_id = number(turn.data.removeprefix("sale:"))
-    customer = customer_id and await customers.get_visible(turn.session, actor=turn.actor, customer_id=customer_id)
-    if not customer:
-        turn.toast(turn.t("customer.not_found_short"), alert=True)
+    if not (found := await pressed(turn, r"sale:(?P<id>\d{1,9})")):
         return
+    customer = found[0]
     currency = (await users.team_of(turn.session, turn.actor)).currency
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now,
                         state=DialogueState(SALE_FLOW, "amount", {"customer_id": customer.id}))
