@@ -1,0 +1,170 @@
+"""`salesbot run | db upgrade | db current | playground`.
+
+A person starting the bot sees one line naming the setting that is wrong,
+never a traceback: configuration and the database are checked before PTB
+starts, and the database is migrated before the event loop runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from bot.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
+
+# an unreachable host must not keep start-up waiting for the driver's own minute-long timeout
+CONNECT_TIMEOUT = 15
+EXIT_CONFIG = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return run()
+        if args.command == "db":
+            return db(args.db_command)
+        from bot.playground import play
+
+        return play(args.db)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="salesbot", description="A sales rep's customer book in Telegram.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("run", help="upgrade the database, then serve Telegram (polling, or a webhook)")
+    db_parser = commands.add_parser("db", help="database migrations")
+    db_commands = db_parser.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="bring the database to the latest revision")
+    db_commands.add_parser("current", help="show the database's revision")
+    playground = commands.add_parser("playground", help="try the bot in the terminal, no token needed")
+    playground.add_argument("--db", default="./salesbot-playground.db", help="SQLite file (default %(default)s)")
+    return parser
+
+
+def run() -> int:
+    """Check settings and database, upgrade it, then poll (or serve the webhook) until a stop signal."""
+    settings = load_settings()
+    if settings.telegram_bot_token is None:
+        raise ConfigError("TELEGRAM_BOT_TOKEN: missing; get one from @BotFather (or try `salesbot playground`)")
+    check_database(settings.database_url)
+    check_bot_api(settings)
+    _configure_logging()
+    upgrade_database(settings.database_url)
+
+    from telegram import Update
+
+    from bot.app import build_application
+
+    _serve(build_application(settings), settings, Update.ALL_TYPES)
+    return 0
+
+
+def _serve(application: Application, settings: Settings, updates: list[str]) -> None:
+    if settings.webhook_url:
+        application.run_webhook(
+            listen="0.0.0.0",
+            port=settings.webhook_port,
+            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+            allowed_updates=updates,
+        )
+    else:
+        # run_polling stops cleanly on SIGINT/SIGTERM and calls post_init/post_shutdown itself
+        application.run_polling(allowed_updates=updates)
+
+
+def check_bot_api(settings: Settings) -> None:
+    """getMe once, so a rejected token or an unreachable Bot API is one line, not PTB's logged traceback."""
+    from telegram import Bot
+    from telegram.error import InvalidToken, TelegramError
+
+    assert settings.telegram_bot_token is not None
+    bot = Bot(settings.telegram_bot_token.get_secret_value(), base_url=settings.telegram_base_url,
+              base_file_url=settings.telegram_base_file_url)
+
+    async def probe() -> None:
+        async with bot:
+            pass
+
+    try:
+        asyncio.run(probe())
+    except InvalidToken:
+        raise ConfigError("TELEGRAM_BOT_TOKEN: the Bot API rejected this token; check it with @BotFather") from None
+    except TelegramError as error:
+        raise ConfigError(f"TELEGRAM_BASE_URL: cannot reach the Bot API: {error}") from None
+
+
+def db(action: str) -> int:
+    from storage import migrate
+
+    settings = _settings_without_token()
+    check_database(settings.database_url)
+    if action == "upgrade":
+        upgrade_database(settings.database_url)
+    revision = asyncio.run(migrate.current_revision(settings.database_url))
+    head = migrate.head_revision()
+    if revision == head:
+        print(f"{revision} (head)")
+    else:
+        print(f"{revision or 'empty: no revision'} — not at head {head}; run `salesbot db upgrade`")
+    return 0
+
+
+def _settings_without_token() -> Settings:
+    """Migrations need no token, so a missing or odd one must not stop them."""
+    return load_settings(telegram_bot_token=None)
+
+
+def check_database(url: str) -> None:
+    """Connect once, so an unreachable database is reported as a setting, not as a traceback."""
+    from storage.migrate import current_revision
+
+    async def probe() -> None:
+        await asyncio.wait_for(current_revision(url), CONNECT_TIMEOUT)
+
+    try:
+        asyncio.run(probe())
+    except TimeoutError:
+        raise ConfigError(f"DATABASE_URL: no answer from the database within {CONNECT_TIMEOUT} s") from None
+    # any failure to connect (refused, unknown host, missing directory, bad credentials) is the setting's fault
+    except Exception as error:  # noqa: BLE001
+        raise ConfigError(f"DATABASE_URL: cannot open the database: {_reason(error)}") from None
+
+
+def upgrade_database(url: str, setting: str = "DATABASE_URL") -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.migrate import upgrade
+
+    try:
+        upgrade(url)
+    except (SQLAlchemyError, OSError) as error:
+        raise ConfigError(f"{setting}: could not upgrade the database: {_reason(error)}") from None
+
+
+def _reason(error: BaseException) -> str:
+    """The driver's own message, on one line, without SQLAlchemy's decorations."""
+    cause = getattr(error, "orig", None) or error
+    text = str(cause).strip().splitlines()
+    return text[0] if text else type(cause).__name__
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # one line per getUpdates request would drown everything else
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -1,0 +1,236 @@
+"""`python -m bot …` as an operator runs it: bad settings are one line, `run` serves and stops on a signal."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot import cli
+from bot.fake_telegram import BotApiError, FakeTelegram, FakeUser
+from storage.migrate import head_revision
+from tests.harness import ADMIN_TG_ID, Harness, texts
+
+REPO = Path(__file__).resolve().parent.parent
+SETTING_PREFIXES = ("TELEGRAM_", "DATABASE_URL", "SALESBOT_", "WEBHOOK_")
+TOKEN = "123456:TEST-token"
+
+
+def clean_env(**settings: str) -> dict[str, str]:
+    """The test's environment without any salesbot setting, plus the given ones."""
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(SETTING_PREFIXES)}
+    env["PYTHONPATH"] = str(REPO)
+    env.update(settings)
+    return env
+
+
+def salesbot(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=clean_env(**settings),
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def unused_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def assert_one_line_naming(result: subprocess.CompletedProcess[str], setting: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert setting in lines[0]
+
+
+# case → (settings, the setting the one line must name); {port}: nothing listens there;
+# {fake}: a Bot API that knows another token
+BAD_STARTS = {
+    "missing-token": ({}, "TELEGRAM_BOT_TOKEN"),
+    "malformed-token": ({"TELEGRAM_BOT_TOKEN": "not-a-token"}, "TELEGRAM_BOT_TOKEN"),
+    "bad-url-scheme": ({"TELEGRAM_BOT_TOKEN": TOKEN, "DATABASE_URL": "mysql://root@localhost/sales"},
+                       "DATABASE_URL"),
+    "malformed-admins": ({"TELEGRAM_BOT_TOKEN": TOKEN, "SALESBOT_ADMINS": "12345,ada"}, "SALESBOT_ADMINS"),
+    "unknown-timezone": ({"TELEGRAM_BOT_TOKEN": TOKEN, "SALESBOT_TIMEZONE": "Mars/Olympus"}, "SALESBOT_TIMEZONE"),
+    "unreachable-postgresql": ({"TELEGRAM_BOT_TOKEN": TOKEN,
+                                "DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:{port}/salesbot"},
+                               "DATABASE_URL"),
+    "sqlite-in-missing-directory": ({"TELEGRAM_BOT_TOKEN": TOKEN,
+                                     "DATABASE_URL": "sqlite+aiosqlite:///./no/such/dir/salesbot.db"},
+                                    "DATABASE_URL"),
+    "token-the-bot-api-rejects": ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": "{fake}"},
+                                  "TELEGRAM_BOT_TOKEN"),
+    "unreachable-bot-api": ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": "http://127.0.0.1:{port}/bot"},
+                            "TELEGRAM_BASE_URL"),
+}
+
+
+@pytest.fixture(scope="module")
+def bad_starts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.CompletedProcess[str]]:
+    """Every bad start at once: each is mostly interpreter start-up, so running them side by side saves time."""
+    cwd = tmp_path_factory.mktemp("bad-starts")
+    port = unused_port()
+    # the fake Bot API serves from its own thread while this fixture waits on the processes
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, daemon=True).start()
+    fake = FakeTelegram(token="654321:another-bots-token")
+    asyncio.run_coroutine_threadsafe(fake.start(), loop).result()
+    try:
+        processes = {
+            case: subprocess.Popen(
+                [sys.executable, "-m", "bot", "run"], cwd=cwd, text=True,
+                env=clean_env(**{k: v.format(port=port, fake=fake.base_url) for k, v in settings.items()}),
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for case, (settings, _) in BAD_STARTS.items()
+        }
+        results = {}
+        for case, process in processes.items():
+            stdout, stderr = process.communicate(timeout=60)
+            results[case] = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+    finally:
+        asyncio.run_coroutine_threadsafe(fake.stop(), loop).result()
+        loop.call_soon_threadsafe(loop.stop)
+    return results
+
+
+@pytest.mark.parametrize("case", BAD_STARTS)
+def test_bad_setting_stops_start_with_one_line_naming_it(
+        bad_starts: dict[str, subprocess.CompletedProcess[str]], case: str) -> None:
+    assert_one_line_naming(bad_starts[case], BAD_STARTS[case][1])
+
+
+def test_db_current_says_when_the_database_is_not_at_head(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    assert cli.main(["db", "current"]) == 0
+    assert f"not at head {head_revision()}; run `salesbot db upgrade`" in capsys.readouterr().out
+
+
+def test_db_upgrade_then_current_prints_head(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    upgraded = salesbot(tmp_path, "db", "upgrade", DATABASE_URL=url)
+    assert upgraded.returncode == 0, upgraded.stderr
+    current = salesbot(tmp_path, "db", "current", DATABASE_URL=url)
+    assert current.returncode == 0, current.stderr
+    assert current.stdout.strip() == f"{head_revision()} (head)"
+
+
+async def wait_until(condition: Callable[[], bool], timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def test_run_registers_commands_answers_and_stops_on_sigterm(tmp_path: Path, database_url: str) -> None:
+    fake = FakeTelegram(token=TOKEN)
+    await fake.start()
+    env = clean_env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url,
+                    TELEGRAM_BASE_FILE_URL=fake.base_file_url, DATABASE_URL=database_url,
+                    SALESBOT_ADMINS=str(ADMIN_TG_ID))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        await wait_until(lambda: {"", "zh"} <= set(fake.commands))
+        assert "settings" in [c["command"] for c in fake.commands["zh"]]
+        assert fake.commands["zh"] != fake.commands[""]
+
+        admin = FakeUser(ADMIN_TG_ID, "Ada")
+        await fake.push({"message": {
+            "message_id": 1, "date": int(time.time()), "chat": {"id": admin.id, "type": "private"},
+            "from": admin.as_dict(), "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}})
+        await wait_until(lambda: bool(fake.chat(admin.id)))
+
+        process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        _, stderr = await asyncio.wait_for(process.communicate(), 10)
+        assert time.monotonic() - started < 5
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        # release a long poll still parked in the fake, or its shutdown waits for it
+        await fake.pause_polling()
+        await fake.stop()
+    assert process.returncode == 0
+    assert "Traceback" not in stderr.decode()
+    assert "Ada" in (fake.chat(ADMIN_TG_ID)[0].text or "")
+
+
+class WebhookFake(FakeTelegram):
+    """The fake Bot API, also accepting setWebhook (the real one then pushes updates to the bot)."""
+
+    async def api_setwebhook(self, params: dict) -> bool:
+        self.webhook = params
+        return True
+
+
+async def test_run_with_webhook_url_serves_the_webhook_and_stops_on_sigint(tmp_path: Path,
+                                                                          database_url: str) -> None:
+    import aiohttp
+
+    fake = WebhookFake(token=TOKEN)
+    await fake.start()
+    port = unused_port()
+    env = clean_env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url, DATABASE_URL=database_url,
+                    SALESBOT_ADMINS=str(ADMIN_TG_ID), WEBHOOK_URL=f"http://127.0.0.1:{port}/hook",
+                    WEBHOOK_PORT=str(port), WEBHOOK_SECRET="s3cret")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        await wait_until(lambda: hasattr(fake, "webhook") and bool(fake.commands))
+        assert fake.webhook["url"] == f"http://127.0.0.1:{port}/hook"
+        assert fake.webhook["secret_token"] == "s3cret"
+        admin = FakeUser(ADMIN_TG_ID, "Ada")
+        update = {"update_id": 1, "message": {
+            "message_id": 1, "date": int(time.time()), "chat": {"id": admin.id, "type": "private"},
+            "from": admin.as_dict(), "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}
+        async with aiohttp.ClientSession() as http:
+            forged = await http.post(f"http://127.0.0.1:{port}/hook", json=update)
+            assert forged.status == 403
+            genuine = await http.post(f"http://127.0.0.1:{port}/hook", json=update,
+                                      headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"})
+            assert genuine.status == 200
+        await wait_until(lambda: len(fake.chat(admin.id)) == 1)
+        process.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        _, stderr = await asyncio.wait_for(process.communicate(), 10)
+        assert time.monotonic() - started < 5
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await fake.stop()
+    assert process.returncode == 0
+    assert "Traceback" not in stderr.decode()
+
+
+async def test_failing_set_my_commands_is_logged_not_fatal(harness: Harness,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    def refuse_commands(method: str, params: dict) -> None:
+        if method == "setMyCommands":
+            raise BotApiError(400, "Bad Request: BOT_COMMANDS_TOO_MUCH")
+
+    harness.fake.faults.append(refuse_commands)
+    harness.fake.commands.clear()
+    with caplog.at_level(logging.WARNING, logger="bot.app"):
+        await harness.restart_bot()
+
+    assert harness.fake.commands == {}
+    assert "command menu" in caplog.text
+    assert "Ada" in texts(await harness.send(harness.admin, "/start"))
