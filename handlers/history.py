@@ -73,6 +73,7 @@ async def show_page(turn: Turn, customer_id: int, page: int, *, edit: bool) -> N
         rows = [buttons[:4], buttons[4:]]
         rows.append(([("◀", f"hp:{customer_id}:{page - 1}")] if page > 0 else [])
                     + ([("▶", f"hp:{customer_id}:{page + 1}")] if page < pages - 1 else []))
+    rows.append([(turn.t("card.button_back"), f"back:{customer_id}")])
     (turn.edit if edit else turn.reply)(text, rows)
 
 

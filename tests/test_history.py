@@ -28,7 +28,7 @@ async def test_history_merges_interactions_and_sales_newest_first(harness: Harne
     order = [page.text.index(word) for word in ("delivered", "first order", "first call")]
     assert order == sorted(order)
     assert "CN¥5,000.00" in page.text and "visit" in page.text
-    assert [b.callback_data[:3] for b in page.flat_buttons] == ["hi:", "hs:", "hi:"]
+    assert [b.callback_data[:3] for b in page.flat_buttons] == ["hi:", "hs:", "hi:", "bac"]
 
 
 async def test_empty_history_says_so(harness: Harness) -> None:
