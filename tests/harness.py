@@ -37,8 +37,9 @@ async def pg_admin_execute(url: str, statement: str) -> None:
 class Harness:
     """The real Application against the fake Bot API, with a frozen clock."""
 
-    def __init__(self, database_url: str, start: datetime) -> None:
+    def __init__(self, database_url: str, start: datetime, admins: list[int] | None = None) -> None:
         self.database_url = database_url
+        self.admins = [ADMIN_TG_ID] if admins is None else admins
         self.clock = FrozenClock(start)
         self.fake = FakeTelegram()
         self.admin = FakeUser(ADMIN_TG_ID, "Ada", "Admin", "ada", "en")
@@ -52,7 +53,7 @@ class Harness:
             telegram_base_url=self.fake.base_url,
             telegram_base_file_url=self.fake.base_file_url,
             database_url=self.database_url,
-            salesbot_admins=[ADMIN_TG_ID],
+            salesbot_admins=self.admins,
         )
         self.engine = make_engine(self.database_url)
         self.sessions = make_sessionmaker(self.engine)

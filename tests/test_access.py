@@ -78,3 +78,27 @@ async def test_group_chatter_gets_no_reply_and_commands_no_data(harness: Harness
     assert await harness.send(rep, "hello team", chat_id=-100123) == []
     reply = texts(await harness.send(rep, "/invite rep", chat_id=-100123))
     assert "private chat" in reply and "join_" not in reply
+
+
+async def test_setup_link_makes_the_first_admin_once(database_url, start_time, caplog) -> None:  # noqa: ANN001
+    import logging
+
+    from tests.harness import Harness as Bot
+
+    caplog.set_level(logging.WARNING)
+    bot = Bot(database_url, start_time, admins=[])
+    await bot.start()
+    try:
+        link = re.search(r"https://t\.me/salesbot_demo_bot\?start=(setup_[A-Za-z0-9_-]+)", caplog.text)
+        assert link, caplog.text
+        first, second = bot.stranger("First"), bot.stranger("Second")
+        assert "admin" in texts(await bot.send(first, f"/start {link.group(1)}"))
+        assert (await bot.user_row(first)).role == Role.ADMIN
+        assert "not valid" in texts(await bot.send(second, f"/start {link.group(1)}"))
+        assert await bot.user_row(second) is None
+        assert "join_" in texts(await bot.send(first, "/invite rep"))
+        caplog.clear()
+        await bot.restart_bot()
+        assert "start=setup_" not in caplog.text
+    finally:
+        await bot.stop()
