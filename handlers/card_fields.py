@@ -10,6 +10,7 @@ from zoneinfo import available_timezones
 import phonenumbers
 from phonenumbers import NumberParseException, ValidationResult
 
+from bot.birthdays import BadBirthday, lunar_label, parse_birthday
 from bot.turn import Turn
 from handlers.refs import MAX_NAME, MAX_NOTE, split_fields
 from storage.models import Customer, Kind, Source, Urgency
@@ -23,7 +24,6 @@ LIMITS = {"name": MAX_NAME, "company": 100, "wechat": 100, "region": 100, "email
 MAX_TAG = 16  # a tag travels in `list:<tag>:<page>` callback data, 64 bytes at most
 MAX_TAGS = 10
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
-BIRTHDAY = re.compile(r"(?:(?P<lunar>lunar|农历|阴历)\s*)?(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})", re.I)
 PHONE_REASONS = {
     ValidationResult.TOO_SHORT: "edit.phone_too_short",
     ValidationResult.TOO_LONG: "edit.phone_too_long",
@@ -95,17 +95,11 @@ def _tags(text: str) -> str:
 
 
 def _birthday(text: str, today: date) -> dict[str, object]:
-    match = BIRTHDAY.fullmatch(text)
-    if match is None:
-        raise Invalid("edit.date_invalid")
     try:
-        # a lunar date is kept as its numbers; 30th of a short solar month can't be stored as a date
-        day = date(int(match["y"]), int(match["m"]), int(match["d"]))
-    except ValueError:
-        raise Invalid("edit.date_invalid") from None
-    if day.year < 1900 or day > today:
-        raise Invalid("edit.date_range")
-    return {"birthday": day, "birthday_lunar": match["lunar"] is not None}
+        birthday = parse_birthday(text, today)
+    except BadBirthday as error:
+        raise Invalid("edit.date_range" if error.args[0] == "range" else "edit.date_invalid") from None
+    return {"birthday": birthday.solar, "lunar_birthday": birthday.lunar}
 
 
 def cleared(field: str) -> dict[str, object]:
@@ -113,15 +107,17 @@ def cleared(field: str) -> dict[str, object]:
     if field == "tags":
         return {"tags": ""}
     if field == "birthday":
-        return {"birthday": None, "birthday_lunar": False}
+        return {"birthday": None, "lunar_birthday": None}
     return {field: None}
 
 
 def raw(customer: Customer, field: str) -> str:
     """A field's stored value as text, for the audit log."""
+    if field == "birthday":
+        if customer.lunar_birthday:
+            return "lunar " + customer.lunar_birthday
+        return customer.birthday.isoformat() if customer.birthday else ""
     value = getattr(customer, field)
-    if field == "birthday" and value is not None:
-        return ("lunar " if customer.birthday_lunar else "") + value.isoformat()
     if field == "tags":
         return ", ".join(tag for tag in value.split(",") if tag)
     return "" if value is None else str(value)
@@ -134,8 +130,8 @@ def shown(turn: Turn, customer: Customer, field: str) -> str:
         return ""
     if field in CHOICES or field == "tier":
         return turn.t(choice_key(field, value))
-    if field == "birthday" and customer.birthday_lunar:
-        return turn.t("edit.lunar", value=customer.birthday.isoformat())  # type: ignore[union-attr]
+    if field == "birthday" and customer.lunar_birthday:
+        return turn.t("edit.lunar", value=lunar_label(customer.lunar_birthday, turn.t("card.leap_month")))
     return value
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.birthdays import lunar_label
 from bot.turn import Turn
 from storage import customers
 from storage.customers import stage_of
@@ -31,8 +32,10 @@ def card_text(turn: Turn, customer: Customer, last: Interaction | None = None) -
     if tags:
         lines.append(turn.t("card.tags", value=", ".join(tags)))
     if customer.birthday:
-        lines.append(turn.t("card.birthday_lunar" if customer.birthday_lunar else "card.birthday",
-                            value=customer.birthday.isoformat()))
+        lines.append(turn.t("card.birthday", value=customer.birthday.isoformat()))
+    if customer.lunar_birthday:
+        lines.append(turn.t("card.birthday_lunar",
+                            value=lunar_label(customer.lunar_birthday, turn.t("card.leap_month"))))
     if customer.tz:
         lines.append(turn.t("card.tz", value=customer.tz))
     if customer.notes:

@@ -137,7 +137,7 @@ class Customer(SQLModel, table=True):
     tags: str = Field(default="", max_length=500)  # ",tag1,tag2," so one LIKE finds a whole tag
     notes: str | None = Field(default=None, sa_column=Column(Text))
     birthday: date | None = None
-    birthday_lunar: bool = Field(default=False)
+    lunar_birthday: str | None = Field(default=None, max_length=16)  # see bot/birthdays.py
     tz: str | None = Field(default=None, max_length=64)
     archived_at: datetime | None = Field(default=None, sa_column=utc_column())
     created_by: int = Field(foreign_key="app_user.id")

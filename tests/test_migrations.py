@@ -25,3 +25,37 @@ async def test_models_and_migrations_agree(database_url: str) -> None:
     finally:
         await engine.dispose()
     assert diff == []
+
+
+async def test_lunar_birthdays_move_to_their_own_column(database_url: str) -> None:
+    import asyncio
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.migrate import alembic_config, upgrade
+
+    await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0001")
+    engine = make_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(
+                "INSERT INTO team (id, name, currency, is_default, created_at) VALUES (1, 't', 'CNY', true, '2026-01-01 00:00:00')"
+            ))
+            await connection.execute(text(
+                "INSERT INTO app_user (id, tg_id, team_id, role, name, created_at) VALUES (1, 5, 1, 'rep', 'r', '2026-01-01 00:00:00')"
+            ))
+            for cid, lunar in ((1, True), (2, False)):
+                await connection.execute(text(
+                    "INSERT INTO customer (id, team_id, owner_id, name, kind, tier, tags, birthday, birthday_lunar, "
+                    "created_by, created_at, updated_at) VALUES (:id, 1, 1, 'c', 'person', 'vip', '', '1990-04-23', "
+                    ":lunar, 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                ), {"id": cid, "lunar": lunar})
+        await asyncio.to_thread(upgrade, database_url)
+        async with engine.connect() as connection:
+            rows = (await connection.execute(text(
+                "SELECT id, birthday, lunar_birthday FROM customer ORDER BY id"))).all()
+    finally:
+        await engine.dispose()
+    assert [(r[0], str(r[1]) if r[1] else None, r[2]) for r in rows] == [
+        (1, None, "1990-04-23"), (2, "1990-04-23", None)]
