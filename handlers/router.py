@@ -19,6 +19,8 @@ def handlers() -> list[BaseHandler]:
         # in groups the bot stays quiet unless a feature claims the command
         MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, on_unknown_command),
         MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, on_text),
+        # photos, stickers, files no feature takes: a stranger still learns only how to join
+        MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, on_other_message),
         CallbackQueryHandler(on_unknown_button),
     ]
 
@@ -33,6 +35,11 @@ async def on_cancel(turn: Turn) -> None:
 @turn()
 async def on_unknown_command(turn: Turn) -> None:
     turn.reply(turn.t("common.unknown_command"))
+
+
+@turn()
+async def on_other_message(turn: Turn) -> None:
+    turn.reply(turn.t("common.unsupported_message"))
 
 
 @turn()

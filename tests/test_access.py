@@ -102,3 +102,25 @@ async def test_setup_link_makes_the_first_admin_once(database_url, start_time, c
         assert "start=setup_" not in caplog.text
     finally:
         await bot.stop()
+
+
+async def test_stranger_sending_files_contacts_or_voice_learns_only_how_to_join(harness: Harness) -> None:
+    stranger = harness.stranger()
+    replies = [
+        await harness.chat.document(stranger, "customers.csv", b"name,phone\nWang,13800138000\n"),
+        await harness.chat.contact(stranger, "+8613800138000", "Wang"),
+        await harness.chat.voice(stranger),
+        await harness.chat.forward(stranger, "hello", "Wang"),
+    ]
+    for reply in replies:
+        assert "invite link" in texts(reply)
+    async with harness.sessions() as session:
+        from storage.models import Customer
+
+        assert list(await session.exec(select(Customer))) == []
+
+
+async def test_member_sending_an_unsupported_file_gets_told(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    reply = texts(await harness.chat.document(rep, "photo.bin", b"\x00\x01"))
+    assert "can't use this kind of message" in reply
