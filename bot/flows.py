@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Awaitable, Callable
 
 from bot.turn import Turn
+from storage import dialogues
 from storage.dialogues import DialogueState
 
 FlowStep = Callable[[Turn, DialogueState], Awaitable[None]]
@@ -35,3 +36,12 @@ def action(name: str) -> Callable[[Action], Action]:
         return function
 
     return register
+
+
+async def open_dialogue(turn: Turn, name: str) -> DialogueState | None:
+    """The user's open dialogue of flow `name`; if there is none, the pressed button is stale: say so."""
+    state = await dialogues.current(turn.session, tg_id=turn.update.effective_user.id, now=turn.now)
+    if state is None or state.flow != name:
+        turn.toast(turn.t("common.expired_button"), alert=True)
+        return None
+    return state

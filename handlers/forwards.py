@@ -11,7 +11,7 @@ from typing import Any
 from telegram import MessageOrigin
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
-from bot.flows import flow
+from bot.flows import flow, open_dialogue
 from bot.turn import Turn, turn
 from handlers.interactions import LOG_FLOW, note_too_long, number, record
 from handlers.pick import continuation, label, with_customer
@@ -92,9 +92,7 @@ async def log_pending(turn: Turn, customer_id: int, pending: dict[str, Any], *, 
 async def on_attach(turn: Turn) -> None:
     """One of the offered customers was chosen."""
     customer_id = number(turn.data.removeprefix("att:"))
-    state = await dialogues.current(turn.session, tg_id=turn.update.effective_user.id, now=turn.now)
-    if state is None or state.flow != ATTACH_FLOW:
-        turn.toast(turn.t("common.expired_button"), alert=True)
+    if not (state := await open_dialogue(turn, ATTACH_FLOW)):
         return
     customer = customer_id and await customers.get_visible(turn.session, actor=turn.actor, customer_id=customer_id)
     if not customer:
@@ -106,11 +104,8 @@ async def on_attach(turn: Turn) -> None:
 @turn()
 async def on_search_another(turn: Turn) -> None:
     """None of the offered customers: the rep types a reference instead."""
-    state = await dialogues.current(turn.session, tg_id=turn.update.effective_user.id, now=turn.now)
-    if state is None or state.flow != ATTACH_FLOW:
-        turn.toast(turn.t("common.expired_button"), alert=True)
-        return
-    turn.edit(turn.t("log.type_customer"))
+    if await open_dialogue(turn, ATTACH_FLOW):
+        turn.edit(turn.t("log.type_customer"))
 
 
 @flow(ATTACH_FLOW)

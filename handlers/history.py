@@ -19,8 +19,7 @@ ICONS = {"call": "📞", "visit": "🚶", "email": "✉️", "message": "💬", 
 
 def handlers() -> list[BaseHandler]:
     return [
-        CallbackQueryHandler(on_history, pattern=r"^hist:"),
-        CallbackQueryHandler(on_page, pattern=r"^hp:"),
+        CallbackQueryHandler(on_history, pattern=r"^(hist|hp):"),
         CallbackQueryHandler(on_entry, pattern=r"^h[is]:"),
     ]
 
@@ -85,22 +84,12 @@ def page_args(data: str) -> tuple[int | None, int]:
 
 @turn()
 async def on_history(turn: Turn) -> None:
-    """The card's History button: a new message, so the card stays."""
+    """The card's History button opens a new message (the card stays); ◀ ▶ turn the page in place."""
     customer_id, page = page_args(turn.data)
     if customer_id is None:
         turn.toast(turn.t("customer.not_found_short"), alert=True)
         return
-    await show_page(turn, customer_id, page, edit=False)
-
-
-@turn()
-async def on_page(turn: Turn) -> None:
-    """◀ ▶ and Back: the history message turns its page in place."""
-    customer_id, page = page_args(turn.data)
-    if customer_id is None:
-        turn.toast(turn.t("customer.not_found_short"), alert=True)
-        return
-    await show_page(turn, customer_id, page, edit=True)
+    await show_page(turn, customer_id, page, edit=turn.data.startswith("hp:"))
 
 
 def entry_view(turn: Turn, entry: HistoryEntry, customer: Customer) -> tuple[str, list[list[tuple[str, str]]]]:

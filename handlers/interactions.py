@@ -6,7 +6,7 @@ from datetime import datetime
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.flows import flow
+from bot.flows import flow, open_dialogue
 from bot.turn import Turn, turn
 from handlers.customer_view import pressed
 from handlers.pick import continuation, with_customer
@@ -153,9 +153,7 @@ async def note_step(turn: Turn, state: DialogueState) -> None:
 @turn()
 async def on_skip(turn: Turn) -> None:
     """Log without a note."""
-    state = await dialogues.current(turn.session, tg_id=turn.update.effective_user.id, now=turn.now)
-    if state is None or state.flow != LOG_FLOW:
-        turn.toast(turn.t("common.expired_button"), alert=True)
+    if not (state := await open_dialogue(turn, LOG_FLOW)):
         return
     await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
     await record(turn, state.data["customer_id"], state.data["channel"], None, edit=True)
