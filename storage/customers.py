@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import audit
+from storage.activity import UNDO_WINDOW
 from storage.access import Actor, visible_customers
 from storage.models import Customer, Interaction, Stage, Tier
 
@@ -140,7 +141,6 @@ async def last_interaction(session: AsyncSession, *, customer_id: int) -> Intera
     return result.first()
 
 
-UNDO_WINDOW = timedelta(minutes=10)
 
 
 class UndoResult(StrEnum):
