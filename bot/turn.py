@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -174,7 +174,11 @@ def turn(*, members_only: bool = True, private_only: bool = True) -> Callable[[H
                     if user is not None:
                         await users.refresh_profile(session, user, name=tg_user.full_name, username=tg_user.username)
                     await handler(current)
-            await current.send()
+            try:
+                await current.send()
+            except TelegramError:
+                # the change is committed; telling the user "nothing was saved" would be wrong
+                log.exception("replies to update %s could not be sent", update.update_id)
 
         return callback
 
