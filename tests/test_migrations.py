@@ -59,3 +59,33 @@ async def test_lunar_birthdays_move_to_their_own_column(database_url: str) -> No
         await engine.dispose()
     assert [(r[0], str(r[1]) if r[1] else None, r[2]) for r in rows] == [
         (1, None, "1990-04-23"), (2, "1990-04-23", None)]
+
+
+async def test_two_instances_upgrading_at_once_both_succeed(tmp_path) -> None:  # noqa: ANN001
+    """On PostgreSQL the advisory lock serialises them; on SQLite the write lock does."""
+    import asyncio
+    import sys
+    import uuid
+    from pathlib import Path
+
+    from tests.conftest import PG_URL, USE_PG
+    from tests.harness import pg_admin_execute, pg_url_with_db
+
+    if USE_PG:
+        name = f"salesbot_race_{uuid.uuid4().hex[:10]}"
+        await pg_admin_execute(PG_URL, f'CREATE DATABASE "{name}"')
+        url = pg_url_with_db(PG_URL, name)
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'race.db'}"
+    try:
+        # separate processes, as two instances are: Alembic's context is process-global
+        root = str(Path(__file__).resolve().parent.parent)
+        code = f"from storage.migrate import upgrade; upgrade({url!r})"
+        runs = [await asyncio.create_subprocess_exec(sys.executable, "-c", code, cwd=root,
+                                                     stderr=asyncio.subprocess.PIPE) for _ in range(2)]
+        results = [await asyncio.wait_for(run.communicate(), 60) for run in runs]
+        assert [run.returncode for run in runs] == [0, 0], [err.decode()[-500:] for _, err in results]
+        assert await current_revision(url) == head_revision()
+    finally:
+        if USE_PG:
+            await pg_admin_execute(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
