@@ -12,7 +12,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.flows import action, flow
 from bot.i18n import LANGUAGES, t
 from bot.turn import Turn, turn
-from handlers.add import Refused, checked, normalise_phone, open_existing, save
+from handlers.add import Refused, checked, duplicate_reply, normalise_phone, save
 from storage import customers, dialogues
 from storage.dialogues import DialogueState
 from storage.models import Source, Tier
@@ -88,8 +88,8 @@ async def on_answer(turn: Turn, state: DialogueState) -> None:
             value = normalise_phone(text, turn.settings.salesbot_phone_region)
             existing = await customers.by_phone(turn.session, team_id=turn.actor.team_id, phone=value)
             if existing is not None:
-                duplicate = turn.t("add.duplicate", id=existing.id)
-                ask(turn, state, duplicate, [open_existing(turn, existing.id)])  # type: ignore[arg-type]
+                duplicate, rows = await duplicate_reply(turn, existing.id)  # type: ignore[arg-type]
+                ask(turn, state, duplicate, rows)
                 return
         elif state.step in CHOICES:
             value = choice_from_text(state.step, text)

@@ -12,7 +12,7 @@ from phonenumbers import NumberParseException, ValidationResult
 
 from bot.birthdays import BadBirthday, lunar_label, parse_birthday
 from bot.turn import Turn
-from handlers.refs import MAX_NAME, MAX_NOTE, split_fields
+from handlers.refs import MAX_NAME, MAX_NOTE, blank, split_fields
 from storage.models import Customer, Kind, Source, Urgency
 
 # in the order the edit menu shows them
@@ -50,7 +50,7 @@ def parse(field: str, text: str, *, region: str, today: date) -> dict[str, objec
     limit = LIMITS.get(field)
     if limit is not None and len(text) > limit:
         raise Invalid("edit.too_long", limit=limit, length=len(text))
-    if field == "name" and not text:
+    if field == "name" and blank(text):
         raise Invalid("edit.name_empty")
     if field == "phone":
         return {"phone": _phone(text, region)}
@@ -67,7 +67,7 @@ def parse(field: str, text: str, *, region: str, today: date) -> dict[str, objec
         if zone is None:
             raise Invalid("edit.tz_invalid")
         return {"tz": zone}
-    return {field: text or None}
+    return {field: None if blank(text) else text}
 
 
 def _phone(text: str, region: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any, Awaitable, Callable
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.turn import Turn, turn
+from handlers.refs import number
 from storage import customers, dialogues
 from storage.dialogues import DialogueState
 from storage.models import Customer
@@ -55,10 +56,10 @@ async def with_customer(turn: Turn, reference: str, then: str, payload: dict[str
 @turn()
 async def on_pick(turn: Turn) -> None:
     """The user chose one of several matches."""
-    customer_id = turn.data.removeprefix("pick:")
+    customer_id = number(turn.data.removeprefix("pick:"))
     state = await dialogues.current(turn.session, tg_id=turn.update.effective_user.id, now=turn.now)
-    customer = (await customers.get_visible(turn.session, actor=turn.actor, customer_id=int(customer_id))
-                if customer_id.isdigit() else None)
+    customer = (await customers.get_visible(turn.session, actor=turn.actor, customer_id=customer_id)
+                if customer_id is not None else None)
     if state is None or state.flow != PICK_FLOW or state.step not in CONTINUATIONS:
         turn.toast(turn.t("common.expired_button"), alert=True)
         return
