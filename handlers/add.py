@@ -62,7 +62,8 @@ class BadPhone(Refused):
 def handlers() -> list[BaseHandler]:
     return [
         CommandHandler("add", on_add),
-        MessageHandler(filters.CONTACT, on_contact),
+        # a contact shared in a group is the members' business, not a customer to add
+        MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE, on_contact),
         CallbackQueryHandler(on_undo, pattern=r"^undoadd:"),
     ]
 
@@ -115,8 +116,9 @@ def parse_one_liner(text: str, region: str) -> dict[str, Any]:
     A field whose kind is already taken (a second phone, a second company) is kept in the notes.
     """
     fields = split_fields(text)
-    # the name comes first: a phone there, or nothing before the first comma, is a mistyped line
-    if not fields or blank(FIELD_SEPARATOR.split(text, maxsplit=1)[0]) or looks_like_phone(fields[0]):
+    # the name comes first: nothing before the first comma, or a phone number in it, is a mistyped line
+    if (not fields or blank(FIELD_SEPARATOR.split(text, maxsplit=1)[0])
+            or len(customers.digits_of(fields[0])) >= MIN_PHONE_DIGITS):
         raise Refused("add.usage")
     found: dict[str, Any] = {"name": checked("name", fields[0])}
     extra = []

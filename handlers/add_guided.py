@@ -79,10 +79,19 @@ def choice_from_text(step: str, text: str) -> str:
     raise Refused("add.pick_button")
 
 
+def is_skip(text: str) -> bool:
+    """The Skip button's label typed instead of pressed, in any language."""
+    wanted = text.replace("⏭", "").strip().casefold()
+    return wanted in {t(lang, "button.skip").replace("⏭", "").strip().casefold() for lang in LANGUAGES}
+
+
 @flow(FLOW)
 async def on_answer(turn: Turn, state: DialogueState) -> None:
     """The typed answer to the current question; a bad one is explained and the question asked again."""
     text = " ".join(turn.text.split())
+    if state.step != NAME and is_skip(text):
+        await advance(turn, state, None)
+        return
     try:
         if state.step == PHONE:
             value = normalise_phone(text, turn.settings.salesbot_phone_region)

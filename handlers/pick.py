@@ -17,6 +17,7 @@ from storage.dialogues import DialogueState
 from storage.models import Customer
 
 PICK_FLOW = "pick"
+CHOICES = 8
 Continuation = Callable[[Turn, Customer, dict[str, Any]], Awaitable[None]]
 CONTINUATIONS: dict[str, Continuation] = {}
 
@@ -40,7 +41,7 @@ def label(customer: Customer) -> str:
 
 async def with_customer(turn: Turn, reference: str, then: str, payload: dict[str, Any]) -> None:
     """Resolve `reference`; none → 'not found', one → continue now, several → ask with buttons."""
-    matches = await customers.resolve(turn.session, actor=turn.actor, reference=reference)
+    matches = await customers.resolve(turn.session, actor=turn.actor, reference=reference, limit=CHOICES + 1)
     if not matches:
         turn.reply(turn.t("customer.not_found", reference=reference[:100]))
         return
@@ -49,8 +50,11 @@ async def with_customer(turn: Turn, reference: str, then: str, payload: dict[str
         return
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id,
                         state=DialogueState(PICK_FLOW, then, payload), now=turn.now)
-    rows = [[(label(c), f"pick:{c.id}")] for c in matches]
-    turn.reply(turn.t("customer.which_one", reference=reference[:100]), rows)
+    rows = [[(label(c), f"pick:{c.id}")] for c in matches[:CHOICES]]
+    question = turn.t("customer.which_one", reference=reference[:100])
+    if len(matches) > CHOICES:
+        question += "\n" + turn.t("find.more", count=CHOICES)
+    turn.reply(question, rows)
 
 
 @turn()

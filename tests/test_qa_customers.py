@@ -73,7 +73,8 @@ async def test_invisible_names_are_refused_everywhere(harness: Harness) -> None:
 
 async def test_one_liner_must_start_with_the_name(harness: Harness) -> None:
     rep = await harness.member(Role.REP)
-    for text in ("/add , 13800138000, Acme", "/add 13800138000", "/add ，138 0013 8000", "/add ,,,"):
+    for text in ("/add , 13800138000, Acme", "/add 13800138000", "/add ，138 0013 8000", "/add ,,,",
+                 "/add Wang Wei 138 0013 8000 Acme", "/add 王伟 13800138000"):
         reply = texts(await harness.send(rep, text))
         assert "/add Wang Wei, 138 0013 8000" in reply and "Nothing was saved" in reply, text
     assert await stored(harness) == []
@@ -156,3 +157,33 @@ async def test_forged_ids_with_odd_digits_or_too_large_get_a_toast_and_change_no
     async with harness.sessions() as session:
         assert len(list(await session.exec(select(Interaction)))) == 1
         assert len(list(await session.exec(select(Purchase)))) == 1
+
+
+async def test_contact_shared_in_a_group_gets_no_reply_and_adds_nothing(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    assert await harness.chat.contact(rep, "8613800138000", "Wang", chat_id=-100123) == []
+    assert await harness.chat.contact(harness.stranger(), "8613800138001", "Li", chat_id=-100123) == []
+    assert await stored(harness) == []
+
+
+async def test_more_matches_than_pick_buttons_says_so(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    for i in range(9):
+        await builders.customer(harness, rep, f"Wang {i}")
+    [question] = await harness.send(rep, "/log Wang: called")
+    assert "Which one?" in question.text and "Showing the first 8" in question.text
+    assert len(question.flat_buttons) == 8
+    [question] = await harness.send(rep, "/show Wang 1")
+    assert "#2 Wang 1" in question.text and "Showing the first" not in question.text
+
+
+async def test_skip_typed_instead_of_pressed_skips_the_step(harness: Harness) -> None:
+    rep = await harness.member(Role.REP, language="zh-hans")
+    await harness.send(rep, "/add")
+    await harness.send(rep, "赵六")
+    assert "所在公司" in texts(await harness.send(rep, "跳过"))
+    assert "来源" in texts(await harness.send(rep, "skip"))
+    assert "等级" in texts(await harness.send(rep, "跳过 ⏭"))
+    assert "已添加客户" in texts(await harness.send(rep, "Skip"))
+    [customer] = await stored(harness)
+    assert (customer.name, customer.phone, customer.company, customer.source) == ("赵六", None, None, None)
