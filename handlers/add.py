@@ -15,7 +15,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from bot.flows import ACTIONS
 from bot.turn import Turn, turn
 from handlers.customer_view import card_keyboard, card_text
-from handlers.refs import FIELD_SEPARATOR, MAX_NAME, MAX_NOTE, blank, number, split_fields
+from handlers.refs import FIELD_SEPARATOR, MAX_NAME, MAX_NOTE, blank, email_typed, number, split_fields
 from storage import customers
 from storage.customers import DuplicatePhone, UndoResult
 
@@ -103,8 +103,7 @@ def classify(token: str, region: str) -> tuple[str, str]:
     prefix = WECHAT.match(token)
     if prefix and token[prefix.end():].strip():
         return "wechat", checked("wechat", token[prefix.end():])
-    # a Chinese keyboard may type ＠ and 。 for @ and .
-    email = unicodedata.normalize("NFKC", token).replace("。", ".")
+    email = email_typed(token)
     if EMAIL.match(email):
         return "email", checked("email", email)
     return "company", checked("company", token)

@@ -12,7 +12,7 @@ from phonenumbers import NumberParseException, ValidationResult
 
 from bot.birthdays import BadBirthday, lunar_label, parse_birthday
 from bot.turn import Turn
-from handlers.refs import MAX_NAME, MAX_NOTE, blank, split_fields
+from handlers.refs import MAX_NAME, MAX_NOTE, blank, email_typed, split_fields
 from storage.models import Customer, Kind, Source, Urgency
 
 # in the order the edit menu shows them
@@ -55,6 +55,7 @@ def parse(field: str, text: str, *, region: str, today: date) -> dict[str, objec
     if field == "phone":
         return {"phone": _phone(text, region)}
     if field == "email":
+        text = email_typed(text)
         if not EMAIL.fullmatch(text):
             raise Invalid("edit.email_invalid")
         return {"email": text}

@@ -39,6 +39,11 @@ def blank(text: str) -> bool:
     return all(char.isspace() or unicodedata.category(char) == "Cf" for char in text)
 
 
+def email_typed(text: str) -> str:
+    """An e-mail as a Chinese keyboard may type it, with ＠ and 。 for @ and ."""
+    return unicodedata.normalize("NFKC", text).replace("。", ".")
+
+
 def number(text: str) -> int | None:
     """An id from callback data, which is never trusted: ASCII digits only, small enough for the database."""
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None

@@ -96,6 +96,10 @@ async def test_wechat_written_out_and_email_typed_with_a_chinese_keyboard_are_re
     first, second = await stored(harness)
     assert (first.wechat, first.email, first.company) == ("lina_88", "li.na@example.com", None)
     assert (second.wechat, second.company) == ("wangwei_1", None)
+    card = (await harness.send(rep, f"/show #{second.id}"))[0]
+    await harness.press(rep, card, data=f"ef:{second.id}:email")
+    assert "wang＠qq。com" not in texts(await harness.send(rep, "wang＠qq。com"))
+    assert (await builders.stored(harness, second.id)).email == "wang@qq.com"
 
 
 async def test_tag_with_a_space_lists_and_pages(harness: Harness) -> None:
@@ -187,3 +191,10 @@ async def test_skip_typed_instead_of_pressed_skips_the_step(harness: Harness) ->
     assert "已添加客户" in texts(await harness.send(rep, "Skip"))
     [customer] = await stored(harness)
     assert (customer.name, customer.phone, customer.company, customer.source) == ("赵六", None, None, None)
+
+
+async def test_search_and_tags_ignore_case_beyond_ascii_on_every_database(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    cid = await builders.customer(harness, rep, "Émile Zola", company="Ärztehaus Berlin", tags=["Ärzte"])
+    for query in ("/find ärztehaus", "/find ärzteh", "/find ÄRZTEHAUS", "/find émile", "/list ärzte", "/list ÄRZTE"):
+        assert f"#{cid} Émile Zola" in seen(await harness.send(rep, query)), query
