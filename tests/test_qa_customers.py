@@ -6,7 +6,7 @@ from sqlmodel import col, select
 
 from storage.models import Customer, Interaction, Purchase, Role
 from tests import builders
-from tests.harness import Harness, customer_id_in, texts
+from tests.harness import Harness, texts
 
 ZWSP = "\u200b"
 
@@ -20,7 +20,7 @@ def last_answer(harness: Harness) -> dict:
     return harness.fake.callback_answers[-1]
 
 
-def seen(messages) -> str:  # noqa: ANN001
+def seen(messages: list) -> str:
     """Texts and button labels: all a user can read."""
     return texts(messages) + "\n" + "\n".join(b.text for m in messages for b in m.flat_buttons)
 
