@@ -398,13 +398,13 @@ class Chat:
         return await self._deliver({"message": self._message(user, chat_id, **content)})
 
     async def contact(self, user: FakeUser, phone: str, first_name: str, last_name: str | None = None,
-                      contact_user_id: int | None = None) -> list[Sent]:
+                      contact_user_id: int | None = None, chat_id: int | None = None) -> list[Sent]:
         contact = {"phone_number": phone, "first_name": first_name}
         if last_name:
             contact["last_name"] = last_name
         if contact_user_id:
             contact["user_id"] = contact_user_id
-        return await self._deliver({"message": self._message(user, None, contact=contact)})
+        return await self._deliver({"message": self._message(user, chat_id, contact=contact)})
 
     async def document(self, user: FakeUser, file_name: str, content: bytes, caption: str | None = None,
                        mime_type: str = "text/csv") -> list[Sent]:

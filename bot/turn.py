@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.config import Settings
 from bot.i18n import pick_language, t
 from bot.text import split_text, trim_text
-from storage import users
+from storage import dialogues, users
 from storage.access import Actor
 from storage.models import User
 
@@ -173,6 +173,9 @@ def turn(*, members_only: bool = True, private_only: bool = True) -> Callable[[H
                 else:
                     if user is not None:
                         await users.refresh_profile(session, user, name=tg_user.full_name, username=tg_user.username)
+                        if command_of(update) not in (None, "cancel"):
+                            # a new command leaves the open question, so the next text is not taken as its answer
+                            await dialogues.clear(session, tg_id=tg_user.id)
                     await handler(current)
             try:
                 await current.send()
@@ -183,6 +186,14 @@ def turn(*, members_only: bool = True, private_only: bool = True) -> Callable[[H
         return callback
 
     return decorate
+
+
+def command_of(update: Update) -> str | None:
+    """'cancel' for '/cancel' or '/cancel@salesbot_bot'; None for anything that is not a command."""
+    text = update.message.text if update.message is not None else None
+    if not text or not text.startswith("/"):
+        return None
+    return text.split()[0][1:].split("@")[0].lower()
 
 
 def stranger(current: Turn) -> None:

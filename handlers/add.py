@@ -15,14 +15,14 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from bot.flows import ACTIONS
 from bot.turn import Turn, turn
 from handlers.customer_view import card_keyboard, card_text
-from handlers.refs import MAX_NAME, MAX_NOTE, split_fields
+from handlers.refs import FIELD_SEPARATOR, MAX_NAME, MAX_NOTE, blank, email_typed, number, split_fields
 from storage import customers
 from storage.customers import DuplicatePhone, UndoResult
 
 MIN_PHONE_DIGITS = 7
 PHONE_LIKE = re.compile(r"^\+?[\d\s\-()]+$")  # checked after NFKC, so full-width forms count too
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-WECHAT = re.compile(r"^(?:wx|微信)\s*[:：]\s*", re.IGNORECASE)
+WECHAT = re.compile(r"^(?:wx|wechat|weixin|微信号?)\s*[:：]\s*", re.IGNORECASE)
 LIMITS = {"name": MAX_NAME, "company": MAX_NAME, "email": 254, "wechat": 100, "notes": MAX_NOTE}
 
 PARSE_REASONS = {
@@ -62,7 +62,8 @@ class BadPhone(Refused):
 def handlers() -> list[BaseHandler]:
     return [
         CommandHandler("add", on_add),
-        MessageHandler(filters.CONTACT, on_contact),
+        # a contact shared in a group is the members' business, not a customer to add
+        MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE, on_contact),
         CallbackQueryHandler(on_undo, pattern=r"^undoadd:"),
     ]
 
@@ -74,6 +75,8 @@ def checked(field: str, value: str) -> str:
     value = " ".join(value.split())
     if len(value) > LIMITS[field]:
         raise Refused(f"add.{field}_too_long", limit=LIMITS[field])
+    if field == "name" and blank(value):
+        raise Refused("add.name_empty")
     return value
 
 
@@ -100,8 +103,9 @@ def classify(token: str, region: str) -> tuple[str, str]:
     prefix = WECHAT.match(token)
     if prefix and token[prefix.end():].strip():
         return "wechat", checked("wechat", token[prefix.end():])
-    if EMAIL.match(token):
-        return "email", checked("email", token)
+    email = email_typed(token)
+    if EMAIL.match(email):
+        return "email", checked("email", email)
     return "company", checked("company", token)
 
 
@@ -111,7 +115,9 @@ def parse_one_liner(text: str, region: str) -> dict[str, Any]:
     A field whose kind is already taken (a second phone, a second company) is kept in the notes.
     """
     fields = split_fields(text)
-    if not fields:
+    # the name comes first: nothing before the first comma, or a phone number in it, is a mistyped line
+    if (not fields or blank(FIELD_SEPARATOR.split(text, maxsplit=1)[0])
+            or len(customers.digits_of(fields[0])) >= MIN_PHONE_DIGITS):
         raise Refused("add.usage")
     found: dict[str, Any] = {"name": checked("name", fields[0])}
     extra = []
@@ -136,16 +142,14 @@ def contact_phone(raw: str, region: str) -> str:
         return normalise_phone("+" + customers.digits_of(raw), region)
 
 
-def callback_id(data: str, prefix: str) -> int | None:
-    raw = data.removeprefix(prefix)
-    return int(raw) if raw.isdigit() and len(raw) <= 9 else None
-
-
 # --- saving and showing ---------------------------------------------------------------
 
-def open_existing(turn: Turn, existing_id: int) -> list[tuple[str, str]]:
-    """The button to the card that already has this phone (the card feature re-checks access)."""
-    return [(turn.t("add.open_existing", id=existing_id), f"card:{existing_id}")]
+async def duplicate_reply(turn: Turn, existing_id: int) -> tuple[str, list[list[tuple[str, str]]]]:
+    """Who already has this phone: its #id and a button to its card, only for someone who may open it."""
+    if await customers.get_visible(turn.session, actor=turn.actor, customer_id=existing_id) is None:
+        return turn.t("add.duplicate_colleague"), []
+    return turn.t("add.duplicate", id=existing_id), [[(turn.t("add.open_existing", id=existing_id),
+                                                       f"card:{existing_id}")]]
 
 
 async def save(turn: Turn, fields: dict[str, Any]) -> None:
@@ -156,8 +160,8 @@ async def save(turn: Turn, fields: dict[str, Any]) -> None:
     try:
         customer = await customers.add(turn.session, actor=turn.actor, now=turn.now, **fields)
     except DuplicatePhone as duplicate:
-        text = turn.t("add.duplicate", id=duplicate.existing_id) + "\n" + turn.t("add.nothing_saved")
-        turn.edit(text, [open_existing(turn, duplicate.existing_id)])
+        text, rows = await duplicate_reply(turn, duplicate.existing_id)
+        turn.edit(text + "\n" + turn.t("add.nothing_saved"), rows)
         return
     keyboard = card_keyboard(turn, customer) + [[(turn.t("button.undo"), f"undoadd:{customer.id}")]]
     turn.edit(turn.t("add.added") + "\n" + card_text(turn, customer), keyboard)
@@ -197,7 +201,7 @@ async def on_contact(turn: Turn) -> None:
 @turn()
 async def on_undo(turn: Turn) -> None:
     """Undo an add: only its creator, only within 10 minutes, only once."""
-    customer_id = callback_id(turn.data, "undoadd:")
+    customer_id = number(turn.data.removeprefix("undoadd:"))
     result, customer = (UndoResult.GONE, None) if customer_id is None else await customers.undo_add(
         turn.session, actor=turn.actor, customer_id=customer_id, now=turn.now)
     if customer is not None:

@@ -12,7 +12,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.flows import action, flow
 from bot.i18n import LANGUAGES, t
 from bot.turn import Turn, turn
-from handlers.add import Refused, checked, normalise_phone, open_existing, save
+from handlers.add import Refused, checked, duplicate_reply, normalise_phone, save
 from storage import customers, dialogues
 from storage.dialogues import DialogueState
 from storage.models import Source, Tier
@@ -79,17 +79,26 @@ def choice_from_text(step: str, text: str) -> str:
     raise Refused("add.pick_button")
 
 
+def is_skip(text: str) -> bool:
+    """The Skip button's label typed instead of pressed, in any language."""
+    wanted = text.replace("⏭", "").strip().casefold()
+    return wanted in {t(lang, "button.skip").replace("⏭", "").strip().casefold() for lang in LANGUAGES}
+
+
 @flow(FLOW)
 async def on_answer(turn: Turn, state: DialogueState) -> None:
     """The typed answer to the current question; a bad one is explained and the question asked again."""
     text = " ".join(turn.text.split())
+    if state.step != NAME and is_skip(text):
+        await advance(turn, state, None)
+        return
     try:
         if state.step == PHONE:
             value = normalise_phone(text, turn.settings.salesbot_phone_region)
             existing = await customers.by_phone(turn.session, team_id=turn.actor.team_id, phone=value)
             if existing is not None:
-                duplicate = turn.t("add.duplicate", id=existing.id)
-                ask(turn, state, duplicate, [open_existing(turn, existing.id)])  # type: ignore[arg-type]
+                duplicate, rows = await duplicate_reply(turn, existing.id)  # type: ignore[arg-type]
+                ask(turn, state, duplicate, rows)
                 return
         elif state.step in CHOICES:
             value = choice_from_text(state.step, text)

@@ -12,7 +12,7 @@ from phonenumbers import NumberParseException, ValidationResult
 
 from bot.birthdays import BadBirthday, lunar_label, parse_birthday
 from bot.turn import Turn
-from handlers.refs import MAX_NAME, MAX_NOTE, split_fields
+from handlers.refs import MAX_NAME, MAX_NOTE, blank, email_typed, split_fields
 from storage.models import Customer, Kind, Source, Urgency
 
 # in the order the edit menu shows them
@@ -50,11 +50,12 @@ def parse(field: str, text: str, *, region: str, today: date) -> dict[str, objec
     limit = LIMITS.get(field)
     if limit is not None and len(text) > limit:
         raise Invalid("edit.too_long", limit=limit, length=len(text))
-    if field == "name" and not text:
+    if field == "name" and blank(text):
         raise Invalid("edit.name_empty")
     if field == "phone":
         return {"phone": _phone(text, region)}
     if field == "email":
+        text = email_typed(text)
         if not EMAIL.fullmatch(text):
             raise Invalid("edit.email_invalid")
         return {"email": text}
@@ -67,7 +68,7 @@ def parse(field: str, text: str, *, region: str, today: date) -> dict[str, objec
         if zone is None:
             raise Invalid("edit.tz_invalid")
         return {"tz": zone}
-    return {field: text or None}
+    return {field: None if blank(text) else text}
 
 
 def _phone(text: str, region: str) -> str:

@@ -102,7 +102,8 @@ def read_filter(text: str) -> dict[str, str] | None:
         return {"tier": TIERS[text.lower()]}
     if text.lower() in STAGES:
         return {"stage": STAGES[text.lower()]}
-    if " " in text or ":" in text or len(text) > 16:
+    # a tag may hold spaces ("big fish") but never a colon, which separates callback data
+    if ":" in text or "：" in text or len(text) > 16:
         return None
     return {"tag": text}
 

@@ -10,7 +10,7 @@ from bot.flows import flow, open_dialogue
 from bot.turn import Turn, turn
 from handlers.customer_view import pressed
 from handlers.pick import continuation, with_customer
-from handlers.refs import MAX_NOTE, split_note, split_reference
+from handlers.refs import MAX_NOTE, number, split_note, split_reference
 from storage import dialogues, interactions
 from storage.dialogues import DialogueState
 from storage.models import Channel, Customer
@@ -36,11 +36,6 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(on_skip, pattern=r"^logskip$"),
         CallbackQueryHandler(on_undo, pattern=r"^undolog:"),
     ]
-
-
-def number(text: str) -> int | None:
-    """An id from callback data, which is never trusted."""
-    return int(text) if text.isdigit() and len(text) <= 9 else None
 
 
 def when(turn: Turn, moment: datetime) -> str:

@@ -11,11 +11,13 @@ from typing import Any, Awaitable, Callable
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.turn import Turn, turn
+from handlers.refs import number
 from storage import customers, dialogues
 from storage.dialogues import DialogueState
 from storage.models import Customer
 
 PICK_FLOW = "pick"
+CHOICES = 8
 Continuation = Callable[[Turn, Customer, dict[str, Any]], Awaitable[None]]
 CONTINUATIONS: dict[str, Continuation] = {}
 
@@ -39,7 +41,7 @@ def label(customer: Customer) -> str:
 
 async def with_customer(turn: Turn, reference: str, then: str, payload: dict[str, Any]) -> None:
     """Resolve `reference`; none → 'not found', one → continue now, several → ask with buttons."""
-    matches = await customers.resolve(turn.session, actor=turn.actor, reference=reference)
+    matches = await customers.resolve(turn.session, actor=turn.actor, reference=reference, limit=CHOICES + 1)
     if not matches:
         turn.reply(turn.t("customer.not_found", reference=reference[:100]))
         return
@@ -48,17 +50,20 @@ async def with_customer(turn: Turn, reference: str, then: str, payload: dict[str
         return
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id,
                         state=DialogueState(PICK_FLOW, then, payload), now=turn.now)
-    rows = [[(label(c), f"pick:{c.id}")] for c in matches]
-    turn.reply(turn.t("customer.which_one", reference=reference[:100]), rows)
+    rows = [[(label(c), f"pick:{c.id}")] for c in matches[:CHOICES]]
+    question = turn.t("customer.which_one", reference=reference[:100])
+    if len(matches) > CHOICES:
+        question += "\n" + turn.t("find.more", count=CHOICES)
+    turn.reply(question, rows)
 
 
 @turn()
 async def on_pick(turn: Turn) -> None:
     """The user chose one of several matches."""
-    customer_id = turn.data.removeprefix("pick:")
+    customer_id = number(turn.data.removeprefix("pick:"))
     state = await dialogues.current(turn.session, tg_id=turn.update.effective_user.id, now=turn.now)
-    customer = (await customers.get_visible(turn.session, actor=turn.actor, customer_id=int(customer_id))
-                if customer_id.isdigit() else None)
+    customer = (await customers.get_visible(turn.session, actor=turn.actor, customer_id=customer_id)
+                if customer_id is not None else None)
     if state is None or state.flow != PICK_FLOW or state.step not in CONTINUATIONS:
         turn.toast(turn.t("common.expired_button"), alert=True)
         return

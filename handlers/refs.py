@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # a colon (ASCII or full-width) that is not between two digits, so "tomorrow 10:00: call" works
 NOTE_SEPARATOR = re.compile(r"(?<!\d)[:：]|[:：](?!\d)")
 ID_REFERENCE = re.compile(r"^[#＃](\d{1,9})\b")
+# commas (ASCII, full-width, the Chinese enumeration comma), semicolons, or a new line on a phone
+FIELD_SEPARATOR = re.compile(r"[,，、;；\n]")
 
 
 def split_note(text: str) -> tuple[str, str | None]:
@@ -27,8 +30,23 @@ def split_reference(head: str) -> tuple[str, str]:
 
 
 def split_fields(text: str) -> list[str]:
-    """Comma-separated fields, ASCII or full-width commas (and the Chinese enumeration comma)."""
-    return [part.strip() for part in re.split(r"[,，、;；]", text) if part.strip()]
+    """Comma-separated fields, ASCII or full-width commas (and the Chinese enumeration comma), or one a line."""
+    return [part.strip() for part in FIELD_SEPARATOR.split(text) if not blank(part)]
+
+
+def blank(text: str) -> bool:
+    """Nothing a reader would see: only spaces and invisible marks (zero-width space, BOM, direction marks)."""
+    return all(char.isspace() or unicodedata.category(char) == "Cf" for char in text)
+
+
+def email_typed(text: str) -> str:
+    """An e-mail as a Chinese keyboard may type it, with ＠ and 。 for @ and ."""
+    return unicodedata.normalize("NFKC", text).replace("。", ".")
+
+
+def number(text: str) -> int | None:
+    """An id from callback data, which is never trusted: ASCII digits only, small enough for the database."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
 # input limits from the contract; longer input is refused with the limit in the reply
 MAX_NAME = 100

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -98,9 +99,13 @@ async def search(
                 func.lower(func.coalesce(col(Customer.company), "")).contains(w, autoescape=True))
             for w in words
         ]))
-    digits = digits_of(text)
-    if len(digits) >= 4 and len(digits) >= len(text.replace(" ", "").replace("-", "")) - 1:
-        conditions.append(col(Customer.phone_digits).contains(digits, autoescape=True))
+    phone = unicodedata.normalize("NFKC", text)
+    digits = digits_of(phone)
+    if len(digits) >= 4 and len(digits) >= len(re.sub(r"[\s\-()+]", "", phone)) - 1:
+        # typed as dialled: without the trunk "0" or the "00" before a country code, as stored in E.164
+        national = digits.lstrip("0")
+        conditions.append(col(Customer.phone_digits).contains(national if len(national) >= 7 else digits,
+                                                              autoescape=True))
     result = await session.exec(
         select(Customer).where(*scope, or_(*conditions)).order_by(col(Customer.name), col(Customer.id)).limit(limit)
     )

@@ -11,6 +11,10 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def _lower(value: str | None) -> str | None:
+    return value.lower() if isinstance(value, str) else value
+
+
 def make_engine(url: str, **kwargs: object) -> AsyncEngine:
     if not is_sqlite(url):
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
@@ -25,6 +29,8 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+        # SQLite's own lower() knows only ASCII; searches and tags must ignore case as on PostgreSQL
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn):  # noqa: ANN001
