@@ -74,7 +74,8 @@ class Turn:
     @property
     def text(self) -> str:
         message = self.update.effective_message
-        return ((message.text or message.caption or "") if message else "").strip()
+        # PostgreSQL refuses NUL in text; it never means anything in a chat message
+        return ((message.text or message.caption or "") if message else "").replace("\x00", "").strip()
 
     @property
     def args(self) -> str:

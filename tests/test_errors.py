@@ -43,3 +43,11 @@ async def test_reply_lost_in_transit_keeps_the_saved_customer(harness: Harness) 
     assert await harness.send(rep, "/add Wang Wei, 13800138000") == []
     assert await _stored(harness) == ["Wang Wei"]
     assert "#1 Wang Wei" in texts(await harness.send(rep, "/show #1"))
+
+
+async def test_nul_characters_are_dropped_not_a_crash(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    reply = texts(await harness.send(rep, "/add Wang\x00 Wei, 13800138000"))
+    assert "something went wrong" not in reply
+    assert await _stored(harness) == ["Wang Wei"]
+    assert "Wang Wei" in texts(await harness.send(rep, "/find Wa\x00ng"))
