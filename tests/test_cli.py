@@ -72,6 +72,11 @@ BAD_STARTS = {
                                   "TELEGRAM_BOT_TOKEN"),
     "unreachable-bot-api": ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": "http://127.0.0.1:{port}/bot"},
                             "TELEGRAM_BASE_URL"),
+    "unknown-phone-region": ({"TELEGRAM_BOT_TOKEN": TOKEN, "SALESBOT_PHONE_REGION": "XX"}, "SALESBOT_PHONE_REGION"),
+    "unknown-currency": ({"TELEGRAM_BOT_TOKEN": TOKEN, "SALESBOT_CURRENCY": "ABCD"}, "SALESBOT_CURRENCY"),
+    "webhook-url-not-a-url": ({"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "bot.example.com"}, "WEBHOOK_URL"),
+    "webhook-secret-with-spaces": ({"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://bot.example.com/hook",
+                                    "WEBHOOK_SECRET": "my secret"}, "WEBHOOK_SECRET"),
 }
 
 
@@ -107,6 +112,20 @@ def bad_starts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess
 def test_bad_setting_stops_start_with_one_line_naming_it(
         bad_starts: dict[str, subprocess.CompletedProcess[str]], case: str) -> None:
     assert_one_line_naming(bad_starts[case], BAD_STARTS[case][1])
+
+
+@pytest.mark.parametrize("line", ["TELEGRAM_BOT_TOKEN=", 'TELEGRAM_BOT_TOKEN=""', "TELEGRAM_BOT_TOKEN=  "])
+def test_empty_token_line_in_env_file_is_reported_missing_not_malformed(tmp_path: Path, line: str) -> None:
+    (tmp_path / ".env").write_text(line + "\n", encoding="utf-8")
+    result = salesbot(tmp_path, "run")
+    assert_one_line_naming(result, "TELEGRAM_BOT_TOKEN")
+    assert "missing" in result.stderr and "malformed" not in result.stderr
+
+
+def test_empty_token_in_the_environment_is_reported_missing(tmp_path: Path) -> None:
+    result = salesbot(tmp_path, "run", TELEGRAM_BOT_TOKEN="")
+    assert_one_line_naming(result, "TELEGRAM_BOT_TOKEN")
+    assert "missing" in result.stderr
 
 
 def test_db_current_says_when_the_database_is_not_at_head(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
