@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
+from telegram.ext import ContextTypes, filters
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.i18n import pick_language, t
 from bot.text import split_text, trim_text
-from storage import users
+from storage import dialogues, users
 from storage.access import Actor
 from storage.models import User
 
@@ -148,8 +148,14 @@ class Turn:
 Handler = Callable[[Turn], Awaitable[None]]
 
 
-def turn(*, members_only: bool = True, private_only: bool = True) -> Callable[[Handler], Callable]:
-    """Wrap `async def handler(turn)` into a PTB callback with a session and access check."""
+def turn(*, members_only: bool = True, private_only: bool = True,
+         closes_dialogue: bool = True) -> Callable[[Handler], Callable]:
+    """Wrap `async def handler(turn)` into a PTB callback with a session and access check.
+
+    A command starts something new, so it closes any unfinished dialogue first: otherwise the
+    old question would take the next plain message. /cancel passes `closes_dialogue=False`
+    to close it itself and say so.
+    """
 
     def decorate(handler: Handler) -> Callable:
         @functools.wraps(handler)
@@ -168,11 +174,17 @@ def turn(*, members_only: bool = True, private_only: bool = True) -> Callable[[H
                 current = Turn(update, context, session, settings, now, user, lang)
                 if members_only and user is None:
                     stranger(current)
+                elif update.edited_message is not None:
+                    # an edit is not a new request: running it again would log or record twice
+                    if not current.in_group:
+                        current.reply(current.t("common.edit_ignored"))
                 elif private_only and current.in_group:
                     current.reply(current.t("common.private_only"))
                 else:
                     if user is not None:
                         await users.refresh_profile(session, user, name=tg_user.full_name, username=tg_user.username)
+                        if closes_dialogue and update.callback_query is None and filters.COMMAND.check_update(update):
+                            await dialogues.clear(session, tg_id=tg_user.id)
                     await handler(current)
             await current.send()
 
