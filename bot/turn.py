@@ -146,15 +146,17 @@ class Turn:
 
 
 Handler = Callable[[Turn], Awaitable[None]]
+# messages that start something new rather than answer the open question
+STARTS_ANEW = filters.COMMAND | filters.CONTACT
 
 
 def turn(*, members_only: bool = True, private_only: bool = True,
          closes_dialogue: bool = True) -> Callable[[Handler], Callable]:
     """Wrap `async def handler(turn)` into a PTB callback with a session and access check.
 
-    A command starts something new, so it closes any unfinished dialogue first: otherwise the
-    old question would take the next plain message. /cancel passes `closes_dialogue=False`
-    to close it itself and say so.
+    A command or a shared contact starts something new, so it closes any unfinished dialogue
+    first: otherwise the old question would take the next plain message. /cancel passes
+    `closes_dialogue=False` to close it itself and say so.
     """
 
     def decorate(handler: Handler) -> Callable:
@@ -183,7 +185,7 @@ def turn(*, members_only: bool = True, private_only: bool = True,
                 else:
                     if user is not None:
                         await users.refresh_profile(session, user, name=tg_user.full_name, username=tg_user.username)
-                        if closes_dialogue and update.callback_query is None and filters.COMMAND.check_update(update):
+                        if closes_dialogue and update.callback_query is None and STARTS_ANEW.check_update(update):
                             await dialogues.clear(session, tg_id=tg_user.id)
                     await handler(current)
             await current.send()

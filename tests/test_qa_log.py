@@ -131,3 +131,12 @@ async def test_two_quick_taps_on_the_last_guided_add_button_add_one_customer(har
     assert "Li Na" in texts(await harness.send(rep, "/find Li Na"))
     async with harness.sessions() as session:
         assert len(list(await session.exec(select(Customer)))) == 1
+
+
+async def test_a_shared_contact_closes_the_note_question_too(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    cid = await customer(harness, rep, "Wang Wei")
+    await open_log_note(harness, rep, cid, "visit")
+    assert "Customer added" in texts(await harness.chat.contact(rep, "+8613900139000", "Zhao", "Lei"))
+    assert "Logged" not in texts(await harness.send(rep, "Zhao"))
+    assert await interactions_of(harness, cid) == []
