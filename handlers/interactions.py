@@ -59,10 +59,15 @@ def peel_channel(head: str) -> tuple[str, Channel]:
 
 
 def parse_log(text: str) -> tuple[str, Channel, str | None]:
-    """'#12 visit: note' → ('#12', visit, 'note'); words after an #id with no colon are the note."""
+    """'#12 visit: note' → ('#12', visit, 'note'); with no colon, the words after an #id are the note."""
     head, note = split_note(text)
     head, channel = peel_channel(head)
     reference, rest = split_reference(head)
+    if rest and note is None and channel is Channel.CALL:
+        # no colon: "#12 visit showed the catalogue" — a channel word may lead the note
+        word, *after = rest.split(maxsplit=1)
+        if word.lower() in CHANNEL_WORDS:
+            channel, rest = CHANNEL_WORDS[word.lower()], "".join(after)
     if rest and note is not None:
         raise LogInputError("log.unknown_channel", rest)
     if rest:

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from bot.fake_telegram import FakeUser
+from handlers.interactions import parse_log
 from handlers.sales import parse_amount_note
 from sqlmodel import select
 
@@ -140,3 +141,21 @@ async def test_a_shared_contact_closes_the_note_question_too(harness: Harness) -
     assert "Customer added" in texts(await harness.chat.contact(rep, "+8613900139000", "Zhao", "Lei"))
     assert "Logged" not in texts(await harness.send(rep, "Zhao"))
     assert await interactions_of(harness, cid) == []
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("#12 visit showed the catalogue", ("#12", "visit", "showed the catalogue")),
+    ("#12 拜访 谈了价格", ("#12", "visit", "谈了价格")),
+    ("#12 电话里说下周再谈", ("#12", "call", "电话里说下周再谈")),
+    ("#12 visited the plant", ("#12", "call", "visited the plant")),
+    ("#1 visit：10:00 见面", ("#1", "visit", "10:00 见面")),
+])
+def test_a_channel_word_right_after_the_id_is_the_channel(line: str, expected: tuple) -> None:
+    assert parse_log(line) == expected
+
+
+async def test_log_visit_without_a_colon_is_stored_as_a_visit(harness: Harness) -> None:
+    rep = await harness.member(Role.REP, language="zh")
+    cid = await customer(harness, rep, "王伟")
+    assert "拜访" in texts(await harness.send(rep, f"/log #{cid} 拜访 谈了价格"))
+    assert [(row.channel, row.note) for row in await interactions_of(harness, cid)] == [("visit", "谈了价格")]
