@@ -81,7 +81,7 @@ def parse_amount_note(text: str) -> tuple[int, str | None]:
 def split_sale(text: str) -> tuple[str, str]:
     """'#12 5000 note' → ('#12', '5000 note'); a name reference ends at the first word that starts an amount."""
     reference, rest = split_reference(text)
-    if reference.startswith("#"):
+    if rest:
         return reference, rest
     words = text.split()
     for index in range(1, len(words)):

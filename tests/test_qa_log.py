@@ -159,3 +159,9 @@ async def test_log_visit_without_a_colon_is_stored_as_a_visit(harness: Harness) 
     cid = await customer(harness, rep, "王伟")
     assert "拜访" in texts(await harness.send(rep, f"/log #{cid} 拜访 谈了价格"))
     assert [(row.channel, row.note) for row in await interactions_of(harness, cid)] == [("visit", "谈了价格")]
+
+
+async def test_sale_to_an_impossible_id_says_not_found_rather_than_asking_the_amount(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    reply = texts(await harness.send(rep, "/sale #99999999999 5000"))
+    assert "No customer matches" in reply and "How much" not in reply
