@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     salesbot_language: str = "zh"
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
-    webhook_port: int = 8443
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
 
     @field_validator("salesbot_admins", mode="before")
     @classmethod

@@ -75,6 +75,8 @@ BAD_STARTS = {
     "unknown-phone-region": ({"TELEGRAM_BOT_TOKEN": TOKEN, "SALESBOT_PHONE_REGION": "XX"}, "SALESBOT_PHONE_REGION"),
     "unknown-currency": ({"TELEGRAM_BOT_TOKEN": TOKEN, "SALESBOT_CURRENCY": "ABCD"}, "SALESBOT_CURRENCY"),
     "webhook-url-not-a-url": ({"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "bot.example.com"}, "WEBHOOK_URL"),
+    "webhook-port-out-of-range": ({"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://bot.example.com/hook",
+                                   "WEBHOOK_PORT": "99999"}, "WEBHOOK_PORT"),
     "webhook-secret-with-spaces": ({"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://bot.example.com/hook",
                                     "WEBHOOK_SECRET": "my secret"}, "WEBHOOK_SECRET"),
 }
@@ -237,6 +239,31 @@ async def test_run_with_webhook_url_serves_the_webhook_and_stops_on_sigint(tmp_p
         await fake.stop()
     assert process.returncode == 0
     assert "Traceback" not in stderr.decode()
+
+
+async def test_webhook_port_in_use_stops_start_with_one_line(tmp_path: Path, database_url: str) -> None:
+    fake = WebhookFake(token=TOKEN)
+    await fake.start()
+    with socket.socket() as busy:
+        busy.bind(("0.0.0.0", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = clean_env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url, DATABASE_URL=database_url,
+                        SALESBOT_ADMINS=str(ADMIN_TG_ID), WEBHOOK_URL=f"http://127.0.0.1:{port}/hook",
+                        WEBHOOK_PORT=str(port))
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        try:
+            _, stderr = await asyncio.wait_for(process.communicate(), 30)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+            await fake.stop()
+    assert process.returncode != 0
+    last = stderr.decode().strip().splitlines()[-1]
+    assert "Traceback" not in stderr.decode() and last.startswith("WEBHOOK_PORT") and str(port) in last
 
 
 async def test_failing_set_my_commands_is_logged_not_fatal(harness: Harness,
