@@ -165,3 +165,15 @@ async def test_sale_to_an_impossible_id_says_not_found_rather_than_asking_the_am
     rep = await harness.member(Role.REP)
     reply = texts(await harness.send(rep, "/sale #99999999999 5000"))
     assert "No customer matches" in reply and "How much" not in reply
+
+
+async def test_undo_of_an_add_keeps_a_customer_with_logged_work(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    card = with_button(await harness.send(rep, "/add Li Na, 13900139000"), "Undo")
+    cid = int(card.button("Undo").callback_data.removeprefix("undoadd:"))
+    await harness.send(rep, f"/log #{cid} visit: met at the fair")
+    await harness.send(rep, f"/sale #{cid} 800")
+    await harness.press(rep, card, "Undo")
+    assert "Delete" in last_answer(harness)
+    assert len(await interactions_of(harness, cid)) == 1 and len(await purchases_of(harness, cid)) == 1
+    assert f"#{cid} Li Na" in texts(await harness.send(rep, f"/show #{cid}"))
