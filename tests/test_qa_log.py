@@ -6,12 +6,11 @@ import asyncio
 import time
 
 import pytest
+from sqlmodel import select
 
 from bot.fake_telegram import FakeUser
 from handlers.interactions import parse_log
 from handlers.sales import parse_amount_note
-from sqlmodel import select
-
 from storage.models import Customer, Role
 from tests.builders_interactions import customer, interactions_of, last_answer, purchases_of, with_button
 from tests.harness import Harness, texts
