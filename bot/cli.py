@@ -74,14 +74,19 @@ def run() -> int:
 
 def _serve(application: Application, settings: Settings, updates: list[str]) -> None:
     if settings.webhook_url:
-        application.run_webhook(
-            listen="0.0.0.0",
-            port=settings.webhook_port,
-            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
-            allowed_updates=updates,
-        )
+        try:
+            application.run_webhook(
+                listen="0.0.0.0",
+                port=settings.webhook_port,
+                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+                webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+                allowed_updates=updates,
+            )
+        except OSError as error:
+            # the port is taken or needs privileges: the operator's setting, not a crash
+            raise ConfigError(f"WEBHOOK_PORT: cannot listen on port {settings.webhook_port}: "
+                              f"{error.strerror or error}") from None
     else:
         # run_polling stops cleanly on SIGINT/SIGTERM and calls post_init/post_shutdown itself
         application.run_polling(allowed_updates=updates)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
+from babel.numbers import list_currencies
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing_extensions import Annotated
@@ -26,7 +28,7 @@ class Settings(BaseSettings):
     salesbot_language: str = "zh"
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
-    webhook_port: int = 8443
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
 
     @field_validator("salesbot_admins", mode="before")
     @classmethod
@@ -34,10 +36,16 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             parts = [p.strip() for p in value.replace("，", ",").split(",") if p.strip()]
             for part in parts:
-                if not part.isdigit():
+                if not (part.isascii() and part.isdigit()):
                     raise ValueError(f"not a Telegram user id: {part!r}")
             return [int(p) for p in parts]
         return value
+
+    @field_validator("telegram_bot_token", "webhook_url", "webhook_secret", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `TELEGRAM_BOT_TOKEN=` in .env means "not set", not a malformed value
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -69,10 +77,36 @@ class Settings(BaseSettings):
             raise ValueError("expected en or zh")
         return value
 
-    @field_validator("salesbot_phone_region", "salesbot_currency")
+    @field_validator("salesbot_phone_region")
     @classmethod
-    def _upper(cls, value: str) -> str:
-        return value.strip().upper()
+    def _check_region(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"unknown region {value!r}, expected a two-letter code such as CN")
+        return value
+
+    @field_validator("salesbot_currency")
+    @classmethod
+    def _check_currency(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in list_currencies():
+            raise ValueError(f"unknown currency {value!r}, expected an ISO 4217 code such as CNY")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("expected a URL such as https://bot.example.com/telegram")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram's rule for secret_token
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("expected 1-256 characters of A-Z a-z 0-9 _ -")
+        return value
 
 
 class ConfigError(Exception):

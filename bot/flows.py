@@ -38,10 +38,21 @@ def action(name: str) -> Callable[[Action], Action]:
     return register
 
 
-async def open_dialogue(turn: Turn, name: str) -> DialogueState | None:
-    """The user's open dialogue of flow `name`; if there is none, the pressed button is stale: say so."""
+async def open_dialogue(turn: Turn, name: str, fingerprint: str | None = None) -> DialogueState | None:
+    """The user's open dialogue of flow `name` (and, when given, the question with that fingerprint).
+
+    If there is none, the pressed button is stale: say so.
+    """
     state = await dialogues.current(turn.session, tg_id=turn.update.effective_user.id, now=turn.now)
-    if state is None or state.flow != name:
+    if state is None or state.flow != name or (fingerprint is not None and fingerprint != state.fingerprint()):
         turn.toast(turn.t("common.expired_button"), alert=True)
         return None
     return state
+
+
+async def close_dialogue(turn: Turn) -> bool:
+    """Close the open dialogue; False if it was already closed, e.g. by a quick second tap of the same button."""
+    if await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id):
+        return True
+    turn.toast(turn.t("common.expired_button"), alert=True)
+    return False

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import ContextTypes, filters
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
@@ -147,10 +147,18 @@ class Turn:
 
 
 Handler = Callable[[Turn], Awaitable[None]]
+# messages that start something new rather than answer the open question
+STARTS_ANEW = filters.COMMAND | filters.CONTACT
 
 
-def turn(*, members_only: bool = True, private_only: bool = True) -> Callable[[Handler], Callable]:
-    """Wrap `async def handler(turn)` into a PTB callback with a session and access check."""
+def turn(*, members_only: bool = True, private_only: bool = True,
+         closes_dialogue: bool = True) -> Callable[[Handler], Callable]:
+    """Wrap `async def handler(turn)` into a PTB callback with a session and access check.
+
+    A command or a shared contact starts something new, so it closes any unfinished dialogue
+    first: otherwise the old question would take the next plain message. /cancel passes
+    `closes_dialogue=False` to close it itself and say so.
+    """
 
     def decorate(handler: Handler) -> Callable:
         @functools.wraps(handler)
@@ -169,13 +177,16 @@ def turn(*, members_only: bool = True, private_only: bool = True) -> Callable[[H
                 current = Turn(update, context, session, settings, now, user, lang)
                 if members_only and user is None:
                     stranger(current)
+                elif update.edited_message is not None:
+                    # an edit is not a new request: running it again would log or record twice
+                    if not current.in_group:
+                        current.reply(current.t("common.edit_ignored"))
                 elif private_only and current.in_group:
                     current.reply(current.t("common.private_only"))
                 else:
                     if user is not None:
                         await users.refresh_profile(session, user, name=tg_user.full_name, username=tg_user.username)
-                        if command_of(update) not in (None, "cancel"):
-                            # a new command leaves the open question, so the next text is not taken as its answer
+                        if closes_dialogue and update.callback_query is None and STARTS_ANEW.check_update(update):
                             await dialogues.clear(session, tg_id=tg_user.id)
                     await handler(current)
             try:
@@ -187,14 +198,6 @@ def turn(*, members_only: bool = True, private_only: bool = True) -> Callable[[H
         return callback
 
     return decorate
-
-
-def command_of(update: Update) -> str | None:
-    """'cancel' for '/cancel' or '/cancel@salesbot_bot'; None for anything that is not a command."""
-    text = update.message.text if update.message is not None else None
-    if not text or not text.startswith("/"):
-        return None
-    return text.split()[0][1:].split("@")[0].lower()
 
 
 def stranger(current: Turn) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.flows import action, flow
+from bot.flows import action, close_dialogue, flow
 from bot.i18n import LANGUAGES, t
 from bot.turn import Turn, turn
 from handlers.add import Refused, checked, duplicate_reply, normalise_phone, save
@@ -62,8 +62,9 @@ async def advance(turn: Turn, state: DialogueState, value: str | None) -> None:
         state.data[state.step] = value
     next_step = NEXT[state.step]
     if next_step is None:
-        await dialogues.clear(turn.session, tg_id=tg_id(turn))
-        await save(turn, state.data)
+        # of two quick taps on the last button, only the one that closes the dialogue saves
+        if await close_dialogue(turn):
+            await save(turn, state.data)
         return
     state.step = next_step
     await dialogues.put(turn.session, tg_id=tg_id(turn), state=state, now=turn.now)

@@ -11,7 +11,7 @@ from typing import Any
 from telegram import MessageOrigin
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
-from bot.flows import flow, open_dialogue
+from bot.flows import close_dialogue, flow, open_dialogue
 from bot.turn import Turn, turn
 from handlers.interactions import LOG_FLOW, note_too_long, number, record
 from handlers.pick import continuation, label, with_customer
@@ -29,7 +29,7 @@ def handlers() -> list[BaseHandler]:
         MessageHandler(private & filters.FORWARDED & filters.TEXT, on_forward),
         MessageHandler(private & filters.VOICE, on_voice),
         CallbackQueryHandler(on_attach, pattern=r"^att:"),
-        CallbackQueryHandler(on_search_another, pattern=r"^attsearch$"),
+        CallbackQueryHandler(on_search_another, pattern=r"^attsearch:"),
     ]
 
 
@@ -46,10 +46,12 @@ def sender_name(origin: MessageOrigin) -> str:
 
 async def ask_customer(turn: Turn, pending: dict[str, Any], candidates: list[Customer], question: str) -> None:
     """Keep the pending interaction in the dialogue and offer candidates, plus typing another reference."""
-    await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now,
-                        state=DialogueState(ATTACH_FLOW, "customer", pending))
-    rows = [[(label(c), f"att:{c.id}")] for c in candidates]
-    rows.append([(turn.t("log.search_another"), "attsearch")])
+    state = DialogueState(ATTACH_FLOW, "customer", pending)
+    await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now, state=state)
+    # buttons name this question, so a button of an older forward cannot log the newer one
+    question_id = state.fingerprint()
+    rows = [[(label(c), f"att:{question_id}:{c.id}")] for c in candidates]
+    rows.append([(turn.t("log.search_another"), f"attsearch:{question_id}")])
     turn.reply(question if candidates else f"{question}\n{turn.t('log.type_customer')}", rows)
 
 
@@ -83,18 +85,20 @@ async def on_voice(turn: Turn) -> None:
 
 
 async def log_pending(turn: Turn, customer_id: int, pending: dict[str, Any], *, edit: bool = False) -> None:
-    await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
+    if not await close_dialogue(turn):
+        return
     await record(turn, customer_id, pending["channel"], pending.get("note"), direction=pending["direction"],
                  voice_file_id=pending.get("voice_file_id"), edit=edit)
 
 
 @turn()
 async def on_attach(turn: Turn) -> None:
-    """One of the offered customers was chosen."""
-    customer_id = number(turn.data.removeprefix("att:"))
-    if not (state := await open_dialogue(turn, ATTACH_FLOW)):
+    """One of the offered customers was chosen: `att:<question>:<id>`."""
+    question, _, customer_id = turn.data.removeprefix("att:").partition(":")
+    if not (state := await open_dialogue(turn, ATTACH_FLOW, question)):
         return
-    customer = customer_id and await customers.get_visible(turn.session, actor=turn.actor, customer_id=customer_id)
+    chosen = number(customer_id)
+    customer = chosen and await customers.get_visible(turn.session, actor=turn.actor, customer_id=chosen)
     if not customer:
         turn.toast(turn.t("customer.not_found_short"), alert=True)
         return
@@ -104,7 +108,7 @@ async def on_attach(turn: Turn) -> None:
 @turn()
 async def on_search_another(turn: Turn) -> None:
     """None of the offered customers: the rep types a reference instead."""
-    if await open_dialogue(turn, ATTACH_FLOW):
+    if await open_dialogue(turn, ATTACH_FLOW, turn.data.removeprefix("attsearch:")):
         turn.edit(turn.t("log.type_customer"))
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.flows import flow, open_dialogue
+from bot.flows import close_dialogue, flow, open_dialogue
 from bot.turn import Turn, turn
 from handlers.customer_view import pressed
 from handlers.pick import continuation, with_customer
@@ -33,7 +33,7 @@ def handlers() -> list[BaseHandler]:
         CommandHandler("log", on_log),
         CallbackQueryHandler(on_log_button, pattern=r"^log:"),
         CallbackQueryHandler(on_channel, pattern=r"^logch:"),
-        CallbackQueryHandler(on_skip, pattern=r"^logskip$"),
+        CallbackQueryHandler(on_skip, pattern=r"^logskip"),
         CallbackQueryHandler(on_undo, pattern=r"^undolog:"),
     ]
 
@@ -54,10 +54,15 @@ def peel_channel(head: str) -> tuple[str, Channel]:
 
 
 def parse_log(text: str) -> tuple[str, Channel, str | None]:
-    """'#12 visit: note' → ('#12', visit, 'note'); words after an #id with no colon are the note."""
+    """'#12 visit: note' → ('#12', visit, 'note'); with no colon, the words after an #id are the note."""
     head, note = split_note(text)
     head, channel = peel_channel(head)
     reference, rest = split_reference(head)
+    if rest and note is None and channel is Channel.CALL:
+        # no colon: "#12 visit showed the catalogue" — a channel word may lead the note
+        word, *after = rest.split(maxsplit=1)
+        if word.lower() in CHANNEL_WORDS:
+            channel, rest = CHANNEL_WORDS[word.lower()], "".join(after)
     if rest and note is not None:
         raise LogInputError("log.unknown_channel", rest)
     if rest:
@@ -130,10 +135,11 @@ async def on_channel(turn: Turn) -> None:
     if not (found := await pressed(turn, rf"logch:(?P<id>\d{{1,9}}):(?P<channel>{'|'.join(CHANNELS)})")):
         return
     customer, channel = found[0], found[1].group("channel")
-    await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now,
-                        state=DialogueState(LOG_FLOW, "note", {"customer_id": customer.id, "channel": channel}))
+    state = DialogueState(LOG_FLOW, "note", {"customer_id": customer.id, "channel": channel})
+    await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now, state=state)
+    # Skip names this question, so the Skip of an older question cannot log a newer one
     turn.edit(turn.t("log.ask_note", channel=turn.t(f"channel.{channel}"), id=customer.id, name=customer.name,
-                     limit=MAX_NOTE), [[(turn.t("button.skip"), "logskip")]])
+                     limit=MAX_NOTE), [[(turn.t("button.skip"), f"logskip:{state.fingerprint()}")]])
 
 
 @flow(LOG_FLOW)
@@ -148,10 +154,10 @@ async def note_step(turn: Turn, state: DialogueState) -> None:
 @turn()
 async def on_skip(turn: Turn) -> None:
     """Log without a note."""
-    if not (state := await open_dialogue(turn, LOG_FLOW)):
+    if not (state := await open_dialogue(turn, LOG_FLOW, turn.data.removeprefix("logskip:"))):
         return
-    await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
-    await record(turn, state.data["customer_id"], state.data["channel"], None, edit=True)
+    if await close_dialogue(turn):
+        await record(turn, state.data["customer_id"], state.data["channel"], None, edit=True)
 
 
 @turn()

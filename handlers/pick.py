@@ -10,6 +10,7 @@ from typing import Any, Awaitable, Callable
 
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from bot.flows import close_dialogue, open_dialogue
 from bot.turn import Turn, turn
 from handlers.refs import number
 from storage import customers, dialogues
@@ -48,9 +49,9 @@ async def with_customer(turn: Turn, reference: str, then: str, payload: dict[str
     if len(matches) == 1:
         await CONTINUATIONS[then](turn, matches[0], payload)
         return
-    await dialogues.put(turn.session, tg_id=turn.update.effective_user.id,
-                        state=DialogueState(PICK_FLOW, then, payload), now=turn.now)
-    rows = [[(label(c), f"pick:{c.id}")] for c in matches[:CHOICES]]
+    state = DialogueState(PICK_FLOW, then, payload)
+    await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, state=state, now=turn.now)
+    rows = [[(label(c), f"pick:{state.fingerprint()}:{c.id}")] for c in matches[:CHOICES]]
     question = turn.t("customer.which_one", reference=reference[:100])
     if len(matches) > CHOICES:
         question += "\n" + turn.t("find.more", count=CHOICES)
@@ -59,16 +60,16 @@ async def with_customer(turn: Turn, reference: str, then: str, payload: dict[str
 
 @turn()
 async def on_pick(turn: Turn) -> None:
-    """The user chose one of several matches."""
-    customer_id = number(turn.data.removeprefix("pick:"))
-    state = await dialogues.current(turn.session, tg_id=turn.update.effective_user.id, now=turn.now)
+    """The user chose one of several matches: `pick:<question>:<id>`, honoured only for the latest question."""
+    question, _, customer_id = turn.data.removeprefix("pick:").partition(":")
+    state = await open_dialogue(turn, PICK_FLOW, question)
+    if state is None:
+        return
+    customer_id = number(customer_id)
     customer = (await customers.get_visible(turn.session, actor=turn.actor, customer_id=customer_id)
                 if customer_id is not None else None)
-    if state is None or state.flow != PICK_FLOW or state.step not in CONTINUATIONS:
-        turn.toast(turn.t("common.expired_button"), alert=True)
-        return
     if customer is None:
         turn.toast(turn.t("customer.not_found_short"), alert=True)
         return
-    await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
-    await CONTINUATIONS[state.step](turn, customer, state.data)
+    if state.step in CONTINUATIONS and await close_dialogue(turn):
+        await CONTINUATIONS[state.step](turn, customer, state.data)

@@ -25,7 +25,7 @@ def handlers() -> list[BaseHandler]:
     ]
 
 
-@turn()
+@turn(closes_dialogue=False)
 async def on_cancel(turn: Turn) -> None:
     """Leave whatever dialogue is open."""
     cleared = await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)

@@ -22,7 +22,11 @@ from storage.models import Customer
 SALE_FLOW = "sale"
 MAX_AMOUNT = Decimal(10) ** 12
 # thousands separators are optional but, when used, must group by three: "5,00" is refused, not guessed
-AMOUNT = re.compile(r"^[¥￥]?(\d{1,3}(?:[,，]\d{3})+|\d+)(?:\.(\d+))?(?:元|块|rmb|cny)?$", re.IGNORECASE)
+# 万 (ten thousand) is how Chinese reps write larger amounts: 5万, 1.5万元
+AMOUNT = re.compile(r"^[¥￥]?(\d{1,3}(?:[,，]\d{3})+|\d+)(?:\.(\d+))?(万)?(?:元|块|rmb|cny)?$", re.IGNORECASE)
+# a unit typed after a space belongs to the amount, not to the note: "5 万 首单", "5000 元"
+SPACED_UNIT = re.compile(r"^(\S+)\s+(万元|万|元|块)(?=\s|$)")
+CENT = Decimal("0.01")
 AMOUNT_START = re.compile(r"^[-+−]?[¥￥]?\d")
 LOCALES = {"en": "en", "zh": "zh_Hans_CN"}
 
@@ -44,26 +48,29 @@ def money(turn: Turn, amount_minor: int, currency: str) -> str:
 
 
 def parse_amount(token: str) -> int:
-    """'5,000' / '¥5000' / '5000.50元' → minor units; anything not a positive amount raises AmountError."""
+    """'5,000' / '¥5000' / '5000.50元' / '1.5万' → minor units; anything not a positive amount raises AmountError."""
     token = token.strip().rstrip(",，:：")
     negative = token[:1] in ("-", "−")
     match = AMOUNT.match(token.lstrip("+-−"))
     if match is None:
         raise AmountError("sale.amount_invalid")
-    whole, fraction = match.groups()
-    if fraction is not None and len(fraction) > 2:
-        raise AmountError("sale.amount_decimals")
-    value = Decimal(re.sub(r"[,，]", "", whole) + "." + (fraction or "0"))
-    if negative or value == 0:
+    whole, fraction, wan = match.groups()
+    value = Decimal(re.sub(r"[,，]", "", whole) + "." + (fraction or "0")) * (10_000 if wan else 1)
+    if negative:
         raise AmountError("sale.amount_not_positive")
     if value > MAX_AMOUNT:
         raise AmountError("sale.amount_too_large")
+    if value != value.quantize(CENT):
+        raise AmountError("sale.amount_decimals")
+    if value == 0:
+        raise AmountError("sale.amount_not_positive")
     return int(value * 100)
 
 
 def parse_amount_note(text: str) -> tuple[int, str | None]:
     """'5000 first order' → (500000, 'first order')."""
     text = re.sub(r"([¥￥])\s+", r"\1", text.strip().lstrip(":：").strip())
+    text = SPACED_UNIT.sub(r"\1\2", text)
     if not text:
         raise AmountError("sale.amount_missing")
     parts = text.split(maxsplit=1)
@@ -74,7 +81,7 @@ def parse_amount_note(text: str) -> tuple[int, str | None]:
 def split_sale(text: str) -> tuple[str, str]:
     """'#12 5000 note' → ('#12', '5000 note'); a name reference ends at the first word that starts an amount."""
     reference, rest = split_reference(text)
-    if reference.startswith("#"):
+    if rest:
         return reference, rest
     words = text.split()
     for index in range(1, len(words)):

@@ -153,6 +153,7 @@ class UndoResult(StrEnum):
     EXPIRED = "expired"
     NOT_YOURS = "not_yours"
     GONE = "gone"
+    IN_USE = "in_use"
 
 
 async def add(
@@ -194,10 +195,14 @@ async def undo_add(
         return UndoResult.NOT_YOURS, None
     if customer.created_at < now - UNDO_WINDOW:
         return UndoResult.EXPIRED, None
+    # an undo must not take interactions or sales logged since with it: that is Delete, with its confirmation
+    if customer.last_interaction_at is not None or customer.first_purchase_at is not None:
+        return UndoResult.IN_USE, None
     # conditional, so of two presses at once only one deletes (and audits)
     removed = await session.exec(  # type: ignore[call-overload]
         delete(Customer).where(col(Customer.id) == customer_id, col(Customer.created_by) == actor.user_id,
-                               col(Customer.created_at) >= now - UNDO_WINDOW)
+                               col(Customer.created_at) >= now - UNDO_WINDOW,
+                               col(Customer.last_interaction_at).is_(None), col(Customer.first_purchase_at).is_(None))
     )
     if removed.rowcount != 1:
         return UndoResult.GONE, None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,6 +23,11 @@ class DialogueState:
     flow: str
     step: str
     data: dict[str, Any] = field(default_factory=dict)
+
+    def fingerprint(self) -> str:
+        """A short digest that a question's buttons carry: a button from an older question no longer matches."""
+        content = json.dumps([self.flow, self.step, self.data], ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(content.encode()).hexdigest()[:10]
 
 
 async def current(session: AsyncSession, *, tg_id: int, now: datetime) -> DialogueState | None:

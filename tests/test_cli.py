@@ -72,6 +72,13 @@ BAD_STARTS = {
                                   "TELEGRAM_BOT_TOKEN"),
     "unreachable-bot-api": ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": "http://127.0.0.1:{port}/bot"},
                             "TELEGRAM_BASE_URL"),
+    "unknown-phone-region": ({"TELEGRAM_BOT_TOKEN": TOKEN, "SALESBOT_PHONE_REGION": "XX"}, "SALESBOT_PHONE_REGION"),
+    "unknown-currency": ({"TELEGRAM_BOT_TOKEN": TOKEN, "SALESBOT_CURRENCY": "ABCD"}, "SALESBOT_CURRENCY"),
+    "webhook-url-not-a-url": ({"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "bot.example.com"}, "WEBHOOK_URL"),
+    "webhook-port-out-of-range": ({"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://bot.example.com/hook",
+                                   "WEBHOOK_PORT": "99999"}, "WEBHOOK_PORT"),
+    "webhook-secret-with-spaces": ({"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://bot.example.com/hook",
+                                    "WEBHOOK_SECRET": "my secret"}, "WEBHOOK_SECRET"),
 }
 
 
@@ -107,6 +114,20 @@ def bad_starts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess
 def test_bad_setting_stops_start_with_one_line_naming_it(
         bad_starts: dict[str, subprocess.CompletedProcess[str]], case: str) -> None:
     assert_one_line_naming(bad_starts[case], BAD_STARTS[case][1])
+
+
+@pytest.mark.parametrize("line", ["TELEGRAM_BOT_TOKEN=", 'TELEGRAM_BOT_TOKEN=""', "TELEGRAM_BOT_TOKEN=  "])
+def test_empty_token_line_in_env_file_is_reported_missing_not_malformed(tmp_path: Path, line: str) -> None:
+    (tmp_path / ".env").write_text(line + "\n", encoding="utf-8")
+    result = salesbot(tmp_path, "run")
+    assert_one_line_naming(result, "TELEGRAM_BOT_TOKEN")
+    assert "missing" in result.stderr and "malformed" not in result.stderr
+
+
+def test_empty_token_in_the_environment_is_reported_missing(tmp_path: Path) -> None:
+    result = salesbot(tmp_path, "run", TELEGRAM_BOT_TOKEN="")
+    assert_one_line_naming(result, "TELEGRAM_BOT_TOKEN")
+    assert "missing" in result.stderr
 
 
 def test_db_current_says_when_the_database_is_not_at_head(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -218,6 +239,31 @@ async def test_run_with_webhook_url_serves_the_webhook_and_stops_on_sigint(tmp_p
         await fake.stop()
     assert process.returncode == 0
     assert "Traceback" not in stderr.decode()
+
+
+async def test_webhook_port_in_use_stops_start_with_one_line(tmp_path: Path, database_url: str) -> None:
+    fake = WebhookFake(token=TOKEN)
+    await fake.start()
+    with socket.socket() as busy:
+        busy.bind(("0.0.0.0", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = clean_env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url, DATABASE_URL=database_url,
+                        SALESBOT_ADMINS=str(ADMIN_TG_ID), WEBHOOK_URL=f"http://127.0.0.1:{port}/hook",
+                        WEBHOOK_PORT=str(port))
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        try:
+            _, stderr = await asyncio.wait_for(process.communicate(), 30)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+            await fake.stop()
+    assert process.returncode != 0
+    last = stderr.decode().strip().splitlines()[-1]
+    assert "Traceback" not in stderr.decode() and last.startswith("WEBHOOK_PORT") and str(port) in last
 
 
 async def test_failing_set_my_commands_is_logged_not_fatal(harness: Harness,

@@ -252,7 +252,8 @@ async def test_forwarded_message_cannot_be_logged_to_a_forged_customer(harness: 
     rep = await harness.member(Role.REP)
     prompt = with_button(await harness.chat.forward(rep, "hello", "Secret Client"), "Another customer")
     assert "Secret Client" not in " ".join(b.text for b in prompt.flat_buttons)
-    await harness.press(rep, prompt, data=f"att:{theirs}")
+    question = prompt.button("Another customer").callback_data.removeprefix("attsearch:")
+    await harness.press(rep, prompt, data=f"att:{question}:{theirs}")
     assert "not found" in last_answer(harness)
     assert await interactions_of(harness, theirs) == []
 
