@@ -21,6 +21,7 @@ def flow(name: str) -> Callable[[FlowStep], FlowStep]:
 
     return register
 
+
 # menu buttons and plain text without a dialogue: command name → what to do
 Action = Callable[[Turn], Awaitable[None]]
 ACTIONS: dict[str, Action] = {}

@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,7 +33,8 @@ class DialogueState:
 
 
 async def current(session: AsyncSession, *, tg_id: int, now: datetime) -> DialogueState | None:
-    row = await session.get(Dialogue, tg_id)
+    # populate_existing: the row may have been replaced by put() since the session last read it
+    row = await session.get(Dialogue, tg_id, populate_existing=True)
     if row is None:
         return None
     if row.updated_at < now - STALE_AFTER:
@@ -41,13 +44,16 @@ async def current(session: AsyncSession, *, tg_id: int, now: datetime) -> Dialog
 
 
 async def put(session: AsyncSession, *, tg_id: int, state: DialogueState, now: datetime) -> None:
-    row = await session.get(Dialogue, tg_id)
-    data = json.dumps(state.data, ensure_ascii=False)
-    if row is None:
-        session.add(Dialogue(user_tg_id=tg_id, flow=state.flow, step=state.step, data=data, updated_at=now))
-    else:
-        row.flow, row.step, row.data, row.updated_at = state.flow, state.step, data, now
-    await session.flush()
+    """Insert or replace in one statement, so two updates of one user at once cannot collide."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    values = {"user_tg_id": tg_id, "flow": state.flow, "step": state.step,
+              "data": json.dumps(state.data, ensure_ascii=False), "updated_at": now}
+    statement = insert(Dialogue).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[Dialogue.user_tg_id], set_={k: v for k, v in values.items() if k != "user_tg_id"}
+    )
+    await session.exec(statement)  # type: ignore[call-overload]
 
 
 async def clear(session: AsyncSession, *, tg_id: int) -> bool:
