@@ -51,3 +51,14 @@ async def test_nul_characters_are_dropped_not_a_crash(harness: Harness) -> None:
     assert "something went wrong" not in reply
     assert await _stored(harness) == ["Wang Wei"]
     assert "Wang Wei" in texts(await harness.send(rep, "/find Wa\x00ng"))
+
+
+async def test_two_taps_at_once_opening_a_question_do_not_collide(harness: Harness) -> None:
+    import asyncio
+
+    rep = await harness.member(Role.REP)
+    card = (await harness.send(rep, "/add Wang Wei, 13800138000"))[-1]
+    channels = (await harness.press(rep, card, "Log"))[-1]
+    answers = await asyncio.gather(*(harness.press(rep, channels, label) for label in ("visit", "call", "email")))
+    assert "something went wrong" not in texts([m for batch in answers for m in batch])
+    assert "#1" in texts(await harness.send(rep, "talked"))
