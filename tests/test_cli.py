@@ -169,10 +169,7 @@ async def test_run_registers_commands_answers_and_stops_on_sigterm(tmp_path: Pat
         assert fake.commands["zh"] != fake.commands[""]
 
         admin = FakeUser(ADMIN_TG_ID, "Ada")
-        await fake.push({"message": {
-            "message_id": 1, "date": int(time.time()), "chat": {"id": admin.id, "type": "private"},
-            "from": admin.as_dict(), "text": "/start",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}})
+        await fake.push({"message": start_message(admin)})
         await wait_until(lambda: bool(fake.chat(admin.id)))
 
         process.send_signal(signal.SIGTERM)
@@ -189,6 +186,11 @@ async def test_run_registers_commands_answers_and_stops_on_sigterm(tmp_path: Pat
     assert process.returncode == 0
     assert "Traceback" not in stderr.decode()
     assert "Ada" in (fake.chat(ADMIN_TG_ID)[0].text or "")
+
+
+def start_message(user: FakeUser) -> dict:
+    return {"message_id": 1, "date": int(time.time()), "chat": {"id": user.id, "type": "private"},
+            "from": user.as_dict(), "text": "/start", "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}
 
 
 class WebhookFake(FakeTelegram):
@@ -217,10 +219,7 @@ async def test_run_with_webhook_url_serves_the_webhook_and_stops_on_sigint(tmp_p
         assert fake.webhook["url"] == f"http://127.0.0.1:{port}/hook"
         assert fake.webhook["secret_token"] == "s3cret"
         admin = FakeUser(ADMIN_TG_ID, "Ada")
-        update = {"update_id": 1, "message": {
-            "message_id": 1, "date": int(time.time()), "chat": {"id": admin.id, "type": "private"},
-            "from": admin.as_dict(), "text": "/start",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}
+        update = {"update_id": 1, "message": start_message(admin)}
         async with aiohttp.ClientSession() as http:
             forged = await http.post(f"http://127.0.0.1:{port}/hook", json=update)
             assert forged.status == 403
