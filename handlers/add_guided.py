@@ -41,10 +41,8 @@ def ask(turn: Turn, state: DialogueState, problem: str | None = None,
     rows = list(rows or [])
     choices = [(turn.t(f"{state.step}.{value}"), f"add:{state.step}:{value}") for value in CHOICES.get(state.step, [])]
     rows += [choices[i:i + BUTTONS_PER_ROW] for i in range(0, len(choices), BUTTONS_PER_ROW)]
-    last_row = [(turn.t("button.cancel"), f"add:{CANCEL}")]
-    if state.step != NAME:
-        last_row.insert(0, (turn.t("button.skip"), f"add:{state.step}:{SKIP}"))
-    rows.append(last_row)
+    skip = [(turn.t("button.skip"), f"add:{state.step}:{SKIP}")] if state.step != NAME else []
+    rows.append(skip + [(turn.t("button.cancel"), f"add:{CANCEL}")])
     turn.edit(f"{problem}\n{question}" if problem else question, rows)
 
 

@@ -99,10 +99,9 @@ def entry_view(turn: Turn, entry: HistoryEntry, customer: Customer) -> tuple[str
         lines.append(turn.t("history.voice"))
     lines.append(turn.t("history.note", note=entry.note) if entry.note else turn.t("history.no_note"))
     kind, entry_id = entry.kind, entry.id
-    actions = [(turn.t("history.edit_note"), f"hx:{kind}:note:{entry_id}"),
-               (turn.t("button.delete"), f"hx:{kind}:del:{entry_id}")]
-    if kind == "s":
-        actions.insert(0, (turn.t("history.edit_amount"), f"hx:s:amount:{entry_id}"))
+    actions = [(turn.t("history.edit_amount"), f"hx:s:amount:{entry_id}")] if kind == "s" else []
+    actions += [(turn.t("history.edit_note"), f"hx:{kind}:note:{entry_id}"),
+                (turn.t("button.delete"), f"hx:{kind}:del:{entry_id}")]
     return "\n".join(lines), [actions, [(turn.t("history.back"), f"hp:{customer.id}:0")]]
 
 

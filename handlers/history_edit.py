@@ -39,7 +39,7 @@ async def on_manage(turn: Turn) -> None:
                   [[(turn.t("history.delete_yes"), f"hx:{kind}:delok:{entry.id}"),
                     (turn.t("history.keep"), f"h{kind}:{entry.id}")]])
     elif action == "delok":
-        await delete(turn, kind, entry.id)
+        await remove_entry(turn, kind, entry.id)
     else:
         await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now,
                             state=DialogueState(EDIT_FLOW, action, {"kind": kind, "id": entry.id}))
@@ -47,11 +47,11 @@ async def on_manage(turn: Turn) -> None:
                           currency=entry.currency or ""))
 
 
-async def delete(turn: Turn, kind: str, entry_id: int) -> None:
+async def remove_entry(turn: Turn, kind: str, entry_id: int) -> None:
     if kind == "i":
-        removed = await interactions.delete(turn.session, actor=turn.actor, interaction_id=entry_id, now=turn.now)
+        removed = await interactions.remove(turn.session, actor=turn.actor, interaction_id=entry_id, now=turn.now)
     else:
-        removed = await sales.delete(turn.session, actor=turn.actor, purchase_id=entry_id, now=turn.now)
+        removed = await sales.remove(turn.session, actor=turn.actor, purchase_id=entry_id, now=turn.now)
     if removed is None:
         turn.toast(turn.t("history.not_found"), alert=True)
         return

@@ -69,7 +69,7 @@ async def set_note(
     return changed
 
 
-async def delete(
+async def remove(
     session: AsyncSession, *, actor: Actor, interaction_id: int, now: datetime,
 ) -> tuple[Interaction, Customer] | None:
     removed = await activity.remove(session, actor=actor, model=Interaction, entry_id=interaction_id, now=now,

@@ -77,7 +77,7 @@ async def set_amount(
     return changed
 
 
-async def delete(
+async def remove(
     session: AsyncSession, *, actor: Actor, purchase_id: int, now: datetime,
 ) -> tuple[Purchase, Customer] | None:
     removed = await activity.remove(session, actor=actor, model=Purchase, entry_id=purchase_id, now=now, undo=False)
