@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
+from typing import Any, Callable
 
 import phonenumbers
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -167,6 +167,16 @@ async def save(turn: Turn, fields: dict[str, Any]) -> None:
     turn.edit(turn.t("add.added") + "\n" + card_text(turn, customer), keyboard)
 
 
+async def save_read(turn: Turn, read: Callable[[], dict[str, Any]]) -> None:
+    """Read the fields and save them; input that is refused gets the reason and saves nothing."""
+    try:
+        fields = read()
+    except Refused as refused:
+        turn.reply(refused.text(turn) + "\n" + turn.t("add.nothing_saved"))
+        return
+    await save(turn, fields)
+
+
 # --- handlers -------------------------------------------------------------------------
 
 @turn()
@@ -175,27 +185,17 @@ async def on_add(turn: Turn) -> None:
     if not turn.args:
         await ACTIONS["add"](turn)
         return
-    try:
-        fields = parse_one_liner(turn.args, turn.settings.salesbot_phone_region)
-    except Refused as refused:
-        turn.reply(refused.text(turn) + "\n" + turn.t("add.nothing_saved"))
-        return
-    await save(turn, fields)
+    await save_read(turn, lambda: parse_one_liner(turn.args, turn.settings.salesbot_phone_region))
 
 
 @turn()
 async def on_contact(turn: Turn) -> None:
     """A shared Telegram contact becomes a customer."""
     contact = turn.update.effective_message.contact
-    try:
-        fields = {
-            "name": checked("name", " ".join(filter(None, (contact.first_name, contact.last_name)))),
-            "phone": contact_phone(contact.phone_number, turn.settings.salesbot_phone_region),
-        }
-    except Refused as refused:
-        turn.reply(refused.text(turn) + "\n" + turn.t("add.nothing_saved"))
-        return
-    await save(turn, fields)
+    await save_read(turn, lambda: {
+        "name": checked("name", " ".join(filter(None, (contact.first_name, contact.last_name)))),
+        "phone": contact_phone(contact.phone_number, turn.settings.salesbot_phone_region),
+    })
 
 
 @turn()
