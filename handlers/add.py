@@ -15,13 +15,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from bot.flows import ACTIONS
 from bot.turn import Turn, turn
 from handlers.customer_view import card_keyboard, card_text
-from handlers.refs import FIELD_SEPARATOR, MAX_NAME, MAX_NOTE, blank, email_typed, number, split_fields
+from handlers.refs import EMAIL, FIELD_SEPARATOR, MAX_NAME, MAX_NOTE, blank, email_typed, number, split_fields
 from storage import customers
 from storage.customers import DuplicatePhone, UndoResult
 
 MIN_PHONE_DIGITS = 7
 PHONE_LIKE = re.compile(r"^\+?[\d\s\-()]+$")  # checked after NFKC, so full-width forms count too
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 WECHAT = re.compile(r"^(?:wx|wechat|weixin|微信号?)\s*[:：]\s*", re.IGNORECASE)
 LIMITS = {"name": MAX_NAME, "company": MAX_NAME, "email": 254, "wechat": 100, "notes": MAX_NOTE}
 
@@ -104,7 +103,7 @@ def classify(token: str, region: str) -> tuple[str, str]:
     if prefix and token[prefix.end():].strip():
         return "wechat", checked("wechat", token[prefix.end():])
     email = email_typed(token)
-    if EMAIL.match(email):
+    if EMAIL.fullmatch(email):
         return "email", checked("email", email)
     return "company", checked("company", token)
 

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-import phonenumbers
-from phonenumbers import NumberParseException, ValidationResult
-
 from bot.birthdays import BadBirthday, lunar_label, parse_birthday
 from bot.turn import Turn
-from handlers.refs import MAX_NAME, MAX_NOTE, blank, email_typed, split_fields
+from handlers.add import BadPhone, normalise_phone
+from handlers.refs import EMAIL, MAX_NAME, MAX_NOTE, blank, email_typed, split_fields
 from storage.models import Customer, Kind, Source, Urgency
 
 # in the order the edit menu shows them
@@ -23,10 +20,11 @@ REQUIRED = {"name", "kind"}
 LIMITS = {"name": MAX_NAME, "company": 100, "wechat": 100, "region": 100, "email": 254, "notes": MAX_NOTE}
 MAX_TAG = 16  # a tag travels in `list:<tag>:<page>` callback data, 64 bytes at most
 MAX_TAGS = 10
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+# why add.normalise_phone refused a number → how the card's edit says it
 PHONE_REASONS = {
-    ValidationResult.TOO_SHORT: "edit.phone_too_short",
-    ValidationResult.TOO_LONG: "edit.phone_too_long",
+    "too_short": "edit.phone_too_short",
+    "too_long": "edit.phone_too_long",
+    "not_a_number": "edit.phone_not_number",
 }
 
 
@@ -73,13 +71,9 @@ def parse(field: str, text: str, *, region: str, today: date) -> dict[str, objec
 
 def _phone(text: str, region: str) -> str:
     try:
-        number = phonenumbers.parse(text, region)
-    except NumberParseException:
-        raise Invalid("edit.phone_not_number") from None
-    if not phonenumbers.is_valid_number(number):
-        reason = phonenumbers.is_possible_number_with_reason(number)
-        raise Invalid(PHONE_REASONS.get(reason, "edit.phone_invalid"), region=region)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return normalise_phone(text, region)
+    except BadPhone as refused:
+        raise Invalid(PHONE_REASONS.get(refused.reason, "edit.phone_invalid"), region=region) from None
 
 
 def _tags(text: str) -> str:

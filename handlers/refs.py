@@ -39,6 +39,9 @@ def blank(text: str) -> bool:
     return all(char.isspace() or unicodedata.category(char) == "Cf" for char in text)
 
 
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+
 def email_typed(text: str) -> str:
     """An e-mail as a Chinese keyboard may type it, with ＠ and 。 for @ and ."""
     return unicodedata.normalize("NFKC", text).replace("。", ".")
