@@ -104,6 +104,14 @@ async def test_edit_phone_normalises_and_refuses_bad_then_accepts_retry(harness:
     assert json.loads(row.detail)["old"] == "+8613800138000"
 
 
+async def test_edit_phone_reads_full_width_digits(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    cid = await builders.customer(harness, rep, "Wang Wei")
+    await edit_field(harness, rep, cid, "Phone")
+    assert "+8613900139000" in texts(await harness.send(rep, "１３９ ００１３ ９０００"))
+    assert (await builders.stored(harness, cid)).phone == "+8613900139000"
+
+
 async def test_edit_phone_duplicate_in_team_is_refused(harness: Harness) -> None:
     rep = await harness.member(Role.REP)
     other_rep = await harness.member(Role.REP, name="Otto")
