@@ -28,7 +28,10 @@ def handlers() -> list[BaseHandler]:
 async def on_start(turn: Turn) -> None:
     """/start, /start join_<token>, /start setup_<token>."""
     payload = turn.args
-    if payload.startswith("join_"):
+    if turn.in_group and payload.startswith(("join_", "setup_")):
+        # joining is personal: a link pasted into a group must not enrol whoever taps /start there
+        turn.reply(turn.t("common.private_only"))
+    elif payload.startswith("join_"):
         await _join(turn, payload.removeprefix("join_"))
     elif payload.startswith("setup_"):
         await _setup(turn, payload.removeprefix("setup_"))

@@ -124,3 +124,12 @@ async def test_member_sending_an_unsupported_file_gets_told(harness: Harness) ->
     rep = await harness.member(Role.REP)
     reply = texts(await harness.chat.document(rep, "photo.bin", b"\x00\x01"))
     assert "can't use this kind of message" in reply
+
+
+async def test_invite_token_used_in_a_group_enrols_nobody(harness: Harness) -> None:
+    token = re.search(r"join_([A-Za-z0-9_-]+)", texts(await harness.send(harness.admin, "/invite rep"))).group(1)
+    passer_by = harness.stranger("Pat")
+    reply = texts(await harness.send(passer_by, f"/start join_{token}", chat_id=-100500))
+    assert "private chat" in reply
+    assert await harness.user_row(passer_by) is None
+    assert "joined as rep" in texts(await harness.send(passer_by, f"/start join_{token}"))
