@@ -165,30 +165,12 @@ def turn(*, members_only: bool = True, private_only: bool = True,
         async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             app = context.application
             settings: Settings = app.bot_data["settings"]
-            sessions = app.bot_data["sessions"]
             now = app.bot_data["clock"].now()
             tg_user = update.effective_user
             if tg_user is None:
                 return
-            async with sessions() as session, session.begin():
-                user = await users.user_by_tg(session, tg_user.id)
-                lang = pick_language(user.language if user else None, tg_user.language_code,
-                                     settings.salesbot_language)
-                current = Turn(update, context, session, settings, now, user, lang)
-                if members_only and user is None:
-                    stranger(current)
-                elif update.edited_message is not None:
-                    # an edit is not a new request: running it again would log or record twice
-                    if not current.in_group:
-                        current.reply(current.t("common.edit_ignored"))
-                elif private_only and current.in_group:
-                    current.reply(current.t("common.private_only"))
-                else:
-                    if user is not None:
-                        await users.refresh_profile(session, user, name=tg_user.full_name, username=tg_user.username)
-                        if closes_dialogue and update.callback_query is None and STARTS_ANEW.check_update(update):
-                            await dialogues.clear(session, tg_id=tg_user.id)
-                    await handler(current)
+            current = await _handle(update, context, handler, settings, now, closes_dialogue=closes_dialogue,
+                                    members_only=members_only, private_only=private_only)
             try:
                 await current.send()
             except TelegramError:
@@ -198,6 +180,43 @@ def turn(*, members_only: bool = True, private_only: bool = True,
         return callback
 
     return decorate
+
+
+class TurnFailed(Exception):
+    """A handler failed and nothing was saved; carries the language to apologise in."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__(lang)
+        self.lang = lang
+
+
+async def _handle(update: Update, context: ContextTypes.DEFAULT_TYPE, handler: Handler, settings: Settings,
+                  now: datetime, *, closes_dialogue: bool, members_only: bool, private_only: bool) -> Turn:
+    """Run the handler in one transaction and return the turn whose replies are still to be sent."""
+    tg_user = update.effective_user
+    async with context.application.bot_data["sessions"]() as session, session.begin():
+        user = await users.user_by_tg(session, tg_user.id)
+        lang = pick_language(user.language if user else None, tg_user.language_code, settings.salesbot_language)
+        current = Turn(update, context, session, settings, now, user, lang)
+        try:
+            if members_only and user is None:
+                stranger(current)
+            elif update.edited_message is not None:
+                # an edit is not a new request: running it again would log or record twice
+                if not current.in_group:
+                    current.reply(current.t("common.edit_ignored"))
+            elif private_only and current.in_group:
+                current.reply(current.t("common.private_only"))
+            else:
+                if user is not None:
+                    await users.refresh_profile(session, user, name=tg_user.full_name, username=tg_user.username)
+                    if closes_dialogue and update.callback_query is None and STARTS_ANEW.check_update(update):
+                        await dialogues.clear(session, tg_id=tg_user.id)
+                await handler(current)
+        except Exception as error:
+            # leaving the block rolls back; the error handler apologises in the user's chosen language
+            raise TurnFailed(lang) from error
+    return current
 
 
 def stranger(current: Turn) -> None:

@@ -9,17 +9,20 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.i18n import pick_language, t
+from bot.turn import TurnFailed
 
 log = logging.getLogger(__name__)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    log.error("update failed", exc_info=context.error)
+    error = context.error
+    log.error("update failed", exc_info=error.__cause__ if isinstance(error, TurnFailed) and error.__cause__ else error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     settings = context.application.bot_data["settings"]
     tg_user = update.effective_user
-    lang = pick_language(None, tg_user.language_code if tg_user else None, settings.salesbot_language)
+    lang = (error.lang if isinstance(error, TurnFailed) else
+            pick_language(None, tg_user.language_code if tg_user else None, settings.salesbot_language))
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(t(lang, "common.error"), show_alert=True)

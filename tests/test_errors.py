@@ -62,3 +62,16 @@ async def test_two_taps_at_once_opening_a_question_do_not_collide(harness: Harne
     answers = await asyncio.gather(*(harness.press(rep, channels, label) for label in ("visit", "call", "email")))
     assert "something went wrong" not in texts([m for batch in answers for m in batch])
     assert "#1" in texts(await harness.send(rep, "talked"))
+
+
+async def test_apology_comes_in_the_language_the_user_chose(harness: Harness,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    rep = await harness.member(Role.REP)
+    await harness.send(rep, "/lang zh")
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(audit, "record", broken)
+    reply = texts(await harness.send(rep, "/add Wang Wei, 13800138000"))
+    assert "抱歉" in reply and "disk on fire" not in reply
