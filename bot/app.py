@@ -50,6 +50,7 @@ def build_application(config: Settings, *, clock: Clock | None = None) -> Applic
     )
     application.bot_data["settings"] = config
     application.bot_data["clock"] = clock or Clock()
+    application.add_handlers(router.guards())
     for feature in FEATURES:
         application.add_handlers(feature.handlers())
     application.add_error_handler(errors.on_error)

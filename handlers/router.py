@@ -13,6 +13,15 @@ from handlers.menu import command_for_label, main_menu
 from storage import dialogues
 
 
+def guards() -> list[BaseHandler]:
+    """Registered before every feature.
+
+    PTB hands a button press with empty data to the first CallbackQueryHandler that has a
+    pattern, whatever the pattern; this one, with a pattern only empty data matches, is first.
+    """
+    return [CallbackQueryHandler(on_unknown_button, pattern=r"^$")]
+
+
 def handlers() -> list[BaseHandler]:
     return [
         CommandHandler("cancel", on_cancel),

@@ -54,6 +54,8 @@ def panel(turn: Turn, *, language: str, zone: str) -> tuple[str, list[list[tuple
     zones = [((mark if z == zone else "") + z, f"set:tz:{z}") for z in QUICK_ZONES]
     rows += [zones[i:i + 2] for i in range(0, len(zones), 2)]
     rows.append([(turn.t("tz.other_button"), f"set:tz:{OTHER_ZONE}")])
+    if turn.actor.can_invite:
+        rows.append([(turn.t("settings.invite_rep"), "inv:rep"), (turn.t("settings.invite_manager"), "inv:manager")])
     return text, rows
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from telegram.ext import BaseHandler, CommandHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.flows import action
 from bot.turn import Turn, stranger, turn
@@ -21,6 +21,7 @@ def handlers() -> list[BaseHandler]:
         CommandHandler("start", on_start),
         CommandHandler("help", on_help),
         CommandHandler("invite", on_invite),
+        CallbackQueryHandler(on_invite_button, pattern=r"^inv:"),
     ]
 
 
@@ -84,15 +85,28 @@ async def show_help(turn: Turn) -> None:
 @turn()
 async def on_invite(turn: Turn) -> None:
     """/invite rep|manager: a single-use join link for the inviter's team."""
-    role = turn.args.lower()
+    await invite(turn, turn.args.lower())
+
+
+@turn()
+async def on_invite_button(turn: Turn) -> None:
+    """The invite buttons in /settings, for managers and admins; a forged press gets only a toast."""
+    role = turn.data.removeprefix("inv:")
+    if not turn.actor.can_invite or role not in (Role.REP, Role.MANAGER):
+        turn.toast(turn.t("invite.not_allowed"), alert=True)
+        return
+    await invite(turn, role)
+
+
+async def invite(turn: Turn, role: str) -> None:
     if not turn.actor.can_invite:
         turn.reply(turn.t("invite.not_allowed"))
         return
     if role not in (Role.REP, Role.MANAGER):
         turn.reply(turn.t("invite.usage"))
         return
-    invite = await users.create_invite(turn.session, actor=turn.actor, role=role, token=secrets.token_urlsafe(16),
-                                       now=turn.now)
-    link = f"https://t.me/{turn.context.bot.username}?start=join_{invite.token}"
-    expires = turn.local(invite.expires_at).strftime("%Y-%m-%d %H:%M")
+    created = await users.create_invite(turn.session, actor=turn.actor, role=role, token=secrets.token_urlsafe(16),
+                                        now=turn.now)
+    link = f"https://t.me/{turn.context.bot.username}?start=join_{created.token}"
+    expires = turn.local(created.expires_at).strftime("%Y-%m-%d %H:%M")
     turn.reply(turn.t("invite.created", role=turn.t(f"role.{role}"), link=link, expires=expires))

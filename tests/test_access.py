@@ -133,3 +133,18 @@ async def test_invite_token_used_in_a_group_enrols_nobody(harness: Harness) -> N
     assert "private chat" in reply
     assert await harness.user_row(passer_by) is None
     assert "joined as rep" in texts(await harness.send(passer_by, f"/start join_{token}"))
+
+
+async def test_managers_invite_from_settings_buttons_and_reps_cannot(harness: Harness) -> None:
+    manager = await harness.member(Role.MANAGER, name="Mona")
+    panel = (await harness.send(manager, "/settings"))[-1]
+    reply = texts(await harness.press(manager, panel, "Invite a rep"))
+    assert re.search(r"start=join_[A-Za-z0-9_-]+", reply) and "rep" in reply
+
+    rep = await harness.member(Role.REP)
+    rep_panel = (await harness.send(rep, "/settings"))[-1]
+    assert not any("Invite" in b.text for b in rep_panel.flat_buttons)
+    assert await harness.press(rep, rep_panel, data="inv:manager") == []
+    assert "Only managers and admins" in harness.fake.callback_answers[-1]["text"]
+    async with harness.sessions() as session:
+        assert len(list(await session.exec(select(Invite)))) == 1

@@ -143,3 +143,12 @@ async def test_strangers_see_nothing(harness: Harness) -> None:
         sent = await harness.press(stranger, fake_message, data=data)
         assert sent == [] and "invite link" in harness.fake.callback_answers[-1]["text"]
     assert await snapshot(harness) == before
+
+
+async def test_a_button_with_empty_data_goes_to_no_feature(harness: Harness) -> None:
+    world = await World().build(harness)
+    card = (await harness.send(world.rep_a, f"/show #{world.own}"))[0]
+    before = await snapshot(harness)
+    assert await harness.press(world.rep_a, card, data="") == []
+    assert harness.fake.callback_answers[-1]["text"] == "This button is no longer valid."
+    assert await snapshot(harness) == before
