@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.turn import Turn, turn
-from handlers.interactions import number, when
+from handlers.interactions import when
+from handlers.refs import number
 from handlers.sales import money
 from storage import interactions, sales
 from storage.interactions import HistoryEntry
