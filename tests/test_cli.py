@@ -172,10 +172,7 @@ async def test_run_registers_commands_answers_and_stops_on_sigterm(tmp_path: Pat
         await fake.push({"message": start_message(admin)})
         await wait_until(lambda: bool(fake.chat(admin.id)))
 
-        process.send_signal(signal.SIGTERM)
-        started = time.monotonic()
-        _, stderr = await asyncio.wait_for(process.communicate(), 10)
-        assert time.monotonic() - started < 5
+        stderr = await stopped_by(process, signal.SIGTERM)
     finally:
         if process.returncode is None:
             process.kill()
@@ -186,6 +183,15 @@ async def test_run_registers_commands_answers_and_stops_on_sigterm(tmp_path: Pat
     assert process.returncode == 0
     assert "Traceback" not in stderr.decode()
     assert "Ada" in (fake.chat(ADMIN_TG_ID)[0].text or "")
+
+
+async def stopped_by(process: asyncio.subprocess.Process, signum: int) -> bytes:
+    """Send the signal; the bot must be gone within a few seconds. Returns its stderr."""
+    process.send_signal(signum)
+    started = time.monotonic()
+    _, stderr = await asyncio.wait_for(process.communicate(), 10)
+    assert time.monotonic() - started < 5
+    return stderr
 
 
 def start_message(user: FakeUser) -> dict:
@@ -227,10 +233,7 @@ async def test_run_with_webhook_url_serves_the_webhook_and_stops_on_sigint(tmp_p
                                       headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"})
             assert genuine.status == 200
         await wait_until(lambda: len(fake.chat(admin.id)) == 1)
-        process.send_signal(signal.SIGINT)
-        started = time.monotonic()
-        _, stderr = await asyncio.wait_for(process.communicate(), 10)
-        assert time.monotonic() - started < 5
+        stderr = await stopped_by(process, signal.SIGINT)
     finally:
         if process.returncode is None:
             process.kill()
