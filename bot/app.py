@@ -6,13 +6,17 @@ import logging
 import secrets
 from datetime import timezone
 
-from telegram import BotCommand
+from telegram import Bot, BotCommand
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.request import HTTPXRequest
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.delivery import CONCURRENCY, Delivery
 from bot.i18n import t
+from bot.ratelimit import SendBudget
+from bot.reminders import reminders_parts
 from handlers import (
     add, add_guided, card, card_edit, errors, find, forwards, history, history_edit, interactions, pick, router,
     sales, settings, start,
@@ -32,7 +36,9 @@ FEATURES = [
 MENU_COMMANDS = ["add", "find", "list", "show", "log", "sale", "settings", "help", "cancel"]
 
 
-def build_application(config: Settings, *, clock: Clock | None = None) -> Application:
+def build_application(config: Settings, *, clock: Clock | None = None, budget: SendBudget | None = None,
+                      polling: bool = True) -> Application:
+    """The bot. `budget` paces proactive sends (tests pass an unlimited one); `polling=False` is a sender only."""
     assert config.telegram_bot_token is not None
     application = (
         ApplicationBuilder()
@@ -45,11 +51,14 @@ def build_application(config: Settings, *, clock: Clock | None = None) -> Applic
         .rate_limiter(AIORateLimiter(max_retries=0))
         .concurrent_updates(16)
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )
     application.bot_data["settings"] = config
     application.bot_data["clock"] = clock or Clock()
+    application.bot_data["budget"] = budget or SendBudget()
+    application.bot_data["polling"] = polling
     application.add_handlers(router.guards())
     for feature in FEATURES:
         application.add_handlers(feature.handlers())
@@ -68,6 +77,7 @@ async def _post_init(application: Application) -> None:
         await users.ensure_admins(session, tg_ids=config.salesbot_admins, now=now,
                                   currency=config.salesbot_currency)
         token = await users.setup_token(session, new_token=secrets.token_urlsafe(24))
+    application.bot_data["delivery"] = await _start_delivery(application)
     if token is not None:
         log.warning("No admin yet. Open this link in Telegram to become the first admin: "
                     "https://t.me/%s?start=setup_%s", application.bot.username, token)
@@ -83,7 +93,34 @@ async def _register_commands(application: Application) -> None:
         log.warning("could not register the command menu: %s", error)
 
 
+async def _start_delivery(application: Application) -> Delivery:
+    """Proactive messages get their own Bot: own connections, no limiter queue shared with replies."""
+    config: Settings = application.bot_data["settings"]
+    timeout = config.salesbot_send_timeout
+    sender = Bot(
+        application.bot.token, base_url=config.telegram_base_url, base_file_url=config.telegram_base_file_url,
+        request=HTTPXRequest(connection_pool_size=CONCURRENCY + 2, read_timeout=timeout, write_timeout=timeout,
+                             connect_timeout=timeout, pool_timeout=timeout),
+    )
+    await sender.initialize()
+    reminders, reminder_renderers = reminders_parts(config)
+    delivery = Delivery(sessions=application.bot_data["sessions"], bot=sender, clock=application.bot_data["clock"],
+                        budget=application.bot_data["budget"], producers=[reminders], renderers=reminder_renderers)
+    delivery.start(application, config.salesbot_sweep_seconds)
+    return delivery
+
+
+async def _post_stop(application: Application) -> None:
+    delivery: Delivery | None = application.bot_data.get("delivery")
+    if delivery is not None:
+        await delivery.stop()
+
+
 async def _post_shutdown(application: Application) -> None:
+    delivery: Delivery | None = application.bot_data.pop("delivery", None)
+    if delivery is not None:
+        await delivery.stop()
+        await delivery.bot.shutdown()
     engine = application.bot_data.get("engine")
     if engine is not None:
         await engine.dispose()

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_port: int = Field(default=8443, ge=1, le=65535)
+    # how often the delivery sweep runs even when nothing woke it (seconds; 0 = only when called, for tests)
+    salesbot_sweep_seconds: float = Field(default=30, ge=0)
+    # how long one proactive send may take before it counts as a network error and is retried
+    salesbot_send_timeout: float = Field(default=15, gt=0)
 
     @field_validator("salesbot_admins", mode="before")
     @classmethod

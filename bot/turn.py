@@ -112,6 +112,15 @@ class Turn:
     def toast(self, text: str, alert: bool = False) -> None:
         self.actions.append(("toast", {"text": text, "alert": alert}))
 
+    def edit_message(self, chat_id: int, message_id: int, text: str, keyboard: Keyboard = None) -> None:
+        """Replace another message, e.g. a reminder whose follow-up was just closed from a list."""
+        self.actions.append(("edit_message", {"chat_id": chat_id, "message_id": message_id, "text": text,
+                                              "keyboard": keyboard}))
+
+    def wake(self, moment: datetime) -> None:
+        """Something proactive is now due at `moment`: make sure the sender wakes by then."""
+        self.actions.append(("wake", {"moment": moment}))
+
     def document(self, file_name: str, content: bytes, caption: str | None = None) -> None:
         self.actions.append(("document", {"file_name": file_name, "content": content, "caption": caption}))
 
@@ -137,6 +146,17 @@ class Turn:
                 for index, chunk in enumerate(chunks):
                     last = index == len(chunks) - 1
                     await bot.send_message(chat.id, chunk, reply_markup=_markup(args["keyboard"]) if last else None)
+            elif kind == "edit_message":
+                try:
+                    await bot.edit_message_text(trim_text(args["text"]), chat_id=args["chat_id"],
+                                                message_id=args["message_id"], reply_markup=_markup(args["keyboard"]))
+                except BadRequest as error:
+                    # gone or unchanged: the message is not stale any more either way
+                    log.info("could not update message %s: %s", args["message_id"], error.message)
+            elif kind == "wake":
+                delivery = self.context.application.bot_data.get("delivery")
+                if delivery is not None:
+                    delivery.wake_at(args["moment"])
             elif kind == "document" and chat is not None:
                 await bot.send_document(chat.id, document=args["content"], filename=args["file_name"],
                                         caption=trim_text(args["caption"], 1024) if args["caption"] else None)
@@ -209,7 +229,8 @@ async def _handle(update: Update, context: ContextTypes.DEFAULT_TYPE, handler: H
                 current.reply(current.t("common.private_only"))
             else:
                 if user is not None:
-                    await users.refresh_profile(session, user, name=tg_user.full_name, username=tg_user.username)
+                    await users.refresh_profile(session, user, name=tg_user.full_name, username=tg_user.username,
+                                               telegram_language=tg_user.language_code)
                     if closes_dialogue and update.callback_query is None and STARTS_ANEW.check_update(update):
                         await dialogues.clear(session, tg_id=tg_user.id)
                 await handler(current)

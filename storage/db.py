@@ -15,7 +15,8 @@ def _lower(value: str | None) -> str | None:
     return value.lower() if isinstance(value, str) else value
 
 
-def make_engine(url: str, **kwargs: object) -> AsyncEngine:
+def make_engine(url: str, *, foreign_keys: bool = True, **kwargs: object) -> AsyncEngine:
+    """`foreign_keys=False` is for migrations: SQLite's batch mode rebuilds referenced tables."""
     if not is_sqlite(url):
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
@@ -26,7 +27,7 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
         # SQLite's own lower() knows only ASCII; searches and tags must ignore case as on PostgreSQL

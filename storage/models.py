@@ -64,12 +64,26 @@ def utc_column(nullable: bool = True, index: bool = False) -> Column:
     return Column(UtcDateTime(), nullable=nullable, index=index)
 
 
+DEFAULT_QUIET_START = 21 * 60
+DEFAULT_QUIET_END = 8 * 60
+# days without a touch after which a customer of a tier is due one (per team, changeable by a manager)
+DEFAULT_CADENCE = {Tier.VIP: 14, Tier.QUALITY: 30, Tier.REGULAR: 60, Tier.PROSPECT: 30}
+
+
 class Team(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100)
     currency: str = Field(default="CNY", max_length=3)
     is_default: bool = Field(default=False)
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
+    cadence_vip: int = Field(default=14, sa_column_kwargs={"server_default": "14"})
+    cadence_quality: int = Field(default=30, sa_column_kwargs={"server_default": "30"})
+    cadence_regular: int = Field(default=60, sa_column_kwargs={"server_default": "60"})
+    cadence_prospect: int = Field(default=30, sa_column_kwargs={"server_default": "30"})
+
+    def cadence(self) -> dict[str, int]:
+        return {Tier.VIP: self.cadence_vip, Tier.QUALITY: self.cadence_quality,
+                Tier.REGULAR: self.cadence_regular, Tier.PROSPECT: self.cadence_prospect}
 
 
 class User(SQLModel, table=True):
@@ -84,6 +98,16 @@ class User(SQLModel, table=True):
     language: str | None = Field(default=None, max_length=5)
     tz: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
+    # the language Telegram last reported, for messages the bot starts (there is no update to read it from)
+    telegram_language: str | None = Field(default=None, max_length=10)
+    # quiet hours as minutes after local midnight; equal start and end means none
+    quiet_start: int = Field(default=DEFAULT_QUIET_START, sa_column_kwargs={"server_default": str(DEFAULT_QUIET_START)})
+    quiet_end: int = Field(default=DEFAULT_QUIET_END, sa_column_kwargs={"server_default": str(DEFAULT_QUIET_END)})
+    digest_on: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})
+    # when the next morning digest is due (UTC); NULL until first armed or when the digest is off
+    digest_at: datetime | None = Field(default=None, sa_column=utc_column(index=True))
+    # Telegram said the user blocked the bot: nothing proactive goes there until they write again
+    unreachable_at: datetime | None = Field(default=None, sa_column=utc_column())
 
 
 class Invite(SQLModel, table=True):
@@ -197,3 +221,77 @@ class Dialogue(SQLModel, table=True):
     step: str = Field(max_length=40)
     data: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     updated_at: datetime = Field(sa_column=utc_column(nullable=False))
+
+
+class FollowUpStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class FollowUp(SQLModel, table=True):
+    """A promise to get back to a customer; the reminder is materialised into the outbox at `remind_at`."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (Index("ix_follow_up_owner_status_due", "owner_id", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    customer_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("customer.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    owner_id: int = Field(foreign_key="app_user.id")
+    created_by: int = Field(foreign_key="app_user.id")
+    due_at: datetime = Field(sa_column=utc_column(nullable=False))
+    # the rep typed a clock time or an offset: quiet hours leave it alone
+    exact: bool = Field(default=True)
+    # when the reminder is to be queued; NULL once queued (or when closed) — the due-query reads only this
+    remind_at: datetime | None = Field(default=None, sa_column=utc_column(index=True))
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    status: str = Field(default=FollowUpStatus.OPEN, max_length=10)
+    repeat_unit: str | None = Field(default=None, max_length=5)  # day | week | month
+    repeat_every: int | None = Field(default=None)
+    origin_interaction_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("interaction.id", ondelete="SET NULL"))
+    )
+    # bumped on every change: buttons carry it, so a press on an older state does nothing
+    version: int = Field(default=1)
+    # the last reminder message, edited when the follow-up changes so no stale button stays in the chat
+    reminder_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    reminder_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    done_at: datetime | None = Field(default=None, sa_column=utc_column())
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
+    updated_at: datetime = Field(sa_column=utc_column(nullable=False))
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"  # the recipient cannot be reached (blocked the bot)
+    DEAD = "dead"  # gave up after repeated errors; last_error says why
+    SKIPPED = "skipped"  # nothing left to say (the follow-up was closed or changed before sending)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One proactive message. The unique dedupe key makes queueing it twice a no-op."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=120, unique=True)
+    kind: str = Field(max_length=20)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    ref_id: int | None = Field(default=None, index=True)
+    payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    status: str = Field(default=OutboxStatus.PENDING, max_length=10)
+    late: bool = Field(default=False)
+    not_before: datetime = Field(sa_column=utc_column(nullable=False))
+    lease_until: datetime | None = Field(default=None, sa_column=utc_column())
+    attempts: int = Field(default=0)
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=utc_column())

@@ -67,10 +67,17 @@ async def team_of(session: AsyncSession, actor: Actor) -> Team:
     return team
 
 
-async def refresh_profile(session: AsyncSession, user: User, *, name: str, username: str | None) -> None:
-    """Keep the display name current; write only when it changed."""
-    if user.name != name or user.username != username:
-        user.name, user.username = name[:200], username
+async def refresh_profile(session: AsyncSession, user: User, *, name: str, username: str | None,
+                          telegram_language: str | None = None) -> None:
+    """Keep the display name and Telegram language current; write only when something changed.
+
+    A user who writes to the bot can be reached again, whatever a past send was told.
+    """
+    telegram_language = (telegram_language or "")[:10] or user.telegram_language
+    if (user.name, user.username, user.telegram_language) != (name, username, telegram_language) \
+            or user.unreachable_at is not None:
+        user.name, user.username, user.telegram_language = name[:200], username, telegram_language
+        user.unreachable_at = None
         await session.flush()
 
 

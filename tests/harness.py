@@ -12,6 +12,7 @@ from sqlmodel import select
 from bot.app import build_application
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.ratelimit import SendBudget
 from bot.fake_telegram import Chat, FakeTelegram, FakeUser, Sent
 from storage import users
 from storage.db import make_engine, make_sessionmaker
@@ -54,13 +55,15 @@ class Harness:
             telegram_base_file_url=self.fake.base_file_url,
             database_url=self.database_url,
             salesbot_admins=self.admins,
+            # no timers: a test runs the sender itself with deliver(), after moving the clock
+            salesbot_sweep_seconds=0,
         )
         self.engine = make_engine(self.database_url)
         self.sessions = make_sessionmaker(self.engine)
         await self.start_bot()
 
     async def start_bot(self) -> None:
-        self.application = build_application(self.settings, clock=self.clock)
+        self.application = build_application(self.settings, clock=self.clock, budget=SendBudget.unlimited())
         await self.application.initialize()
         # run_polling() calls these itself; a manual start must too
         await self.application.post_init(self.application)
@@ -75,6 +78,7 @@ class Harness:
             await self.fake.pause_polling(False)
         if self.application.running:
             await self.application.stop()
+        await self.application.post_stop(self.application)
         await self.application.shutdown()
         await self.application.post_shutdown(self.application)
 
@@ -106,7 +110,8 @@ class Harness:
         async with self.sessions() as session, session.begin():
             if team_id is None:
                 team_id = (await users.default_team(session, now=self.clock.now(), currency="CNY")).id
-            session.add(User(tg_id=tg_id, team_id=team_id, role=role, name=name, created_at=self.clock.now()))
+            session.add(User(tg_id=tg_id, team_id=team_id, role=role, name=name, telegram_language=language,
+                             created_at=self.clock.now()))
         return FakeUser(tg_id, name, None, None, language)
 
     def stranger(self, name: str = "Sam", language: str = "en") -> FakeUser:
@@ -126,6 +131,12 @@ class Harness:
     async def press(self, person: FakeUser, message: Sent, label: str | None = None,
                     data: str | None = None) -> list[Sent]:
         return await self.chat.press(person, message, label, data)
+
+    async def deliver(self) -> list[Sent]:
+        """One pass of the sender at the clock's now; what it sent (and edited), in order."""
+        seq = self.fake.seq
+        await self.application.bot_data["delivery"].run()
+        return self.fake.since(seq)
 
     def advance(self, **kwargs: float) -> None:
         self.clock.advance(timedelta(**kwargs))

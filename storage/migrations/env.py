@@ -35,10 +35,15 @@ def _run(connection) -> None:  # noqa: ANN001
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=sqlite)
     with context.begin_transaction():
         context.run_migrations()
+    if sqlite:
+        # foreign keys were off while batch mode rebuilt tables; the result must still hold them
+        broken = connection.execute(text("PRAGMA foreign_key_check")).all()
+        if broken:
+            raise RuntimeError(f"migration left rows with broken foreign keys: {broken[:5]}")
 
 
 async def run_migrations_online() -> None:
-    engine = make_engine(_url())
+    engine = make_engine(_url(), foreign_keys=False)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(_run)

@@ -1,0 +1,259 @@
+"""Everything proactive goes out here: queue what fell due, then send the outbox within Telegram's limits.
+
+The database is the truth (follow-ups and outbox rows); the JobQueue only
+wakes `run` at the next due time, and a periodic sweep catches what another
+instance changed or a missed wake-up left behind. Proactive messages go
+through their own `Bot` (own connection pool, no AIORateLimiter), paced by
+the process's `SendBudget`, so an interactive reply never waits behind them.
+
+Each row is marked sent right after Telegram accepts it: a crash in that
+instant can repeat that one message (Telegram has no idempotency key); a
+crash anywhere else loses and repeats nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot.clock import Clock
+from bot.ratelimit import SendBudget
+from bot.text import trim_text
+from bot.turn import inline
+from storage import outbox
+from storage.models import OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+BATCH = 50
+CONCURRENCY = 8
+MAX_ATTEMPTS = 8
+MAX_BACKOFF = timedelta(minutes=10)
+WAKE_JOB = "delivery-wake"
+SWEEP_JOB = "delivery-sweep"
+
+
+@dataclass
+class Rendered:
+    text: str
+    keyboard: list[list[tuple[str, str]]] = field(default_factory=list)
+    # run in the transaction that marks the row sent, with Telegram's message id
+    on_sent: Callable[[AsyncSession, int], Awaitable[None]] | None = None
+
+
+# kind → renderer: reads what the message is about at send time; None = nothing left to say
+Renderer = Callable[[AsyncSession, OutboxMessage, datetime], Awaitable[Rendered | None]]
+# queues outbox rows for whatever fell due by `now`
+Producer = Callable[[AsyncSession, datetime], Awaitable[None]]
+# the next moment a producer has something due
+NextDue = Callable[[AsyncSession], Awaitable[datetime | None]]
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(timedelta(seconds=5 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+class Delivery:
+    """One per process. `run()` is safe to call from anywhere, any time, on any number of instances."""
+
+    def __init__(self, *, sessions: async_sessionmaker[AsyncSession], bot: Bot, clock: Clock, budget: SendBudget,
+                 producers: list[tuple[Producer, NextDue]], renderers: dict[str, Renderer]) -> None:
+        self.sessions = sessions
+        self.bot = bot
+        self.clock = clock
+        self.budget = budget
+        self.producers = producers
+        self.renderers = renderers
+        self.application: Application | None = None
+        self._running = asyncio.Lock()
+        self._claimed: set[int] = set()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._armed_for: datetime | None = None
+        self.stopping = False
+
+    # --- waking up --------------------------------------------------------------------------------
+
+    def start(self, application: Application, sweep_seconds: float) -> None:
+        """Run the sender loop: woken by the JobQueue at the next due time and by a periodic sweep.
+
+        The first pass runs at once and catches up on what fell due while the bot was down.
+        """
+        self.application = application
+        if sweep_seconds <= 0 or application.job_queue is None:
+            return  # tests call run() themselves
+        application.job_queue.run_repeating(self._ring, interval=sweep_seconds, first=0, name=SWEEP_JOB)
+        self._task = asyncio.create_task(self._loop(), name="delivery")
+
+    def wake_at(self, moment: datetime) -> None:
+        """Make sure a pass happens by `moment` (a follow-up was just set or snoozed, a row retries later)."""
+        app = self.application
+        if self._task is None or app is None or app.job_queue is None:
+            return
+        if self._armed_for is not None and self._armed_for <= moment:
+            return  # an earlier wake-up is armed; that pass re-arms for what comes next
+        for job in app.job_queue.get_jobs_by_name(WAKE_JOB):
+            job.schedule_removal()
+        self._armed_for = moment
+        delay = max((moment - self.clock.now()).total_seconds(), 0)
+        # APScheduler drops a job whose time passed by more than its grace time: never arm in the past
+        app.job_queue.run_once(self._ring, when=timedelta(seconds=delay), name=WAKE_JOB,
+                               job_kwargs={"misfire_grace_time": None})
+
+    async def _ring(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if context.job is not None and context.job.name == WAKE_JOB:
+            self._armed_for = None
+        self._wake.set()
+
+    async def _loop(self) -> None:
+        while not self.stopping:
+            await self._wake.wait()
+            self._wake.clear()
+            if self.stopping:
+                break
+            try:
+                await self.run()
+            except Exception:
+                # a database or network hiccup: the next sweep tries again
+                log.exception("delivery pass failed")
+
+    # --- one pass -----------------------------------------------------------------------------------
+
+    async def run(self) -> int:
+        """Queue what fell due, send every due row, re-arm for the next due time. Returns messages sent."""
+        if self.stopping:
+            return 0
+        async with self._running:
+            await self._produce()
+            sent = await self._send_due()
+            next_due = await self._next_due()
+        if next_due is not None:
+            self.wake_at(next_due)
+        return sent
+
+    async def _produce(self) -> None:
+        for produce, _ in self.producers:
+            try:
+                async with self.sessions() as session, session.begin():
+                    await produce(session, self.clock.now())
+            except Exception:
+                # one producer failing must not stop the others or the sender; the sweep retries it
+                log.exception("queueing due messages failed in %s", getattr(produce, "__name__", produce))
+
+    async def _next_due(self) -> datetime | None:
+        async with self.sessions() as session:
+            moments = [await outbox.next_due(session)]
+            for _, next_due in self.producers:
+                moments.append(await next_due(session))
+        moments = [moment for moment in moments if moment is not None]
+        return min(moments) if moments else None
+
+    async def _send_due(self) -> int:
+        sent = 0
+        while not self.stopping:
+            async with self.sessions() as session, session.begin():
+                rows = await outbox.claim(session, now=self.clock.now(), lease=LEASE, limit=BATCH)
+            if not rows:
+                return sent
+            self._claimed.update(row.id for row in rows)
+            gate = asyncio.Semaphore(CONCURRENCY)
+
+            async def one(row: OutboxMessage) -> bool:
+                async with gate:
+                    outcome = await self._deliver(row)
+                if outcome is not None:
+                    self._claimed.discard(row.id)
+                return bool(outcome)
+
+            results = await asyncio.gather(*(one(row) for row in rows), return_exceptions=True)
+            for result in results:
+                if isinstance(result, BaseException):
+                    # the row stays claimed; its lease runs out and it is tried again
+                    log.error("sending an outbox row failed", exc_info=result)
+            sent += sum(1 for result in results if result is True)
+        return sent
+
+    async def _deliver(self, row: OutboxMessage) -> bool | None:
+        """True: sent. False: settled otherwise (skipped, rescheduled, given up). None: left claimed (stopping)."""
+        renderer = self.renderers.get(row.kind)
+        async with self.sessions() as session:
+            rendered = await renderer(session, row, self.clock.now()) if renderer else None
+        if rendered is None:
+            await self._settle(outbox.skip, message_id=row.id, reason="nothing to say any more")
+            return False
+        wait = self.budget.reserve(row.chat_id)
+        if wait > 0:
+            await asyncio.sleep(wait)
+        if self.stopping:
+            return None
+        try:
+            message = await self.bot.send_message(row.chat_id, trim_text(rendered.text),
+                                                  reply_markup=inline(rendered.keyboard))
+        except RetryAfter as error:
+            # Telegram is pacing us: this row waits, nothing else does
+            seconds = _seconds(error.retry_after)
+            self.budget.pause_chat(row.chat_id, seconds)
+            await self._settle(outbox.retry_later, message_id=row.id, count_attempt=False,
+                               not_before=self.clock.now() + timedelta(seconds=seconds),
+                               error=f"429 retry after {seconds:g}s")
+            return False
+        except Forbidden as error:
+            log.info("chat %s blocked the bot; no more proactive messages there", row.chat_id)
+            await self._settle(outbox.mark_unreachable, chat_id=row.chat_id, now=self.clock.now(),
+                               error=f"forbidden: {error.message}")
+            return False
+        except BadRequest as error:
+            log.warning("outbox row %s refused by Telegram: %s", row.id, error.message)
+            await self._settle(outbox.give_up, message_id=row.id, status=OutboxStatus.DEAD,
+                               error=f"bad request: {error.message}")
+            return False
+        except TelegramError as error:
+            # timeouts, network errors, 5xx: as far as we can know Telegram did not take it
+            await self._retry_or_give_up(row, f"{type(error).__name__}: {error.message}")
+            return False
+        async with self.sessions() as session, session.begin():
+            await outbox.mark_sent(session, message_id=row.id, now=self.clock.now(),
+                                   telegram_message_id=message.message_id)
+            if rendered.on_sent is not None:
+                await rendered.on_sent(session, message.message_id)
+        return True
+
+    async def _retry_or_give_up(self, row: OutboxMessage, error: str) -> None:
+        if row.attempts >= MAX_ATTEMPTS:
+            log.warning("outbox row %s given up after %s attempts: %s", row.id, row.attempts, error)
+            await self._settle(outbox.give_up, message_id=row.id, status=OutboxStatus.DEAD,
+                               error=f"gave up after {row.attempts} attempts: {error}")
+        else:
+            await self._settle(outbox.retry_later, message_id=row.id,
+                               not_before=self.clock.now() + backoff(row.attempts), error=error)
+
+    async def _settle(self, change: Callable[..., Awaitable], **values: object) -> None:
+        async with self.sessions() as session, session.begin():
+            await change(session, **values)
+
+    async def stop(self) -> None:
+        """Hand back claimed rows not yet sent, so the next start (or another instance) sends them at once."""
+        self.stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+        async with self._running:
+            pass
+        if self._claimed:
+            async with self.sessions() as session, session.begin():
+                await outbox.release(session, message_ids=sorted(self._claimed))
+            self._claimed.clear()
+
+
+def _seconds(retry_after: int | timedelta) -> float:
+    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)

@@ -1,0 +1,255 @@
+"""Follow-ups: schedule, undo, complete, reschedule, cancel, and the rep's agenda.
+
+A follow-up's `remind_at` is when its reminder is to be queued in the outbox;
+`reminders_due` hands those rows to the sender and clears `remind_at`, so the
+due-query is one indexed range scan. Every change bumps `version`: buttons carry
+it, and a press on an older state changes nothing. State changes are
+conditional UPDATEs (`WHERE status = 'open' AND version = :seen`), so two
+presses, two devices or two instances cannot both win.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, or_, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import audit, customers, interactions, outbox
+from storage.access import Actor, visible_customers
+from storage.activity import UNDO_WINDOW
+from storage.models import Customer, FollowUp, FollowUpStatus, Interaction, Team, User
+
+OPEN = FollowUpStatus.OPEN
+
+@dataclass
+class Changed:
+    """The outcome of a state change: the row as it is now, and whether this call changed it."""
+
+    follow_up: FollowUp
+    customer: Customer
+    changed: bool
+    # the reminder message that showed the previous state, to be edited so no stale button stays
+    stale_message: tuple[int, int] | None = None
+    interaction: Interaction | None = None
+
+async def schedule(
+    session: AsyncSession, *, actor: Actor, customer_id: int, due_at: datetime, exact: bool, note: str | None,
+    now: datetime, repeat: tuple[str, int] | None = None, origin_interaction_id: int | None = None,
+) -> tuple[FollowUp, Customer] | None:
+    """A follow-up for the actor on a customer they may see; None if they may not."""
+    customer = await customers.get_visible(session, actor=actor, customer_id=customer_id)
+    if customer is None:
+        return None
+    follow_up = FollowUp(
+        team_id=customer.team_id, customer_id=customer.id, owner_id=actor.user_id, created_by=actor.user_id,
+        due_at=due_at, exact=exact, remind_at=due_at, note=note,
+        repeat_unit=repeat[0] if repeat else None, repeat_every=repeat[1] if repeat else None,
+        origin_interaction_id=origin_interaction_id, created_at=now, updated_at=now,
+    )
+    session.add(follow_up)
+    await session.flush()
+    await audit.record(session, actor=actor, action="followup.create", now=now, customer_id=customer.id,
+                       followup=follow_up.id)
+    return follow_up, customer
+
+async def get(session: AsyncSession, *, actor: Actor, follow_up_id: int) -> tuple[FollowUp, Customer] | None:
+    """A follow-up the actor may act on: their own; a manager's team's; an admin's any."""
+    statement = (
+        select(FollowUp, Customer).join(Customer, col(Customer.id) == col(FollowUp.customer_id))
+        .where(col(FollowUp.id) == follow_up_id, visible_customers(actor))
+    )
+    if not actor.sees_team:
+        statement = statement.where(col(FollowUp.owner_id) == actor.user_id)
+    row = (await session.exec(statement)).first()
+    return (row[0], row[1]) if row else None
+
+async def undo(session: AsyncSession, *, actor: Actor, follow_up_id: int, now: datetime) -> Customer | None:
+    """Remove a follow-up the actor scheduled less than 10 minutes ago; None if that is not the case."""
+    found = await get(session, actor=actor, follow_up_id=follow_up_id)
+    if found is None:
+        return None
+    follow_up, customer = found
+    if follow_up.created_by != actor.user_id or now - follow_up.created_at > UNDO_WINDOW:
+        return None
+    await outbox.skip_for(session, kind="remind", ref_id=follow_up.id)
+    await session.exec(delete(FollowUp).where(col(FollowUp.id) == follow_up.id))  # type: ignore[call-overload]
+    await audit.record(session, actor=actor, action="followup.undo", now=now, customer_id=customer.id,
+                       followup=follow_up_id)
+    return customer
+
+async def _transition(
+    session: AsyncSession, *, actor: Actor, follow_up_id: int, seen_version: int | None, now: datetime,
+    values: dict,
+) -> Changed | None:
+    """Apply `values` to an open follow-up still at `seen_version`; `changed=False` when it was not."""
+    found = await get(session, actor=actor, follow_up_id=follow_up_id)
+    if found is None:
+        return None
+    follow_up, customer = found
+    conditions = [col(FollowUp.id) == follow_up_id, col(FollowUp.status) == OPEN]
+    if seen_version is not None:
+        conditions.append(col(FollowUp.version) == seen_version)
+    result = await session.exec(  # type: ignore[call-overload]
+        update(FollowUp).where(*conditions)
+        .values(version=FollowUp.version + 1, updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    stale = (follow_up.reminder_chat_id, follow_up.reminder_message_id) if follow_up.reminder_message_id else None
+    await session.refresh(follow_up)
+    if result.rowcount != 1:
+        return Changed(follow_up, customer, changed=False)
+    # a reminder queued for the old state must not go out any more
+    await outbox.skip_for(session, kind="remind", ref_id=follow_up_id)
+    return Changed(follow_up, customer, changed=True, stale_message=stale)
+
+async def reschedule(
+    session: AsyncSession, *, actor: Actor, follow_up_id: int, seen_version: int | None, due_at: datetime,
+    exact: bool, now: datetime,
+) -> Changed | None:
+    changed = await _transition(session, actor=actor, follow_up_id=follow_up_id, seen_version=seen_version, now=now,
+                                values={"due_at": due_at, "remind_at": due_at, "exact": exact})
+    if changed and changed.changed:
+        await audit.record(session, actor=actor, action="followup.reschedule", now=now,
+                           customer_id=changed.customer.id, followup=follow_up_id)
+    return changed
+
+async def cancel(
+    session: AsyncSession, *, actor: Actor, follow_up_id: int, seen_version: int | None, now: datetime,
+) -> Changed | None:
+    changed = await _transition(session, actor=actor, follow_up_id=follow_up_id, seen_version=seen_version, now=now,
+                                values={"status": FollowUpStatus.CANCELLED, "remind_at": None, "done_at": now})
+    if changed and changed.changed:
+        await audit.record(session, actor=actor, action="followup.cancel", now=now,
+                           customer_id=changed.customer.id, followup=follow_up_id)
+    return changed
+
+async def complete(
+    session: AsyncSession, *, actor: Actor, follow_up_id: int, seen_version: int | None, now: datetime,
+    next_due: datetime | None = None,
+) -> Changed | None:
+    """Done: log it as an interaction; a recurring follow-up moves to `next_due` and stays open."""
+    values: dict = ({"due_at": next_due, "remind_at": next_due} if next_due is not None
+                    else {"status": FollowUpStatus.DONE, "remind_at": None, "done_at": now})
+    changed = await _transition(session, actor=actor, follow_up_id=follow_up_id, seen_version=seen_version, now=now,
+                                values=values)
+    if changed is None or not changed.changed:
+        return changed
+    logged = await interactions.log(session, actor=actor, customer_id=changed.customer.id, channel="call",
+                                    note=changed.follow_up.note, now=now)
+    if logged is not None:
+        changed.interaction, changed.customer = logged
+    await audit.record(session, actor=actor, action="followup.done", now=now, customer_id=changed.customer.id,
+                       followup=follow_up_id)
+    return changed
+
+async def set_outcome(
+    session: AsyncSession, *, actor: Actor, interaction_id: int, outcome: str,
+) -> tuple[Interaction, Customer] | None:
+    """The one-line outcome asked for after Done, kept on the interaction Done logged."""
+    found = await interactions.get(session, actor=actor, interaction_id=interaction_id)
+    if found is None or found[0].user_id != actor.user_id:
+        return None
+    interaction, customer = found
+    interaction.outcome = outcome
+    session.add(interaction)
+    await session.flush()
+    return interaction, customer
+
+async def remember_message(session: AsyncSession, *, follow_up_id: int, chat_id: int, message_id: int) -> None:
+    """The reminder message now showing this follow-up (edited when it changes)."""
+    await session.exec(  # type: ignore[call-overload]
+        update(FollowUp).where(col(FollowUp.id) == follow_up_id)
+        .values(reminder_chat_id=chat_id, reminder_message_id=message_id)
+        .execution_options(synchronize_session=False)
+    )
+
+# --- the agenda -----------------------------------------------------------------------------------
+
+async def open_for_owner(
+    session: AsyncSession, *, owner_id: int, before: datetime | None = None, after: datetime | None = None,
+    limit: int = 50,
+) -> list[tuple[FollowUp, Customer]]:
+    """The owner's open follow-ups, soonest first, due in [after, before)."""
+    statement = (
+        select(FollowUp, Customer).join(Customer, col(Customer.id) == col(FollowUp.customer_id))
+        .where(col(FollowUp.owner_id) == owner_id, col(FollowUp.status) == OPEN,
+               col(Customer.archived_at).is_(None))
+        .order_by(col(FollowUp.due_at), col(FollowUp.id)).limit(limit)
+    )
+    if before is not None:
+        statement = statement.where(col(FollowUp.due_at) < before)
+    if after is not None:
+        statement = statement.where(col(FollowUp.due_at) >= after)
+    return [(row[0], row[1]) for row in (await session.exec(statement)).all()]
+
+async def cadence_due(
+    session: AsyncSession, *, owner_id: int, team: Team, now: datetime, limit: int = 20,
+) -> list[Customer]:
+    """The owner's customers not touched within their tier's cadence, longest untouched first.
+
+    An open follow-up counts as a plan to touch them, so they are not listed twice.
+    """
+    touched = func.coalesce(col(Customer.last_interaction_at), col(Customer.created_at))
+    overdue_tier = or_(*[
+        (col(Customer.tier) == tier) & (touched <= now - timedelta(days=days))
+        for tier, days in team.cadence().items()
+    ])
+    planned = select(FollowUp.id).where(col(FollowUp.customer_id) == col(Customer.id), col(FollowUp.status) == OPEN)
+    statement = (
+        select(Customer)
+        .where(col(Customer.owner_id) == owner_id, col(Customer.archived_at).is_(None), overdue_tier,
+               ~planned.exists())
+        .order_by(touched, col(Customer.id)).limit(limit)
+    )
+    return list((await session.exec(statement)).all())
+
+async def with_birthdays(session: AsyncSession, *, owner_id: int) -> list[Customer]:
+    """The owner's customers with a solar or lunar birthday (the caller picks today's)."""
+    statement = select(Customer).where(
+        col(Customer.owner_id) == owner_id, col(Customer.archived_at).is_(None),
+        or_(col(Customer.birthday).is_not(None), col(Customer.lunar_birthday).is_not(None)),
+    )
+    return list((await session.exec(statement)).all())
+
+# --- what the sender reads --------------------------------------------------------------------------
+
+@dataclass
+class DueReminder:
+    follow_up: FollowUp
+    owner: User
+    remind_at: datetime
+
+async def reminders_due(session: AsyncSession, *, now: datetime, limit: int = 500) -> list[DueReminder]:
+    """Open follow-ups whose reminder is due, locked for this transaction (others skip them), marked queued.
+
+    The caller queues an outbox row for each in the same transaction.
+    """
+    statement = (
+        select(FollowUp).where(col(FollowUp.remind_at) <= now, col(FollowUp.status) == OPEN)
+        .order_by(col(FollowUp.remind_at)).limit(limit).with_for_update(skip_locked=True)
+    )
+    rows = list((await session.exec(statement)).all())
+    if not rows:
+        return []
+    owners = {user.id: user for user in (await session.exec(
+        select(User).where(col(User.id).in_({row.owner_id for row in rows}))
+    )).all()}
+    due = [DueReminder(row, owners[row.owner_id], row.remind_at) for row in rows]
+    await session.exec(  # type: ignore[call-overload]
+        update(FollowUp).where(col(FollowUp.id).in_([row.id for row in rows]))
+        .values(remind_at=None).execution_options(synchronize_session=False)
+    )
+    return due
+
+async def next_remind_at(session: AsyncSession) -> datetime | None:
+    return (await session.exec(select(func.min(col(FollowUp.remind_at))))).one()
+
+async def by_ids(session: AsyncSession, *, ids: list[int]) -> list[tuple[FollowUp, Customer]]:
+    statement = (
+        select(FollowUp, Customer).join(Customer, col(Customer.id) == col(FollowUp.customer_id))
+        .where(col(FollowUp.id).in_(ids)).order_by(col(FollowUp.due_at))
+    )
+    return [(row[0], row[1]) for row in (await session.exec(statement)).all()]

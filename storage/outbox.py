@@ -1,0 +1,152 @@
+"""The outbox: every proactive message is a row, queued once (unique dedupe key) and sent by whoever claims it.
+
+pending → sending (claimed, with a lease) → sent | failed | dead | skipped.
+A row whose lease ran out while `sending` belongs to a sender that stopped
+between claim and send; it is claimed again. On PostgreSQL claims use
+`FOR UPDATE SKIP LOCKED`, so concurrent senders take disjoint rows; SQLite
+serialises writers (BEGIN IMMEDIATE), which gives the same.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import OutboxMessage, OutboxStatus, User
+
+PENDING = OutboxStatus.PENDING
+SENDING = OutboxStatus.SENDING
+
+
+async def enqueue(
+    session: AsyncSession, *, dedupe_key: str, kind: str, chat_id: int, now: datetime, not_before: datetime,
+    user_id: int | None = None, ref_id: int | None = None, payload: dict[str, Any] | None = None,
+    late: bool = False,
+) -> bool:
+    """Queue a message unless one with the same key was ever queued; True if this call queued it."""
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(OutboxMessage).values(
+        dedupe_key=dedupe_key, kind=kind, chat_id=chat_id, user_id=user_id, ref_id=ref_id,
+        payload=json.dumps(payload or {}, ensure_ascii=False), status=PENDING, late=late,
+        not_before=not_before, attempts=0, created_at=now,
+    ).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    return result.rowcount == 1
+
+
+def _claimable(now: datetime):  # noqa: ANN202
+    return or_(
+        and_(col(OutboxMessage.status) == PENDING, col(OutboxMessage.not_before) <= now),
+        and_(col(OutboxMessage.status) == SENDING, col(OutboxMessage.lease_until) < now),
+    )
+
+
+async def claim(session: AsyncSession, *, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
+    """Take up to `limit` due rows for this sender until `now + lease`."""
+    ids = list((await session.exec(
+        select(OutboxMessage.id).where(_claimable(now)).order_by(col(OutboxMessage.not_before))
+        .limit(limit).with_for_update(skip_locked=True)
+    )).all())
+    if not ids:
+        return []
+    await session.exec(  # type: ignore[call-overload]
+        update(OutboxMessage).where(col(OutboxMessage.id).in_(ids))
+        .values(status=SENDING, lease_until=now + lease, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    rows = (await session.exec(
+        select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)).order_by(col(OutboxMessage.not_before))
+        .execution_options(populate_existing=True)
+    )).all()
+    return list(rows)
+
+
+async def _set(session: AsyncSession, row_id: int, *, only_sending: bool = True, **values: Any) -> bool:
+    conditions = [col(OutboxMessage.id) == row_id]
+    if only_sending:
+        conditions.append(col(OutboxMessage.status) == SENDING)
+    result = await session.exec(  # type: ignore[call-overload]
+        update(OutboxMessage).where(*conditions).values(**values).execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+async def mark_sent(session: AsyncSession, *, message_id: int, now: datetime, telegram_message_id: int | None) -> bool:
+    return await _set(session, message_id, status=OutboxStatus.SENT, sent_at=now, lease_until=None,
+                      message_id=telegram_message_id)
+
+
+async def retry_later(
+    session: AsyncSession, *, message_id: int, not_before: datetime, error: str | None, count_attempt: bool = True,
+) -> bool:
+    """Back to pending. A RetryAfter is Telegram pacing us, not a failure: it does not use up an attempt."""
+    values: dict[str, Any] = {"status": PENDING, "not_before": not_before, "lease_until": None, "last_error": error}
+    if not count_attempt:
+        values["attempts"] = OutboxMessage.attempts - 1
+    return await _set(session, message_id, **values)
+
+
+async def give_up(session: AsyncSession, *, message_id: int, status: str, error: str) -> bool:
+    return await _set(session, message_id, status=status, last_error=error[:1000], lease_until=None)
+
+
+async def skip(session: AsyncSession, *, message_id: int, reason: str) -> bool:
+    return await give_up(session, message_id=message_id, status=OutboxStatus.SKIPPED, error=reason)
+
+
+async def skip_for(session: AsyncSession, *, kind: str, ref_id: int) -> None:
+    """Queued messages about something that changed say nothing true any more."""
+    await session.exec(  # type: ignore[call-overload]
+        update(OutboxMessage)
+        .where(col(OutboxMessage.kind) == kind, col(OutboxMessage.ref_id) == ref_id,
+               col(OutboxMessage.status) == PENDING)
+        .values(status=OutboxStatus.SKIPPED, last_error="changed before sending")
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def release(session: AsyncSession, *, message_ids: list[int]) -> None:
+    """A sender stopping cleanly hands back what it claimed and did not send."""
+    if message_ids:
+        await session.exec(  # type: ignore[call-overload]
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(message_ids), col(OutboxMessage.status) == SENDING)
+            .values(status=PENDING, lease_until=None, attempts=OutboxMessage.attempts - 1)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def mark_unreachable(session: AsyncSession, *, chat_id: int, now: datetime, error: str) -> None:
+    """The user blocked the bot: stop sending there until they write again."""
+    await session.exec(  # type: ignore[call-overload]
+        update(User).where(col(User.tg_id) == chat_id).values(unreachable_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await session.exec(  # type: ignore[call-overload]
+        update(OutboxMessage)
+        .where(col(OutboxMessage.chat_id) == chat_id, col(OutboxMessage.status).in_([PENDING, SENDING]))
+        .values(status=OutboxStatus.FAILED, last_error=error[:1000], lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    """When the next pending row falls due (the sender's next wake-up)."""
+    return (await session.exec(
+        select(func.min(col(OutboxMessage.not_before))).where(col(OutboxMessage.status) == PENDING)
+    )).one()
+
+
+async def by_key(session: AsyncSession, *, dedupe_key: str) -> OutboxMessage | None:
+    return (await session.exec(select(OutboxMessage).where(col(OutboxMessage.dedupe_key) == dedupe_key))).first()
+
+
+def payload_of(message: OutboxMessage) -> dict[str, Any]:
+    return json.loads(message.payload or "{}")
