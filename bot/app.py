@@ -40,8 +40,12 @@ def build_application(config: Settings, *, clock: Clock | None = None, budget: S
                       polling: bool = True) -> Application:
     """The bot. `budget` paces proactive sends (tests pass an unlimited one); `polling=False` is a sender only."""
     assert config.telegram_bot_token is not None
+    builder = ApplicationBuilder()
+    if not polling:
+        # no Updater at all: a second instance must never call getUpdates (Telegram answers 409)
+        builder.updater(None)
     application = (
-        ApplicationBuilder()
+        builder
         .token(config.telegram_bot_token.get_secret_value())
         .base_url(config.telegram_base_url)
         .base_file_url(config.telegram_base_file_url)

@@ -1,4 +1,4 @@
-"""`salesbot run | db upgrade | db current | playground`.
+"""`salesbot run [--sender-only] | db upgrade | db current | playground`.
 
 A person starting the bot sees one line naming the setting that is wrong,
 never a traceback: configuration and the database are checked before PTB
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "run":
-            return run()
+            return run(sender_only=args.sender_only)
         if args.command == "db":
             return db(args.db_command)
         from bot.playground import play
@@ -44,7 +45,10 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="salesbot", description="A sales rep's customer book in Telegram.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("run", help="upgrade the database, then serve Telegram (polling, or a webhook)")
+    run_parser = commands.add_parser("run", help="upgrade the database, then serve Telegram (polling, or a webhook)")
+    run_parser.add_argument("--sender-only", action="store_true",
+                            help="only send due reminders and other queued messages: no polling, no webhook "
+                                 "(a second instance beside one that polls)")
     db_parser = commands.add_parser("db", help="database migrations")
     db_commands = db_parser.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="bring the database to the latest revision")
@@ -54,8 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run() -> int:
-    """Check settings and database, upgrade it, then poll (or serve the webhook) until a stop signal."""
+def run(*, sender_only: bool = False) -> int:
+    """Check settings and database, upgrade it, then poll (or serve the webhook) until a stop signal.
+
+    `sender_only`: receive no updates at all, only run the delivery sender.
+    """
     settings = load_settings()
     if settings.telegram_bot_token is None:
         raise ConfigError("TELEGRAM_BOT_TOKEN: missing; get one from @BotFather (or try `salesbot playground`)")
@@ -68,8 +75,34 @@ def run() -> int:
 
     from bot.app import build_application
 
-    _serve(build_application(settings), settings, Update.ALL_TYPES)
+    if sender_only:
+        asyncio.run(_send_until_stopped(build_application(settings, polling=False)))
+    else:
+        _serve(build_application(settings), settings, Update.ALL_TYPES)
     return 0
+
+
+async def _send_until_stopped(application: Application) -> None:
+    """The Application's start and stop as run_polling does them, minus the Updater."""
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopped.set)
+    await application.initialize()
+    try:
+        if application.post_init:
+            await application.post_init(application)
+        await application.start()
+        logging.getLogger(__name__).info("sending only: no updates are received by this instance")
+        await stopped.wait()
+    finally:
+        if application.running:
+            await application.stop()
+            if application.post_stop:
+                await application.post_stop(application)
+        await application.shutdown()
+        if application.post_shutdown:
+            await application.post_shutdown(application)
 
 
 def _serve(application: Application, settings: Settings, updates: list[str]) -> None:

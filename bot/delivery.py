@@ -92,7 +92,9 @@ class Delivery:
         self.application = application
         if sweep_seconds <= 0 or application.job_queue is None:
             return  # tests call run() themselves
-        application.job_queue.run_repeating(self._ring, interval=sweep_seconds, first=0, name=SWEEP_JOB)
+        application.job_queue.run_repeating(self._ring, interval=sweep_seconds, first=sweep_seconds, name=SWEEP_JOB)
+        # not the sweep's first=0: added before the JobQueue starts, APScheduler moves that run a whole interval on
+        self._wake.set()
         self._task = asyncio.create_task(self._loop(), name="delivery")
 
     def wake_at(self, moment: datetime) -> None:
