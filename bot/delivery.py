@@ -39,6 +39,8 @@ BATCH = 50
 CONCURRENCY = 8
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(minutes=10)
+# a row whose send slot is further off goes back to the outbox instead of waiting in the pass
+MAX_WAIT = timedelta(seconds=5)
 WAKE_JOB = "delivery-wake"
 SWEEP_JOB = "delivery-sweep"
 
@@ -162,6 +164,8 @@ class Delivery:
 
     async def _send_due(self) -> int:
         sent = 0
+        # chat → when its next row may go out, for chats whose send slot is too far off in this pass
+        deferred: dict[int, datetime] = {}
         while not self.stopping:
             async with self.sessions() as session, session.begin():
                 rows = await outbox.claim(session, now=self.clock.now(), lease=LEASE, limit=BATCH)
@@ -172,7 +176,7 @@ class Delivery:
 
             async def one(row: OutboxMessage) -> bool:
                 async with gate:
-                    outcome = await self._deliver(row)
+                    outcome = await self._deliver(row, deferred)
                 if outcome is not None:
                     self._claimed.discard(row.id)
                 return bool(outcome)
@@ -185,7 +189,7 @@ class Delivery:
             sent += sum(1 for result in results if result is True)
         return sent
 
-    async def _deliver(self, row: OutboxMessage) -> bool | None:
+    async def _deliver(self, row: OutboxMessage, deferred: dict[int, datetime]) -> bool | None:
         """True: sent. False: settled otherwise (skipped, rescheduled, given up). None: left claimed (stopping)."""
         renderer = self.renderers.get(row.kind)
         async with self.sessions() as session:
@@ -193,7 +197,18 @@ class Delivery:
         if rendered is None:
             await self._settle(outbox.skip, message_id=row.id, reason="nothing to say any more")
             return False
-        wait = self.budget.reserve(row.chat_id)
+        later = deferred.get(row.chat_id)
+        if later is None:
+            wait = self.budget.reserve(row.chat_id)
+            if wait > MAX_WAIT.total_seconds():
+                # a chat paused by a 429, or with many rows at once: sleeping here would hold up every other
+                # chat's messages until the whole batch is done, and could outlive the lease (then two send it)
+                later = deferred[row.chat_id] = self.clock.now() + timedelta(seconds=wait)
+        if later is not None:
+            # the chat's later rows follow without taking more slots they would not use
+            await self._settle(outbox.retry_later, message_id=row.id, count_attempt=False, not_before=later,
+                               error=row.last_error)
+            return False
         if wait > 0:
             await asyncio.sleep(wait)
         if self.stopping:
@@ -205,8 +220,8 @@ class Delivery:
             # Telegram is pacing us: this row waits, nothing else does
             seconds = _seconds(error.retry_after)
             self.budget.pause_chat(row.chat_id, seconds)
-            await self._settle(outbox.retry_later, message_id=row.id, count_attempt=False,
-                               not_before=self.clock.now() + timedelta(seconds=seconds),
+            later = deferred[row.chat_id] = self.clock.now() + timedelta(seconds=seconds)
+            await self._settle(outbox.retry_later, message_id=row.id, count_attempt=False, not_before=later,
                                error=f"429 retry after {seconds:g}s")
             return False
         except Forbidden as error:
