@@ -1,0 +1,354 @@
+"""Delivery when Telegram misbehaves: 429, 5xx, timeouts, a blocked bot, a stop mid-pass, many at once.
+
+Every case goes through the fake Bot API; backoffs pass by moving the frozen
+clock. Only timeouts cost wall time: those tests give the sender a short
+client timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import zlib
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any, AsyncIterator
+
+import pytest
+
+from bot.delivery import MAX_ATTEMPTS, backoff
+from bot.fake_telegram import BotApiError, FakeUser, Hold
+from bot.ratelimit import SendBudget
+from storage import outbox
+from storage.models import OutboxStatus
+from tests import builders
+from tests.builders_followups import follow_up, outbox_rows
+from tests.harness import Harness
+
+SEND_TIMEOUT = 0.3
+
+
+@pytest.fixture
+async def quick(database_url: str, start_time: datetime) -> AsyncIterator[Harness]:
+    """A harness whose sender gives up on an unanswered send after SEND_TIMEOUT seconds."""
+    harness = Harness(database_url, start_time)
+    await harness.start()
+    try:
+        harness.settings = harness.settings.model_copy(update={"salesbot_send_timeout": SEND_TIMEOUT})
+        await harness.restart_bot()
+        yield harness
+    finally:
+        await harness.stop()
+
+
+async def rep_with_reminder(harness: Harness, name: str, customer: str, due: datetime | None = None,
+                            ) -> tuple[FakeUser, int]:
+    rep = await harness.member(name=name)
+    cid = await builders.customer(harness, rep, customer)
+    await follow_up(harness, cid, rep, due or harness.clock.now())
+    return rep, cid
+
+
+def reminders_in(harness: Harness, chat_id: int) -> list[str]:
+    return [m.text or "" for m in harness.fake.chat(chat_id)]
+
+
+async def test_429_reschedules_by_retry_after_without_using_an_attempt(harness: Harness) -> None:
+    rita, _ = await rep_with_reminder(harness, "Rita", "Wang Wei")
+    ray, _ = await rep_with_reminder(harness, "Ray", "Li Na")
+    now = harness.clock.now()
+    harness.fake.fail_next("sendMessage", "429", chat_id=rita.id, retry_after=30)
+
+    # Telegram paces one chat: only that row waits
+    [other] = await harness.deliver()
+    assert other.chat_id == ray.id
+    row = next(r for r in await outbox_rows(harness) if r.chat_id == rita.id)
+    assert row.status == OutboxStatus.PENDING and row.attempts == 0
+    assert row.not_before == now + timedelta(seconds=30) and "429" in row.last_error
+
+    harness.advance(seconds=29)
+    assert await harness.deliver() == []
+    harness.advance(seconds=1)
+    [reminder] = await harness.deliver()
+    assert reminder.chat_id == rita.id and "Wang Wei" in reminder.text
+    harness.advance(minutes=10)
+    assert await harness.deliver() == []
+    assert len(reminders_in(harness, rita.id)) == 1 and len(reminders_in(harness, ray.id)) == 1
+    row = next(r for r in await outbox_rows(harness) if r.chat_id == rita.id)
+    assert row.status == OutboxStatus.SENT and row.attempts == 1
+
+
+async def test_a_chat_told_to_wait_holds_up_no_other_chat_and_no_row_past_its_lease(harness: Harness) -> None:
+    clock = harness.clock
+    # Telegram's pacing on the frozen clock, so the wait it asks for passes with the test's clock
+    harness.application.bot_data["delivery"].budget = SendBudget(
+        per_chat_interval=0.05, monotonic=lambda: clock.now().timestamp())
+    rita, _ = await rep_with_reminder(harness, "Rita", "Alpha")
+    start = clock.now()
+    harness.fake.fail_next("sendMessage", "429", chat_id=rita.id, retry_after=300)
+    assert await harness.deliver() == []
+
+    # more of hers and one of Ray's fall due while her chat must wait (longer than a claim's lease)
+    for name in ("Beta", "Delta"):
+        await follow_up(harness, await builders.customer(harness, rita, name), rita, start + timedelta(seconds=10))
+    ray, _ = await rep_with_reminder(harness, "Ray", "Gamma", due=start + timedelta(seconds=10))
+    harness.advance(seconds=10)
+    [gamma] = await asyncio.wait_for(harness.deliver(), 5)
+    assert gamma.chat_id == ray.id
+    waiting = [row for row in await outbox_rows(harness) if row.chat_id == rita.id]
+    assert len(waiting) == 3
+    for row in waiting:
+        assert row.status == OutboxStatus.PENDING and row.lease_until is None and row.attempts == 0
+        assert row.not_before >= start + timedelta(seconds=300)
+
+    harness.advance(seconds=290)
+    sent = await asyncio.wait_for(harness.deliver(), 5)
+    assert sorted(m.text.split(": ", 1)[1].split(" #")[0] for m in sent) == ["Alpha", "Beta", "Delta"]
+    harness.advance(hours=1)
+    assert await harness.deliver() == []
+    assert len(harness.fake.chat(rita.id)) == 3
+
+
+async def test_server_errors_are_retried_with_growing_backoff_and_delivered_once(harness: Harness) -> None:
+    rita, _ = await rep_with_reminder(harness, "Rita", "Wang Wei")
+    harness.fake.fail_next("sendMessage", "500", times=3)
+
+    waits = []
+    for attempt in (1, 2, 3):
+        assert await harness.deliver() == []
+        [row] = await outbox_rows(harness)
+        assert row.status == OutboxStatus.PENDING and row.attempts == attempt
+        assert "Internal Server Error" in row.last_error
+        waits.append(row.not_before - harness.clock.now())
+        harness.clock.set(row.not_before - timedelta(seconds=1))
+        assert await harness.deliver() == []  # not before its time
+        harness.advance(seconds=1)
+    assert waits == [backoff(1), backoff(2), backoff(3)] and waits[0] < waits[1] < waits[2]
+
+    [reminder] = await harness.deliver()
+    assert "Wang Wei" in reminder.text
+    harness.advance(hours=1)
+    assert await harness.deliver() == []
+    assert len(reminders_in(harness, rita.id)) == 1
+    [row] = await outbox_rows(harness)
+    assert row.status == OutboxStatus.SENT and row.attempts == 4
+
+
+async def test_a_row_that_keeps_failing_is_dead_after_max_attempts_with_the_reason(harness: Harness) -> None:
+    rita, _ = await rep_with_reminder(harness, "Rita", "Wang Wei")
+    harness.fake.fail_next("sendMessage", "500", times=1000)
+
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        assert await harness.deliver() == []
+        harness.advance(seconds=backoff(attempt).total_seconds())
+    [row] = await outbox_rows(harness)
+    assert row.status == OutboxStatus.DEAD and row.attempts == MAX_ATTEMPTS
+    assert f"gave up after {MAX_ATTEMPTS} attempts" in row.last_error
+    assert "Internal Server Error" in row.last_error
+
+    tried = len(harness.fake.faults_fired)
+    assert tried == MAX_ATTEMPTS
+    harness.advance(days=2)
+    assert await harness.deliver() == []
+    assert len(harness.fake.faults_fired) == tried
+    assert reminders_in(harness, rita.id) == []
+
+
+async def test_a_timed_out_send_is_retried_and_delivered_exactly_once(quick: Harness) -> None:
+    rita, _ = await rep_with_reminder(quick, "Rita", "Wang Wei")
+    # the fake keeps the request unanswered and takes nothing, as a lost connection would
+    quick.fake.fail_next("sendMessage", "timeout", hang=5)
+
+    assert await quick.deliver() == []
+    [row] = await outbox_rows(quick)
+    assert row.status == OutboxStatus.PENDING and row.attempts == 1
+    assert "TimedOut" in row.last_error
+    quick.advance(seconds=backoff(1).total_seconds())
+    [reminder] = await quick.deliver()
+    assert "Wang Wei" in reminder.text
+    quick.advance(hours=1)
+    assert await quick.deliver() == []
+    assert len(reminders_in(quick, rita.id)) == 1
+    assert [kind for _, kind, _ in quick.fake.faults_fired] == ["timeout"]
+
+
+async def test_a_send_whose_answer_is_lost_is_repeated_and_only_that_one(quick: Harness) -> None:
+    # Telegram took the message but the answer never came: the sender cannot know, so it sends again.
+    # This is the one-message window the delivery guarantee admits (Telegram has no idempotency key).
+    rita, _ = await rep_with_reminder(quick, "Rita", "Wang Wei")
+    ray, _ = await rep_with_reminder(quick, "Ray", "Li Na")
+    quick.fake.fail_next("sendMessage", "lost", chat_id=rita.id, hang=2)
+
+    await quick.deliver()
+    quick.advance(seconds=backoff(1).total_seconds())
+    await quick.deliver()
+    quick.advance(hours=1)
+    await quick.deliver()
+    assert len(reminders_in(quick, rita.id)) == 2
+    assert len(reminders_in(quick, ray.id)) == 1
+    assert {row.status for row in await outbox_rows(quick)} == {OutboxStatus.SENT}
+
+
+async def test_a_blocked_rep_is_marked_unreachable_until_they_write_again(harness: Harness) -> None:
+    rita, cid = await rep_with_reminder(harness, "Rita", "Wang Wei")
+    ray, _ = await rep_with_reminder(harness, "Ray", "Li Na")
+    now = harness.clock.now()
+    await follow_up(harness, cid, rita, now + timedelta(hours=1), note="second call")
+    harness.fake.block(rita.id)
+
+    [other] = await harness.deliver()
+    assert other.chat_id == ray.id
+    assert (await harness.user_row(rita)).unreachable_at == now
+    row = next(r for r in await outbox_rows(harness) if r.chat_id == rita.id)
+    assert row.status == OutboxStatus.FAILED and "blocked" in row.last_error
+
+    # her next reminder falls due while she is unreachable: not even tried
+    harness.advance(hours=1)
+    assert await harness.deliver() == []
+    assert [chat for _, kind, chat in harness.fake.faults_fired if kind == "403"] == [rita.id]
+    assert [r.status for r in await outbox_rows(harness) if r.chat_id == rita.id] == [OutboxStatus.FAILED]
+
+    # she unblocks the bot and writes to it: reachable again, and reminders come back
+    harness.fake.unblock(rita.id)
+    assert await harness.send(rita, "/help")
+    assert (await harness.user_row(rita)).unreachable_at is None
+    await follow_up(harness, cid, rita, harness.clock.now() + timedelta(minutes=30), note="third call")
+    harness.advance(minutes=30)
+    [reminder] = await harness.deliver()
+    assert reminder.chat_id == rita.id and "third call" in reminder.text
+
+
+async def test_other_users_are_answered_while_a_reminder_send_hangs(quick: Harness) -> None:
+    await rep_with_reminder(quick, "Rita", "Wang Wei")
+    visitor = await quick.member(name="Vic")
+    hang = 2.0
+    quick.settings = quick.settings.model_copy(update={"salesbot_send_timeout": hang})
+    await quick.restart_bot()
+    quick.fake.fail_next("sendMessage", "timeout", hang=hang + 5)
+
+    sending = asyncio.create_task(quick.deliver())
+    while not quick.fake.faults_fired:
+        await asyncio.sleep(0.01)
+    reply = await quick.send(visitor, "/help")
+    assert reply and reply[0].chat_id == visitor.id
+    assert not sending.done(), "the reply waited for the hanging reminder"
+    assert [m for m in await sending if m.chat_id != visitor.id] == []
+    # and while that row backs off, replies go out as usual
+    assert await quick.send(visitor, "/help")
+    [row] = await outbox_rows(quick)
+    assert row.status == OutboxStatus.PENDING and row.not_before > quick.clock.now()
+
+
+async def test_a_stop_mid_pass_hands_back_unsent_rows_and_each_reminder_goes_out_once(quick: Harness) -> None:
+    reps = [await rep_with_reminder(quick, f"Rep {n}", f"Customer {n:02d}") for n in range(12)]
+    delivery = quick.application.bot_data["delivery"]
+    await delivery._produce()
+    # the first sends hang; the stop comes while they do, before the rest of the batch is sent
+    quick.fake.fail_next("sendMessage", "timeout", times=4, hang=5)
+
+    sending = asyncio.create_task(quick.deliver())
+    while len(quick.fake.faults_fired) < 4:
+        await asyncio.sleep(0.01)
+    await quick.stop_bot()
+    await sending
+    rows = await outbox_rows(quick)
+    assert {row.status for row in rows} == {OutboxStatus.PENDING, OutboxStatus.SENT}
+    assert all(row.lease_until is None for row in rows if row.status == OutboxStatus.PENDING)
+
+    await quick.start_bot()
+    quick.advance(seconds=backoff(1).total_seconds())
+    await quick.deliver()
+    for rep, _ in reps:
+        assert len(reminders_in(quick, rep.id)) == 1, rep.first_name
+    assert {row.status for row in await outbox_rows(quick)} == {OutboxStatus.SENT}
+    assert max(row.attempts for row in await outbox_rows(quick)) <= 2
+
+
+async def test_restart_with_pending_rows_and_one_claimed_by_a_crashed_sender_sends_each_once(
+        harness: Harness) -> None:
+    rita = await harness.member(name="Rita")
+    names = ["Alpha", "Beta", "Gamma", "Delta"]
+    now = harness.clock.now()
+    for name in names[:3]:
+        await follow_up(harness, await builders.customer(harness, rita, name), rita, now)
+    await follow_up(harness, await builders.customer(harness, rita, names[3]), rita, now + timedelta(hours=1))
+    delivery = harness.application.bot_data["delivery"]
+    await delivery._produce()
+    # a sender that claimed one row and died before sending it
+    async with harness.sessions() as session, session.begin():
+        [crashed] = await outbox.claim(session, now=now, lease=timedelta(minutes=2), limit=1)
+    await harness.stop_bot()
+    statuses = Counter(row.status for row in await outbox_rows(harness))
+    assert statuses == {OutboxStatus.PENDING: 2, OutboxStatus.SENDING: 1}
+
+    await harness.start_bot()
+    assert len(await harness.deliver()) == 2
+    harness.advance(minutes=3)  # the dead sender's lease ran out
+    [late] = await harness.deliver()
+    assert late.text and crashed.ref_id is not None
+    harness.advance(hours=1)
+    assert len(await harness.deliver()) == 1
+    await harness.restart_bot()
+    harness.advance(hours=1)
+    assert await harness.deliver() == []
+
+    seen = Counter(name for text in reminders_in(harness, rita.id) for name in names if name in text)
+    assert seen == {name: 1 for name in names}
+    assert {row.status for row in await outbox_rows(harness)} == {OutboxStatus.SENT}
+
+
+class RandomFaults:
+    """Fails sends by a seeded draw per message and try, so the outcome does not depend on request order."""
+
+    KINDS = ("429", "500", "timeout")
+
+    def __init__(self, seed: int, rate: float, most: int) -> None:
+        self.seed, self.rate, self.most = seed, rate, most
+        self.tries: Counter[tuple[int, str]] = Counter()
+        self.fired: Counter[str] = Counter()
+
+    def __call__(self, method: str, params: dict[str, Any]) -> None:
+        if method != "sendMessage":
+            return
+        key = (params["chat_id"], params["text"])
+        self.tries[key] += 1
+        tries = self.tries[key]
+        draw = random.Random(zlib.crc32(f"{self.seed}:{key}:{tries}".encode()))
+        if tries > self.most or draw.random() >= self.rate:
+            return
+        kind = draw.choice(self.KINDS)
+        self.fired[kind] += 1
+        if kind == "429":
+            raise BotApiError(429, "Too Many Requests: retry after 7", draw.randint(1, 20))
+        if kind == "500":
+            raise BotApiError(draw.choice([500, 502, 503]), "Internal Server Error")
+        raise Hold(1.0)
+
+
+async def test_many_reminders_with_random_faults_each_arrive_exactly_once(quick: Harness) -> None:
+    rng = random.Random(20260302)
+    start = quick.clock.now()
+    reps = [await quick.member(name=f"Rep {n}") for n in range(15)]
+    expected: Counter[tuple[int, str]] = Counter()
+    for n in range(90):
+        rep = rng.choice(reps)
+        name = f"Customer {n:03d}"
+        cid = await builders.customer(quick, rep, name)
+        await follow_up(quick, cid, rep, start + timedelta(seconds=rng.randint(0, 300)))
+        expected[(rep.id, name)] += 1
+    faults = RandomFaults(seed=7, rate=0.3, most=MAX_ATTEMPTS - 2)
+    quick.fake.faults.append(faults)
+
+    for _ in range(40):
+        await quick.deliver()
+        if {row.status for row in await outbox_rows(quick)} == {OutboxStatus.SENT} and len(
+                await outbox_rows(quick)) == len(expected):
+            break
+        quick.advance(seconds=45)
+
+    assert set(faults.fired) == set(RandomFaults.KINDS)
+    delivered = Counter((m.chat_id, name) for m in quick.fake.sent if m.chat_id != quick.admin.id
+                        for name in [m.text.split(": ", 1)[1].split(" #")[0]])
+    assert delivered == expected
+    rows = await outbox_rows(quick)
+    assert len(rows) == len(expected) and {row.status for row in rows} == {OutboxStatus.SENT}

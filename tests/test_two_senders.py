@@ -1,0 +1,114 @@
+"""Two bot instances on one database: one polls, the other only sends; each reminder goes out exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlmodel import col, select
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.fake_telegram import FakeUser
+from bot.ratelimit import SendBudget
+from storage.models import Customer, FollowUp, OutboxStatus, User
+from tests.builders_followups import outbox_rows
+from tests.conftest import USE_PG
+from tests.harness import Harness
+
+REPS = 50
+EACH = 10
+
+
+async def due_reminders(harness: Harness, reps: int, each: int) -> list[FakeUser]:
+    """`reps` reps with `each` follow-ups due a minute ago, one customer per follow-up."""
+    people = [await harness.member(name=f"Rep {n}") for n in range(reps)]
+    now = harness.clock.now()
+    async with harness.sessions() as session, session.begin():
+        owners = (await session.exec(select(User).where(col(User.tg_id).in_([p.id for p in people])))).all()
+        customers = [
+            Customer(team_id=owner.team_id, owner_id=owner.id, created_by=owner.id, name=f"Customer {owner.id}-{k}",
+                     created_at=now, updated_at=now)
+            for owner in owners for k in range(each)
+        ]
+        session.add_all(customers)
+        await session.flush()
+        due = now - timedelta(minutes=1)
+        session.add_all([
+            FollowUp(team_id=c.team_id, customer_id=c.id, owner_id=c.owner_id, created_by=c.owner_id, due_at=due,
+                     remind_at=due, created_at=now, updated_at=now)
+            for c in customers
+        ])
+    return people
+
+
+async def start_sender(harness: Harness) -> Application:
+    """A second instance on the same database and Bot API, as `salesbot run --sender-only` builds it."""
+    application = build_application(harness.settings, clock=harness.clock, budget=SendBudget.unlimited(),
+                                    polling=False)
+    await application.initialize()
+    await application.post_init(application)
+    await application.start()
+    return application
+
+
+async def stop_sender(application: Application) -> None:
+    await application.stop()
+    await application.post_stop(application)
+    await application.shutdown()
+    await application.post_shutdown(application)
+
+
+async def settled(harness: Harness, total: int) -> bool:
+    rows = await outbox_rows(harness)
+    return len(rows) == total and all(row.status not in (OutboxStatus.PENDING, OutboxStatus.SENDING) for row in rows)
+
+
+async def both_send(harness: Harness, total: int, concurrent: int) -> list[int]:
+    """Both instances run delivery passes at once, each `concurrent` at a time, until every row is settled."""
+    second = await start_sender(harness)
+    assert second.updater is None
+
+    async def keep_sending(application: Application) -> int:
+        sent = 0
+        while not await settled(harness, total):
+            sent += await application.bot_data["delivery"].run()
+        return sent
+
+    try:
+        counts = await asyncio.wait_for(asyncio.gather(
+            *(keep_sending(application) for application in (harness.application, second) for _ in range(concurrent))
+        ), 60)
+    finally:
+        await stop_sender(second)
+    return [sum(counts[:concurrent]), sum(counts[concurrent:])]
+
+
+async def assert_each_sent_once(harness: Harness, people: list[FakeUser], total: int) -> None:
+    chats = {person.id for person in people}
+    sent = [m for m in harness.fake.sent if m.chat_id in chats]
+    copies = Counter((m.chat_id, m.text) for m in sent)
+    assert [key for key, n in copies.items() if n > 1] == []
+    assert len(sent) == total
+    assert all(len(harness.fake.chat(person.id)) == total // len(people) for person in people)
+    rows = await outbox_rows(harness)
+    assert len(rows) == total and Counter(row.status for row in rows) == {OutboxStatus.SENT: total}
+
+
+@pytest.mark.skipif(not USE_PG, reason="two senders racing with FOR UPDATE SKIP LOCKED need PostgreSQL: "
+                                       "set DATABASE_URL=postgresql+asyncpg://… (the SQLite variant runs instead)")
+async def test_two_applications_on_postgresql_send_500_reminders_exactly_once(harness: Harness) -> None:
+    people = await due_reminders(harness, REPS, EACH)
+    per_instance = await both_send(harness, REPS * EACH, concurrent=3)
+    assert sum(per_instance) == REPS * EACH and min(per_instance) > 0
+    await assert_each_sent_once(harness, people, REPS * EACH)
+
+
+@pytest.mark.skipif(USE_PG, reason="the SQLite variant of two instances on one database; PostgreSQL runs its own")
+async def test_two_applications_on_one_sqlite_file_send_each_reminder_exactly_once(harness: Harness) -> None:
+    people = await due_reminders(harness, 20, 10)
+    per_instance = await both_send(harness, 200, concurrent=3)
+    assert sum(per_instance) == 200 and min(per_instance) > 0
+    await assert_each_sent_once(harness, people, 200)
