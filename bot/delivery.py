@@ -192,8 +192,15 @@ class Delivery:
     async def _deliver(self, row: OutboxMessage, deferred: dict[int, datetime]) -> bool | None:
         """True: sent. False: settled otherwise (skipped, rescheduled, given up). None: left claimed (stopping)."""
         renderer = self.renderers.get(row.kind)
-        async with self.sessions() as session:
-            rendered = await renderer(session, row, self.clock.now()) if renderer else None
+        try:
+            async with self.sessions() as session:
+                rendered = await renderer(session, row, self.clock.now()) if renderer else None
+        except Exception as error:  # noqa: BLE001
+            # nothing was sent yet: retry like a network error, so a row that cannot be rendered dies
+            # after MAX_ATTEMPTS with the reason instead of coming back after every lease
+            log.exception("rendering outbox row %s failed", row.id)
+            await self._retry_or_give_up(row, f"rendering failed: {type(error).__name__}: {error}")
+            return False
         if rendered is None:
             await self._settle(outbox.skip, message_id=row.id, reason="nothing to say any more")
             return False

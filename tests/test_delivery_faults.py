@@ -154,6 +154,30 @@ async def test_a_row_that_keeps_failing_is_dead_after_max_attempts_with_the_reas
     assert reminders_in(harness, rita.id) == []
 
 
+async def test_a_row_that_cannot_be_rendered_dies_after_max_attempts_and_others_go_out(
+        harness: Harness) -> None:
+    rita, _ = await rep_with_reminder(harness, "Rita", "Wang Wei")
+    ray, _ = await rep_with_reminder(harness, "Ray", "Li Na")
+    delivery = harness.application.bot_data["delivery"]
+    render = delivery.renderers["remind"]
+
+    async def broken_for_rita(session: Any, row: Any, now: datetime) -> Any:
+        if row.chat_id == rita.id:
+            raise RuntimeError("the follow-up could not be read")
+        return await render(session, row, now)
+
+    delivery.renderers["remind"] = broken_for_rita
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        await harness.deliver()
+        harness.advance(seconds=backoff(attempt).total_seconds())
+    row = next(r for r in await outbox_rows(harness) if r.chat_id == rita.id)
+    assert row.status == OutboxStatus.DEAD
+    assert "rendering failed: RuntimeError: the follow-up could not be read" in row.last_error
+    harness.advance(hours=1)
+    assert await harness.deliver() == []
+    assert reminders_in(harness, rita.id) == [] and len(reminders_in(harness, ray.id)) == 1
+
+
 async def test_a_timed_out_send_is_retried_and_delivered_exactly_once(quick: Harness) -> None:
     rita, _ = await rep_with_reminder(quick, "Rita", "Wang Wei")
     # the fake keeps the request unanswered and takes nothing, as a lost connection would
