@@ -134,7 +134,6 @@ class Delivery:
         if self.stopping:
             return 0
         async with self._running:
-            await self._produce()
             sent = await self._send_due()
             next_due = await self._next_due()
         if next_due is not None:
@@ -161,6 +160,8 @@ class Delivery:
     async def _send_due(self) -> int:
         sent = 0
         while not self.stopping:
+            # what fell due while the last batch went out is queued before the next claim
+            await self._produce()
             async with self.sessions() as session, session.begin():
                 rows = await outbox.claim(session, now=self.clock.now(), lease=LEASE, limit=BATCH)
             if not rows:
