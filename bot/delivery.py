@@ -92,7 +92,8 @@ class Delivery:
         self.application = application
         if sweep_seconds <= 0 or application.job_queue is None:
             return  # tests call run() themselves
-        application.job_queue.run_repeating(self._ring, interval=sweep_seconds, first=0, name=SWEEP_JOB)
+        application.job_queue.run_repeating(self._ring, interval=sweep_seconds, name=SWEEP_JOB)
+        self._wake.set()  # the first pass at once
         self._task = asyncio.create_task(self._loop(), name="delivery")
 
     def wake_at(self, moment: datetime) -> None:
