@@ -94,9 +94,8 @@ class Delivery:
         self.application = application
         if sweep_seconds <= 0 or application.job_queue is None:
             return  # tests call run() themselves
-        application.job_queue.run_repeating(self._ring, interval=sweep_seconds, first=sweep_seconds, name=SWEEP_JOB)
-        # not the sweep's first=0: added before the JobQueue starts, APScheduler moves that run a whole interval on
-        self._wake.set()
+        application.job_queue.run_repeating(self._ring, interval=sweep_seconds, name=SWEEP_JOB)
+        self._wake.set()  # the first pass at once
         self._task = asyncio.create_task(self._loop(), name="delivery")
 
     def wake_at(self, moment: datetime) -> None:
@@ -138,7 +137,6 @@ class Delivery:
         if self.stopping:
             return 0
         async with self._running:
-            await self._produce()
             sent = await self._send_due()
             next_due = await self._next_due()
         if next_due is not None:
@@ -167,6 +165,8 @@ class Delivery:
         # chat → when its next row may go out, for chats whose send slot is too far off in this pass
         deferred: dict[int, datetime] = {}
         while not self.stopping:
+            # what fell due while the last batch went out is queued before the next claim
+            await self._produce()
             async with self.sessions() as session, session.begin():
                 rows = await outbox.claim(session, now=self.clock.now(), lease=LEASE, limit=BATCH)
             if not rows:
