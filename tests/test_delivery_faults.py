@@ -16,7 +16,7 @@ from typing import Any, AsyncIterator
 
 import pytest
 
-from bot.delivery import MAX_ATTEMPTS, backoff
+from bot.delivery import CONCURRENCY, MAX_ATTEMPTS, backoff
 from bot.fake_telegram import BotApiError, FakeUser, Hold
 from bot.ratelimit import SendBudget
 from storage import outbox
@@ -264,28 +264,32 @@ async def test_other_users_are_answered_while_a_reminder_send_hangs(quick: Harne
 
 
 async def test_a_stop_mid_pass_hands_back_unsent_rows_and_each_reminder_goes_out_once(quick: Harness) -> None:
-    reps = [await rep_with_reminder(quick, f"Rep {n}", f"Customer {n:02d}") for n in range(12)]
-    delivery = quick.application.bot_data["delivery"]
-    await delivery._produce()
-    # the first sends hang; the stop comes while they do, before the rest of the batch is sent
-    quick.fake.fail_next("sendMessage", "timeout", times=4, hang=5)
+    # the stop must come while the sends hang, well before the client gives up on them
+    quick.settings = quick.settings.model_copy(update={"salesbot_send_timeout": 1.0})
+    await quick.restart_bot()
+    reps = [await rep_with_reminder(quick, f"Rep {n}", f"Customer {n:02d}") for n in range(CONCURRENCY + 4)]
+    # every send the pass has in flight hangs; the rest of its batch waits for a free place
+    quick.fake.fail_next("sendMessage", "timeout", times=CONCURRENCY, hang=5)
 
     sending = asyncio.create_task(quick.deliver())
-    while len(quick.fake.faults_fired) < 4:
+    while len(quick.fake.faults_fired) < CONCURRENCY:
         await asyncio.sleep(0.01)
     await quick.stop_bot()
-    await sending
+    assert await sending == []
     rows = await outbox_rows(quick)
-    assert {row.status for row in rows} == {OutboxStatus.PENDING, OutboxStatus.SENT}
-    assert all(row.lease_until is None for row in rows if row.status == OutboxStatus.PENDING)
+    assert all(row.status == OutboxStatus.PENDING and row.lease_until is None for row in rows)
+    tried = [row for row in rows if row.attempts == 1]
+    handed_back = [row for row in rows if row.attempts == 0]
+    assert len(tried) == CONCURRENCY and len(handed_back) == 4
+    assert all(row.not_before == quick.clock.now() for row in handed_back)
 
     await quick.start_bot()
+    assert len(await quick.deliver()) == 4  # what was handed back goes at once
     quick.advance(seconds=backoff(1).total_seconds())
-    await quick.deliver()
+    assert len(await quick.deliver()) == CONCURRENCY
     for rep, _ in reps:
         assert len(reminders_in(quick, rep.id)) == 1, rep.first_name
     assert {row.status for row in await outbox_rows(quick)} == {OutboxStatus.SENT}
-    assert max(row.attempts for row in await outbox_rows(quick)) <= 2
 
 
 async def test_restart_with_pending_rows_and_one_claimed_by_a_crashed_sender_sends_each_once(
