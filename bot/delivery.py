@@ -176,6 +176,12 @@ class Delivery:
 
             async def one(row: OutboxMessage) -> bool:
                 async with gate:
+                    if row.lease_until is not None and self.clock.now() > row.lease_until - LEASE / 2:
+                        # it waited too long for a place (slow sends ahead of it): a send started now could
+                        # outlast the lease while another sender claims and sends it too. Untouched, its
+                        # lease runs out and whoever claims it next sends it.
+                        self._claimed.discard(row.id)
+                        return False
                     outcome = await self._deliver(row, deferred)
                 if outcome is not None:
                     self._claimed.discard(row.id)

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from telegram.ext import Application
 
 from bot.app import build_application
+from bot.delivery import CONCURRENCY, LEASE
 from bot.fake_telegram import FakeUser
 from bot.ratelimit import SendBudget
 from storage.models import Customer, FollowUp, OutboxStatus, User
@@ -112,3 +113,34 @@ async def test_two_applications_on_one_sqlite_file_send_each_reminder_exactly_on
     per_instance = await both_send(harness, 200, concurrent=3)
     assert sum(per_instance) == 200 and min(per_instance) > 0
     await assert_each_sent_once(harness, people, 200)
+
+
+async def test_rows_left_waiting_behind_slow_sends_are_left_to_their_lease_and_sent_once(harness: Harness) -> None:
+    harness.settings = harness.settings.model_copy(update={"salesbot_send_timeout": 1.0})
+    await harness.restart_bot()
+    people = await due_reminders(harness, CONCURRENCY + 4, 1)
+    start = harness.clock.now()
+    # every send in flight hangs, and takes long enough that the rest of the batch has little lease left
+    harness.fake.fail_next("sendMessage", "timeout", times=CONCURRENCY, hang=5)
+    passing = asyncio.create_task(harness.application.bot_data["delivery"].run())
+    while len(harness.fake.faults_fired) < CONCURRENCY:
+        await asyncio.sleep(0.01)
+    harness.advance(seconds=LEASE.total_seconds() / 2 + 10)
+    assert await passing == 0
+
+    rows = await outbox_rows(harness)
+    retrying = [row for row in rows if row.status == OutboxStatus.PENDING]
+    untouched = [row for row in rows if row.status == OutboxStatus.SENDING]
+    assert len(retrying) == CONCURRENCY and len(untouched) == 4
+    # not started with too little lease left: a second sender could claim them while the send still ran
+    assert all(row.lease_until == start + LEASE for row in untouched)
+
+    second = await start_sender(harness)
+    try:
+        assert await second.bot_data["delivery"].run() == 0  # not before their lease ran out
+        harness.clock.set(start + LEASE + timedelta(seconds=1))
+        assert await second.bot_data["delivery"].run() == CONCURRENCY + 4
+        assert await harness.application.bot_data["delivery"].run() == 0
+    finally:
+        await stop_sender(second)
+    await assert_each_sent_once(harness, people, CONCURRENCY + 4)
