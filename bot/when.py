@@ -14,7 +14,8 @@ Choices where a phrase could be read two ways:
   Friday after today; 下周五 is the Friday of next (Monday-based) week; "every monday 10:00" starts like
   "monday 10:00".
 - "03-01"/"3/1"/"3月1日" without a year: month first; this year, or next year when that day has passed.
-- Hours are as written unless a part of the day says otherwise: "3点" and "3:00" are 03:00. "12am" is 00:00,
+- Hours are as written unless a part of the day says otherwise: "3:00" is 03:00. A Chinese hour of 1–6 with
+  no part of the day ("明天3点") is the afternoon, as it is said at work; "凌晨3点" is 03:00. "12am" is 00:00,
   "12pm"/中午12点/上午12点 12:00, 晚上12点 the midnight that ends that evening (00:00 the next day).
 - Offsets in minutes/hours count real elapsed time (across DST); days/weeks/months count calendar days and
   land at 09:00 unless a time is given ("3天后下午3点"). A wall time skipped by DST moves forward by the gap.
@@ -290,7 +291,8 @@ def _clock(m: re.Match, f: _Facts) -> None:
     ap = groups.get("ap")
     if not (1 <= hour <= 12 if ap else 0 <= hour <= 23) or not 0 <= minute <= 59:
         raise ValueError("no such time")
-    f.put("clock", (hour, minute, ap))
+    # only the Chinese pattern has a 半 group: its bare small hours are read as working hours
+    f.put("clock", (hour, minute, ap or ("cn" if "half" in groups else None)))
 
 
 def _period(m: re.Match, f: _Facts) -> None:
@@ -373,6 +375,10 @@ def _time_of_day(f: _Facts) -> tuple[int, int, int, bool] | None:
         return hour, 0, 0, kind == "noon"
     hour, minute, ap = f.clock
     kind = PERIODS[f.period][0] if f.period else None
+    if ap == "cn":
+        ap = None
+        if kind is None and 1 <= hour <= 6:
+            hour += 12  # 明天3点 is three in the afternoon
     if ap:
         hour = hour % 12 + (12 if ap == "p" else 0)
     elif kind == "am" and hour > 12:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from storage.models import FollowUpStatus, OutboxStatus
 from tests import builders
@@ -147,3 +147,22 @@ async def test_forged_and_foreign_follow_up_buttons_change_nothing(harness: Harn
         assert "no longer valid" in last_answer(harness)
     assert (await follow_up_row(harness, fid)).status == FollowUpStatus.OPEN
     assert [r.status for r in await outbox_rows(harness)] == [OutboxStatus.SENT]
+
+
+async def test_daily_follow_up_keeps_local_time_across_dst(harness: Harness) -> None:
+    # Friday 2026-03-27 09:00 in Berlin (CET, UTC+1); clocks go forward on Sunday the 29th
+    harness.clock.set(datetime(2026, 3, 27, 8, 0, tzinfo=timezone.utc))
+    rita = await harness.member(name="Rita")
+    await harness.send(rita, "/tz Europe/Berlin")
+    cid = await builders.customer(harness, rita, "Klaus")
+    fid = await follow_up(harness, cid, rita, harness.clock.now(), repeat=("day", 1))
+    arrivals = []
+    for _ in range(3):
+        [reminder] = await harness.deliver()
+        arrivals.append(harness.clock.now())
+        assert "09:00" in reminder.text
+        await harness.press(rita, reminder, "Done")
+        row = await follow_up_row(harness, fid)
+        harness.clock.set(row.due_at)
+    assert [moment.hour for moment in arrivals] == [8, 8, 7]  # 09:00 CET, 09:00 CET, 09:00 CEST
+    assert (await follow_up_row(harness, fid)).due_at == datetime(2026, 3, 30, 7, 0, tzinfo=timezone.utc)
