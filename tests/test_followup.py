@@ -456,3 +456,17 @@ async def test_a_pick_made_after_the_time_has_passed_stores_nothing(harness: Har
     harness.advance(minutes=6)
     assert "already past" in texts(await harness.press(rep, asked[0], f"#{second}"))
     assert await all_follow_ups(harness) == []
+
+
+async def test_long_notes_in_the_dialogues_are_refused_and_the_question_stays(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    cid = await builders.customer(harness, rep)
+    card = await open_card(harness, rep, cid)
+    await harness.press(rep, card, "Follow-up")
+    assert "2000" in texts(await harness.send(rep, "tomorrow 10:00: " + "y" * 2001))
+    assert await all_follow_ups(harness) == []
+    echo = with_button(await harness.send(rep, "tomorrow 10:00"), "Add a note")
+    await harness.press(rep, echo, "Add a note")
+    assert "2000" in texts(await harness.send(rep, "z" * 2001))
+    assert "short one" in texts(await harness.send(rep, "short one"))
+    assert [row.note for row in await follow_ups_of(harness, cid)] == ["short one"]
