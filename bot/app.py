@@ -8,14 +8,14 @@ from datetime import timezone
 
 from telegram import Bot, BotCommand
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import HTTPXRequest
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import CONCURRENCY, Delivery
 from bot.i18n import t
-from bot.ratelimit import SendBudget
+from bot.ratelimit import CountingRateLimiter, SendBudget
 from bot.reminders import reminders_parts
 from handlers import (
     add, add_guided, card, card_edit, errors, find, followup_actions, followup_ask, followups, forwards, history,
@@ -40,6 +40,7 @@ def build_application(config: Settings, *, clock: Clock | None = None, budget: S
                       polling: bool = True) -> Application:
     """The bot. `budget` paces proactive sends (tests pass an unlimited one); `polling=False` is a sender only."""
     assert config.telegram_bot_token is not None
+    budget = budget or SendBudget()
     application = (
         ApplicationBuilder()
         .token(config.telegram_bot_token.get_secret_value())
@@ -47,8 +48,9 @@ def build_application(config: Settings, *, clock: Clock | None = None, budget: S
         .base_file_url(config.telegram_base_file_url)
         # all datetimes handed to PTB are aware UTC; local time is only for display
         .defaults(Defaults(tzinfo=timezone.utc))
-        # no retries inside the limiter: a RetryAfter there would pause every request
-        .rate_limiter(AIORateLimiter(max_retries=0))
+        # no retries inside the limiter: a RetryAfter there would pause every request. Replies are
+        # counted in the budget that paces proactive messages, so those make room for them
+        .rate_limiter(CountingRateLimiter(budget))
         .concurrent_updates(16)
         .post_init(_post_init)
         .post_stop(_post_stop)
@@ -57,7 +59,7 @@ def build_application(config: Settings, *, clock: Clock | None = None, budget: S
     )
     application.bot_data["settings"] = config
     application.bot_data["clock"] = clock or Clock()
-    application.bot_data["budget"] = budget or SendBudget()
+    application.bot_data["budget"] = budget
     application.bot_data["polling"] = polling
     application.add_handlers(router.guards())
     for feature in FEATURES:
