@@ -92,7 +92,8 @@ class Delivery:
         self.application = application
         if sweep_seconds <= 0 or application.job_queue is None:
             return  # tests call run() themselves
-        application.job_queue.run_repeating(self._ring, interval=sweep_seconds, first=0, name=SWEEP_JOB)
+        application.job_queue.run_repeating(self._ring, interval=sweep_seconds, name=SWEEP_JOB)
+        self._wake.set()  # the first pass at once
         self._task = asyncio.create_task(self._loop(), name="delivery")
 
     def wake_at(self, moment: datetime) -> None:
@@ -134,7 +135,6 @@ class Delivery:
         if self.stopping:
             return 0
         async with self._running:
-            await self._produce()
             sent = await self._send_due()
             next_due = await self._next_due()
         if next_due is not None:
@@ -161,6 +161,8 @@ class Delivery:
     async def _send_due(self) -> int:
         sent = 0
         while not self.stopping:
+            # what fell due while the last batch went out is queued before the next claim
+            await self._produce()
             async with self.sessions() as session, session.begin():
                 rows = await outbox.claim(session, now=self.clock.now(), lease=LEASE, limit=BATCH)
             if not rows:

@@ -1,0 +1,225 @@
+"""Reminder delivery under load, against the Bot API stand-in with Telegram's flood limits enforced.
+
+100,000 pending follow-ups across 1,000 reps, 2,000 of them falling due within
+one minute. The real sender (bot/delivery.py) runs as in production: woken by
+the JobQueue, pacing itself with the process's SendBudget. Printed, per database:
+
+- lateness p50/p99 beyond what the rate limit forces (each message compared with
+  the earliest moment Telegram's limits would have allowed it; goal p99 < 2 s),
+- 429s received (goal 0), peak RSS,
+- the due-query (the sweep's SELECT) against an indexed point SELECT on the same
+  table, as a ratio measured in the same run.
+
+    python bench/reminders.py                       # SQLite, and PostgreSQL if DATABASE_URL points there
+    python bench/reminders.py --due 500 --window 15 # a quicker look
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import insert, text  # noqa: E402
+
+from bot.app import build_application  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.fake_telegram import FakeTelegram  # noqa: E402
+from bot.ratelimit import SendBudget  # noqa: E402
+from storage.db import make_engine  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
+from storage.models import Customer, FollowUp, Team, User  # noqa: E402
+
+PER_SECOND = 30
+PER_CHAT = 1.0
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+async def load(url: str, *, reps: int, pending: int, customers_per_rep: int = 10) -> tuple[list[int], list[int]]:
+    """Reps, customers and the far-future follow-ups; returns the reps' tg ids and customer ids."""
+    engine = make_engine(url)
+    now = datetime.now(timezone.utc)
+    rng = random.Random(7)
+    async with engine.begin() as connection:
+        team_id = (await connection.execute(
+            insert(Team).values(name="Bench", currency="CNY", is_default=True, created_at=now).returning(Team.id)
+        )).scalar_one()
+        tg_ids = [50_000_000 + i for i in range(reps)]
+        await connection.execute(insert(User), [
+            {"tg_id": tg, "team_id": team_id, "role": "rep", "name": f"Rep {i}", "telegram_language": "en",
+             "created_at": now} for i, tg in enumerate(tg_ids)])
+        user_ids = list((await connection.execute(text("SELECT id FROM app_user ORDER BY id"))).scalars())
+        rows = [{"team_id": team_id, "owner_id": uid, "created_by": uid, "name": f"Customer {uid}-{n}",
+                 "phone": f"+86138{uid:04d}{n:04d}"[:14], "tier": "regular", "kind": "person", "tags": "",
+                 "created_at": now, "updated_at": now} for uid in user_ids for n in range(customers_per_rep)]
+        for start in range(0, len(rows), 5000):
+            await connection.execute(insert(Customer), rows[start:start + 5000])
+        customer_rows = (await connection.execute(text("SELECT id, owner_id FROM customer ORDER BY id"))).all()
+        follow_ups = []
+        for i in range(pending):
+            customer_id, owner_id = customer_rows[rng.randrange(len(customer_rows))]
+            due = now + timedelta(days=1 + rng.random() * 60)
+            follow_ups.append({"team_id": team_id, "customer_id": customer_id, "owner_id": owner_id,
+                               "created_by": owner_id, "due_at": due, "remind_at": due, "exact": True,
+                               "note": f"far {i}", "status": "open", "version": 1, "created_at": now,
+                               "updated_at": now})
+        for start in range(0, len(follow_ups), 5000):
+            await connection.execute(insert(FollowUp), follow_ups[start:start + 5000])
+    await engine.dispose()
+    return tg_ids, [row[0] for row in customer_rows]
+
+
+async def add_due(url: str, customer_ids: list[int], *, due: int, window: float, lead: float) -> dict[int, datetime]:
+    """`due` follow-ups falling due evenly over `window` seconds, starting `lead` seconds from now."""
+    engine = make_engine(url)
+    rng = random.Random(11)
+    start = datetime.now(timezone.utc) + timedelta(seconds=lead)
+    async with engine.begin() as connection:
+        owners = dict((await connection.execute(text("SELECT id, owner_id FROM customer"))).all())
+        team_id = (await connection.execute(text("SELECT MIN(id) FROM team"))).scalar_one()
+        rows = []
+        for i in range(due):
+            customer_id = rng.choice(customer_ids)
+            at = start + timedelta(seconds=window * i / due)
+            rows.append({"team_id": team_id, "customer_id": customer_id, "owner_id": owners[customer_id],
+                         "created_by": owners[customer_id], "due_at": at, "remind_at": at, "exact": True,
+                         "note": f"bench due {i}", "status": "open", "version": 1, "created_at": start,
+                         "updated_at": start})
+        await connection.execute(insert(FollowUp), rows)
+    await engine.dispose()
+    return {i: row["due_at"] for i, row in enumerate(rows)}
+
+
+async def query_ratio(url: str, repeats: int = 200) -> tuple[float, float, float]:
+    """Median seconds of the due-query and of an indexed point SELECT, and their ratio."""
+    engine = make_engine(url)
+    due_query = text("SELECT * FROM follow_up WHERE remind_at <= :now AND status = 'open' "
+                     "ORDER BY remind_at LIMIT 500")
+    point = text("SELECT * FROM follow_up WHERE id = :id")
+    now = datetime.now(timezone.utc)
+    timings: dict[str, list[float]] = {"due": [], "point": []}
+    async with engine.connect() as connection:
+        max_id = (await connection.execute(text("SELECT MAX(id) FROM follow_up"))).scalar_one()
+        for _ in range(repeats):
+            began = time.perf_counter()
+            (await connection.execute(due_query, {"now": now})).all()
+            timings["due"].append(time.perf_counter() - began)
+            began = time.perf_counter()
+            (await connection.execute(point, {"id": random.randint(1, max_id)})).all()
+            timings["point"].append(time.perf_counter() - began)
+    await engine.dispose()
+    due, point_time = statistics.median(timings["due"]), statistics.median(timings["point"])
+    return due, point_time, due / point_time
+
+
+def forced_send_times(dues: list[tuple[float, int, int]]) -> dict[int, float]:
+    """(due, chat, key) → the earliest each message could go out under 30/s overall and 1/s per chat."""
+    chat_free: dict[int, float] = {}
+    recent: list[float] = []
+    out = {}
+    for due, chat, key in sorted(dues):
+        slot = max(due, chat_free.get(chat, 0.0))
+        recent = [s for s in recent if s > slot - 1.0]
+        if len(recent) >= PER_SECOND:
+            slot = max(slot, sorted(recent)[-PER_SECOND] + 1.0)
+            recent = [s for s in recent if s > slot - 1.0]
+        recent.append(slot)
+        chat_free[chat] = slot + PER_CHAT
+        out[key] = slot
+    return out
+
+
+async def run_one(url: str, *, reps: int, pending: int, due: int, window: float) -> None:
+    await asyncio.to_thread(upgrade, url)
+    began = time.perf_counter()
+    _, customer_ids = await load(url, reps=reps, pending=pending)
+    print(f"  loaded {reps} reps, {pending:,} pending follow-ups in {time.perf_counter() - began:.1f} s")
+    due_s, point_s, ratio = await query_ratio(url)
+    print(f"  due-query {due_s * 1000:.2f} ms vs indexed point SELECT {point_s * 1000:.2f} ms: ratio {ratio:.1f}")
+
+    fake = FakeTelegram()
+    fake.enforce_limits(per_second=PER_SECOND, per_chat_interval=PER_CHAT)
+    await fake.start()
+    settings = Settings(_env_file=None, telegram_bot_token=fake.token, telegram_base_url=fake.base_url,
+                        telegram_base_file_url=fake.base_file_url, database_url=url, salesbot_sweep_seconds=30)
+    application = build_application(settings, budget=SendBudget(), polling=False)
+    dues = await add_due(url, customer_ids, due=due, window=window, lead=3.0)
+    wall0, mono0 = datetime.now(timezone.utc), time.monotonic()
+    await application.initialize()
+    await application.post_init(application)
+    await application.start()
+    try:
+        deadline = time.monotonic() + window + 3 + due / PER_SECOND + 60
+        while sum(1 for m in fake.sent if m.text and "bench due" in m.text) < due and time.monotonic() < deadline:
+            await asyncio.sleep(0.5)
+    finally:
+        await application.stop()
+        await application.post_stop(application)
+        await application.shutdown()
+        await application.post_shutdown(application)
+        await fake.stop()
+
+    sent = [m for m in fake.sent if m.text and "bench due" in m.text]
+    index = {i: int(m.text.split("bench due ")[1].split()[0]) for i, m in enumerate(sent)}
+    due_at = {i: (dues[index[i]] - wall0).total_seconds() for i in index}
+    accepted = {i: m.accepted_at - mono0 for i, m in enumerate(sent)}
+    forced = forced_send_times([(due_at[i], sent[i].chat_id, i) for i in due_at])
+    excess = [accepted[i] - forced[i] for i in due_at]
+    lateness = [accepted[i] - due_at[i] for i in due_at]
+    duplicates = len(sent) - len(set(index.values()))
+    print(f"  delivered {len(set(index.values()))}/{due}, duplicates {duplicates}, 429s received "
+          f"{fake.too_many_requests}")
+    print(f"  lateness p50 {percentile(lateness, .5):.2f} s, p99 {percentile(lateness, .99):.2f} s; "
+          f"beyond what the limits force: p50 {percentile(excess, .5):.2f} s, p99 {percentile(excess, .99):.2f} s "
+          f"(goal p99 < 2 s)")
+    print(f"  peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB "
+          f"(this process: bot, database driver and the Bot API stand-in)")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reps", type=int, default=1000)
+    parser.add_argument("--pending", type=int, default=100_000)
+    parser.add_argument("--due", type=int, default=2000)
+    parser.add_argument("--window", type=float, default=60.0)
+    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    args = parser.parse_args()
+    pg = os.environ.get("DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+    sizes = {"reps": args.reps, "pending": args.pending, "due": args.due, "window": args.window}
+    if args.only != "postgresql":
+        with tempfile.TemporaryDirectory() as folder:
+            print("SQLite")
+            await run_one(f"sqlite+aiosqlite:///{folder}/bench.db", **sizes)
+    if args.only != "sqlite" and pg.startswith("postgresql"):
+        from tests.harness import pg_admin_execute, pg_url_with_db
+
+        name = f"salesbot_bench_{uuid.uuid4().hex[:8]}"
+        try:
+            await pg_admin_execute(pg, f'CREATE DATABASE "{name}"')
+        except OSError as error:
+            print(f"PostgreSQL skipped: {error}")
+            return
+        try:
+            print("PostgreSQL")
+            await run_one(pg_url_with_db(pg, name), **sizes)
+        finally:
+            await pg_admin_execute(pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
