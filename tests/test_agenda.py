@@ -297,3 +297,42 @@ async def test_catch_up_button_opens_the_overdue_list(harness: Harness) -> None:
     assert overdue.message_id != catch_up.message_id and not catch_up.edited
     assert re.search(rf"1\. 2026-03-02 10:00 Mon — Alpha #{cid}", overdue.text)
     assert button_data(overdue)[0][0].endswith(":o")
+
+
+async def test_done_in_a_list_redraws_the_list_with_a_notice(harness: Harness) -> None:
+    rita = await harness.member()
+    now = harness.clock.now()
+    alpha = await builders.customer(harness, rita, "Alpha")
+    beta = await builders.customer(harness, rita, "Beta")
+    f_alpha = await follow_up(harness, alpha, rita, now - timedelta(hours=2), note="quote")
+    await follow_up(harness, beta, rita, now + timedelta(hours=2))
+    [today] = await harness.send(rita, "/today")
+
+    answer = await harness.press(rita, today, "✅ 1")
+    assert today.edited
+    assert lines_of(today.text)[:3] == [f"✅ Done: Alpha #{alpha}. Logged in History.", "📅 Today, 2026-03-02 Mon",
+                                        "📅 Due today (1)"]
+    assert "Alpha" not in today.text.split("\n", 1)[1] and f"1. 2026-03-02 11:00 Mon — Beta #{beta}" in today.text
+    assert "How did it go?" in texts(answer)
+
+    # the same button again (an old copy of the list): nothing done twice
+    await harness.press(rita, today, data=f"fu:d:{f_alpha}:1:t")
+    assert "already done" in harness.fake.callback_answers[-1]["text"]
+
+
+async def test_snooze_in_the_overdue_list_moves_it_off_the_list(harness: Harness) -> None:
+    rita = await harness.member()
+    cid = await builders.customer(harness, rita, "Alpha")
+    await follow_up(harness, cid, rita, harness.clock.now() - timedelta(hours=2))
+    [overdue] = await harness.send(rita, "/overdue")
+    await harness.press(rita, overdue, "⏱ 1")
+    assert overdue.text.startswith("⏱ Snoozed: Alpha") and "Nothing is late" in overdue.text
+
+
+async def test_edit_button_in_a_list_opens_the_follow_up(harness: Harness) -> None:
+    rita = await harness.member()
+    cid = await builders.customer(harness, rita, "Alpha")
+    await follow_up(harness, cid, rita, harness.clock.now() + timedelta(days=2), note="demo")
+    [upcoming] = await harness.send(rita, "/upcoming")
+    [view] = await harness.press(rita, upcoming, "✏️ 1")
+    assert view.message_id != upcoming.message_id and "Alpha" in view.text and "demo" in view.text

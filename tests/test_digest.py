@@ -196,3 +196,15 @@ async def test_each_person_gets_the_digest_at_their_own_half_past_eight(harness:
     harness.clock.set(datetime(2026, 3, 3, 0, 30, tzinfo=UTC))  # Tue 08:30 Shanghai, Mon 19:30 New York
     [second] = digests(await harness.deliver())
     assert second.chat_id == rita.id and "2026-03-03 Tue" in second.text
+
+
+async def test_done_pressed_in_the_digest_turns_it_into_the_current_today_list(harness: Harness) -> None:
+    rita = await harness.member()
+    await with_something_due_every_day(harness, rita)
+    await harness.deliver()
+    harness.clock.set(datetime(2026, 3, 3, 0, 30, tzinfo=UTC))
+    [digest] = digests(await harness.deliver())
+    assert "1. 2026-03-02 15:00 Mon" in digest.text
+    await harness.press(rita, digest, "✅ 1")
+    assert digest.edited and "✅ Done: Wang Wei" in digest.text and "📅 Today, 2026-03-03 Tue" in digest.text
+    assert "2026-03-02 15:00" not in digest.text and "1. 2026-03-03 15:00 Tue" in digest.text
