@@ -56,7 +56,8 @@ def card_keyboard(turn: Turn, customer: Customer) -> list[list[tuple[str, str]]]
          (turn.t("button.edit"), f"edit:{cid}")],
         [(turn.t("button.tier"), f"tier:{cid}"), (turn.t("button.history"), f"hist:{cid}:0"),
          (turn.t("button.delete"), f"del:{cid}")],
-        [(turn.t("card.button_unarchive"), f"unarch:{cid}") if customer.archived_at is not None
+        [(turn.t("button.followup"), f"fup:{cid}"),
+         (turn.t("card.button_unarchive"), f"unarch:{cid}") if customer.archived_at is not None
          else (turn.t("card.button_archive"), f"arch:{cid}")],
     ]
 

@@ -9,6 +9,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.flows import close_dialogue, flow, open_dialogue
 from bot.turn import Turn, turn
 from handlers.customer_view import pressed
+from handlers.followup_ask import next_follow_up
 from handlers.pick import continuation, with_customer
 from handlers.refs import MAX_NOTE, number, split_note, split_reference
 from storage import dialogues, interactions
@@ -82,7 +83,7 @@ def note_too_long(turn: Turn, note: str | None) -> bool:
 
 async def record(turn: Turn, customer_id: int, channel: str, note: str | None, *, direction: str = "out",
                  voice_file_id: str | None = None, edit: bool = False) -> None:
-    """Store the interaction and answer with what was logged and an Undo button."""
+    """Store the interaction and answer with what was logged, an Undo button and the next follow-up offered."""
     logged = await interactions.log(turn.session, actor=turn.actor, customer_id=customer_id, channel=channel,
                                     note=note, now=turn.now, direction=direction, voice_file_id=voice_file_id)
     if logged is None:
@@ -93,7 +94,9 @@ async def record(turn: Turn, customer_id: int, channel: str, note: str | None, *
                     when=when(turn, interaction.at))]
     if voice_file_id:
         lines.append(turn.t("log.voice_attached"))
-    keyboard = [[(turn.t("button.undo"), f"undolog:{interaction.id}")]]
+    offer, follow_up_rows = next_follow_up(turn, customer.id, interaction.id)
+    lines.append(offer)
+    keyboard = [[(turn.t("button.undo"), f"undolog:{interaction.id}")], *follow_up_rows]
     (turn.edit if edit else turn.reply)("\n".join(lines), keyboard)
 
 

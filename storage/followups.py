@@ -55,6 +55,40 @@ async def schedule(
                        followup=follow_up.id)
     return follow_up, customer
 
+async def open_at(
+    session: AsyncSession, *, actor: Actor, customer_id: int, due_at: datetime,
+) -> FollowUp | None:
+    """The actor's open follow-up on this customer due at exactly this moment: a second one would only repeat it
+    (a button tapped twice, a command sent twice)."""
+    statement = select(FollowUp).where(
+        col(FollowUp.owner_id) == actor.user_id, col(FollowUp.customer_id) == customer_id,
+        col(FollowUp.due_at) == due_at, col(FollowUp.status) == OPEN,
+    )
+    return (await session.exec(statement)).first()
+
+async def set_note(
+    session: AsyncSession, *, actor: Actor, follow_up_id: int, note: str, now: datetime,
+) -> tuple[FollowUp, Customer] | None:
+    """Note an open follow-up the actor may act on; None if it is gone or closed.
+
+    The version is kept: a note changes nothing a button acts on, and a reminder already
+    queued for this version still goes out (it is rendered at send time, note included).
+    """
+    found = await get(session, actor=actor, follow_up_id=follow_up_id)
+    if found is None:
+        return None
+    follow_up, customer = found
+    result = await session.exec(  # type: ignore[call-overload]
+        update(FollowUp).where(col(FollowUp.id) == follow_up_id, col(FollowUp.status) == OPEN)
+        .values(note=note, updated_at=now).execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return None
+    await session.refresh(follow_up)
+    await audit.record(session, actor=actor, action="followup.note", now=now, customer_id=customer.id,
+                       followup=follow_up_id)
+    return follow_up, customer
+
 async def get(session: AsyncSession, *, actor: Actor, follow_up_id: int) -> tuple[FollowUp, Customer] | None:
     """A follow-up the actor may act on: their own; a manager's team's; an admin's any."""
     statement = (
