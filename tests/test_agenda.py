@@ -336,3 +336,14 @@ async def test_edit_button_in_a_list_opens_the_follow_up(harness: Harness) -> No
     [upcoming] = await harness.send(rita, "/upcoming")
     [view] = await harness.press(rita, upcoming, "✏️ 1")
     assert view.message_id != upcoming.message_id and "Alpha" in view.text and "demo" in view.text
+
+
+async def test_the_hint_on_an_empty_list_works_as_typed(harness: Harness) -> None:
+    for language in ("en", "zh"):
+        rep = await harness.member(name=f"Rep {language}", language=language)
+        cid = await builders.customer(harness, rep, "Wang Wei")
+        hint = texts(await harness.send(rep, "/today"))
+        typed = re.search(r"/followup #12 [^\n]+", hint).group(0).replace("#12", f"#{cid}")
+        await harness.send(rep, typed)
+        upcoming = texts(await harness.send(rep, "/upcoming"))
+        assert "2026-03-03 10:00 " in upcoming and f"Wang Wei #{cid}" in upcoming, (language, typed, upcoming)
