@@ -14,12 +14,13 @@ from telegram.request import HTTPXRequest
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import CONCURRENCY, Delivery
+from bot.digest import digest_parts
 from bot.i18n import t
 from bot.ratelimit import CountingRateLimiter, SendBudget
 from bot.reminders import reminders_parts
 from handlers import (
-    add, add_guided, card, card_edit, errors, find, followup_actions, followup_ask, followups, forwards, history,
-    history_edit, interactions, pick, router, sales, settings, start,
+    add, add_guided, agenda, card, card_edit, errors, find, followup_actions, followup_ask, followups, forwards,
+    history, history_edit, interactions, pick, router, sales, settings, start,
 )
 from storage import users
 from storage.db import make_engine, make_sessionmaker
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 # order matters: commands and buttons of each feature first, the catch-all text router last
 FEATURES = [
     start, pick, add, add_guided, find, card, card_edit, interactions, sales, history, history_edit, settings,
-    followups, followup_ask, followup_actions, forwards, router,
+    followups, followup_ask, followup_actions, agenda, forwards, router,
 ]
 
 # shown in the client's command menu, in this order
@@ -106,8 +107,10 @@ async def _start_delivery(application: Application) -> Delivery:
     )
     await sender.initialize()
     reminders, reminder_renderers = reminders_parts(config)
+    digests, digest_renderers = digest_parts(config)
     delivery = Delivery(sessions=application.bot_data["sessions"], bot=sender, clock=application.bot_data["clock"],
-                        budget=application.bot_data["budget"], producers=[reminders], renderers=reminder_renderers)
+                        budget=application.bot_data["budget"], producers=[reminders, digests],
+                        renderers={**reminder_renderers, **digest_renderers})
     delivery.start(application, config.salesbot_sweep_seconds)
     return delivery
 
