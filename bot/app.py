@@ -8,18 +8,19 @@ from datetime import timezone
 
 from telegram import Bot, BotCommand
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import HTTPXRequest
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import CONCURRENCY, Delivery
+from bot.digest import digest_parts
 from bot.i18n import t
-from bot.ratelimit import SendBudget
+from bot.ratelimit import CountingRateLimiter, SendBudget
 from bot.reminders import reminders_parts
 from handlers import (
-    add, add_guided, card, card_edit, errors, find, followup_actions, followup_ask, followups, forwards, history,
-    history_edit, interactions, pick, router, sales, settings, start,
+    add, add_guided, agenda, card, card_edit, errors, find, followup_actions, followup_ask, followups, forwards,
+    history, history_edit, interactions, pick, router, sales, settings, start,
 )
 from storage import users
 from storage.db import make_engine, make_sessionmaker
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 # order matters: commands and buttons of each feature first, the catch-all text router last
 FEATURES = [
     start, pick, add, add_guided, find, card, card_edit, interactions, sales, history, history_edit, settings,
-    followups, followup_ask, followup_actions, forwards, router,
+    followups, followup_ask, followup_actions, agenda, forwards, router,
 ]
 
 # shown in the client's command menu, in this order
@@ -40,6 +41,7 @@ def build_application(config: Settings, *, clock: Clock | None = None, budget: S
                       polling: bool = True) -> Application:
     """The bot. `budget` paces proactive sends (tests pass an unlimited one); `polling=False` is a sender only."""
     assert config.telegram_bot_token is not None
+    budget = budget or SendBudget()
     builder = ApplicationBuilder()
     if not polling:
         # no Updater at all: a second instance must never call getUpdates (Telegram answers 409)
@@ -51,8 +53,9 @@ def build_application(config: Settings, *, clock: Clock | None = None, budget: S
         .base_file_url(config.telegram_base_file_url)
         # all datetimes handed to PTB are aware UTC; local time is only for display
         .defaults(Defaults(tzinfo=timezone.utc))
-        # no retries inside the limiter: a RetryAfter there would pause every request
-        .rate_limiter(AIORateLimiter(max_retries=0))
+        # no retries inside the limiter: a RetryAfter there would pause every request. Replies are
+        # counted in the budget that paces proactive messages, so those make room for them
+        .rate_limiter(CountingRateLimiter(budget))
         .concurrent_updates(16)
         .post_init(_post_init)
         .post_stop(_post_stop)
@@ -61,7 +64,7 @@ def build_application(config: Settings, *, clock: Clock | None = None, budget: S
     )
     application.bot_data["settings"] = config
     application.bot_data["clock"] = clock or Clock()
-    application.bot_data["budget"] = budget or SendBudget()
+    application.bot_data["budget"] = budget
     application.bot_data["polling"] = polling
     application.add_handlers(router.guards())
     for feature in FEATURES:
@@ -108,8 +111,10 @@ async def _start_delivery(application: Application) -> Delivery:
     )
     await sender.initialize()
     reminders, reminder_renderers = reminders_parts(config)
+    digests, digest_renderers = digest_parts(config)
     delivery = Delivery(sessions=application.bot_data["sessions"], bot=sender, clock=application.bot_data["clock"],
-                        budget=application.bot_data["budget"], producers=[reminders], renderers=reminder_renderers)
+                        budget=application.bot_data["budget"], producers=[reminders, digests],
+                        renderers={**reminder_renderers, **digest_renderers})
     delivery.start(application, config.salesbot_sweep_seconds)
     return delivery
 

@@ -3,7 +3,10 @@
 It speaks enough of the Bot API for the real Application (getUpdates long
 polling, sending and editing messages, files) and keeps what the bot sent so a
 person or a test can read it. Telegram's own limits that bite in production
-(4,096 characters a message, 64 bytes of callback data) are enforced here too.
+(4,096 characters a message, 64 bytes of callback data) are enforced here too;
+its flood limits (30 messages a second, one a second per chat, 20 a minute per
+group) when a test or benchmark switches them on with `enforce_limits()`.
+Failures are injected with `fail_next()` and `block()`, or any hook in `faults`.
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import secrets
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -26,6 +31,13 @@ JSON_PARAMS = {
     "link_preview_options", "reply_parameters", "media",
 }
 INT_PARAMS = {"chat_id", "message_id", "offset", "limit", "timeout", "user_id", "cache_time"}
+# what Telegram counts against its flood limits: messages, not edits, answers or polls (lower case)
+SEND_METHODS = {
+    "sendmessage", "senddocument", "sendphoto", "sendvoice", "sendaudio", "sendvideo", "sendanimation",
+    "sendvideonote", "sendsticker", "sendmediagroup", "sendlocation", "sendvenue", "sendcontact", "sendpoll",
+    "senddice", "sendinvoice", "copymessage", "copymessages", "forwardmessage", "forwardmessages",
+}
+FAULT_KINDS = ("429", "500", "403", "timeout", "lost")
 
 
 @dataclass
@@ -66,6 +78,7 @@ class Sent:
     edited: bool = False
     deleted: bool = False
     parse_mode: str | None = None
+    accepted_at: float | None = None  # time.monotonic() when the fake took it
 
     @property
     def flat_buttons(self) -> list[Button]:
@@ -96,6 +109,69 @@ class BotApiError(Exception):
         self.retry_after = retry_after
 
 
+class Hold(Exception):
+    """Raised by a fault: leave the request unanswered for `seconds`, so the client times out.
+
+    With `deliver` the message is taken first, as when Telegram accepted it and the answer was lost.
+    """
+
+    def __init__(self, seconds: float, deliver: bool = False) -> None:
+        super().__init__(f"holding for {seconds} s")
+        self.seconds = seconds
+        self.deliver = deliver
+
+
+class FloodLimits:
+    """Telegram's send limits, judged on monotonic wall time.
+
+    The intervals are shortened by `slack` so a client pacing itself exactly is not
+    punished for timer jitter, while a burst still is.
+    """
+
+    def __init__(self, per_second: int, per_chat_interval: float, group_per_minute: int, slack: float) -> None:
+        self.per_second = per_second
+        self.window = 1.0 * (1 - slack)
+        self.chat_interval = per_chat_interval * (1 - slack)
+        self.group_per_minute = group_per_minute
+        self.group_window = 60.0 * (1 - slack)
+        self._overall: deque[float] = deque()
+        self._last: dict[int | str, float] = {}
+        self._groups: dict[int | str, deque[float]] = {}
+
+    def check(self, chat_id: int | str, now: float) -> None:
+        """Raise the 429 Telegram would give a message to `chat_id` now."""
+        while self._overall and self._overall[0] <= now - self.window:
+            self._overall.popleft()
+        if self.per_second and len(self._overall) >= self.per_second:
+            self._refuse(self._overall[0] + self.window - now)
+        last = self._last.get(chat_id)
+        if last is not None and now - last < self.chat_interval:
+            self._refuse(last + self.chat_interval - now)
+        recent = self._groups.get(chat_id)
+        if recent is not None:
+            while recent and recent[0] <= now - self.group_window:
+                recent.popleft()
+            if self.group_per_minute and len(recent) >= self.group_per_minute:
+                self._refuse(recent[0] + self.group_window - now)
+
+    def accept(self, chat_id: int | str, now: float) -> None:
+        self._overall.append(now)
+        self._last[chat_id] = now
+        if isinstance(chat_id, str) or chat_id < 0:
+            self._groups.setdefault(chat_id, deque()).append(now)
+
+    @staticmethod
+    def _refuse(wait: float) -> None:
+        retry_after = max(1, math.ceil(wait))
+        raise BotApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+
+
+def _forbidden(chat_id: int | str | None) -> BotApiError:
+    if isinstance(chat_id, int) and chat_id > 0:
+        return BotApiError(403, "Forbidden: bot was blocked by the user")
+    return BotApiError(403, "Forbidden: bot was kicked from the group chat")
+
+
 class FakeTelegram:
     """The server. Start it, point the Application's base_url at `base_url`."""
 
@@ -110,8 +186,13 @@ class FakeTelegram:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.commands: dict[str, list[dict[str, str]]] = {}
         self.files: dict[str, bytes] = {}
-        # fault hooks: called with (method, params); may raise BotApiError or return None
+        # fault hooks: called with (method, params); may raise BotApiError or Hold, or return None
         self.faults: list[Callable[[str, dict[str, Any]], None]] = []
+        self.faults_fired: list[tuple[str, str, int | str | None]] = []
+        self.blocked: set[int | str] = set()
+        self.limits: FloodLimits | None = None
+        self.too_many_requests = 0
+        self._stopping = asyncio.Event()
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._seq = itertools.count(1)
@@ -125,6 +206,7 @@ class FakeTelegram:
     # --- lifecycle -----------------------------------------------------------------
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._stopping.clear()
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/file/bot{token}/{path:.*}", self._file)
@@ -136,6 +218,7 @@ class FakeTelegram:
         self.host = host
 
     async def stop(self) -> None:
+        self._stopping.set()  # lets held requests go, so no handler outlives the server
         if self._runner:
             await self._runner.cleanup()
 
@@ -171,6 +254,50 @@ class FakeTelegram:
         file_id = "f_" + secrets.token_hex(8)
         self.files[file_id] = content
         return file_id
+
+    # --- what Telegram does to a bot -------------------------------------------------------
+
+    def enforce_limits(self, on: bool = True, *, per_second: int = 30, per_chat_interval: float = 1.0,
+                       group_per_minute: int = 20, slack: float = 0.05) -> None:
+        """Answer sends over Telegram's flood limits with 429, as Telegram does; `on=False` stops it."""
+        self.limits = FloodLimits(per_second, per_chat_interval, group_per_minute, slack) if on else None
+
+    def fail_next(self, method: str, kind: str, times: int = 1, *, chat_id: int | str | None = None,
+                  retry_after: int = 3, hang: float = 30.0) -> None:
+        """The next `times` calls of `method` (to `chat_id`, when given) fail as `kind` says.
+
+        "429" flood control with `retry_after`; "500" a server error; "403" the user blocked the
+        bot; "timeout" no answer for `hang` seconds and nothing taken; "lost" the message is taken
+        but the answer never comes in time (the client cannot know it went out).
+        """
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault {kind!r}, one of {FAULT_KINDS}")
+        left = times
+
+        def fault(called: str, params: dict[str, Any]) -> None:
+            nonlocal left
+            if called.lower() != method.lower() or (chat_id is not None and params.get("chat_id") != chat_id):
+                return
+            left -= 1
+            if left <= 0 and fault in self.faults:
+                self.faults.remove(fault)
+            self.faults_fired.append((called, kind, params.get("chat_id")))
+            if kind == "429":
+                raise BotApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+            if kind == "500":
+                raise BotApiError(500, "Internal Server Error")
+            if kind == "403":
+                raise _forbidden(params.get("chat_id"))
+            raise Hold(hang, deliver=kind == "lost")
+
+        self.faults.append(fault)
+
+    def block(self, chat_id: int | str) -> None:
+        """The user blocked the bot (or removed it from the group): everything to that chat gets 403."""
+        self.blocked.add(chat_id)
+
+    def unblock(self, chat_id: int | str) -> None:
+        self.blocked.discard(chat_id)
 
     def since(self, seq: int) -> list[Sent]:
         return sorted((m for m in self.sent if m.seq > seq), key=lambda m: m.seq)
@@ -209,21 +336,48 @@ class FakeTelegram:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         method = request.match_info["method"]
         params = await self._params(request)
+        held: Hold | None = None
         try:
-            for fault in list(self.faults):
-                fault(method, params)
+            chat_id = params.get("chat_id")
+            if chat_id is not None and chat_id in self.blocked:
+                self.faults_fired.append((method, "403", chat_id))
+                raise _forbidden(chat_id)
+            try:
+                for fault in list(self.faults):
+                    fault(method, params)
+            except Hold as hold:
+                held = hold
+            if held is not None and not held.deliver:
+                await self._hold(held.seconds)
+                raise BotApiError(504, "Gateway Timeout")  # the client gave up long ago
+            # the send handlers never suspend, so check and accept are one step and a burst is judged in order
+            limits = self.limits if method.lower() in SEND_METHODS else None
+            if limits is not None:
+                limits.check(chat_id, time.monotonic())
             handler = getattr(self, "api_" + method.lower(), None)
             if handler is None:
                 raise BotApiError(404, "Not Found: method not found")
             result = await handler(params)
+            if limits is not None:
+                limits.accept(chat_id, time.monotonic())
         except BotApiError as error:
+            if error.code == 429:
+                self.too_many_requests += 1
             body: dict[str, Any] = {"ok": False, "error_code": error.code, "description": error.description}
             if error.retry_after is not None:
                 body["parameters"] = {"retry_after": error.retry_after}
             return web.json_response(body, status=error.code)
         if method != "getUpdates":
             self.calls.append((method, params))
+        if held is not None:
+            await self._hold(held.seconds)
         return web.json_response({"ok": True, "result": result})
+
+    async def _hold(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+        except TimeoutError:
+            pass
 
     async def _file(self, request: web.Request) -> web.Response:
         file_id = request.match_info["path"].rsplit("/", 1)[-1]
@@ -278,7 +432,8 @@ class FakeTelegram:
     def _record(self, chat_id: int, text: str | None, markup: dict | None, **extra: Any) -> Sent:
         self._check_markup(markup)
         self.seq = next(self._seq)
-        message = Sent(next(self._message_ids), chat_id, text, parse_keyboard(markup), self.seq, **extra)
+        message = Sent(next(self._message_ids), chat_id, text, parse_keyboard(markup), self.seq,
+                       accepted_at=time.monotonic(), **extra)
         self.sent.append(message)
         self.by_id[message.message_id] = message
         return message

@@ -1,39 +1,249 @@
-"""Pacing of sends within Telegram's limits (placeholder until the slot-reserving budget lands)."""
+"""How fast this process may send, so proactive messages stay inside Telegram's limits.
+
+Telegram lets a bot send about 30 messages a second overall, one a second to a
+chat and 20 a minute to a group; above that it answers 429 and the bot must
+wait. Interactive replies go out at once (PTB's AIORateLimiter smooths only
+their overall and group rate) and are merely counted here with `note()`;
+proactive messages `reserve()` a slot and sleep until it comes, so they fill
+the room the replies leave and never make a reply wait.
+"""
 
 from __future__ import annotations
 
+import math
 import time
-from typing import Callable
+import warnings
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import AIORateLimiter
+
+GROUP_WINDOW = 60.0
+# chats whose limits have all run out are forgotten once the table doubles past this
+SWEEP_MIN = 1024
+# what Telegram counts as a message: sends, copies and forwards; not edits, answers or chat actions
+SEND_ENDPOINTS = frozenset({
+    "sendMessage", "sendDocument", "sendPhoto", "sendVoice", "sendAudio", "sendVideo", "sendAnimation",
+    "sendVideoNote", "sendSticker", "sendMediaGroup", "sendLocation", "sendVenue", "sendContact", "sendPoll",
+    "sendDice", "sendInvoice", "copyMessage", "copyMessages", "forwardMessage", "forwardMessages",
+})
+
+ChatId = int | str
+
+
+def is_group(chat_id: ChatId) -> bool:
+    """Groups, supergroups and channels have negative ids (or an @username)."""
+    return isinstance(chat_id, str) or chat_id < 0
+
+
+@dataclass(slots=True)
+class _Chat:
+    next_free: float = -math.inf  # the chat's interval after its last slot
+    paused_until: float = -math.inf
+    recent: list[float] | None = None  # groups only: the last slots, sorted, at most group_per_minute
+
+    def bounds_after(self, now: float) -> bool:
+        """Whether anything recorded here still limits a send at `now` or later."""
+        last_group_slot = self.recent[-1] + GROUP_WINDOW if self.recent else -math.inf
+        return max(self.next_free, self.paused_until, last_group_slot) > now
 
 
 class SendBudget:
+    """Slots for sends: a sliding record of the last second overall and the next free time per chat.
+
+    Reservations never move once given; a later one takes the earliest slot the
+    earlier ones left, so one chat's messages go out in order, spaced by its
+    interval, while other chats use the gaps. Reserved slots are spread at the
+    overall rate (30 a second: one every 33 ms), never bunched.
+    """
+
     def __init__(self, *, per_second: float = 30, per_chat_interval: float = 1.0, group_per_minute: int = 20,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
-        self.per_chat_interval = per_chat_interval
-        self.monotonic = monotonic
-        self._next: dict[int, float] = {}
+        self._burst = max(1, int(per_second))
+        self._window = self._burst / per_second  # 30 a second: 30 slots in any 1 s
+        self._gap = 1 / per_second  # and reserved ones spread evenly through it
+        self._interval = per_chat_interval
+        self._group_burst = group_per_minute
+        self._monotonic = monotonic
+        self._slots: list[float] = []  # overall, noted and reserved, sorted; none a window older than now
+        # times known to have no room overall; slots are only ever added, so they stay full
+        self._full_from = self._full_until = -math.inf
+        self._chats: dict[ChatId, _Chat] = {}
+        self._sweep_at = SWEEP_MIN
+        self._paused_until = -math.inf
         self._limited = True
 
     @classmethod
-    def unlimited(cls) -> "SendBudget":
+    def unlimited(cls) -> SendBudget:
+        """A budget that never makes anyone wait, for tests that are not about pacing."""
         budget = cls()
         budget._limited = False
         return budget
 
-    def note(self, chat_id: int) -> None:
-        pass
+    @property
+    def tracked_chats(self) -> int:
+        return len(self._chats)
 
-    def reserve(self, chat_id: int) -> float:
+    def note(self, chat_id: ChatId) -> None:
+        """An interactive reply to `chat_id` went out now: count it, never wait."""
+        if not self._limited:
+            return
+        now = self._monotonic()
+        self._forget_slots(now)
+        insort(self._slots, now)
+        chat = self._chat(chat_id, now)
+        chat.next_free = max(chat.next_free, now + self._interval)
+        if chat.recent is not None:
+            self._remember_group_slot(chat, now)
+
+    def reserve(self, chat_id: ChatId) -> float:
+        """Take the earliest slot a message to `chat_id` may use; seconds to wait for it (≥ 0)."""
         if not self._limited:
             return 0.0
-        now = self.monotonic()
-        slot = max(now, self._next.get(chat_id, 0.0))
-        self._next[chat_id] = slot + self.per_chat_interval
+        now = self._monotonic()
+        self._forget_slots(now)
+        chat = self._chat(chat_id, now)
+        start = max(now, self._paused_until, chat.paused_until, chat.next_free)
+        if chat.recent is not None and len(chat.recent) >= self._group_burst:
+            start = max(start, chat.recent[-self._group_burst] + GROUP_WINDOW)
+        slot = self._free_overall(start)
+        insort(self._slots, slot)
+        chat.next_free = slot + self._interval
+        if chat.recent is not None:
+            self._remember_group_slot(chat, slot)
         return slot - now
 
-    def pause_chat(self, chat_id: int, seconds: float) -> None:
-        if self._limited:
-            self._next[chat_id] = max(self._next.get(chat_id, 0.0), self.monotonic() + seconds)
+    def pause_chat(self, chat_id: ChatId, seconds: float) -> None:
+        """Telegram said 429 for this chat: nothing more is reserved for it before `seconds` pass."""
+        if not self._limited:
+            return
+        now = self._monotonic()
+        chat = self._chat(chat_id, now)
+        chat.paused_until = max(chat.paused_until, now + seconds)
 
     def pause_all(self, seconds: float) -> None:
-        pass
+        """Telegram said 429 for the bot as a whole: nothing more is reserved before `seconds` pass."""
+        if self._limited:
+            self._paused_until = max(self._paused_until, self._monotonic() + seconds)
+
+    # --- slots --------------------------------------------------------------------------
+
+    def _forget_slots(self, now: float) -> None:
+        # a window holding a slot at now or later starts after now - window
+        del self._slots[:bisect_right(self._slots, now - self._window)]
+
+    def _free_overall(self, t: float) -> float:
+        """The earliest time from `t` at least a spacing away from every slot, in no crowded window.
+
+        Spacing slots at the overall rate, rather than sending 30 at once, keeps each message's
+        way to Telegram short, so the times Telegram sees stay close to the slots given here.
+        """
+        slots, window, burst, gap = self._slots, self._window, self._burst, self._gap
+        begin = t
+        if self._full_from <= t < self._full_until:
+            begin, t = self._full_from, self._full_until
+        while True:
+            near = bisect_left(slots, t + gap)
+            if self._first_within(t, gap) < near:
+                t = slots[near - 1] + gap
+                continue
+            # the windows holding t that can be fullest open at t or at a slot in (t - window, t);
+            # a full one stays full for every later time it holds, so jump past its end
+            here = bisect_left(slots, t)
+            if bisect_left(slots, t + window, here) - here >= burst:
+                t = slots[here] + window
+                continue
+            for i in range(self._first_within(t, window), here):
+                if bisect_left(slots, slots[i] + window, i) - i >= burst:
+                    t = slots[i] + window
+                    break
+            else:
+                break
+        if t > begin:
+            self._full_from, self._full_until = begin, t
+        return t
+
+    def _first_within(self, t: float, span: float) -> int:
+        """The first slot less than `span` before t (slot + span > t), judged as the jumps compute it."""
+        # (t - span) may round across a slot that a jump put at exactly slot + span == t
+        slots = self._slots
+        i = bisect_right(slots, t - span)
+        while i > 0 and slots[i - 1] + span > t:
+            i -= 1
+        while i < len(slots) and slots[i] + span <= t:
+            i += 1
+        return i
+
+    def _remember_group_slot(self, chat: _Chat, slot: float) -> None:
+        assert chat.recent is not None
+        insort(chat.recent, slot)
+        del chat.recent[:-self._group_burst]
+
+    # --- chats --------------------------------------------------------------------------
+
+    def _chat(self, chat_id: ChatId, now: float) -> _Chat:
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            if len(self._chats) >= self._sweep_at:
+                self._sweep(now)
+            chat = self._chats[chat_id] = _Chat(recent=[] if is_group(chat_id) else None)
+        return chat
+
+    def _sweep(self, now: float) -> None:
+        # amortised O(1): a sweep runs only after the table doubled since the last one
+        self._chats = {key: chat for key, chat in self._chats.items() if chat.bounds_after(now)}
+        self._sweep_at = max(SWEEP_MIN, 2 * len(self._chats))
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    """RetryAfter's wait in seconds, whichever type PTB hands out (an int now, a timedelta later)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PTB warns about the coming switch to timedelta
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class CountingRateLimiter(AIORateLimiter):
+    """AIORateLimiter for the interactive bot that also counts each message it sends in the budget."""
+
+    __slots__ = ("budget",)
+
+    def __init__(self, budget: SendBudget, **limits: float) -> None:
+        # no retries inside the limiter: a RetryAfter there would pause every request
+        super().__init__(max_retries=0, **limits)
+        self.budget = budget
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        chat_id = _chat_id(data)
+        if chat_id is None or endpoint not in SEND_ENDPOINTS:
+            return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+
+        async def counted(*call_args: Any, **call_kwargs: Any) -> bool | dict[str, Any] | list[dict[str, Any]]:
+            # counted as it leaves, after AIORateLimiter's own waiting
+            self.budget.note(chat_id)
+            return await callback(*call_args, **call_kwargs)
+
+        return await super().process_request(counted, args, kwargs, endpoint, data, rate_limit_args)
+
+
+def _chat_id(data: dict[str, Any]) -> ChatId | None:
+    """The chat a request goes to, read as AIORateLimiter reads it (an int, or an @username)."""
+    chat_id = data.get("chat_id")
+    if chat_id is None:
+        return None
+    try:
+        return int(chat_id)
+    except (TypeError, ValueError):
+        return chat_id if isinstance(chat_id, str) else None

@@ -7,12 +7,14 @@ from telegram import ReplyKeyboardMarkup
 from bot.i18n import LANGUAGES, t
 
 # menu key → the command it stands for
-MENU = {"menu.add": "add", "menu.find": "find", "menu.list": "list", "menu.settings": "settings", "menu.help": "help"}
+MENU = {"menu.today": "today", "menu.add": "add", "menu.find": "find", "menu.list": "list",
+        "menu.settings": "settings", "menu.help": "help"}
 
 
 def main_menu(lang: str) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
-        [[t(lang, "menu.add"), t(lang, "menu.find")], [t(lang, "menu.list"), t(lang, "menu.settings"), t(lang, "menu.help")]],
+        [[t(lang, "menu.today"), t(lang, "menu.add"), t(lang, "menu.find")],
+         [t(lang, "menu.list"), t(lang, "menu.settings"), t(lang, "menu.help")]],
         resize_keyboard=True,
         is_persistent=True,
     )

@@ -1,4 +1,4 @@
-"""/settings (language and time zone as buttons), /lang en|zh, /tz Area/City."""
+"""/settings (language, time zone, quiet hours, morning digest, team cadence as buttons), /lang en|zh, /tz Area/City."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.flows import action, flow
 from bot.i18n import LANGUAGES
 from bot.turn import Turn, turn
+from handlers import settings_schedule as schedule
 from handlers.menu import main_menu
 from storage import dialogues, users
 from storage.dialogues import DialogueState
@@ -46,14 +47,18 @@ def find_zone(text: str) -> str | None:
     return None
 
 
-def panel(turn: Turn, *, language: str, zone: str) -> tuple[str, list[list[tuple[str, str]]]]:
+async def panel(turn: Turn, *, language: str, zone: str) -> tuple[str, list[list[tuple[str, str]]]]:
     """The settings message: current values, then one button per choice."""
-    text = turn.t("settings.title", lang_name=turn.t(f"lang.{language}"), tz=zone, time=_local_time(turn, zone))
+    team = await users.team_of(turn.session, turn.actor) if turn.actor.sees_team else None
+    text = "\n".join([turn.t("settings.title", lang_name=turn.t(f"lang.{language}"), tz=zone,
+                              time=_local_time(turn, zone)),
+                      *schedule.summary_lines(turn, team), turn.t("settings.tap")])
     mark = "✓ "
     rows = [[((mark if code == language else "") + turn.t(f"lang.{code}"), f"set:lang:{code}") for code in LANGUAGES]]
     zones = [((mark if z == zone else "") + z, f"set:tz:{z}") for z in QUICK_ZONES]
     rows += [zones[i:i + 2] for i in range(0, len(zones), 2)]
     rows.append([(turn.t("tz.other_button"), f"set:tz:{OTHER_ZONE}")])
+    rows += schedule.rows(turn)
     if turn.actor.can_invite:
         rows.append([(turn.t("settings.invite_rep"), "inv:rep"), (turn.t("settings.invite_manager"), "inv:manager")])
     return text, rows
@@ -75,7 +80,7 @@ async def on_settings(turn: Turn) -> None:
 
 @action("settings")
 async def show_settings(turn: Turn) -> None:
-    turn.reply(*panel(turn, language=turn.lang, zone=_current_zone(turn)))
+    turn.reply(*await panel(turn, language=turn.lang, zone=_current_zone(turn)))
 
 
 @turn()
@@ -117,21 +122,26 @@ async def tz_step(turn: Turn, state: DialogueState) -> None:
 
 @turn()
 async def on_button(turn: Turn) -> None:
-    """set:lang:<code>, set:tz:<zone>, set:tz:other — only values the panel offers are accepted."""
+    """set:lang:<code>, set:tz:<zone>, set:tz:other, set:quiet|digest|cad:… — only values the panel offers."""
     parts = turn.data.split(":", 2)
     kind, value = (parts[1], parts[2]) if len(parts) == 3 else ("", "")
     if kind == "lang" and value in LANGUAGES:
         await _set_language(turn, value)
-        turn.edit(*panel(turn, language=value, zone=_current_zone(turn)))
+        turn.edit(*await panel(turn, language=value, zone=_current_zone(turn)))
         turn.reply(turn.t("lang.set"), main_menu(turn.lang))
     elif kind == "tz" and value in QUICK_ZONES:
         await _set_zone(turn, value)
-        turn.edit(*panel(turn, language=turn.lang, zone=value))
+        turn.edit(*await panel(turn, language=turn.lang, zone=value))
         turn.toast(turn.t("tz.set", tz=value, time=_local_time(turn, value)))
     elif kind == "tz" and value == OTHER_ZONE:
         await dialogues.put(turn.session, tg_id=turn.update.effective_user.id,
                             state=DialogueState(TZ_FLOW, "zone"), now=turn.now)
         turn.reply(turn.t("tz.ask"))
+    elif kind in schedule.KINDS:
+        if await schedule.choose(turn, kind, value):
+            turn.edit(*await panel(turn, language=turn.lang, zone=_current_zone(turn)))
+    elif kind == "back" and value == "main":
+        turn.edit(*await panel(turn, language=turn.lang, zone=_current_zone(turn)))
     else:
         turn.toast(turn.t("settings.bad_button"), alert=True)
 
@@ -143,3 +153,4 @@ async def _set_language(turn: Turn, language: str) -> None:
 
 async def _set_zone(turn: Turn, zone: str) -> None:
     await users.set_timezone(turn.session, user_id=turn.user.id, tz=zone)
+    await schedule.rearm_digest(turn)

@@ -13,7 +13,8 @@ from storage import users
 from storage.models import Role
 from storage.users import JoinResult
 
-HELP_COMMANDS = ["add", "find", "list", "show", "log", "followup", "sale", "invite", "settings", "lang", "tz", "cancel"]
+HELP_COMMANDS = ["add", "find", "list", "show", "log", "followup", "today", "sale", "invite", "settings", "lang", "tz",
+                 "cancel"]
 
 
 def handlers() -> list[BaseHandler]:

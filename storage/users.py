@@ -157,3 +157,31 @@ async def claim_setup(
         user.role, user.team_id = Role.ADMIN, team.id
     await session.flush()
     return user
+
+
+async def set_quiet_hours(session: AsyncSession, *, user_id: int, start: int, end: int) -> None:
+    """Quiet hours as minutes after local midnight; start == end means none."""
+    await session.exec(  # type: ignore[call-overload]
+        update(User).where(col(User.id) == user_id).values(quiet_start=start, quiet_end=end)
+    )
+
+
+async def set_digest(session: AsyncSession, *, user_id: int, on: bool) -> None:
+    """Morning digest on or off; off also forgets when the next one was due."""
+    values: dict = {"digest_on": on} if on else {"digest_on": False, "digest_at": None}
+    await session.exec(update(User).where(col(User.id) == user_id).values(**values))  # type: ignore[call-overload]
+
+
+CADENCE_COLUMNS = {"vip": "cadence_vip", "quality": "cadence_quality", "regular": "cadence_regular",
+                   "prospect": "cadence_prospect"}
+
+
+async def set_cadence(session: AsyncSession, *, actor: Actor, tier: str, days: int) -> bool:
+    """A manager or admin sets their team's contact cadence for a tier; False (nothing changed) for anyone else."""
+    column = CADENCE_COLUMNS.get(tier)
+    if column is None or not actor.sees_team or not 1 <= days <= 365:
+        return False
+    await session.exec(  # type: ignore[call-overload]
+        update(Team).where(col(Team.id) == actor.team_id).values({column: days})
+    )
+    return True

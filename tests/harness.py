@@ -103,15 +103,15 @@ class Harness:
             return team.id
 
     async def member(self, role: str = Role.REP, *, name: str = "Rita", team_id: int | None = None,
-                     language: str = "en") -> FakeUser:
-        """A Telegram user who is already in a team (the default team unless told)."""
+                     language: str = "en", digest: bool = True) -> FakeUser:
+        """A Telegram user who is already in a team (the default team unless told); `digest`: the morning one."""
         tg_id = self._next_tg_id
         self._next_tg_id += 1
         async with self.sessions() as session, session.begin():
             if team_id is None:
                 team_id = (await users.default_team(session, now=self.clock.now(), currency="CNY")).id
             session.add(User(tg_id=tg_id, team_id=team_id, role=role, name=name, telegram_language=language,
-                             created_at=self.clock.now()))
+                             digest_on=digest, created_at=self.clock.now()))
         return FakeUser(tg_id, name, None, None, language)
 
     def stranger(self, name: str = "Sam", language: str = "en") -> FakeUser:

@@ -12,7 +12,8 @@ from tests.harness import Harness, texts
 
 
 async def reminder_for(harness: Harness, note: str = "send the quote", **kwargs):  # noqa: ANN201
-    rita = await harness.member(name="Rita")
+    # the morning digest (tests/test_digest.py) would come too when the clock passes 08:30
+    rita = await harness.member(name="Rita", digest=False)
     cid = await builders.customer(harness, rita, "Wang Wei", phone="+8613800138000")
     fid = await follow_up(harness, cid, rita, harness.clock.now(), note=note, **kwargs)
     [reminder] = await harness.deliver()
@@ -152,7 +153,7 @@ async def test_forged_and_foreign_follow_up_buttons_change_nothing(harness: Harn
 async def test_daily_follow_up_keeps_local_time_across_dst(harness: Harness) -> None:
     # Friday 2026-03-27 09:00 in Berlin (CET, UTC+1); clocks go forward on Sunday the 29th
     harness.clock.set(datetime(2026, 3, 27, 8, 0, tzinfo=timezone.utc))
-    rita = await harness.member(name="Rita")
+    rita = await harness.member(name="Rita", digest=False)
     await harness.send(rita, "/tz Europe/Berlin")
     cid = await builders.customer(harness, rita, "Klaus")
     fid = await follow_up(harness, cid, rita, harness.clock.now(), repeat=("day", 1))

@@ -1,0 +1,180 @@
+"""SendBudget paces proactive sends inside Telegram's limits; judged on an injected clock, no sleeping."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from itertools import pairwise
+
+import pytest
+from telegram.error import RetryAfter
+
+from bot.ratelimit import SendBudget, retry_after_seconds
+
+GROUP = -1001
+
+
+class Ticker:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 5000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def budget(**limits: float) -> tuple[SendBudget, Ticker]:
+    clock = Ticker()
+    return SendBudget(monotonic=clock, **limits), clock
+
+
+def busiest_second(times: list[float]) -> int:
+    times = sorted(times)
+    return max(bisect_left(times, start + 1.0) - i for i, start in enumerate(times))
+
+
+def test_one_chat_gets_its_slots_a_second_apart_in_order() -> None:
+    pacer, _ = budget()
+    assert [pacer.reserve(7) for _ in range(4)] == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_waits_count_from_now_as_time_passes() -> None:
+    pacer, clock = budget()
+    assert pacer.reserve(7) == 0.0
+    clock.now += 0.4
+    assert pacer.reserve(7) == pytest.approx(0.6)
+    clock.now += 5
+    assert pacer.reserve(7) == 0.0
+
+
+def test_sixty_chats_are_spread_at_thirty_a_second() -> None:
+    pacer, clock = budget()
+    waits = [pacer.reserve(chat) for chat in range(1, 61)]
+    assert waits == pytest.approx([i / 30 for i in range(60)])
+    assert busiest_second([clock.now + wait for wait in waits]) == 30
+
+
+def test_a_busy_chat_does_not_hold_up_the_others() -> None:
+    pacer, _ = budget()
+    assert pacer.reserve(1) == 0.0
+    assert pacer.reserve(1) == 1.0
+    assert pacer.reserve(1) == 2.0
+    assert pacer.reserve(2) == pytest.approx(1 / 30)  # only spaced from chat 1's first
+
+
+def test_many_messages_to_many_chats_never_crowd_a_second() -> None:
+    pacer, clock = budget()
+    slots: dict[int, list[float]] = {}
+    for round_ in range(5):
+        for chat in range(1, 41):
+            slots.setdefault(chat, []).append(clock.now + pacer.reserve(chat))
+        clock.now += 0.3
+    everything = [slot for chat_slots in slots.values() for slot in chat_slots]
+    assert busiest_second(everything) == 30
+    for chat_slots in slots.values():
+        assert all(later - earlier >= 1.0 for earlier, later in pairwise(chat_slots))
+    # and no time was wasted: 200 messages at 30 a second need a little under 7 seconds
+    assert max(everything) - 5000.0 < 7.0
+
+
+def test_a_group_gets_twenty_a_minute_one_a_second() -> None:
+    pacer, _ = budget()
+    waits = [pacer.reserve(GROUP) for _ in range(21)]
+    assert waits[:20] == [float(i) for i in range(20)]
+    assert waits[20] == 60.0
+    assert pacer.reserve(-2002) == pytest.approx(1 / 30)
+
+
+def test_a_slower_group_limit_is_honoured() -> None:
+    pacer, _ = budget(group_per_minute=3)
+    assert [pacer.reserve(GROUP) for _ in range(5)] == [0.0, 1.0, 2.0, 60.0, 61.0]
+
+
+def test_noted_replies_take_their_share_of_the_second() -> None:
+    pacer, _ = budget()
+    for chat in range(1, 21):
+        pacer.note(chat)
+    waits = [pacer.reserve(chat) for chat in range(100, 120)]
+    assert waits == pytest.approx([i / 30 for i in range(1, 11)] + [1 + i / 30 for i in range(10)])
+
+
+def test_a_noted_reply_spaces_the_next_message_to_that_chat() -> None:
+    pacer, clock = budget()
+    pacer.note(7)
+    assert pacer.reserve(7) == 1.0
+    clock.now += 30
+    for _ in range(20):
+        pacer.note(GROUP)
+        clock.now += 1
+    assert pacer.reserve(GROUP) == 40.0  # the first of the 20 replies leaves the minute
+
+
+def test_replies_are_never_refused_even_over_the_limit() -> None:
+    pacer, _ = budget()
+    for _ in range(100):
+        pacer.note(7)  # interactive replies only count; they never wait
+    assert pacer.reserve(8) == 1.0
+    assert pacer.reserve(7) == pytest.approx(1 + 1 / 30)
+
+
+def test_a_paused_chat_waits_and_the_others_do_not() -> None:
+    pacer, clock = budget()
+    pacer.pause_chat(7, 12)
+    assert pacer.reserve(7) == 12.0
+    assert pacer.reserve(7) == 13.0
+    assert pacer.reserve(8) == 0.0
+    clock.now += 12.5
+    assert pacer.reserve(7) == pytest.approx(1.5)  # after its reserved slot at 13, not before
+
+
+def test_pausing_everything_holds_every_chat() -> None:
+    pacer, clock = budget()
+    pacer.pause_all(5)
+    assert pacer.reserve(1) == 5.0
+    assert pacer.reserve(2) == pytest.approx(5 + 1 / 30)
+    pacer.pause_all(2)  # a shorter pause does not cut a longer one short
+    assert pacer.reserve(3) == pytest.approx(5 + 2 / 30)
+    clock.now += 6
+    assert pacer.reserve(4) == 0.0
+
+
+def test_pause_does_not_move_slots_already_given() -> None:
+    pacer, _ = budget()
+    assert pacer.reserve(7) == 0.0
+    pacer.pause_chat(7, 3)
+    assert pacer.reserve(7) == 3.0
+
+
+def test_chats_that_no_longer_limit_anything_are_forgotten() -> None:
+    pacer, clock = budget()
+    for chat in range(1, 100_001):
+        pacer.note(chat)
+        clock.now += 0.01
+    assert pacer.tracked_chats <= 2_048
+
+
+def test_forgetting_keeps_what_still_limits_a_send() -> None:
+    pacer, clock = budget()
+    pacer.pause_chat(42, 600)
+    for _ in range(20):
+        pacer.note(GROUP)
+        clock.now += 0.001
+    for chat in range(1, 3_001):  # 30 s of other replies, several sweeps
+        pacer.note(chat)
+        clock.now += 0.01
+    assert pacer.tracked_chats < 3_000
+    assert pacer.reserve(42) == pytest.approx(600 - 30.02)
+    assert pacer.reserve(GROUP) == pytest.approx(60 - 30.02)  # the first group reply leaves the minute
+
+
+def test_unlimited_budget_never_waits() -> None:
+    pacer = SendBudget.unlimited()
+    pacer.pause_all(60)
+    for _ in range(100):
+        pacer.note(7)
+        assert pacer.reserve(7) == 0.0
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_retry_after_reads_as_seconds() -> None:
+    assert retry_after_seconds(RetryAfter(7)) == 7.0
