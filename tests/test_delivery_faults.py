@@ -43,7 +43,7 @@ async def quick(database_url: str, start_time: datetime) -> AsyncIterator[Harnes
 
 async def rep_with_reminder(harness: Harness, name: str, customer: str, due: datetime | None = None,
                             ) -> tuple[FakeUser, int]:
-    rep = await harness.member(name=name)
+    rep = await harness.member(name=name, digest=False)
     cid = await builders.customer(harness, rep, customer)
     await follow_up(harness, cid, rep, due or harness.clock.now())
     return rep, cid
@@ -249,7 +249,7 @@ async def test_a_blocked_rep_is_marked_unreachable_until_they_write_again(harnes
 
 async def test_other_users_are_answered_while_a_reminder_send_hangs(quick: Harness) -> None:
     await rep_with_reminder(quick, "Rita", "Wang Wei")
-    visitor = await quick.member(name="Vic")
+    visitor = await quick.member(name="Vic", digest=False)
     hang = 2.0
     quick.settings = quick.settings.model_copy(update={"salesbot_send_timeout": hang})
     await quick.restart_bot()
@@ -299,7 +299,7 @@ async def test_a_stop_mid_pass_hands_back_unsent_rows_and_each_reminder_goes_out
 
 async def test_restart_with_pending_rows_and_one_claimed_by_a_crashed_sender_sends_each_once(
         harness: Harness) -> None:
-    rita = await harness.member(name="Rita")
+    rita = await harness.member(name="Rita", digest=False)
     names = ["Alpha", "Beta", "Gamma", "Delta"]
     now = harness.clock.now()
     for name in names[:3]:
@@ -361,7 +361,7 @@ class RandomFaults:
 async def test_many_reminders_with_random_faults_each_arrive_exactly_once(quick: Harness) -> None:
     rng = random.Random(20260302)
     start = quick.clock.now()
-    reps = [await quick.member(name=f"Rep {n}") for n in range(15)]
+    reps = [await quick.member(name=f"Rep {n}", digest=False) for n in range(15)]
     expected: Counter[tuple[int, str]] = Counter()
     for n in range(90):
         rep = rng.choice(reps)

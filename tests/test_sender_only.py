@@ -48,7 +48,7 @@ async def test_sender_only_sends_a_due_reminder_without_polling_and_stops_on_sig
     rows = Harness(database_url, datetime.now(timezone.utc))
     rows.engine = make_engine(database_url)
     rows.sessions = make_sessionmaker(rows.engine)
-    rita = await rows.member(name="Rita")
+    rita = await rows.member(name="Rita", digest=False)
     cid = await builders.customer(rows, rita, "Wang Wei", phone="+8613800138000")
     await follow_up(rows, cid, rita, rows.clock.now() - timedelta(minutes=1), note="send the quote")
     fake = PollCountingFake(token=TOKEN)

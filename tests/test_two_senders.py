@@ -25,7 +25,7 @@ EACH = 10
 
 async def due_reminders(harness: Harness, reps: int, each: int) -> list[FakeUser]:
     """`reps` reps with `each` follow-ups due a minute ago, one customer per follow-up."""
-    people = [await harness.member(name=f"Rep {n}") for n in range(reps)]
+    people = [await harness.member(name=f"Rep {n}", digest=False) for n in range(reps)]
     now = harness.clock.now()
     async with harness.sessions() as session, session.begin():
         owners = (await session.exec(select(User).where(col(User.tg_id).in_([p.id for p in people])))).all()
