@@ -26,7 +26,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.clock import Clock
-from bot.ratelimit import SendBudget
+from bot.ratelimit import SendBudget, retry_after_seconds
 from bot.text import trim_text
 from bot.turn import inline
 from storage import outbox
@@ -231,7 +231,7 @@ class Delivery:
                                                   reply_markup=inline(rendered.keyboard))
         except RetryAfter as error:
             # Telegram is pacing us: this row waits, nothing else does
-            seconds = _seconds(error.retry_after)
+            seconds = retry_after_seconds(error)
             self.budget.pause_chat(row.chat_id, seconds)
             later = deferred[row.chat_id] = self.clock.now() + timedelta(seconds=seconds)
             await self._settle(outbox.retry_later, message_id=row.id, count_attempt=False, not_before=later,
@@ -284,6 +284,3 @@ class Delivery:
                 await outbox.release(session, message_ids=sorted(self._claimed))
             self._claimed.clear()
 
-
-def _seconds(retry_after: int | timedelta) -> float:
-    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)
