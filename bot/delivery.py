@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 BATCH = 50
 CONCURRENCY = 8
+# while rows are in flight, look for newly due ones this often
+CLAIM_EVERY = 0.25
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(minutes=10)
 # a row whose send slot is further off goes back to the outbox instead of waiting in the pass
@@ -161,21 +163,20 @@ class Delivery:
         return min(moments) if moments else None
 
     async def _send_due(self) -> int:
+        """Claim and send until nothing is due. A pipeline, not batches: a row waiting for its chat's
+        next slot holds one worker while the others go on, and more rows are claimed as places free up."""
         sent = 0
         # chat → when its next row may go out, for chats whose send slot is too far off in this pass
         deferred: dict[int, datetime] = {}
-        while not self.stopping:
-            # what fell due while the last batch went out is queued before the next claim
-            await self._produce()
-            async with self.sessions() as session, session.begin():
-                rows = await outbox.claim(session, now=self.clock.now(), lease=LEASE, limit=BATCH)
-            if not rows:
-                return sent
-            self._claimed.update(row.id for row in rows)
-            gate = asyncio.Semaphore(CONCURRENCY)
+        gate = asyncio.Semaphore(CONCURRENCY)
+        tasks: set[asyncio.Task] = set()
+        queued = 0  # claimed rows not yet holding a worker
 
-            async def one(row: OutboxMessage) -> bool:
+        async def one(row: OutboxMessage) -> bool:
+            nonlocal queued
+            try:
                 async with gate:
+                    queued -= 1
                     if row.lease_until is not None and self.clock.now() > row.lease_until - LEASE / 2:
                         # it waited too long for a place (slow sends ahead of it): a send started now could
                         # outlast the lease while another sender claims and sends it too. Untouched, its
@@ -183,16 +184,30 @@ class Delivery:
                         self._claimed.discard(row.id)
                         return False
                     outcome = await self._deliver(row, deferred)
-                if outcome is not None:
-                    self._claimed.discard(row.id)
-                return bool(outcome)
+            except BaseException:
+                # the row stays claimed; its lease runs out and it is tried again
+                log.exception("sending outbox row %s failed", row.id)
+                return False
+            if outcome is not None:
+                self._claimed.discard(row.id)
+            return bool(outcome)
 
-            results = await asyncio.gather(*(one(row) for row in rows), return_exceptions=True)
-            for result in results:
-                if isinstance(result, BaseException):
-                    # the row stays claimed; its lease runs out and it is tried again
-                    log.error("sending an outbox row failed", exc_info=result)
-            sent += sum(1 for result in results if result is True)
+        while not self.stopping:
+            if queued < CONCURRENCY:
+                # what fell due while earlier rows went out is queued before the next claim
+                await self._produce()
+                async with self.sessions() as session, session.begin():
+                    rows = await outbox.claim(session, now=self.clock.now(), lease=LEASE, limit=BATCH)
+                self._claimed.update(row.id for row in rows)
+                queued += len(rows)
+                tasks.update(asyncio.create_task(one(row)) for row in rows)
+                if not rows and not tasks:
+                    break
+            if tasks:
+                done, tasks = await asyncio.wait(tasks, timeout=CLAIM_EVERY, return_when=asyncio.FIRST_COMPLETED)
+                sent += sum(1 for task in done if task.result())
+        if tasks:
+            sent += sum(1 for result in await asyncio.gather(*tasks) if result)
         return sent
 
     async def _deliver(self, row: OutboxMessage, deferred: dict[int, datetime]) -> bool | None:
