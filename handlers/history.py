@@ -29,7 +29,7 @@ def as_entry(row: Interaction | Purchase) -> HistoryEntry:
     if isinstance(row, Purchase):
         return HistoryEntry("s", row.id, row.at, row.note, amount_minor=row.amount_minor, currency=row.currency)
     return HistoryEntry("i", row.id, row.at, row.note, channel=row.channel, direction=row.direction,
-                        voice_file_id=row.voice_file_id)
+                        voice_file_id=row.voice_file_id, outcome=row.outcome)
 
 
 def headline(turn: Turn, entry: HistoryEntry) -> str:
@@ -66,7 +66,8 @@ async def show_page(turn: Turn, customer_id: int, page: int, *, edit: bool) -> N
     else:
         lines = [turn.t("history.title", id=customer.id, name=customer.name, page=page + 1, pages=pages)]
         for index, entry in enumerate(entries, 1):
-            lines.append(f"{index}. {headline(turn, entry)}" + (f"\n    {cut(entry.note)}" if entry.note else ""))
+            lines.append(f"{index}. {headline(turn, entry)}" + (f"\n    {cut(entry.note)}" if entry.note else "")
+                         + (f"\n    {turn.t('history.outcome', outcome=cut(entry.outcome))}" if entry.outcome else ""))
         lines.append(turn.t("history.hint"))
         text = "\n".join(lines)
         buttons = [(str(index), f"h{entry.kind}:{entry.id}") for index, entry in enumerate(entries, 1)]
@@ -99,6 +100,8 @@ def entry_view(turn: Turn, entry: HistoryEntry, customer: Customer) -> tuple[str
     if entry.voice_file_id:
         lines.append(turn.t("history.voice"))
     lines.append(turn.t("history.note", note=entry.note) if entry.note else turn.t("history.no_note"))
+    if entry.outcome:
+        lines.append(turn.t("history.outcome", outcome=entry.outcome))
     kind, entry_id = entry.kind, entry.id
     actions = [(turn.t("history.edit_amount"), f"hx:s:amount:{entry_id}")] if kind == "s" else []
     actions += [(turn.t("history.edit_note"), f"hx:{kind}:note:{entry_id}"),

@@ -25,6 +25,7 @@ class HistoryEntry:
     voice_file_id: str | None = None
     amount_minor: int | None = None
     currency: str | None = None
+    outcome: str | None = None
 
 
 async def log(
@@ -102,11 +103,12 @@ async def history(
         col(Interaction.note).label("note"), col(Interaction.channel).label("channel"),
         col(Interaction.direction).label("direction"), col(Interaction.voice_file_id).label("voice_file_id"),
         cast(null(), BigInteger).label("amount_minor"), cast(null(), String).label("currency"),
+        col(Interaction.outcome).label("outcome"),
     ).where(col(Interaction.customer_id) == customer_id)
     sales = select(
         literal_column("'s'", String), col(Purchase.id), col(Purchase.at), col(Purchase.note),
         cast(null(), String), cast(null(), String), cast(null(), String),
-        col(Purchase.amount_minor), col(Purchase.currency),
+        col(Purchase.amount_minor), col(Purchase.currency), cast(null(), String),
     ).where(col(Purchase.customer_id) == customer_id)
     merged = union_all(talks, sales).subquery()
     total = (await session.exec(select(func.count()).select_from(merged))).one()

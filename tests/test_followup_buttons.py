@@ -167,3 +167,12 @@ async def test_daily_follow_up_keeps_local_time_across_dst(harness: Harness) -> 
         harness.clock.set(row.due_at)
     assert [moment.hour for moment in arrivals] == [8, 8, 7]  # 09:00 CET, 09:00 CET, 09:00 CEST
     assert (await follow_up_row(harness, fid)).due_at == datetime(2026, 3, 30, 7, 0, tzinfo=timezone.utc)
+
+
+async def test_outcome_shows_in_history(harness: Harness) -> None:
+    rita, cid, fid, reminder = await reminder_for(harness)
+    await harness.press(rita, reminder, "Done")
+    await harness.send(rita, "Agreed to a trial order")
+    [card] = await harness.send(rita, f"/show #{cid}")
+    [history] = await harness.press(rita, card, "History")
+    assert "send the quote" in history.text and "Outcome: Agreed to a trial order" in history.text
