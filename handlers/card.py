@@ -12,7 +12,7 @@ from bot.turn import Turn, turn
 from handlers.card_fields import raw, shown
 from handlers.customer_view import card_keyboard, card_text, pressed
 from handlers.pick import continuation, with_customer
-from storage import audit, customers
+from storage import audit, customers, followups
 from storage.models import Customer, Tier
 
 
@@ -114,11 +114,16 @@ async def on_archive(turn: Turn) -> None:
     archive = match.group("action") == "arch"
     changed = await customers.set_archived(turn.session, actor=turn.actor, customer_id=customer.id, now=turn.now,
                                            archived=archive)
+    cancelled = 0
     if changed:
         await audit.record(turn.session, actor=turn.actor, action="archive" if archive else "unarchive",
                            now=turn.now, customer_id=customer.id)
+        if archive:
+            cancelled = await followups.cancel_all_for_customer(turn.session, customer_id=customer.id, now=turn.now)
     await turn.session.refresh(customer)
     notice = turn.t("card.archived_done" if archive else "card.unarchived_done", id=customer.id)
+    if cancelled:
+        notice += "\n" + turn.t("card.followups_cancelled", count=cancelled)
     await open_card(turn, customer, edit=True, notice=notice)
 
 

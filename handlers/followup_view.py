@@ -67,6 +67,5 @@ def view_text(turn: Turn, follow_up: FollowUp, customer: Customer) -> str:
 def view_keyboard(turn: Turn, follow_up: FollowUp) -> list[list[tuple[str, str]]]:
     """Reminder buttons plus Reschedule and Cancel."""
     tail = f"{follow_up.id}:{follow_up.version}"
-    rows = reminder_keyboard(turn.lang, follow_up)
-    rows.insert(1, [(turn.t("fu.reschedule"), f"fu:r:{tail}"), (turn.t("fu.cancel"), f"fu:c:{tail}")])
-    return rows
+    actions, card = reminder_keyboard(turn.lang, follow_up)
+    return [actions, [(turn.t("fu.reschedule"), f"fu:r:{tail}"), (turn.t("fu.cancel"), f"fu:c:{tail}")], card]

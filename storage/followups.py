@@ -160,6 +160,23 @@ async def cancel(
                            customer_id=changed.customer.id, followup=follow_up_id)
     return changed
 
+async def cancel_all_for_customer(session: AsyncSession, *, customer_id: int, now: datetime) -> int:
+    """An archived customer has no open promises left: cancel them (and what was queued for them)."""
+    ids = list((await session.exec(
+        select(FollowUp.id).where(col(FollowUp.customer_id) == customer_id, col(FollowUp.status) == OPEN)
+    )).all())
+    if ids:
+        await session.exec(  # type: ignore[call-overload]
+            update(FollowUp).where(col(FollowUp.id).in_(ids), col(FollowUp.status) == OPEN)
+            .values(status=FollowUpStatus.CANCELLED, remind_at=None, done_at=now, updated_at=now,
+                    version=FollowUp.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        for follow_up_id in ids:
+            await outbox.skip_for(session, kind="remind", ref_id=follow_up_id)
+    return len(ids)
+
+
 async def complete(
     session: AsyncSession, *, actor: Actor, follow_up_id: int, seen_version: int | None, now: datetime,
     next_due: datetime | None = None,

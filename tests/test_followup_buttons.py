@@ -176,3 +176,15 @@ async def test_outcome_shows_in_history(harness: Harness) -> None:
     [card] = await harness.send(rita, f"/show #{cid}")
     [history] = await harness.press(rita, card, "History")
     assert "send the quote" in history.text and "Outcome: Agreed to a trial order" in history.text
+
+
+async def test_archiving_a_customer_cancels_its_open_follow_ups(harness: Harness) -> None:
+    rita = await harness.member(name="Rita", digest=False)
+    cid = await builders.customer(harness, rita, "Wang Wei")
+    fid = await follow_up(harness, cid, rita, harness.clock.now() + timedelta(hours=1))
+    [card] = await harness.send(rita, f"/show #{cid}")
+    [archived] = await harness.press(rita, card, "Archive")
+    assert "1 open follow-up(s) were cancelled" in archived.text
+    assert (await follow_up_row(harness, fid)).status == FollowUpStatus.CANCELLED
+    harness.advance(hours=2)
+    assert await harness.deliver() == []
