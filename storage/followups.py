@@ -59,12 +59,17 @@ async def open_at(
     session: AsyncSession, *, actor: Actor, customer_id: int, due_at: datetime,
 ) -> FollowUp | None:
     """The actor's open follow-up on this customer due at exactly this moment: a second one would only repeat it
-    (a button tapped twice, a command sent twice)."""
+    (a button tapped twice, a command sent twice).
+
+    The customer row is locked first, so two such taps at once on PostgreSQL are served one after the other
+    (SQLite's BEGIN IMMEDIATE already does that) and the second sees the first one's follow-up."""
+    await session.exec(select(Customer.id).where(col(Customer.id) == customer_id).with_for_update())
     statement = select(FollowUp).where(
         col(FollowUp.owner_id) == actor.user_id, col(FollowUp.customer_id) == customer_id,
         col(FollowUp.due_at) == due_at, col(FollowUp.status) == OPEN,
     )
     return (await session.exec(statement)).first()
+
 
 async def set_note(
     session: AsyncSession, *, actor: Actor, follow_up_id: int, note: str, now: datetime,

@@ -5,6 +5,7 @@ The clock starts on Monday 2026-03-02 09:00 in Asia/Shanghai (01:00 UTC).
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timezone
 
 import pytest
@@ -470,3 +471,12 @@ async def test_long_notes_in_the_dialogues_are_refused_and_the_question_stays(ha
     assert "2000" in texts(await harness.send(rep, "z" * 2001))
     assert "short one" in texts(await harness.send(rep, "short one"))
     assert [row.note for row in await follow_ups_of(harness, cid)] == ["short one"]
+
+
+async def test_the_same_follow_up_sent_twice_at_once_is_stored_once(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    cid = await builders.customer(harness, rep)
+    # a flaky connection resends: both copies are handled concurrently
+    line = f"/followup #{cid} tomorrow 10:00: call"
+    await asyncio.gather(harness.send(rep, line), harness.send(rep, line))
+    assert len(await follow_ups_of(harness, cid)) == 1
