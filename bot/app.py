@@ -41,7 +41,7 @@ def build_application(config: Settings, *, clock: Clock | None = None, budget: S
                       polling: bool = True) -> Application:
     """The bot. `budget` paces proactive sends (tests pass an unlimited one); `polling=False` is a sender only."""
     assert config.telegram_bot_token is not None
-    budget = budget or SendBudget()
+    budget = budget or SendBudget(per_second=config.salesbot_send_rate)
     builder = ApplicationBuilder()
     if not polling:
         # no Updater at all: a second instance must never call getUpdates (Telegram answers 409)

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     # how often the delivery sweep runs even when nothing woke it (seconds; 0 = only when called, for tests)
     salesbot_sweep_seconds: float = Field(default=30, ge=0)
     # how long one proactive send may take before it counts as a network error and is retried
+    # proactive messages a second this process may send; with N sending instances on one token, 30 / N
+    salesbot_send_rate: float = Field(default=30, gt=0, le=30)
     # capped below half the outbox lease, so a send always ends before another sender may claim the row
     salesbot_send_timeout: float = Field(default=15, gt=0, le=50)
 

@@ -76,6 +76,7 @@ BAD_STARTS = {
     "unknown-currency": ({"TELEGRAM_BOT_TOKEN": TOKEN, "SALESBOT_CURRENCY": "ABCD"}, "SALESBOT_CURRENCY"),
     "send-timeout-past-the-lease": ({"TELEGRAM_BOT_TOKEN": TOKEN, "SALESBOT_SEND_TIMEOUT": "300"},
                                     "SALESBOT_SEND_TIMEOUT"),
+    "send-rate-over-telegrams": ({"TELEGRAM_BOT_TOKEN": TOKEN, "SALESBOT_SEND_RATE": "100"}, "SALESBOT_SEND_RATE"),
     "negative-sweep": ({"TELEGRAM_BOT_TOKEN": TOKEN, "SALESBOT_SWEEP_SECONDS": "-1"}, "SALESBOT_SWEEP_SECONDS"),
     "webhook-url-not-a-url": ({"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "bot.example.com"}, "WEBHOOK_URL"),
     "webhook-port-out-of-range": ({"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://bot.example.com/hook",
