@@ -19,8 +19,8 @@ from bot.i18n import t
 from bot.ratelimit import CountingRateLimiter, SendBudget
 from bot.reminders import reminders_parts
 from handlers import (
-    add, add_guided, agenda, card, card_edit, errors, find, followup_actions, followup_ask, followups, forwards,
-    history, history_edit, interactions, pick, router, sales, settings, start,
+    add, add_guided, agenda, card, card_edit, errors, find, followup_actions, followup_ask, followup_change,
+    followups, forwards, history, history_edit, interactions, pick, router, sales, settings, start,
 )
 from storage import users
 from storage.db import make_engine, make_sessionmaker
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 # order matters: commands and buttons of each feature first, the catch-all text router last
 FEATURES = [
     start, pick, add, add_guided, find, card, card_edit, interactions, sales, history, history_edit, settings,
-    followups, followup_ask, followup_actions, agenda, forwards, router,
+    followups, followup_ask, followup_actions, followup_change, agenda, forwards, router,
 ]
 
 # shown in the client's command menu, in this order

@@ -1,4 +1,5 @@
-"""What a follow-up's buttons do, wherever they are shown: a reminder, a list, the follow-up's own view.
+"""Done, Snooze, Tomorrow and the view: what a follow-up's buttons do wherever they are shown — a reminder,
+a list, the follow-up's own view (its Reschedule and Cancel are in followup_change).
 
 Buttons carry the follow-up's version: a press on an older state (pressed twice,
 or changed since from another message or device) does nothing but say so and
@@ -17,16 +18,13 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.flows import close_dialogue, flow, open_dialogue
 from bot.turn import Turn, turn
 from bot.when import Repeat
-from handlers.followup_view import (
-    due_time, label, quick_keyboard, read_quick, read_when, snooze_time, view_keyboard, view_text,
-)
+from handlers.followup_view import label, snooze_time, view_keyboard, view_text
 from storage import dialogues, followups
 from storage.dialogues import DialogueState
 from storage.followups import Changed
 from storage.models import FollowUp, FollowUpStatus
 
 OUTCOME_FLOW = "fu_outcome"
-WHEN_FLOW = "fu_when"
 MAX_OUTCOME = 200
 SNOOZE = timedelta(hours=1)
 ID = r"(?P<id>\d{1,9})"
@@ -39,29 +37,25 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(on_done, pattern=r"^fu:d:"),
         CallbackQueryHandler(on_snooze, pattern=r"^fu:[st]:"),
         CallbackQueryHandler(on_view, pattern=r"^fu:v:"),
-        CallbackQueryHandler(on_reschedule, pattern=r"^fu:r:"),
-        CallbackQueryHandler(on_quick, pattern=r"^fu:q:"),
-        CallbackQueryHandler(on_cancel, pattern=r"^fu:c:"),
-        CallbackQueryHandler(on_cancel_confirmed, pattern=r"^fu:cc:"),
         CallbackQueryHandler(on_skip_outcome, pattern=r"^fu:x:"),
     ]
 
 
-def _parse(turn: Turn, pattern: str) -> re.Match[str] | None:
+def parse_button(turn: Turn, pattern: str) -> re.Match[str] | None:
     match = re.fullmatch(pattern, turn.data)
     if match is None:
         turn.toast(turn.t("common.expired_button"), alert=True)
     return match
 
 
-async def _load(turn: Turn, follow_up_id: int) -> tuple[FollowUp, object] | None:
+async def load(turn: Turn, follow_up_id: int) -> tuple[FollowUp, object] | None:
     found = await followups.get(turn.session, actor=turn.actor, follow_up_id=follow_up_id)
     if found is None:
         turn.toast(turn.t("fu.not_found"), alert=True)
     return found
 
 
-async def _redraw(turn: Turn, origin: str | None, follow_up: FollowUp, customer, notice: str) -> None:  # noqa: ANN001
+async def redraw(turn: Turn, origin: str | None, follow_up: FollowUp, customer, notice: str) -> None:  # noqa: ANN001
     """Show the new state where the button was: the list redrawn, or the message itself."""
     if origin:
         from handlers.agenda import show_agenda  # the lists import this module's callbacks' data
@@ -77,20 +71,20 @@ def _pressed_message(turn: Turn) -> tuple[int, int] | None:
     return (message.chat.id, message.message_id) if message else None
 
 
-def _retire_reminder(turn: Turn, changed: Changed, notice: str) -> None:
+def retire_reminder(turn: Turn, changed: Changed, notice: str) -> None:
     """The last reminder of this follow-up, if it is another message, loses its buttons."""
     if changed.stale_message and changed.stale_message != _pressed_message(turn):
         chat_id, message_id = changed.stale_message
         turn.edit_message(chat_id, message_id, f"{notice}\n\n{view_text(turn, changed.follow_up, changed.customer)}")
 
 
-async def _unchanged(turn: Turn, changed: Changed, origin: str | None) -> None:
+async def show_unchanged(turn: Turn, changed: Changed, origin: str | None) -> None:
     """A press on an older state: say what happened, show it as it stands."""
     follow_up = changed.follow_up
     key = {FollowUpStatus.DONE: "fu.already_done", FollowUpStatus.CANCELLED: "fu.already_cancelled"}.get(
         follow_up.status, "fu.changed_since")
     turn.toast(turn.t(key), alert=True)
-    await _redraw(turn, origin, follow_up, changed.customer, turn.t(key))
+    await redraw(turn, origin, follow_up, changed.customer, turn.t(key))
 
 
 def next_occurrence(turn: Turn, follow_up: FollowUp) -> datetime | None:
@@ -107,20 +101,20 @@ def next_occurrence(turn: Turn, follow_up: FollowUp) -> datetime | None:
 @turn()
 async def on_done(turn: Turn) -> None:
     """Done: logged as an interaction at once; then an optional one-line outcome is asked for."""
-    if not (match := _parse(turn, rf"fu:d:{ID}:{VERSION}{ORIGIN}")):
+    if not (match := parse_button(turn, rf"fu:d:{ID}:{VERSION}{ORIGIN}")):
         return
-    if not (found := await _load(turn, int(match["id"]))):
+    if not (found := await load(turn, int(match["id"]))):
         return
     next_due = next_occurrence(turn, found[0])
     changed = await followups.complete(turn.session, actor=turn.actor, follow_up_id=int(match["id"]),
                                        seen_version=int(match["version"]), now=turn.now, next_due=next_due)
     if not changed.changed:
-        await _unchanged(turn, changed, match["origin"])
+        await show_unchanged(turn, changed, match["origin"])
         return
     customer = changed.customer
     notice = (turn.t("fu.done_next", name=customer.name, id=customer.id, when=label(turn, next_due)) if next_due
               else turn.t("fu.done", name=customer.name, id=customer.id))
-    _retire_reminder(turn, changed, notice)
+    retire_reminder(turn, changed, notice)
     if next_due:
         turn.wake(next_due)
     state = DialogueState(OUTCOME_FLOW, "outcome", {"interaction_id": changed.interaction.id})
@@ -128,7 +122,7 @@ async def on_done(turn: Turn) -> None:
     skip = [[(turn.t("button.skip"), f"fu:x:{state.fingerprint()}")]]
     ask = turn.t("fu.ask_outcome", limit=MAX_OUTCOME)
     if match["origin"]:
-        await _redraw(turn, match["origin"], changed.follow_up, customer, notice)
+        await redraw(turn, match["origin"], changed.follow_up, customer, notice)
         turn.reply(ask, skip)
     else:
         turn.edit(f"{notice}\n\n{view_text(turn, changed.follow_up, customer)}\n\n{ask}", skip)
@@ -159,7 +153,7 @@ async def on_skip_outcome(turn: Turn) -> None:
 @turn()
 async def on_snooze(turn: Turn) -> None:
     """Snooze 1h, or Tomorrow 09:00; either lands outside quiet hours."""
-    if not (match := _parse(turn, rf"fu:(?P<kind>[st]):{ID}:{VERSION}{ORIGIN}")):
+    if not (match := parse_button(turn, rf"fu:(?P<kind>[st]):{ID}:{VERSION}{ORIGIN}")):
         return
     if match["kind"] == "s":
         due = snooze_time(turn, turn.now + SNOOZE)
@@ -167,11 +161,11 @@ async def on_snooze(turn: Turn) -> None:
         tomorrow = turn.now.astimezone(turn.tz).date() + timedelta(days=1)
         local = datetime.combine(tomorrow, time(9, 0), tzinfo=turn.tz).astimezone(timezone.utc)
         due = snooze_time(turn, local)
-    await _move(turn, int(match["id"]), int(match["version"]), due, exact=False, origin=match["origin"],
+    await move(turn, int(match["id"]), int(match["version"]), due, exact=False, origin=match["origin"],
                 notice_key="fu.snoozed")
 
 
-async def _move(turn: Turn, follow_up_id: int, version: int, due: datetime, *, exact: bool, origin: str | None,
+async def move(turn: Turn, follow_up_id: int, version: int, due: datetime, *, exact: bool, origin: str | None,
                 notice_key: str) -> None:
     changed = await followups.reschedule(turn.session, actor=turn.actor, follow_up_id=follow_up_id,
                                          seen_version=version, due_at=due, exact=exact, now=turn.now)
@@ -179,14 +173,14 @@ async def _move(turn: Turn, follow_up_id: int, version: int, due: datetime, *, e
         turn.toast(turn.t("fu.not_found"), alert=True)
         return
     if not changed.changed:
-        await _unchanged(turn, changed, origin)
+        await show_unchanged(turn, changed, origin)
         return
     customer = changed.customer
     notice = turn.t(notice_key, name=customer.name, id=customer.id, when=label(turn, due))
-    _retire_reminder(turn, changed, notice)
+    retire_reminder(turn, changed, notice)
     turn.wake(due)
     if origin:
-        await _redraw(turn, origin, changed.follow_up, customer, notice)
+        await redraw(turn, origin, changed.follow_up, customer, notice)
     else:
         # the reminder comes again at the new time with fresh buttons; this message keeps none
         turn.edit(f"{notice}\n\n{view_text(turn, changed.follow_up, customer)}")
@@ -195,9 +189,9 @@ async def _move(turn: Turn, follow_up_id: int, version: int, due: datetime, *, e
 @turn()
 async def on_view(turn: Turn) -> None:
     """The follow-up with all its buttons: a new message from a list, in place otherwise."""
-    if not (match := _parse(turn, rf"fu:v:{ID}{ORIGIN}")):
+    if not (match := parse_button(turn, rf"fu:v:{ID}{ORIGIN}")):
         return
-    if not (found := await _load(turn, int(match["id"]))):
+    if not (found := await load(turn, int(match["id"]))):
         return
     follow_up, customer = found
     if follow_up.status != FollowUpStatus.OPEN:
@@ -206,81 +200,3 @@ async def on_view(turn: Turn) -> None:
         return
     (turn.reply if match["origin"] else turn.edit)(view_text(turn, follow_up, customer),
                                                    view_keyboard(turn, follow_up))
-
-
-@turn()
-async def on_reschedule(turn: Turn) -> None:
-    """Quick choices, or type a time."""
-    if not (match := _parse(turn, rf"fu:r:{ID}:{VERSION}")):
-        return
-    if not (found := await _load(turn, int(match["id"]))):
-        return
-    follow_up, customer = found
-    data = {"follow_up_id": follow_up.id, "version": int(match["version"])}
-    await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now,
-                        state=DialogueState(WHEN_FLOW, "when", data))
-    turn.edit(turn.t("fu.reschedule_ask", name=customer.name, id=customer.id,
-                     when=label(turn, follow_up.due_at)),
-              quick_keyboard(turn, f"fu:q:{follow_up.id}:{match['version']}"))
-
-
-@flow(WHEN_FLOW)
-async def when_step(turn: Turn, state: DialogueState) -> None:
-    """A typed time for a reschedule; not understood or past → examples, and the question stays open."""
-    if not (when := read_when(turn, turn.text)):
-        return
-    await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
-    due = due_time(turn, when)
-    changed = await followups.reschedule(turn.session, actor=turn.actor, follow_up_id=state.data["follow_up_id"],
-                                         seen_version=state.data["version"], due_at=due, exact=when.exact,
-                                         now=turn.now)
-    if changed is None or not changed.changed:
-        turn.reply(turn.t("fu.changed_since" if changed else "fu.not_found"))
-        return
-    notice = turn.t("fu.moved", name=changed.customer.name, id=changed.customer.id, when=label(turn, due))
-    _retire_reminder(turn, changed, notice)
-    turn.wake(due)
-    turn.reply(f"{notice}\n\n{view_text(turn, changed.follow_up, changed.customer)}",
-               view_keyboard(turn, changed.follow_up))
-
-
-@turn()
-async def on_quick(turn: Turn) -> None:
-    if not (match := _parse(turn, rf"fu:q:{ID}:{VERSION}:(?P<code>[a-z0-9]{{1,4}})")):
-        return
-    if not (when := read_quick(turn, match["code"])):
-        return
-    await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
-    await _move(turn, int(match["id"]), int(match["version"]), due_time(turn, when), exact=when.exact, origin=None,
-                notice_key="fu.moved")
-
-
-@turn()
-async def on_cancel(turn: Turn) -> None:
-    """Cancelling asks first."""
-    if not (match := _parse(turn, rf"fu:c:{ID}:{VERSION}")):
-        return
-    if not (found := await _load(turn, int(match["id"]))):
-        return
-    follow_up, customer = found
-    tail = f"{follow_up.id}:{match['version']}"
-    turn.edit(turn.t("fu.cancel_confirm", name=customer.name, id=customer.id, when=label(turn, follow_up.due_at)),
-              [[(turn.t("fu.cancel_yes"), f"fu:cc:{tail}"), (turn.t("fu.keep"), f"fu:v:{follow_up.id}")]])
-
-
-@turn()
-async def on_cancel_confirmed(turn: Turn) -> None:
-    if not (match := _parse(turn, rf"fu:cc:{ID}:{VERSION}")):
-        return
-    changed = await followups.cancel(turn.session, actor=turn.actor, follow_up_id=int(match["id"]),
-                                     seen_version=int(match["version"]), now=turn.now)
-    if changed is None:
-        turn.toast(turn.t("fu.not_found"), alert=True)
-        return
-    if not changed.changed:
-        await _unchanged(turn, changed, None)
-        return
-    notice = turn.t("fu.cancelled", name=changed.customer.name, id=changed.customer.id,
-                    when=label(turn, changed.follow_up.due_at))
-    _retire_reminder(turn, changed, notice)
-    turn.edit(notice)
