@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
+
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,6 +18,20 @@ def _lower(value: str | None) -> str | None:
     return value.lower() if isinstance(value, str) else value
 
 
+def _use_wal(cursor) -> None:  # noqa: ANN001
+    """Switch a database to WAL. SQLite answers "locked" at once, without waiting, when another process holds
+    a lock on a database still in rollback mode (two instances starting on a new file): try again a while."""
+    for _ in range(100):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error):
+                raise
+            time.sleep(0.05)
+    cursor.execute("PRAGMA journal_mode=WAL")
+
+
 def make_engine(url: str, *, foreign_keys: bool = True, **kwargs: object) -> AsyncEngine:
     """`foreign_keys=False` is for migrations: SQLite's batch mode rebuilds referenced tables."""
     if not is_sqlite(url):
@@ -26,9 +43,9 @@ def make_engine(url: str, *, foreign_keys: bool = True, **kwargs: object) -> Asy
         # take over transaction control so writes can start with BEGIN IMMEDIATE
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA busy_timeout=30000")
+        _use_wal(cursor)
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.close()
         # SQLite's own lower() knows only ASCII; searches and tags must ignore case as on PostgreSQL
         dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
