@@ -61,7 +61,8 @@ async def load(url: str, *, reps: int, pending: int, customers_per_rep: int = 10
         )).scalar_one()
         tg_ids = [50_000_000 + i for i in range(reps)]
         await connection.execute(insert(User), [
-            {"tg_id": tg, "team_id": team_id, "role": "rep", "name": f"Rep {i}", "telegram_language": "en", "digest_on": False,
+            {"tg_id": tg, "team_id": team_id, "role": "rep", "name": f"Rep {i}", "telegram_language": "en",
+             "digest_on": False,
              "created_at": now} for i, tg in enumerate(tg_ids)])
         user_ids = list((await connection.execute(text("SELECT id FROM app_user ORDER BY id"))).scalars())
         rows = [{"team_id": team_id, "owner_id": uid, "created_by": uid, "name": f"Customer {uid}-{n}",
@@ -161,11 +162,15 @@ async def run_one(url: str, *, reps: int, pending: int, due: int, window: float)
     print(f"  due-query {due_s * 1000:.2f} ms vs indexed point SELECT {point_s * 1000:.2f} ms: ratio {ratio:.1f}")
 
     fake = FakeTelegram()
-    fake.enforce_limits(not os.environ.get("BENCH_UNLIMITED"), per_second=PER_SECOND, per_chat_interval=PER_CHAT)
+    fake.enforce_limits(not os.environ.get("BENCH_UNLIMITED"), per_second=PER_SECOND,
+                        per_chat_interval=PER_CHAT)
     await fake.start()
     settings = Settings(_env_file=None, telegram_bot_token=fake.token, telegram_base_url=fake.base_url,
                         telegram_base_file_url=fake.base_file_url, database_url=url, salesbot_sweep_seconds=30)
-    application = build_application(settings, budget=SendBudget.unlimited() if os.environ.get("BENCH_UNLIMITED") else SendBudget(), polling=False)
+    # BENCH_UNLIMITED=1: no pacing and no limits, to see the sender's own ceiling
+    unlimited = bool(os.environ.get("BENCH_UNLIMITED"))
+    application = build_application(settings, budget=SendBudget.unlimited() if unlimited else SendBudget(),
+                                    polling=False)
     dues = await add_due(url, customer_ids, due=due, window=window, lead=3.0)
     wall0, mono0 = datetime.now(timezone.utc), time.monotonic()
     await application.initialize()

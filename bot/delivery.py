@@ -29,7 +29,7 @@ from bot.clock import Clock
 from bot.ratelimit import SendBudget, retry_after_seconds
 from bot.text import trim_text
 from bot.turn import inline
-from storage import outbox
+from storage import followups, outbox
 from storage.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -254,7 +254,7 @@ class Delivery:
             return False
         except Forbidden as error:
             log.info("chat %s blocked the bot; no more proactive messages there", row.chat_id)
-            await self._settle(outbox.mark_unreachable, chat_id=row.chat_id, now=self.clock.now(),
+            await self._settle(blocked, chat_id=row.chat_id, now=self.clock.now(),
                                error=f"forbidden: {error.message}")
             return False
         except BadRequest as error:
@@ -299,3 +299,9 @@ class Delivery:
                 await outbox.release(session, message_ids=sorted(self._claimed))
             self._claimed.clear()
 
+
+
+async def blocked(session: AsyncSession, *, chat_id: int, now: datetime, error: str) -> None:
+    """Nothing more goes to a chat that blocked the bot; its reminders wait for the person to come back."""
+    await followups.hold_reminders(session, chat_id=chat_id)
+    await outbox.mark_unreachable(session, chat_id=chat_id, now=now, error=error)

@@ -70,15 +70,14 @@ def reminders_parts(settings: Settings):  # noqa: ANN201
         folded: dict[int, list[int]] = {}
         for item in due:
             owner, follow_up = item.owner, item.follow_up
-            if owner.unreachable_at is not None:
-                continue  # blocked the bot; the follow-up stays in /overdue for when they are back
             if now - item.remind_at > CATCH_UP_AFTER:
                 folded.setdefault(owner.id, []).append(follow_up.id)
                 continue
             late = now - item.remind_at > LATE_AFTER
+            key = f"remind:{follow_up.id}:v{follow_up.version}:{item.remind_at:%Y%m%dT%H%M%S}"
             await outbox.enqueue(
-                session, dedupe_key=f"remind:{follow_up.id}:{item.remind_at:%Y%m%dT%H%M%S}", kind="remind",
-                chat_id=owner.tg_id, user_id=owner.id, ref_id=follow_up.id, now=now, not_before=now, late=late,
+                session, dedupe_key=key, kind="remind", chat_id=owner.tg_id, user_id=owner.id, ref_id=follow_up.id,
+                now=now, not_before=now, late=late,
                 payload={"version": follow_up.version, "due": item.remind_at.isoformat()},
             )
         for owner_id, ids in folded.items():

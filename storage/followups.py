@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage import audit, customers, interactions, outbox
 from storage.access import Actor, visible_customers
 from storage.activity import UNDO_WINDOW
-from storage.models import Customer, FollowUp, FollowUpStatus, Interaction, Team, User
+from storage.models import Customer, FollowUp, FollowUpStatus, Interaction, OutboxMessage, OutboxStatus, Team, User
 
 OPEN = FollowUpStatus.OPEN
 
@@ -284,7 +284,7 @@ async def reminders_due(session: AsyncSession, *, now: datetime, limit: int = 50
     The caller queues an outbox row for each in the same transaction.
     """
     statement = (
-        select(FollowUp).where(col(FollowUp.remind_at) <= now, col(FollowUp.status) == OPEN)
+        select(FollowUp).where(col(FollowUp.remind_at) <= now, col(FollowUp.status) == OPEN, _owner_reachable())
         .order_by(col(FollowUp.remind_at)).limit(limit).with_for_update(skip_locked=True)
     )
     rows = list((await session.exec(statement)).all())
@@ -300,8 +300,30 @@ async def reminders_due(session: AsyncSession, *, now: datetime, limit: int = 50
     )
     return due
 
+
 async def next_remind_at(session: AsyncSession) -> datetime | None:
-    return (await session.exec(select(func.min(col(FollowUp.remind_at))))).one()
+    return (await session.exec(select(func.min(col(FollowUp.remind_at))).where(_owner_reachable()))).one()
+
+
+def _owner_reachable():  # noqa: ANN202
+    """Reminders of someone who blocked the bot wait (remind_at kept) until they write to it again."""
+    blocked = select(User.id).where(col(User.id) == col(FollowUp.owner_id), col(User.unreachable_at).is_not(None))
+    return ~blocked.exists()
+
+
+async def hold_reminders(session: AsyncSession, *, chat_id: int) -> None:
+    """The recipient blocked the bot: the reminders queued for them go back to waiting on their follow-ups,
+    to be sent (marked late) when they are reachable again, instead of being lost with the failed rows."""
+    queued = select(OutboxMessage.ref_id).where(
+        col(OutboxMessage.chat_id) == chat_id, col(OutboxMessage.kind) == "remind",
+        col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+    )
+    await session.exec(  # type: ignore[call-overload]
+        update(FollowUp).where(col(FollowUp.id).in_(queued), col(FollowUp.status) == OPEN,
+                               col(FollowUp.remind_at).is_(None))
+        # a new version: the reminder queued again is a new message, not a repeat of the failed one
+        .values(remind_at=FollowUp.due_at, version=FollowUp.version + 1).execution_options(synchronize_session=False)
+    )
 
 async def by_ids(session: AsyncSession, *, ids: list[int]) -> list[tuple[FollowUp, Customer]]:
     statement = (

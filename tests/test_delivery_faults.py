@@ -237,10 +237,14 @@ async def test_a_blocked_rep_is_marked_unreachable_until_they_write_again(harnes
     assert [chat for _, kind, chat in harness.fake.faults_fired if kind == "403"] == [rita.id]
     assert [r.status for r in await outbox_rows(harness) if r.chat_id == rita.id] == [OutboxStatus.FAILED]
 
-    # she unblocks the bot and writes to it: reachable again, and reminders come back
+    # she unblocks the bot and writes to it: reachable again, and what fell due meanwhile comes, marked late
     harness.fake.unblock(rita.id)
+    harness.advance(minutes=30)
     assert await harness.send(rita, "/help")
     assert (await harness.user_row(rita)).unreachable_at is None
+    held = await harness.deliver()
+    assert [m.chat_id for m in held] == [rita.id, rita.id], [m.text for m in held]
+    assert all("Late" in m.text for m in held) and sum("second call" in m.text for m in held) == 1
     await follow_up(harness, cid, rita, harness.clock.now() + timedelta(minutes=30), note="third call")
     harness.advance(minutes=30)
     [reminder] = await harness.deliver()
