@@ -224,23 +224,6 @@ async def remember_message(session: AsyncSession, *, follow_up_id: int, chat_id:
 
 # --- the agenda -----------------------------------------------------------------------------------
 
-async def open_for_owner(
-    session: AsyncSession, *, owner_id: int, before: datetime | None = None, after: datetime | None = None,
-    limit: int = 50,
-) -> list[tuple[FollowUp, Customer]]:
-    """The owner's open follow-ups, soonest first, due in [after, before)."""
-    statement = (
-        select(FollowUp, Customer).join(Customer, col(Customer.id) == col(FollowUp.customer_id))
-        .where(col(FollowUp.owner_id) == owner_id, col(FollowUp.status) == OPEN,
-               col(Customer.archived_at).is_(None))
-        .order_by(col(FollowUp.due_at), col(FollowUp.id)).limit(limit)
-    )
-    if before is not None:
-        statement = statement.where(col(FollowUp.due_at) < before)
-    if after is not None:
-        statement = statement.where(col(FollowUp.due_at) >= after)
-    return [(row[0], row[1]) for row in (await session.exec(statement)).all()]
-
 async def cadence_due(
     session: AsyncSession, *, owner_id: int, team: Team, now: datetime, limit: int = 20,
 ) -> list[Customer]:

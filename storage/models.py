@@ -66,8 +66,6 @@ def utc_column(nullable: bool = True, index: bool = False) -> Column:
 
 DEFAULT_QUIET_START = 21 * 60
 DEFAULT_QUIET_END = 8 * 60
-# days without a touch after which a customer of a tier is due one (per team, changeable by a manager)
-DEFAULT_CADENCE = {Tier.VIP: 14, Tier.QUALITY: 30, Tier.REGULAR: 60, Tier.PROSPECT: 30}
 
 
 class Team(SQLModel, table=True):
@@ -76,6 +74,7 @@ class Team(SQLModel, table=True):
     currency: str = Field(default="CNY", max_length=3)
     is_default: bool = Field(default=False)
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
+    # days without a touch after which a customer of a tier is due one (changeable by a manager)
     cadence_vip: int = Field(default=14, sa_column_kwargs={"server_default": "14"})
     cadence_quality: int = Field(default=30, sa_column_kwargs={"server_default": "30"})
     cadence_regular: int = Field(default=60, sa_column_kwargs={"server_default": "60"})
@@ -101,7 +100,8 @@ class User(SQLModel, table=True):
     # the language Telegram last reported, for messages the bot starts (there is no update to read it from)
     telegram_language: str | None = Field(default=None, max_length=10)
     # quiet hours as minutes after local midnight; equal start and end means none
-    quiet_start: int = Field(default=DEFAULT_QUIET_START, sa_column_kwargs={"server_default": str(DEFAULT_QUIET_START)})
+    quiet_start: int = Field(default=DEFAULT_QUIET_START,
+                             sa_column_kwargs={"server_default": str(DEFAULT_QUIET_START)})
     quiet_end: int = Field(default=DEFAULT_QUIET_END, sa_column_kwargs={"server_default": str(DEFAULT_QUIET_END)})
     digest_on: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})
     # when the next morning digest is due (UTC); NULL until first armed or when the digest is off

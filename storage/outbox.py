@@ -144,9 +144,5 @@ async def next_due(session: AsyncSession) -> datetime | None:
     )).one()
 
 
-async def by_key(session: AsyncSession, *, dedupe_key: str) -> OutboxMessage | None:
-    return (await session.exec(select(OutboxMessage).where(col(OutboxMessage.dedupe_key) == dedupe_key))).first()
-
-
 def payload_of(message: OutboxMessage) -> dict[str, Any]:
     return json.loads(message.payload or "{}")
