@@ -16,8 +16,8 @@ from bot.turn import Turn, turn
 from bot.when import QUICK_CODES
 from handlers.customer_view import pressed
 from handlers.followup_view import quick_keyboard, read_quick, read_when
-from handlers.followups import ASK_FLOW, ask, create, note_too_long
-from handlers.refs import number, split_note
+from handlers.followups import ASK_FLOW, ask, create
+from handlers.refs import note_too_long, number, split_note
 from storage import dialogues, interactions
 from storage.dialogues import DialogueState
 

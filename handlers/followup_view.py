@@ -38,6 +38,11 @@ def read_when(turn: Turn, text: str) -> When | None:
     if when is None:
         turn.reply(turn.t("fu.when_unknown", text=text[:60]))
         return None
+    return ahead(turn, when)
+
+
+def ahead(turn: Turn, when: When) -> When | None:
+    """The time if it is still ahead; otherwise a reply saying it has passed, and None."""
     if when.at <= turn.now:
         turn.reply(turn.t("fu.when_past", when=label(turn, when.at)))
         return None

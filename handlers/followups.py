@@ -13,9 +13,9 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.flows import flow
 from bot.turn import Turn, turn
 from bot.when import Repeat, When, parse_when, split_when
-from handlers.followup_view import due_time, label, quick_keyboard, read_when
+from handlers.followup_view import ahead, due_time, label, quick_keyboard, read_when
 from handlers.pick import continuation, with_customer
-from handlers.refs import MAX_NOTE, number, split_note, split_reference
+from handlers.refs import MAX_NOTE, note_too_long, number, split_note, split_reference
 from storage import dialogues, followups
 from storage.dialogues import DialogueState
 from storage.models import Customer, FollowUp, FollowUpStatus
@@ -30,20 +30,6 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(on_undo, pattern=r"^fuundo:"),
         CallbackQueryHandler(on_note_button, pattern=r"^funote:"),
     ]
-
-
-def note_too_long(turn: Turn, note: str | None) -> bool:
-    if note is not None and len(note) > MAX_NOTE:
-        turn.reply(turn.t("log.note_too_long", length=len(note), limit=MAX_NOTE))
-        return True
-    return False
-
-
-def _ahead(turn: Turn, when: When) -> When | None:
-    if when.at <= turn.now:
-        turn.reply(turn.t("fu.when_past", when=label(turn, when.at)))
-        return None
-    return when
 
 
 def read_line(turn: Turn, head: str) -> tuple[str, When | None] | None:
@@ -65,7 +51,7 @@ def read_line(turn: Turn, head: str) -> tuple[str, When | None] | None:
         turn.reply(turn.t("followup.no_when", text=head[:60]))
         return None
     reference, when = found
-    return (reference, when) if _ahead(turn, when) else None
+    return (reference, when) if ahead(turn, when) else None
 
 
 @turn()
@@ -91,7 +77,7 @@ async def followup_chosen(turn: Turn, customer: Customer, payload: dict) -> None
     """The reference resolved (at once or by a pick button): schedule, unless the time has passed meanwhile."""
     repeat = Repeat(*payload["repeat"]) if payload.get("repeat") else None
     when = When(datetime.fromisoformat(payload["at"]).astimezone(turn.tz), payload["exact"], repeat)
-    if _ahead(turn, when):
+    if ahead(turn, when):
         await create(turn, customer.id, when, payload.get("note"))
 
 

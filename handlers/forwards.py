@@ -13,8 +13,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 
 from bot.flows import close_dialogue, flow, open_dialogue
 from bot.turn import Turn, turn
-from handlers.interactions import LOG_FLOW, note_too_long, record
-from handlers.refs import number
+from handlers.interactions import LOG_FLOW, record
+from handlers.refs import note_too_long, number
 from handlers.pick import continuation, label, with_customer
 from storage import customers, dialogues, interactions
 from storage.dialogues import DialogueState

@@ -11,8 +11,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.flows import flow
 from bot.turn import Turn, turn
 from handlers.history import as_entry, entry_view, fetch
-from handlers.interactions import note_too_long
-from handlers.refs import MAX_NOTE, number
+from handlers.refs import MAX_NOTE, note_too_long, number
 from handlers.sales import AmountError, amount_refused, parse_amount
 from storage import dialogues, interactions, sales
 from storage.dialogues import DialogueState

@@ -11,7 +11,7 @@ from bot.turn import Turn, turn
 from handlers.customer_view import pressed
 from handlers.followup_ask import next_follow_up
 from handlers.pick import continuation, with_customer
-from handlers.refs import MAX_NOTE, number, split_note, split_reference
+from handlers.refs import MAX_NOTE, note_too_long, number, split_note, split_reference
 from storage import dialogues, interactions
 from storage.dialogues import DialogueState
 from storage.models import Channel, Customer
@@ -71,14 +71,6 @@ def parse_log(text: str) -> tuple[str, Channel, str | None]:
     if not reference:
         raise LogInputError("log.usage", "")
     return reference, channel, note
-
-
-def note_too_long(turn: Turn, note: str | None) -> bool:
-    """Refuse a note over the limit, saying the limit; nothing is stored."""
-    if note is not None and len(note) > MAX_NOTE:
-        turn.reply(turn.t("log.note_too_long", length=len(note), limit=MAX_NOTE))
-        return True
-    return False
 
 
 async def record(turn: Turn, customer_id: int, channel: str, note: str | None, *, direction: str = "out",

@@ -1,9 +1,13 @@
-"""Reading one-liners: which customer, and the note after the first real colon."""
+"""Reading one-liners: which customer, the note after the first real colon, and the limits on what is typed."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.turn import Turn
 
 # a colon (ASCII or full-width) that is not between two digits, so "tomorrow 10:00: call" works
 NOTE_SEPARATOR = re.compile(r"(?<!\d)[:：]|[:：](?!\d)")
@@ -54,3 +58,11 @@ def number(text: str) -> int | None:
 # input limits from the contract; longer input is refused with the limit in the reply
 MAX_NAME = 100
 MAX_NOTE = 2000
+
+
+def note_too_long(turn: Turn, note: str | None) -> bool:
+    """Refuse a note over the limit, saying the limit; nothing is stored."""
+    if note is not None and len(note) > MAX_NOTE:
+        turn.reply(turn.t("log.note_too_long", length=len(note), limit=MAX_NOTE))
+        return True
+    return False

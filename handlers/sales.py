@@ -10,10 +10,10 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.flows import flow
 from bot.turn import Turn, turn
-from handlers.interactions import note_too_long, when
+from handlers.interactions import when
 from handlers.customer_view import pressed
 from handlers.pick import continuation, with_customer
-from handlers.refs import number, split_reference
+from handlers.refs import note_too_long, number, split_reference
 from storage import dialogues, sales, users
 from storage.customers import stage_of
 from storage.dialogues import DialogueState
