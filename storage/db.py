@@ -5,7 +5,9 @@ from __future__ import annotations
 import sqlite3
 import time
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -60,3 +62,9 @@ def make_engine(url: str, *, foreign_keys: bool = True, **kwargs: object) -> Asy
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+def upsert_insert(session: AsyncSession, table: Table | type):  # noqa: ANN201
+    """An INSERT that takes ON CONFLICT clauses, in the session's dialect (SQLite and PostgreSQL spell it alike)."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)

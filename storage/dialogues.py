@@ -9,11 +9,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import upsert_insert
 from storage.models import Dialogue
 
 # a dialogue left alone this long is forgotten rather than hijacking the next message
@@ -45,11 +44,9 @@ async def current(session: AsyncSession, *, tg_id: int, now: datetime) -> Dialog
 
 async def put(session: AsyncSession, *, tg_id: int, state: DialogueState, now: datetime) -> None:
     """Insert or replace in one statement, so two updates of one user at once cannot collide."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     values = {"user_tg_id": tg_id, "flow": state.flow, "step": state.step,
               "data": json.dumps(state.data, ensure_ascii=False), "updated_at": now}
-    statement = insert(Dialogue).values(**values)
+    statement = upsert_insert(session, Dialogue).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=[Dialogue.user_tg_id], set_={k: v for k, v in values.items() if k != "user_tg_id"}
     )

@@ -14,11 +14,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import upsert_insert
 from storage.models import OutboxMessage, OutboxStatus, User
 
 PENDING = OutboxStatus.PENDING
@@ -31,8 +30,7 @@ async def enqueue(
     late: bool = False,
 ) -> bool:
     """Queue a message unless one with the same key was ever queued; True if this call queued it."""
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(OutboxMessage).values(
+    statement = upsert_insert(session, OutboxMessage).values(
         dedupe_key=dedupe_key, kind=kind, chat_id=chat_id, user_id=user_id, ref_id=ref_id,
         payload=json.dumps(payload or {}, ensure_ascii=False), status=PENDING, late=late,
         not_before=not_before, attempts=0, created_at=now,
