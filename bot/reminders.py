@@ -67,11 +67,11 @@ def reminders_parts(settings: Settings):  # noqa: ANN201
 
     async def queue_reminders(session: AsyncSession, now: datetime) -> None:
         due = await followups.reminders_due(session, now=now)
-        folded: dict[int, list[int]] = {}
+        folded: dict[int, tuple[User, list[int]]] = {}  # owner id → the owner and their day-old reminders
         for item in due:
             owner, follow_up = item.owner, item.follow_up
             if now - item.remind_at > CATCH_UP_AFTER:
-                folded.setdefault(owner.id, []).append(follow_up.id)
+                folded.setdefault(owner.id, (owner, []))[1].append(follow_up.id)
                 continue
             late = now - item.remind_at > LATE_AFTER
             key = f"remind:{follow_up.id}:v{follow_up.version}:{item.remind_at:%Y%m%dT%H%M%S}"
@@ -80,11 +80,10 @@ def reminders_parts(settings: Settings):  # noqa: ANN201
                 now=now, not_before=now, late=late,
                 payload={"version": follow_up.version, "due": item.remind_at.isoformat()},
             )
-        for owner_id, ids in folded.items():
-            owner = next(item.owner for item in due if item.owner.id == owner_id)
+        for owner, ids in folded.values():
             await outbox.enqueue(
-                session, dedupe_key=f"catchup:{owner_id}:{now:%Y%m%dT%H%M%S}:{min(ids)}", kind="catchup",
-                chat_id=owner.tg_id, user_id=owner_id, now=now, not_before=now, late=True, payload={"ids": ids},
+                session, dedupe_key=f"catchup:{owner.id}:{now:%Y%m%dT%H%M%S}:{min(ids)}", kind="catchup",
+                chat_id=owner.tg_id, user_id=owner.id, now=now, not_before=now, late=True, payload={"ids": ids},
             )
 
     async def render_reminder(session: AsyncSession, row: OutboxMessage, now: datetime) -> Rendered | None:
