@@ -178,9 +178,7 @@ async def test_run_registers_commands_answers_and_stops_on_sigterm(tmp_path: Pat
 
         stderr = await stopped_by(process, signal.SIGTERM)
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await reap(process)
         # release a long poll still parked in the fake, or its shutdown waits for it
         await fake.pause_polling()
         await fake.stop()
@@ -196,6 +194,13 @@ async def stopped_by(process: asyncio.subprocess.Process, signum: int) -> bytes:
     _, stderr = await asyncio.wait_for(process.communicate(), 10)
     assert time.monotonic() - started < 5
     return stderr
+
+
+async def reap(process: asyncio.subprocess.Process) -> None:
+    """A bot a failed assertion left running is killed, so the test run does not hang on it."""
+    if process.returncode is None:
+        process.kill()
+        await process.wait()
 
 
 def start_message(user: FakeUser) -> dict:
@@ -239,9 +244,7 @@ async def test_run_with_webhook_url_serves_the_webhook_and_stops_on_sigint(tmp_p
         await wait_until(lambda: len(fake.chat(admin.id)) == 1)
         stderr = await stopped_by(process, signal.SIGINT)
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await reap(process)
         await fake.stop()
     assert process.returncode == 0
     assert "Traceback" not in stderr.decode()
@@ -263,9 +266,7 @@ async def test_webhook_port_in_use_stops_start_with_one_line(tmp_path: Path, dat
         try:
             _, stderr = await asyncio.wait_for(process.communicate(), 30)
         finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
+            await reap(process)
             await fake.stop()
     assert process.returncode != 0
     last = stderr.decode().strip().splitlines()[-1]

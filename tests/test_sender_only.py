@@ -18,7 +18,7 @@ from storage.models import OutboxMessage, OutboxStatus
 from tests import builders
 from tests.builders_followups import follow_up
 from tests.harness import ADMIN_TG_ID, Harness
-from tests.test_cli import TOKEN, clean_env, stopped_by, wait_until
+from tests.test_cli import TOKEN, clean_env, reap, stopped_by, wait_until
 
 
 class PollCountingFake(FakeTelegram):
@@ -60,9 +60,7 @@ async def test_sender_only_sends_a_due_reminder_without_polling_and_stops_on_sig
         async with rows.sessions() as session:
             [row] = (await session.exec(select(OutboxMessage))).all()
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await reap(process)
         await fake.stop()
         await rows.engine.dispose()
     assert process.returncode == 0
@@ -85,9 +83,7 @@ async def test_sender_only_upgrades_the_database_first_and_stops_on_sigint(tmp_p
         await wait_until(lambda: {"", "zh"} <= set(fake.commands))
         stderr = await stopped_by(process, signal.SIGINT)
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await reap(process)
         await fake.stop()
     assert process.returncode == 0
     assert "Traceback" not in stderr.decode()
