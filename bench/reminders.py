@@ -35,8 +35,8 @@ from sqlalchemy import insert, text  # noqa: E402
 
 from bot.app import build_application  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.fake_telegram import FakeTelegram  # noqa: E402
-from bot.ratelimit import SendBudget  # noqa: E402
+from bot.sandbox.fake_telegram import FakeTelegram  # noqa: E402
+from bot.outbound.ratelimit import SendBudget  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import Customer, FollowUp, Team, User  # noqa: E402

@@ -13,15 +13,17 @@ from telegram.request import HTTPXRequest
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.delivery import CONCURRENCY, Delivery
-from bot.digest import digest_parts
-from bot.i18n import t
-from bot.ratelimit import CountingRateLimiter, SendBudget
-from bot.reminders import reminders_parts
-from handlers import (
-    add, add_guided, agenda, card, card_edit, errors, find, followup_actions, followup_ask, followup_change,
-    followups, forwards, history, history_edit, interactions, pick, router, sales, settings, start,
-)
+from bot.outbound.delivery import CONCURRENCY, Delivery
+from bot.outbound.digest import digest_parts
+from bot.runtime.i18n import t
+from bot.outbound.ratelimit import CountingRateLimiter, SendBudget
+from bot.outbound.reminders import reminders_parts
+from handlers.activity import forwards, history, history_edit, interactions, sales
+from handlers.common import errors, pick, router, start
+from handlers.customers import add, add_guided, card, card_edit, find
+from handlers.followups import actions as followup_actions
+from handlers.followups import agenda, change as followup_change, create as followups, offer as followup_offer
+from handlers.settings import preferences as settings
 from storage import users
 from storage.db import make_engine, make_sessionmaker
 
@@ -30,7 +32,7 @@ log = logging.getLogger(__name__)
 # order matters: commands and buttons of each feature first, the catch-all text router last
 FEATURES = [
     start, pick, add, add_guided, find, card, card_edit, interactions, sales, history, history_edit, settings,
-    followups, followup_ask, followup_actions, followup_change, agenda, forwards, router,
+    followups, followup_offer, followup_actions, followup_change, agenda, forwards, router,
 ]
 
 # shown in the client's command menu, in this order

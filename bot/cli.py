@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
             return run(sender_only=args.sender_only)
         if args.command == "db":
             return db(args.db_command)
-        from bot.playground import play
+        from bot.sandbox.playground import play
 
         return play(args.db)
     except ConfigError as error:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import select
 
-from bot.fake_telegram import FakeUser
+from bot.sandbox.fake_telegram import FakeUser
 from storage.models import FollowUp, OutboxMessage, User
 from tests.harness import Harness
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from bot.fake_telegram import FakeUser, Sent
+from bot.sandbox.fake_telegram import FakeUser, Sent
 from storage.models import AuditEvent, Customer, Interaction, Purchase
 from tests.harness import Harness
 

@@ -12,8 +12,8 @@ from sqlmodel import select
 from bot.app import build_application
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.ratelimit import SendBudget
-from bot.fake_telegram import Chat, FakeTelegram, FakeUser, Sent
+from bot.outbound.ratelimit import SendBudget
+from bot.sandbox.fake_telegram import Chat, FakeTelegram, FakeUser, Sent
 from storage import users
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Role, Team, User

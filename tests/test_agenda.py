@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import update
 
-from bot.agenda_text import birthdays_on
-from bot.fake_telegram import Sent
+from bot.views.agenda import birthdays_on
+from bot.sandbox.fake_telegram import Sent
 from storage.models import Customer, Role, Tier
 from tests import builders
 from tests.builders_followups import follow_up

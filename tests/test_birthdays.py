@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.birthdays import BadBirthday, lunar_label, lunar_to_solar, parse_birthday
+from bot.rules.birthdays import BadBirthday, lunar_label, lunar_to_solar, parse_birthday
 from storage.models import Customer, Role
 from tests.builders import customer
 from tests.harness import Harness, texts

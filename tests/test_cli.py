@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from bot.fake_telegram import BotApiError, FakeTelegram, FakeUser
+from bot.sandbox.fake_telegram import BotApiError, FakeTelegram, FakeUser
 from storage.migrate import head_revision
 from tests.harness import ADMIN_TG_ID, Harness, texts
 

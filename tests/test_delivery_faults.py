@@ -16,9 +16,9 @@ from typing import Any, AsyncIterator
 
 import pytest
 
-from bot.delivery import CONCURRENCY, MAX_ATTEMPTS, backoff
-from bot.fake_telegram import BotApiError, FakeUser, Hold, Sent
-from bot.ratelimit import SendBudget
+from bot.outbound.delivery import CONCURRENCY, MAX_ATTEMPTS, backoff
+from bot.sandbox.fake_telegram import BotApiError, FakeUser, Hold, Sent
+from bot.outbound.ratelimit import SendBudget
 from storage import outbox
 from storage.models import OutboxStatus
 from tests import builders

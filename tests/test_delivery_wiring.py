@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from bot.fake_telegram import Sent
+from bot.sandbox.fake_telegram import Sent
 from tests import builders
 from tests.builders_followups import follow_up
 from tests.harness import Harness

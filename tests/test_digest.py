@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import update
 
-from bot.digest import digest_minutes
-from bot.fake_telegram import FakeUser, Sent
+from bot.outbound.digest import digest_minutes
+from bot.sandbox.fake_telegram import FakeUser, Sent
 from storage.models import OutboxStatus, User
 from tests import builders
 from tests.builders_followups import follow_up, outbox_rows

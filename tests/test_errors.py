@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from bot.fake_telegram import BotApiError
+from bot.sandbox.fake_telegram import BotApiError
 from storage import audit
 from storage.models import Customer, Role
 from tests.harness import Harness, texts

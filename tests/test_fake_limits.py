@@ -12,8 +12,8 @@ from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
-from bot.fake_telegram import BotApiError, FakeTelegram
-from bot.ratelimit import CountingRateLimiter, SendBudget, retry_after_seconds
+from bot.sandbox.fake_telegram import BotApiError, FakeTelegram
+from bot.outbound.ratelimit import CountingRateLimiter, SendBudget, retry_after_seconds
 
 GROUP = -1001
 

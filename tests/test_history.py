@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.fake_telegram import FakeUser, Sent
+from bot.sandbox.fake_telegram import FakeUser, Sent
 from storage.models import Role
 from tests.builders_interactions import audit_actions, customer, customer_row, interactions_of, last_answer, purchases_of
 from tests.harness import Harness, texts

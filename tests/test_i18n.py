@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import catalog, pick_language, placeholders, t
+from bot.runtime.i18n import catalog, pick_language, placeholders, t
 
 
 def test_catalogs_have_the_same_keys() -> None:

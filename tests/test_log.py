@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from handlers.interactions import LogInputError, parse_log
+from handlers.activity.interactions import LogInputError, parse_log
 from storage.models import Role
 from tests.builders_interactions import (
     audit_actions, customer, customer_row, interactions_of, last_answer, with_button,

@@ -8,9 +8,9 @@ import time
 import pytest
 from sqlmodel import select
 
-from bot.fake_telegram import FakeUser
-from handlers.interactions import parse_log
-from handlers.sales import parse_amount_note
+from bot.sandbox.fake_telegram import FakeUser
+from handlers.activity.interactions import parse_log
+from handlers.activity.sales import parse_amount_note
 from storage.models import Customer, Role
 from tests.builders_interactions import customer, interactions_of, last_answer, purchases_of, with_button
 from tests.harness import Harness, texts

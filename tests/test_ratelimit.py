@@ -8,7 +8,7 @@ from itertools import pairwise
 import pytest
 from telegram.error import RetryAfter
 
-from bot.ratelimit import SendBudget, retry_after_seconds
+from bot.outbound.ratelimit import SendBudget, retry_after_seconds
 
 GROUP = -1001
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.fake_telegram import FakeTelegram
+from bot.sandbox.fake_telegram import FakeTelegram
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import current_revision, head_revision
 from storage.models import OutboxMessage, OutboxStatus

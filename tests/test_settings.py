@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.fake_telegram import FakeUser, Sent
-from handlers.settings import find_zone
+from bot.sandbox.fake_telegram import FakeUser, Sent
+from handlers.settings.preferences import find_zone
 from storage import dialogues
 from tests.harness import Harness, texts
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlmodel import select
 
-from bot.fake_telegram import FakeUser, Sent
+from bot.sandbox.fake_telegram import FakeUser, Sent
 from storage.models import AuditEvent, Role, Team
 from tests.harness import Harness, texts
 

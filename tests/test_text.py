@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, strategies as st
 
-from bot.text import TELEGRAM_LIMIT, split_text, trim_text
+from bot.runtime.text import TELEGRAM_LIMIT, split_text, trim_text
 
 
 def test_short_text_is_one_chunk() -> None:

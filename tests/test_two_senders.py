@@ -11,9 +11,9 @@ from sqlmodel import col, select
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.delivery import CONCURRENCY, LEASE
-from bot.fake_telegram import FakeUser
-from bot.ratelimit import SendBudget
+from bot.outbound.delivery import CONCURRENCY, LEASE
+from bot.sandbox.fake_telegram import FakeUser
+from bot.outbound.ratelimit import SendBudget
 from storage.models import Customer, FollowUp, OutboxStatus, User
 from tests.builders_followups import outbox_rows
 from tests.conftest import USE_PG

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from bot.when import Repeat, When, parse_when, quick_choice, quick_choices, split_when
+from bot.rules.when import Repeat, When, parse_when, quick_choice, quick_choices, split_when
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")

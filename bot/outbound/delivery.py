@@ -1,0 +1,307 @@
+"""Everything proactive goes out here: queue what fell due, then send the outbox within Telegram's limits.
+
+The database is the truth (follow-ups and outbox rows); the JobQueue only
+wakes `run` at the next due time, and a periodic sweep catches what another
+instance changed or a missed wake-up left behind. Proactive messages go
+through their own `Bot` (own connection pool, no AIORateLimiter), paced by
+the process's `SendBudget`, so an interactive reply never waits behind them.
+
+Each row is marked sent right after Telegram accepts it: a crash in that
+instant can repeat that one message (Telegram has no idempotency key); a
+crash anywhere else loses and repeats nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot.clock import Clock
+from bot.outbound.ratelimit import SendBudget, retry_after_seconds
+from bot.runtime.text import trim_text
+from bot.runtime.turn import inline
+from storage import followups, outbox
+from storage.models import OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+BATCH = 50
+CONCURRENCY = 8
+# while rows are in flight, look for newly due ones this often
+CLAIM_EVERY = 0.25
+MAX_ATTEMPTS = 8
+MAX_BACKOFF = timedelta(minutes=10)
+# a row whose send slot is further off goes back to the outbox instead of waiting in the pass
+MAX_WAIT = timedelta(seconds=5)
+WAKE_JOB = "delivery-wake"
+SWEEP_JOB = "delivery-sweep"
+
+
+@dataclass
+class Rendered:
+    text: str
+    keyboard: list[list[tuple[str, str]]] = field(default_factory=list)
+    # run in the transaction that marks the row sent, with Telegram's message id
+    on_sent: Callable[[AsyncSession, int], Awaitable[None]] | None = None
+
+
+# kind → renderer: reads what the message is about at send time; None = nothing left to say
+Renderer = Callable[[AsyncSession, OutboxMessage, datetime], Awaitable[Rendered | None]]
+# queues outbox rows for whatever fell due by `now`
+Producer = Callable[[AsyncSession, datetime], Awaitable[None]]
+# the next moment a producer has something due
+NextDue = Callable[[AsyncSession], Awaitable[datetime | None]]
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(timedelta(seconds=5 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+class Delivery:
+    """One per process. `run()` is safe to call from anywhere, any time, on any number of instances."""
+
+    def __init__(self, *, sessions: async_sessionmaker[AsyncSession], bot: Bot, clock: Clock, budget: SendBudget,
+                 producers: list[tuple[Producer, NextDue]], renderers: dict[str, Renderer]) -> None:
+        self.sessions = sessions
+        self.bot = bot
+        self.clock = clock
+        self.budget = budget
+        self.producers = producers
+        self.renderers = renderers
+        self.application: Application | None = None
+        self._running = asyncio.Lock()
+        self._claimed: set[int] = set()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._armed_for: datetime | None = None
+        self.stopping = False
+
+    # --- waking up --------------------------------------------------------------------------------
+
+    def start(self, application: Application, sweep_seconds: float) -> None:
+        """Run the sender loop: woken by the JobQueue at the next due time and by a periodic sweep.
+
+        The first pass runs at once and catches up on what fell due while the bot was down.
+        """
+        self.application = application
+        if sweep_seconds <= 0 or application.job_queue is None:
+            return  # tests call run() themselves
+        application.job_queue.run_repeating(self._ring, interval=sweep_seconds, name=SWEEP_JOB)
+        self._wake.set()  # the first pass at once
+        self._task = asyncio.create_task(self._loop(), name="delivery")
+
+    def wake_at(self, moment: datetime) -> None:
+        """Make sure a pass happens by `moment` (a follow-up was just set or snoozed, a row retries later)."""
+        app = self.application
+        if self._task is None or app is None or app.job_queue is None:
+            return
+        if self._armed_for is not None and self._armed_for <= moment:
+            return  # an earlier wake-up is armed; that pass re-arms for what comes next
+        for job in app.job_queue.get_jobs_by_name(WAKE_JOB):
+            job.schedule_removal()
+        self._armed_for = moment
+        delay = max((moment - self.clock.now()).total_seconds(), 0)
+        # APScheduler drops a job whose time passed by more than its grace time: never arm in the past
+        app.job_queue.run_once(self._ring, when=timedelta(seconds=delay), name=WAKE_JOB,
+                               job_kwargs={"misfire_grace_time": None})
+
+    async def _ring(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if context.job is not None and context.job.name == WAKE_JOB:
+            self._armed_for = None
+        self._wake.set()
+
+    async def _loop(self) -> None:
+        while not self.stopping:
+            await self._wake.wait()
+            self._wake.clear()
+            if self.stopping:
+                break
+            try:
+                await self.run()
+            except Exception:
+                # a database or network hiccup: the next sweep tries again
+                log.exception("delivery pass failed")
+
+    # --- one pass -----------------------------------------------------------------------------------
+
+    async def run(self) -> int:
+        """Queue what fell due, send every due row, re-arm for the next due time. Returns messages sent."""
+        if self.stopping:
+            return 0
+        async with self._running:
+            sent = await self._send_due()
+            next_due = await self._next_due()
+        if next_due is not None:
+            self.wake_at(next_due)
+        return sent
+
+    async def _produce(self) -> None:
+        for produce, _ in self.producers:
+            try:
+                async with self.sessions() as session, session.begin():
+                    await produce(session, self.clock.now())
+            except Exception:
+                # one producer failing must not stop the others or the sender; the sweep retries it
+                log.exception("queueing due messages failed in %s", getattr(produce, "__name__", produce))
+
+    async def _next_due(self) -> datetime | None:
+        async with self.sessions() as session:
+            moments = [await outbox.next_due(session)]
+            for _, next_due in self.producers:
+                moments.append(await next_due(session))
+        moments = [moment for moment in moments if moment is not None]
+        return min(moments) if moments else None
+
+    async def _send_due(self) -> int:
+        """Claim and send until nothing is due. A pipeline, not batches: a row waiting for its chat's
+        next slot holds one worker while the others go on, and more rows are claimed as places free up."""
+        sent = 0
+        # chat → when its next row may go out, for chats whose send slot is too far off in this pass
+        deferred: dict[int, datetime] = {}
+        gate = asyncio.Semaphore(CONCURRENCY)
+        tasks: set[asyncio.Task] = set()
+        queued = 0  # claimed rows not yet holding a worker
+
+        async def one(row: OutboxMessage) -> bool:
+            nonlocal queued
+            try:
+                async with gate:
+                    queued -= 1
+                    if row.lease_until is not None and self.clock.now() > row.lease_until - LEASE / 2:
+                        # it waited too long for a place (slow sends ahead of it): a send started now could
+                        # outlast the lease while another sender claims and sends it too. Untouched, its
+                        # lease runs out and whoever claims it next sends it.
+                        self._claimed.discard(row.id)
+                        return False
+                    outcome = await self._deliver(row, deferred)
+            except BaseException:
+                # the row stays claimed; its lease runs out and it is tried again
+                log.exception("sending outbox row %s failed", row.id)
+                return False
+            if outcome is not None:
+                self._claimed.discard(row.id)
+            return bool(outcome)
+
+        while not self.stopping:
+            if queued < CONCURRENCY:
+                # what fell due while earlier rows went out is queued before the next claim
+                await self._produce()
+                async with self.sessions() as session, session.begin():
+                    rows = await outbox.claim(session, now=self.clock.now(), lease=LEASE, limit=BATCH)
+                self._claimed.update(row.id for row in rows)
+                queued += len(rows)
+                tasks.update(asyncio.create_task(one(row)) for row in rows)
+                if not rows and not tasks:
+                    break
+            if tasks:
+                done, tasks = await asyncio.wait(tasks, timeout=CLAIM_EVERY, return_when=asyncio.FIRST_COMPLETED)
+                sent += sum(1 for task in done if task.result())
+        if tasks:
+            sent += sum(1 for result in await asyncio.gather(*tasks) if result)
+        return sent
+
+    async def _deliver(self, row: OutboxMessage, deferred: dict[int, datetime]) -> bool | None:
+        """True: sent. False: settled otherwise (skipped, rescheduled, given up). None: left claimed (stopping)."""
+        renderer = self.renderers.get(row.kind)
+        try:
+            async with self.sessions() as session:
+                rendered = await renderer(session, row, self.clock.now()) if renderer else None
+        except Exception as error:  # noqa: BLE001
+            # nothing was sent yet: retry like a network error, so a row that cannot be rendered dies
+            # after MAX_ATTEMPTS with the reason instead of coming back after every lease
+            log.exception("rendering outbox row %s failed", row.id)
+            await self._retry_or_give_up(row, f"rendering failed: {type(error).__name__}: {error}")
+            return False
+        if rendered is None:
+            await self._settle(outbox.skip, message_id=row.id, reason="nothing to say any more")
+            return False
+        later = deferred.get(row.chat_id)
+        if later is None:
+            wait = self.budget.reserve(row.chat_id)
+            if wait > MAX_WAIT.total_seconds():
+                # a chat paused by a 429, or with many rows at once: sleeping here would hold up every other
+                # chat's messages until the whole batch is done, and could outlive the lease (then two send it)
+                later = deferred[row.chat_id] = self.clock.now() + timedelta(seconds=wait)
+        if later is not None:
+            # the chat's later rows follow without taking more slots they would not use
+            await self._settle(outbox.retry_later, message_id=row.id, count_attempt=False, not_before=later,
+                               error=row.last_error)
+            return False
+        if wait > 0:
+            await asyncio.sleep(wait)
+        if self.stopping:
+            return None
+        try:
+            message = await self.bot.send_message(row.chat_id, trim_text(rendered.text),
+                                                  reply_markup=inline(rendered.keyboard))
+        except RetryAfter as error:
+            # Telegram is pacing us: this row waits, nothing else does
+            seconds = retry_after_seconds(error)
+            self.budget.pause_chat(row.chat_id, seconds)
+            later = deferred[row.chat_id] = self.clock.now() + timedelta(seconds=seconds)
+            await self._settle(outbox.retry_later, message_id=row.id, count_attempt=False, not_before=later,
+                               error=f"429 retry after {seconds:g}s")
+            return False
+        except Forbidden as error:
+            log.info("chat %s blocked the bot; no more proactive messages there", row.chat_id)
+            await self._settle(blocked, chat_id=row.chat_id, now=self.clock.now(),
+                               error=f"forbidden: {error.message}")
+            return False
+        except BadRequest as error:
+            log.warning("outbox row %s refused by Telegram: %s", row.id, error.message)
+            await self._settle(outbox.give_up, message_id=row.id, status=OutboxStatus.DEAD,
+                               error=f"bad request: {error.message}")
+            return False
+        except TelegramError as error:
+            # timeouts, network errors, 5xx: as far as we can know Telegram did not take it
+            await self._retry_or_give_up(row, f"{type(error).__name__}: {error.message}")
+            return False
+        async with self.sessions() as session, session.begin():
+            await outbox.mark_sent(session, message_id=row.id, now=self.clock.now(),
+                                   telegram_message_id=message.message_id)
+            if rendered.on_sent is not None:
+                await rendered.on_sent(session, message.message_id)
+        return True
+
+    async def _retry_or_give_up(self, row: OutboxMessage, error: str) -> None:
+        if row.attempts >= MAX_ATTEMPTS:
+            log.warning("outbox row %s given up after %s attempts: %s", row.id, row.attempts, error)
+            await self._settle(outbox.give_up, message_id=row.id, status=OutboxStatus.DEAD,
+                               error=f"gave up after {row.attempts} attempts: {error}")
+        else:
+            await self._settle(outbox.retry_later, message_id=row.id,
+                               not_before=self.clock.now() + backoff(row.attempts), error=error)
+
+    async def _settle(self, change: Callable[..., Awaitable], **values: object) -> None:
+        async with self.sessions() as session, session.begin():
+            await change(session, **values)
+
+    async def stop(self) -> None:
+        """Hand back claimed rows not yet sent, so the next start (or another instance) sends them at once."""
+        self.stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+        async with self._running:
+            pass
+        if self._claimed:
+            async with self.sessions() as session, session.begin():
+                await outbox.release(session, message_ids=sorted(self._claimed))
+            self._claimed.clear()
+
+
+
+async def blocked(session: AsyncSession, *, chat_id: int, now: datetime, error: str) -> None:
+    """Nothing more goes to a chat that blocked the bot; its reminders wait for the person to come back."""
+    await followups.hold_reminders(session, chat_id=chat_id)
+    await outbox.mark_unreachable(session, chat_id=chat_id, now=now, error=error)

@@ -1,0 +1,248 @@
+"""One update's unit of work: a database session, who is asking, and the replies to send.
+
+Replies are collected while the handler runs and sent only after the
+transaction commits, so a user is never told "saved" about something that was
+rolled back, and no database lock is held while Telegram is being called.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Awaitable, Callable
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ContextTypes, filters
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.config import Settings
+from bot.runtime.i18n import pick_language, t
+from bot.runtime.text import split_text, trim_text
+from storage import dialogues, users
+from storage.access import Actor
+from storage.models import User
+
+log = logging.getLogger(__name__)
+
+Keyboard = list[list[tuple[str, str]]] | ReplyKeyboardMarkup | None
+
+
+def inline(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
+    """Rows of (label, callback data); a data starting with http is a URL button."""
+    rows = [row for row in rows if row]
+    if not rows:
+        return None
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(label, url=data) if data.startswith("http") else
+         InlineKeyboardButton(label, callback_data=data) for label, data in row]
+        for row in rows
+    ])
+
+
+def _markup(keyboard: Keyboard) -> Any:
+    if keyboard is None or isinstance(keyboard, ReplyKeyboardMarkup):
+        return keyboard
+    return inline(keyboard)
+
+
+@dataclass
+class Turn:
+    update: Update
+    context: ContextTypes.DEFAULT_TYPE
+    session: AsyncSession
+    settings: Settings
+    now: datetime
+    user: User | None
+    lang: str
+    actions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    answered: bool = False
+
+    @property
+    def actor(self) -> Actor:
+        assert self.user is not None, "member-only handler called for a stranger"
+        return users.actor_of(self.user)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo((self.user.tz if self.user else None) or self.settings.salesbot_timezone)
+
+    @property
+    def text(self) -> str:
+        message = self.update.effective_message
+        # PostgreSQL refuses NUL in text; it never means anything in a chat message
+        return ((message.text or message.caption or "") if message else "").replace("\x00", "").strip()
+
+    @property
+    def args(self) -> str:
+        """What follows the command, e.g. '#12: note' for '/log #12: note'."""
+        text = self.text
+        if text.startswith("/"):
+            parts = text.split(maxsplit=1)
+            return parts[1].strip() if len(parts) > 1 else ""
+        return text
+
+    @property
+    def data(self) -> str:
+        query = self.update.callback_query
+        return (query.data or "") if query else ""
+
+    @property
+    def in_group(self) -> bool:
+        chat = self.update.effective_chat
+        return chat is not None and chat.type != ChatType.PRIVATE
+
+    def t(self, key: str, **values: object) -> str:
+        return t(self.lang, key, **values)
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.tz)
+
+    def reply(self, text: str, keyboard: Keyboard = None) -> None:
+        self.actions.append(("reply", {"text": text, "keyboard": keyboard}))
+
+    def edit(self, text: str, keyboard: Keyboard = None) -> None:
+        """Replace the message whose button was pressed (a new message if there is none)."""
+        self.actions.append(("edit", {"text": text, "keyboard": keyboard}))
+
+    def toast(self, text: str, alert: bool = False) -> None:
+        self.actions.append(("toast", {"text": text, "alert": alert}))
+
+    def edit_message(self, chat_id: int, message_id: int, text: str, keyboard: Keyboard = None) -> None:
+        """Replace another message, e.g. a reminder whose follow-up was just closed from a list."""
+        self.actions.append(("edit_message", {"chat_id": chat_id, "message_id": message_id, "text": text,
+                                              "keyboard": keyboard}))
+
+    def wake(self, moment: datetime) -> None:
+        """Something proactive is now due at `moment`: make sure the sender wakes by then."""
+        self.actions.append(("wake", {"moment": moment}))
+
+    def document(self, file_name: str, content: bytes, caption: str | None = None) -> None:
+        self.actions.append(("document", {"file_name": file_name, "content": content, "caption": caption}))
+
+    async def send(self) -> None:
+        bot = self.context.bot
+        chat = self.update.effective_chat
+        query = self.update.callback_query
+        for kind, args in self.actions:
+            if kind == "toast" and query is not None:
+                await query.answer(args["text"][:200], show_alert=args["alert"])
+                self.answered = True
+            elif kind == "edit" and query is not None and query.message is not None:
+                try:
+                    await bot.edit_message_text(
+                        trim_text(args["text"]), chat_id=query.message.chat.id,
+                        message_id=query.message.message_id, reply_markup=_markup(args["keyboard"]),
+                    )
+                except BadRequest as error:
+                    if "not modified" not in str(error).lower():
+                        raise
+            elif kind in ("reply", "edit") and chat is not None:
+                chunks = split_text(args["text"])
+                for index, chunk in enumerate(chunks):
+                    last = index == len(chunks) - 1
+                    await bot.send_message(chat.id, chunk, reply_markup=_markup(args["keyboard"]) if last else None)
+            elif kind == "edit_message":
+                try:
+                    await bot.edit_message_text(trim_text(args["text"]), chat_id=args["chat_id"],
+                                                message_id=args["message_id"], reply_markup=_markup(args["keyboard"]))
+                except BadRequest as error:
+                    # gone or unchanged: the message is not stale any more either way
+                    log.info("could not update message %s: %s", args["message_id"], error.message)
+            elif kind == "wake":
+                delivery = self.context.application.bot_data.get("delivery")
+                if delivery is not None:
+                    delivery.wake_at(args["moment"])
+            elif kind == "document" and chat is not None:
+                await bot.send_document(chat.id, document=args["content"], filename=args["file_name"],
+                                        caption=trim_text(args["caption"], 1024) if args["caption"] else None)
+        # callback queries must be answered or the client keeps spinning
+        if query is not None and not self.answered:
+            await query.answer()
+            self.answered = True
+
+
+Handler = Callable[[Turn], Awaitable[None]]
+# messages that start something new rather than answer the open question
+STARTS_ANEW = filters.COMMAND | filters.CONTACT
+
+
+def turn(*, members_only: bool = True, private_only: bool = True,
+         closes_dialogue: bool = True) -> Callable[[Handler], Callable]:
+    """Wrap `async def handler(turn)` into a PTB callback with a session and access check.
+
+    A command or a shared contact starts something new, so it closes any unfinished dialogue
+    first: otherwise the old question would take the next plain message. /cancel passes
+    `closes_dialogue=False` to close it itself and say so.
+    """
+
+    def decorate(handler: Handler) -> Callable:
+        @functools.wraps(handler)
+        async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            app = context.application
+            settings: Settings = app.bot_data["settings"]
+            now = app.bot_data["clock"].now()
+            tg_user = update.effective_user
+            if tg_user is None:
+                return
+            current = await _handle(update, context, handler, settings, now, closes_dialogue=closes_dialogue,
+                                    members_only=members_only, private_only=private_only)
+            try:
+                await current.send()
+            except TelegramError:
+                # the change is committed; telling the user "nothing was saved" would be wrong
+                log.exception("replies to update %s could not be sent", update.update_id)
+
+        return callback
+
+    return decorate
+
+
+class TurnFailed(Exception):
+    """A handler failed and nothing was saved; carries the language to apologise in."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__(lang)
+        self.lang = lang
+
+
+async def _handle(update: Update, context: ContextTypes.DEFAULT_TYPE, handler: Handler, settings: Settings,
+                  now: datetime, *, closes_dialogue: bool, members_only: bool, private_only: bool) -> Turn:
+    """Run the handler in one transaction and return the turn whose replies are still to be sent."""
+    tg_user = update.effective_user
+    async with context.application.bot_data["sessions"]() as session, session.begin():
+        user = await users.user_by_tg(session, tg_user.id)
+        lang = pick_language(user.language if user else None, tg_user.language_code, settings.salesbot_language)
+        current = Turn(update, context, session, settings, now, user, lang)
+        try:
+            if members_only and user is None:
+                stranger(current)
+            elif update.edited_message is not None:
+                # an edit is not a new request: running it again would log or record twice
+                if not current.in_group:
+                    current.reply(current.t("common.edit_ignored"))
+            elif private_only and current.in_group:
+                current.reply(current.t("common.private_only"))
+            else:
+                if user is not None:
+                    await users.refresh_profile(session, user, name=tg_user.full_name, username=tg_user.username,
+                                               telegram_language=tg_user.language_code)
+                    if closes_dialogue and update.callback_query is None and STARTS_ANEW.check_update(update):
+                        await dialogues.clear(session, tg_id=tg_user.id)
+                await handler(current)
+        except Exception as error:
+            # leaving the block rolls back; the error handler apologises in the user's chosen language
+            raise TurnFailed(lang) from error
+    return current
+
+
+def stranger(current: Turn) -> None:
+    """Whatever a stranger sends, they learn only how to get access."""
+    if current.update.callback_query is not None:
+        current.toast(current.t("access.stranger_short"), alert=True)
+    else:
+        current.reply(current.t("access.stranger"))

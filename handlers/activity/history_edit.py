@@ -1,0 +1,86 @@
+"""Fixing a mistaken entry from History: edit its note or a sale's amount, or delete it (after confirming).
+
+Every press re-checks, in storage, that the entry's customer is visible to the
+presser; every change is audit-logged and recomputes the customer's activity.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from bot.runtime.flows import flow
+from bot.runtime.turn import Turn, turn
+from handlers.activity.history import as_entry, entry_view, fetch
+from handlers.common.refs import MAX_NOTE, note_too_long, number
+from handlers.activity.sales import AmountError, amount_refused, parse_amount
+from storage import dialogues, interactions, sales
+from storage.dialogues import DialogueState
+
+EDIT_FLOW = "history"
+
+
+def handlers() -> list[BaseHandler]:
+    return [CallbackQueryHandler(on_manage, pattern=r"^hx:")]
+
+
+@turn()
+async def on_manage(turn: Turn) -> None:
+    """`hx:<i|s>:<note|amount|del|delok>:<id>`"""
+    parts = turn.data.split(":")
+    kind, action, entry_id = (parts[1], parts[2], number(parts[3])) if len(parts) == 4 else ("", "", None)
+    found = await fetch(turn, kind, entry_id) if kind in ("i", "s") else None
+    if found is None or action not in ("note", "amount", "del", "delok") or (action == "amount" and kind != "s"):
+        turn.toast(turn.t("history.not_found"), alert=True)
+        return
+    entry, customer = found
+    if action == "del":
+        turn.edit(turn.t("history.confirm_delete", id=customer.id, name=customer.name),
+                  [[(turn.t("history.delete_yes"), f"hx:{kind}:delok:{entry.id}"),
+                    (turn.t("history.keep"), f"h{kind}:{entry.id}")]])
+    elif action == "delok":
+        await remove_entry(turn, kind, entry.id)
+    else:
+        await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now,
+                            state=DialogueState(EDIT_FLOW, action, {"kind": kind, "id": entry.id}))
+        turn.reply(turn.t(f"history.ask_{action}", id=customer.id, name=customer.name, limit=MAX_NOTE,
+                          currency=entry.currency or ""))
+
+
+async def remove_entry(turn: Turn, kind: str, entry_id: int) -> None:
+    if kind == "i":
+        removed = await interactions.remove(turn.session, actor=turn.actor, interaction_id=entry_id, now=turn.now)
+    else:
+        removed = await sales.remove(turn.session, actor=turn.actor, purchase_id=entry_id, now=turn.now)
+    if removed is None:
+        turn.toast(turn.t("history.not_found"), alert=True)
+        return
+    customer = removed[1]
+    turn.edit(turn.t("history.deleted", id=customer.id, name=customer.name),
+              [[(turn.t("history.back"), f"hp:{customer.id}:0")]])
+
+
+@flow(EDIT_FLOW)
+async def edit_step(turn: Turn, state: DialogueState) -> None:
+    """The new note, or the new amount of a sale; wrong input is asked again."""
+    kind, entry_id, text = state.data["kind"], state.data["id"], turn.text
+    if state.step == "amount":
+        try:
+            amount_minor = parse_amount(text)
+        except AmountError as error:
+            amount_refused(turn, error)
+            return
+        changed = await sales.set_amount(turn.session, actor=turn.actor, purchase_id=entry_id,
+                                         amount_minor=amount_minor, now=turn.now)
+    elif note_too_long(turn, text):
+        return
+    elif kind == "i":
+        changed = await interactions.set_note(turn.session, actor=turn.actor, interaction_id=entry_id, note=text,
+                                              now=turn.now)
+    else:
+        changed = await sales.set_note(turn.session, actor=turn.actor, purchase_id=entry_id, note=text, now=turn.now)
+    await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
+    if changed is None:
+        turn.reply(turn.t("history.not_found"))
+        return
+    text, keyboard = entry_view(turn, as_entry(changed[0]), changed[1])
+    turn.reply(turn.t(f"history.{state.step}_saved") + "\n\n" + text, keyboard)

@@ -1,0 +1,169 @@
+"""/log, the card's Log button with its note dialogue, and Undo of a logged interaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.runtime.flows import close_dialogue, flow, open_dialogue
+from bot.runtime.turn import Turn, turn
+from handlers.customers.view import pressed
+from handlers.followups.offer import next_follow_up
+from handlers.common.pick import continuation, with_customer
+from handlers.common.refs import MAX_NOTE, note_too_long, number, split_note, split_reference
+from storage import dialogues, interactions
+from storage.dialogues import DialogueState
+from storage.models import Channel, Customer
+
+LOG_FLOW = "log"
+CHANNEL_WORDS = {
+    **{channel.value: channel for channel in Channel},
+    "电话": Channel.CALL, "拜访": Channel.VISIT, "邮件": Channel.EMAIL, "消息": Channel.MESSAGE, "会议": Channel.MEETING,
+}
+CHANNELS = {channel.value for channel in Channel}
+CHINESE_WORDS = [word for word in CHANNEL_WORDS if not word.isascii()]
+
+
+class LogInputError(ValueError):
+    """A /log line that cannot be read; `args[0]` is the catalog key, `args[1]` the offending word."""
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        CommandHandler("log", on_log),
+        CallbackQueryHandler(on_log_button, pattern=r"^log:"),
+        CallbackQueryHandler(on_channel, pattern=r"^logch:"),
+        CallbackQueryHandler(on_skip, pattern=r"^logskip"),
+        CallbackQueryHandler(on_undo, pattern=r"^undolog:"),
+    ]
+
+
+def when(turn: Turn, moment: datetime) -> str:
+    return turn.local(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def peel_channel(head: str) -> tuple[str, Channel]:
+    """'#12 visit' → ('#12', visit); '王伟拜访' → ('王伟', visit); no channel word → call."""
+    parts = head.rsplit(maxsplit=1)
+    if len(parts) == 2 and parts[1].lower() in CHANNEL_WORDS:
+        return parts[0], CHANNEL_WORDS[parts[1].lower()]
+    for word in CHINESE_WORDS:
+        if head.endswith(word) and len(head) > len(word):
+            return head[: -len(word)].strip(), CHANNEL_WORDS[word]
+    return head, Channel.CALL
+
+
+def parse_log(text: str) -> tuple[str, Channel, str | None]:
+    """'#12 visit: note' → ('#12', visit, 'note'); with no colon, the words after an #id are the note."""
+    head, note = split_note(text)
+    head, channel = peel_channel(head)
+    reference, rest = split_reference(head)
+    if rest and note is None and channel is Channel.CALL:
+        # no colon: "#12 visit showed the catalogue" — a channel word may lead the note
+        word, *after = rest.split(maxsplit=1)
+        if word.lower() in CHANNEL_WORDS:
+            channel, rest = CHANNEL_WORDS[word.lower()], "".join(after)
+    if rest and note is not None:
+        raise LogInputError("log.unknown_channel", rest)
+    if rest:
+        note = rest
+    if not reference:
+        raise LogInputError("log.usage", "")
+    return reference, channel, note
+
+
+async def record(turn: Turn, customer_id: int, channel: str, note: str | None, *, direction: str = "out",
+                 voice_file_id: str | None = None, edit: bool = False) -> None:
+    """Store the interaction and answer with what was logged, an Undo button and the next follow-up offered."""
+    logged = await interactions.log(turn.session, actor=turn.actor, customer_id=customer_id, channel=channel,
+                                    note=note, now=turn.now, direction=direction, voice_file_id=voice_file_id)
+    if logged is None:
+        turn.reply(turn.t("customer.not_found_short"))
+        return
+    interaction, customer = logged
+    lines = [turn.t("log.logged", channel=turn.t(f"channel.{channel}"), id=customer.id, name=customer.name,
+                    when=when(turn, interaction.at))]
+    if voice_file_id:
+        lines.append(turn.t("log.voice_attached"))
+    offer, follow_up_rows = next_follow_up(turn, customer.id, interaction.id)
+    lines.append(offer)
+    keyboard = [[(turn.t("button.undo"), f"undolog:{interaction.id}")], *follow_up_rows]
+    (turn.edit if edit else turn.reply)("\n".join(lines), keyboard)
+
+
+@turn()
+async def on_log(turn: Turn) -> None:
+    """/log #12 visit: note"""
+    if not turn.args:
+        turn.reply(turn.t("log.usage"))
+        return
+    try:
+        reference, channel, note = parse_log(turn.args)
+    except LogInputError as error:
+        key, word = error.args
+        turn.reply(turn.t(key, word=word[:50]))
+        return
+    if note_too_long(turn, note):
+        return
+    await with_customer(turn, reference, "log", {"channel": channel.value, "note": note})
+
+
+@continuation("log")
+async def log_chosen(turn: Turn, customer: Customer, payload: dict) -> None:
+    await record(turn, customer.id, payload["channel"], payload.get("note"))
+
+
+@turn()
+async def on_log_button(turn: Turn) -> None:
+    """The card's Log button: which channel?"""
+    if not (found := await pressed(turn, r"log:(?P<id>\d{1,9})")):
+        return
+    customer = found[0]
+    channels = [(turn.t(f"channel.{c.value}"), f"logch:{customer.id}:{c.value}") for c in Channel]
+    turn.reply(turn.t("log.pick_channel", id=customer.id, name=customer.name), [channels[:3], channels[3:]])
+
+
+@turn()
+async def on_channel(turn: Turn) -> None:
+    """A channel was chosen: open the note dialogue."""
+    if not (found := await pressed(turn, rf"logch:(?P<id>\d{{1,9}}):(?P<channel>{'|'.join(CHANNELS)})")):
+        return
+    customer, channel = found[0], found[1].group("channel")
+    state = DialogueState(LOG_FLOW, "note", {"customer_id": customer.id, "channel": channel})
+    await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now, state=state)
+    # Skip names this question, so the Skip of an older question cannot log a newer one
+    turn.edit(turn.t("log.ask_note", channel=turn.t(f"channel.{channel}"), id=customer.id, name=customer.name,
+                     limit=MAX_NOTE), [[(turn.t("button.skip"), f"logskip:{state.fingerprint()}")]])
+
+
+@flow(LOG_FLOW)
+async def note_step(turn: Turn, state: DialogueState) -> None:
+    """The note typed in the log dialogue."""
+    if note_too_long(turn, turn.text):
+        return
+    await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
+    await record(turn, state.data["customer_id"], state.data["channel"], turn.text)
+
+
+@turn()
+async def on_skip(turn: Turn) -> None:
+    """Log without a note."""
+    if not (state := await open_dialogue(turn, LOG_FLOW, turn.data.removeprefix("logskip:"))):
+        return
+    if await close_dialogue(turn):
+        await record(turn, state.data["customer_id"], state.data["channel"], None, edit=True)
+
+
+@turn()
+async def on_undo(turn: Turn) -> None:
+    """Undo: only the author, only within 10 minutes, only once."""
+    interaction_id = number(turn.data.removeprefix("undolog:"))
+    undone = interaction_id and await interactions.undo(turn.session, actor=turn.actor,
+                                                        interaction_id=interaction_id, now=turn.now)
+    if not undone:
+        turn.toast(turn.t("log.undo_failed"), alert=True)
+        return
+    interaction, customer = undone
+    turn.edit(turn.t("log.undone", channel=turn.t(f"channel.{interaction.channel}"), id=customer.id,
+                     name=customer.name))

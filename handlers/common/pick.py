@@ -1,0 +1,75 @@
+"""When a reference matches several customers, ask with buttons, then carry on with the chosen one.
+
+The pending action waits in the dialogue table, so the choice survives a restart;
+the button carries only the customer id, which is re-checked against access.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable
+
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from bot.runtime.flows import close_dialogue, open_dialogue
+from bot.runtime.turn import Turn, turn
+from handlers.common.refs import number
+from storage import customers, dialogues
+from storage.dialogues import DialogueState
+from storage.models import Customer
+
+PICK_FLOW = "pick"
+CHOICES = 8
+Continuation = Callable[[Turn, Customer, dict[str, Any]], Awaitable[None]]
+CONTINUATIONS: dict[str, Continuation] = {}
+
+
+def continuation(name: str) -> Callable[[Continuation], Continuation]:
+    def register(function: Continuation) -> Continuation:
+        CONTINUATIONS[name] = function
+        return function
+
+    return register
+
+
+def handlers() -> list[BaseHandler]:
+    return [CallbackQueryHandler(on_pick, pattern=r"^pick:")]
+
+
+def label(customer: Customer) -> str:
+    extra = customer.company or (f"…{customer.phone_digits[-4:]}" if customer.phone_digits else "")
+    return f"#{customer.id} {customer.name}" + (f" · {extra}" if extra else "")
+
+
+async def with_customer(turn: Turn, reference: str, then: str, payload: dict[str, Any]) -> None:
+    """Resolve `reference`; none → 'not found', one → continue now, several → ask with buttons."""
+    matches = await customers.resolve(turn.session, actor=turn.actor, reference=reference, limit=CHOICES + 1)
+    if not matches:
+        turn.reply(turn.t("customer.not_found", reference=reference[:100]))
+        return
+    if len(matches) == 1:
+        await CONTINUATIONS[then](turn, matches[0], payload)
+        return
+    state = DialogueState(PICK_FLOW, then, payload)
+    await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, state=state, now=turn.now)
+    rows = [[(label(c), f"pick:{state.fingerprint()}:{c.id}")] for c in matches[:CHOICES]]
+    question = turn.t("customer.which_one", reference=reference[:100])
+    if len(matches) > CHOICES:
+        question += "\n" + turn.t("find.more", count=CHOICES)
+    turn.reply(question, rows)
+
+
+@turn()
+async def on_pick(turn: Turn) -> None:
+    """The user chose one of several matches: `pick:<question>:<id>`, honoured only for the latest question."""
+    question, _, customer_id = turn.data.removeprefix("pick:").partition(":")
+    state = await open_dialogue(turn, PICK_FLOW, question)
+    if state is None:
+        return
+    customer_id = number(customer_id)
+    customer = (await customers.get_visible(turn.session, actor=turn.actor, customer_id=customer_id)
+                if customer_id is not None else None)
+    if customer is None:
+        turn.toast(turn.t("customer.not_found_short"), alert=True)
+        return
+    if state.step in CONTINUATIONS and await close_dialogue(turn):
+        await CONTINUATIONS[state.step](turn, customer, state.data)

@@ -1,0 +1,125 @@
+"""Guided /add: name → phone → company → source channel → tier; every step after the name can be skipped.
+
+The answers so far live in the dialogue table, so a half-finished add survives a restart.
+Buttons carry the step they answer (`add:<step>:<choice>`); a press is honoured only while
+the stored dialogue is still at that step, so stale or forged buttons change nothing.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from bot.runtime.flows import action, close_dialogue, flow
+from bot.runtime.i18n import LANGUAGES, t
+from bot.runtime.turn import Turn, turn
+from handlers.customers.add import Refused, checked, duplicate_reply, normalise_phone, save
+from storage import customers, dialogues
+from storage.dialogues import DialogueState
+from storage.models import Source, Tier
+
+FLOW = "add"
+NAME, PHONE, COMPANY, SOURCE, TIER = "name", "phone", "company", "source", "tier"
+NEXT = {NAME: PHONE, PHONE: COMPANY, COMPANY: SOURCE, SOURCE: TIER, TIER: None}
+# steps answered with buttons: the stored values, shown by their catalog labels
+CHOICES = {SOURCE: [s.value for s in Source], TIER: [t.value for t in Tier]}
+SKIP, CANCEL = "skip", "cancel"
+BUTTONS_PER_ROW = 3
+
+
+def handlers() -> list[BaseHandler]:
+    return [CallbackQueryHandler(on_button, pattern=r"^add:")]
+
+
+def tg_id(turn: Turn) -> int:
+    return turn.update.effective_user.id
+
+
+def ask(turn: Turn, state: DialogueState, problem: str | None = None,
+        rows: list[list[tuple[str, str]]] | None = None) -> None:
+    """The question for the current step, after what was wrong with the last answer if anything."""
+    question = turn.t(f"add.ask_{state.step}", name=state.data.get(NAME, ""))
+    rows = list(rows or [])
+    choices = [(turn.t(f"{state.step}.{value}"), f"add:{state.step}:{value}") for value in CHOICES.get(state.step, [])]
+    rows += [choices[i:i + BUTTONS_PER_ROW] for i in range(0, len(choices), BUTTONS_PER_ROW)]
+    skip = [(turn.t("button.skip"), f"add:{state.step}:{SKIP}")] if state.step != NAME else []
+    rows.append(skip + [(turn.t("button.cancel"), f"add:{CANCEL}")])
+    turn.edit(f"{problem}\n{question}" if problem else question, rows)
+
+
+@action("add")
+async def start(turn: Turn) -> None:
+    """The Add menu button, or /add with nothing after it."""
+    state = DialogueState(FLOW, NAME, {})
+    await dialogues.put(turn.session, tg_id=tg_id(turn), state=state, now=turn.now)
+    ask(turn, state)
+
+
+async def advance(turn: Turn, state: DialogueState, value: str | None) -> None:
+    """Keep the answer (None: skipped), then ask the next question or, after the tier, save."""
+    if value is not None:
+        state.data[state.step] = value
+    next_step = NEXT[state.step]
+    if next_step is None:
+        # of two quick taps on the last button, only the one that closes the dialogue saves
+        if await close_dialogue(turn):
+            await save(turn, state.data)
+        return
+    state.step = next_step
+    await dialogues.put(turn.session, tg_id=tg_id(turn), state=state, now=turn.now)
+    ask(turn, state)
+
+
+def choice_from_text(step: str, text: str) -> str:
+    """A typed choice, by its value or its label in any language."""
+    wanted = text.casefold()
+    for value in CHOICES[step]:
+        if wanted in {value} | {t(lang, f"{step}.{value}").casefold() for lang in LANGUAGES}:
+            return value
+    raise Refused("add.pick_button")
+
+
+def is_skip(text: str) -> bool:
+    """The Skip button's label typed instead of pressed, in any language."""
+    wanted = text.replace("⏭", "").strip().casefold()
+    return wanted in {t(lang, "button.skip").replace("⏭", "").strip().casefold() for lang in LANGUAGES}
+
+
+@flow(FLOW)
+async def on_answer(turn: Turn, state: DialogueState) -> None:
+    """The typed answer to the current question; a bad one is explained and the question asked again."""
+    text = " ".join(turn.text.split())
+    if state.step != NAME and is_skip(text):
+        await advance(turn, state, None)
+        return
+    try:
+        if state.step == PHONE:
+            value = normalise_phone(text, turn.settings.salesbot_phone_region)
+            existing = await customers.by_phone(turn.session, team_id=turn.actor.team_id, phone=value)
+            if existing is not None:
+                duplicate, rows = await duplicate_reply(turn, existing.id)  # type: ignore[arg-type]
+                ask(turn, state, duplicate, rows)
+                return
+        elif state.step in CHOICES:
+            value = choice_from_text(state.step, text)
+        else:
+            value = checked(state.step, text)
+    except Refused as refused:
+        ask(turn, state, refused.text(turn))
+        return
+    await advance(turn, state, value)
+
+
+@turn()
+async def on_button(turn: Turn) -> None:
+    """Skip, a source or tier choice, or Cancel — honoured only at the step it was offered for."""
+    step, _, choice = turn.data.removeprefix("add:").partition(":")
+    state = await dialogues.current(turn.session, tg_id=tg_id(turn), now=turn.now)
+    if state is None or state.flow != FLOW:
+        turn.toast(turn.t("common.expired_button"), alert=True)
+    elif step == CANCEL:
+        await dialogues.clear(turn.session, tg_id=tg_id(turn))
+        turn.edit(turn.t("add.cancelled"))
+    elif step != state.step or not (choice in CHOICES.get(step, []) or (choice == SKIP and step != NAME)):
+        turn.toast(turn.t("common.expired_button"), alert=True)
+    else:
+        await advance(turn, state, None if choice == SKIP else choice)

@@ -1,0 +1,151 @@
+"""The customer card: /show, opening it from a button, tier, archive and delete.
+
+Every button carries only an id; the customer is looked up again through the
+actor's scope on each press, so a forged or stale button changes nothing.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.runtime.turn import Turn, turn
+from handlers.customers.card_fields import raw, shown
+from handlers.customers.view import card_keyboard, card_text, pressed
+from handlers.common.pick import continuation, with_customer
+from storage import audit, customers, followups
+from storage.models import Customer, Tier
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        CommandHandler("show", on_show),
+        CallbackQueryHandler(on_card, pattern=r"^card:"),
+        CallbackQueryHandler(on_back, pattern=r"^back:"),
+        CallbackQueryHandler(on_tier, pattern=r"^tier:"),
+        CallbackQueryHandler(on_tier_chosen, pattern=r"^tv:"),
+        CallbackQueryHandler(on_archive, pattern=r"^(arch|unarch):"),
+        CallbackQueryHandler(on_delete, pattern=r"^del:"),
+        CallbackQueryHandler(on_delete_confirmed, pattern=r"^delok:"),
+    ]
+
+
+async def open_card(turn: Turn, customer: Customer, *, edit: bool = False, notice: str | None = None) -> None:
+    """Show the card (a view is audit-logged); `notice` goes above it, e.g. what was just changed."""
+    last = await customers.last_interaction(turn.session, customer_id=customer.id)
+    await audit.record(turn.session, actor=turn.actor, action="view", now=turn.now, customer_id=customer.id)
+    text = card_text(turn, customer, last)
+    if notice:
+        text = f"{notice}\n\n{text}"
+    (turn.edit if edit else turn.reply)(text, card_keyboard(turn, customer))
+
+
+@turn()
+async def on_show(turn: Turn) -> None:
+    """/show #12 or /show a name, company or phone digits."""
+    if not turn.args:
+        turn.reply(turn.t("card.show_usage"))
+        return
+    await with_customer(turn, turn.args, "show", {})
+
+
+@continuation("show")
+async def show_chosen(turn: Turn, customer: Customer, payload: dict) -> None:
+    """/show's reference resolved to one customer, at once or by a pick button."""
+    await open_card(turn, customer)
+
+
+@turn()
+async def on_card(turn: Turn) -> None:
+    """A customer button in search results or a list: the card as a new message, the list stays."""
+    if found := await pressed(turn, r"card:(?P<id>\d{1,9})"):
+        await open_card(turn, found[0])
+
+
+@turn()
+async def on_back(turn: Turn) -> None:
+    """Back to the card from one of its sub-menus, in the same message."""
+    if found := await pressed(turn, r"back:(?P<id>\d{1,9})"):
+        await open_card(turn, found[0], edit=True)
+
+
+@turn()
+async def on_tier(turn: Turn) -> None:
+    """Offer the tiers as buttons."""
+    if not (found := await pressed(turn, r"tier:(?P<id>\d{1,9})")):
+        return
+    customer = found[0]
+    rows = [[(("• " if tier == customer.tier else "") + turn.t(f"tier.{tier}"), f"tv:{customer.id}:{tier}")
+             for tier in Tier]]
+    rows.append([(turn.t("card.button_back"), f"back:{customer.id}")])
+    turn.edit(turn.t("card.tier_pick", id=customer.id, name=customer.name), rows)
+
+
+@turn()
+async def on_tier_chosen(turn: Turn) -> None:
+    """A tier was picked."""
+    tiers = "|".join(Tier)
+    if not (found := await pressed(turn, rf"tv:(?P<id>\d{{1,9}}):(?P<value>{tiers})")):
+        return
+    customer, match = found
+    await set_field(turn, customer, "tier", {"tier": match.group("value")}, edit=True)
+
+
+async def set_field(turn: Turn, customer: Customer, field: str, values: dict, *, edit: bool) -> None:
+    """Store one field's new value, audit old → new, and show the updated card."""
+    old = raw(customer, field)
+    updated = await customers.update_fields(turn.session, actor=turn.actor, customer_id=customer.id,
+                                            now=turn.now, **values)
+    if updated is None:
+        turn.reply(turn.t("customer.not_found_short"))
+        return
+    await audit.record(turn.session, actor=turn.actor, action="edit", now=turn.now, customer_id=customer.id,
+                       field=field, old=old, new=raw(updated, field))
+    notice = turn.t("edit.saved", id=updated.id, field=turn.t(f"edit.field_{field}"),
+                    value=shown(turn, updated, field) or "—")
+    await open_card(turn, updated, edit=edit, notice=notice)
+
+
+@turn()
+async def on_archive(turn: Turn) -> None:
+    """Archive hides from lists and search and keeps everything; unarchive brings it back."""
+    if not (found := await pressed(turn, r"(?P<action>arch|unarch):(?P<id>\d{1,9})")):
+        return
+    customer, match = found
+    archive = match.group("action") == "arch"
+    changed = await customers.set_archived(turn.session, actor=turn.actor, customer_id=customer.id, now=turn.now,
+                                           archived=archive)
+    cancelled = 0
+    if changed:
+        await audit.record(turn.session, actor=turn.actor, action="archive" if archive else "unarchive",
+                           now=turn.now, customer_id=customer.id)
+        if archive:
+            cancelled = await followups.cancel_all_for_customer(turn.session, customer_id=customer.id, now=turn.now)
+    await turn.session.refresh(customer)
+    notice = turn.t("card.archived_done" if archive else "card.unarchived_done", id=customer.id)
+    if cancelled:
+        notice += "\n" + turn.t("card.followups_cancelled", count=cancelled)
+    await open_card(turn, customer, edit=True, notice=notice)
+
+
+@turn()
+async def on_delete(turn: Turn) -> None:
+    """Deleting is final, so ask first."""
+    if not (found := await pressed(turn, r"del:(?P<id>\d{1,9})")):
+        return
+    customer = found[0]
+    answers = [(turn.t("card.delete_yes"), f"delok:{customer.id}"), (turn.t("card.delete_no"), f"back:{customer.id}")]
+    turn.edit(turn.t("card.delete_confirm", id=customer.id, name=customer.name), [answers])
+
+
+@turn()
+async def on_delete_confirmed(turn: Turn) -> None:
+    """Delete the customer with its interactions and sales; the audit row keeps the name."""
+    if not (found := await pressed(turn, r"delok:(?P<id>\d{1,9})")):
+        return
+    customer = await customers.delete_customer(turn.session, actor=turn.actor, customer_id=found[0].id)
+    if customer is None:
+        turn.toast(turn.t("customer.not_found_short"), alert=True)
+        return
+    await audit.record(turn.session, actor=turn.actor, action="delete", now=turn.now, customer_id=customer.id,
+                       name=customer.name)
+    turn.edit(turn.t("card.deleted", id=customer.id, name=customer.name))

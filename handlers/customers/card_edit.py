@@ -1,0 +1,127 @@
+"""Editing a customer from the card: pick a field, then a button (enumerations) or a typed reply.
+
+The typed reply is a small dialogue kept in the database: the field is its step,
+the customer id its data. A bad value is refused and the question stays open.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from bot.runtime.flows import flow
+from bot.runtime.turn import Turn, turn
+from handlers.customers.card import set_field
+from handlers.customers.view import pressed
+from handlers.customers.card_fields import CHOICES, FIELDS, REQUIRED, Invalid, choice_key, cleared, parse, shown
+from storage import customers, dialogues
+from storage.customers import DuplicatePhone
+from storage.dialogues import DialogueState
+
+EDIT_FLOW = "edit"
+FIELD_NAMES = "|".join(FIELDS)
+OPTIONAL_NAMES = "|".join(field for field in FIELDS if field not in REQUIRED)
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        CallbackQueryHandler(on_edit, pattern=r"^edit:"),
+        CallbackQueryHandler(on_field, pattern=r"^ef:"),
+        CallbackQueryHandler(on_choice, pattern=r"^ev:"),
+        CallbackQueryHandler(on_clear, pattern=r"^ec:"),
+    ]
+
+
+def field_name(turn: Turn, field: str) -> str:
+    return turn.t(f"edit.field_{field}")
+
+
+@turn()
+async def on_edit(turn: Turn) -> None:
+    """Which field? Three buttons a row, and back to the card."""
+    if not (found := await pressed(turn, r"edit:(?P<id>\d{1,9})")):
+        return
+    customer = found[0]
+    buttons = [(field_name(turn, field), f"ef:{customer.id}:{field}") for field in FIELDS]
+    rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
+    rows.append([(turn.t("card.button_back"), f"back:{customer.id}")])
+    turn.edit(turn.t("edit.pick_field", id=customer.id, name=customer.name), rows)
+
+
+@turn()
+async def on_field(turn: Turn) -> None:
+    """A field was picked: offer its choices as buttons, or ask for the new value."""
+    if not (found := await pressed(turn, rf"ef:(?P<id>\d{{1,9}}):(?P<field>{FIELD_NAMES})")):
+        return
+    customer, match = found
+    field = match.group("field")
+    back = [(turn.t("card.button_back"), f"back:{customer.id}")]
+    clear = [(turn.t("edit.clear"), f"ec:{customer.id}:{field}")] if field not in REQUIRED else []
+    question = dict(id=customer.id, name=customer.name, field=field_name(turn, field),
+                    current=shown(turn, customer, field) or "—")
+    if field in CHOICES:
+        choices = [(turn.t(choice_key(field, value)), f"ev:{customer.id}:{field}:{value}") for value in CHOICES[field]]
+        rows = [choices[i:i + 3] for i in range(0, len(choices), 3)]
+        turn.edit(turn.t("edit.choose", **question), rows + [clear + back])
+        return
+    await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now,
+                        state=DialogueState(EDIT_FLOW, field, {"customer_id": customer.id}))
+    hint = turn.t(f"edit.hint_{field}") if field in ("phone", "tags", "birthday", "tz") else ""
+    turn.reply("\n".join(filter(None, [turn.t("edit.ask", **question), hint, turn.t("edit.cancel_hint")])),
+               [clear] if clear else None)
+
+
+@turn()
+async def on_choice(turn: Turn) -> None:
+    """An enumeration's value was picked."""
+    pattern = "|".join(f"{field}:(?:{'|'.join(values)})" for field, values in CHOICES.items())
+    if not (found := await pressed(turn, rf"ev:(?P<id>\d{{1,9}}):(?P<pair>{pattern})")):
+        return
+    customer, match = found
+    field, value = match.group("pair").split(":")
+    await set_field(turn, customer, field, {field: value}, edit=True)
+
+
+@turn()
+async def on_clear(turn: Turn) -> None:
+    """Empty an optional field; closes the typed-value question if it was open."""
+    if not (found := await pressed(turn, rf"ec:(?P<id>\d{{1,9}}):(?P<field>{OPTIONAL_NAMES})")):
+        return
+    customer, match = found
+    field = match.group("field")
+    state = await dialogues.current(turn.session, tg_id=turn.update.effective_user.id, now=turn.now)
+    if state is not None and state.flow == EDIT_FLOW:
+        await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
+    await set_field(turn, customer, field, cleared(field), edit=True)
+
+
+@flow(EDIT_FLOW)
+async def typed_value(turn: Turn, state: DialogueState) -> None:
+    """The new value of the field asked for; refused values leave the question open."""
+    tg_id = turn.update.effective_user.id
+    field = state.step
+    customer = await customers.get_visible(turn.session, actor=turn.actor,
+                                           customer_id=int(state.data.get("customer_id", 0)))
+    if customer is None or field not in FIELDS or field in CHOICES:
+        await dialogues.clear(turn.session, tg_id=tg_id)
+        turn.reply(turn.t("customer.not_found_short"))
+        return
+    try:
+        values = parse(field, turn.text, region=turn.settings.salesbot_phone_region,
+                       today=turn.local(turn.now).date())
+        await set_field(turn, customer, field, values, edit=False)
+    except Invalid as error:
+        # the question stays open: the user may type another value or /cancel
+        turn.reply(turn.t("edit.refused", id=customer.id, reason=turn.t(error.key, **error.values)))
+        return
+    except DuplicatePhone as duplicate:
+        turn.reply(turn.t("edit.refused", id=customer.id, reason=await _duplicate(turn, duplicate)))
+        return
+    await dialogues.clear(turn.session, tg_id=tg_id)
+
+
+async def _duplicate(turn: Turn, duplicate: DuplicatePhone) -> str:
+    """Name the existing customer only to someone who may see it."""
+    existing = await customers.get_visible(turn.session, actor=turn.actor, customer_id=duplicate.existing_id)
+    if existing is None:
+        return turn.t("edit.phone_taken_hidden")
+    return turn.t("edit.phone_taken", id=existing.id, name=existing.name)

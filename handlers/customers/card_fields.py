@@ -1,0 +1,134 @@
+"""A customer's editable fields: reading a typed value, and showing a stored one."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+from bot.rules.birthdays import BadBirthday, lunar_label, parse_birthday
+from bot.runtime.turn import Turn
+from handlers.customers.add import BadPhone, normalise_phone
+from handlers.common.refs import EMAIL, MAX_NAME, MAX_NOTE, blank, email_typed, split_fields
+from storage.models import Customer, Kind, Source, Urgency
+
+# in the order the edit menu shows them
+FIELDS = ["name", "phone", "email", "wechat", "company", "kind", "region", "source", "urgency", "tags", "notes",
+          "birthday", "tz"]
+CHOICES = {"kind": list(Kind), "source": list(Source), "urgency": list(Urgency)}
+REQUIRED = {"name", "kind"}
+LIMITS = {"name": MAX_NAME, "company": 100, "wechat": 100, "region": 100, "email": 254, "notes": MAX_NOTE}
+MAX_TAG = 16  # a tag travels in `list:<tag>:<page>` callback data, 64 bytes at most
+MAX_TAGS = 10
+# why add.normalise_phone refused a number → how the card's edit says it
+PHONE_REASONS = {
+    "too_short": "edit.phone_too_short",
+    "too_long": "edit.phone_too_long",
+    "not_a_number": "edit.phone_not_number",
+}
+
+
+class Invalid(Exception):
+    """A typed value that can't be stored; `key` and `values` make the reply."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+@lru_cache(maxsize=1)
+def _zones() -> dict[str, str]:
+    return {zone.lower(): zone for zone in available_timezones()}
+
+
+def parse(field: str, text: str, *, region: str, today: date) -> dict[str, object]:
+    """The columns to store for `text` typed as the new value of `field`; raises Invalid."""
+    text = text.strip()
+    limit = LIMITS.get(field)
+    if limit is not None and len(text) > limit:
+        raise Invalid("edit.too_long", limit=limit, length=len(text))
+    if field == "name" and blank(text):
+        raise Invalid("edit.name_empty")
+    if field == "phone":
+        return {"phone": _phone(text, region)}
+    if field == "email":
+        text = email_typed(text)
+        if not EMAIL.fullmatch(text):
+            raise Invalid("edit.email_invalid")
+        return {"email": text}
+    if field == "tags":
+        return {"tags": _tags(text)}
+    if field == "birthday":
+        return _birthday(text, today)
+    if field == "tz":
+        zone = _zones().get(text.lower())
+        if zone is None:
+            raise Invalid("edit.tz_invalid")
+        return {"tz": zone}
+    return {field: None if blank(text) else text}
+
+
+def _phone(text: str, region: str) -> str:
+    try:
+        return normalise_phone(text, region)
+    except BadPhone as refused:
+        raise Invalid(PHONE_REASONS.get(refused.reason, "edit.phone_invalid"), region=region) from None
+
+
+def _tags(text: str) -> str:
+    tags: dict[str, str] = {}
+    for tag in split_fields(text):
+        tag = tag.lstrip("#＃").strip()
+        if len(tag) > MAX_TAG or ":" in tag or "：" in tag:
+            raise Invalid("edit.tag_invalid", limit=MAX_TAG)
+        if tag:
+            tags.setdefault(tag.lower(), tag)
+    if len(tags) > MAX_TAGS:
+        raise Invalid("edit.too_many_tags", limit=MAX_TAGS)
+    return f",{','.join(tags.values())}," if tags else ""
+
+
+def _birthday(text: str, today: date) -> dict[str, object]:
+    try:
+        birthday = parse_birthday(text, today)
+    except BadBirthday as error:
+        raise Invalid("edit.date_range" if error.args[0] == "range" else "edit.date_invalid") from None
+    return {"birthday": birthday.solar, "lunar_birthday": birthday.lunar}
+
+
+def cleared(field: str) -> dict[str, object]:
+    """The columns that empty an optional field."""
+    if field == "tags":
+        return {"tags": ""}
+    if field == "birthday":
+        return {"birthday": None, "lunar_birthday": None}
+    return {field: None}
+
+
+def raw(customer: Customer, field: str) -> str:
+    """A field's stored value as text, for the audit log."""
+    if field == "birthday":
+        if customer.lunar_birthday:
+            return "lunar " + customer.lunar_birthday
+        return customer.birthday.isoformat() if customer.birthday else ""
+    value = getattr(customer, field)
+    if field == "tags":
+        return ", ".join(tag for tag in value.split(",") if tag)
+    return "" if value is None else str(value)
+
+
+def shown(turn: Turn, customer: Customer, field: str) -> str:
+    """A field's value as the user reads it, enumerations in their language."""
+    value = raw(customer, field)
+    if not value:
+        return ""
+    if field in CHOICES or field == "tier":
+        return turn.t(choice_key(field, value))
+    if field == "birthday" and customer.lunar_birthday:
+        return turn.t("edit.lunar", value=lunar_label(customer.lunar_birthday, turn.t("card.leap_month")))
+    return value
+
+
+def choice_key(field: str, value: str) -> str:
+    return f"edit.kind_{value}" if field == "kind" else f"{field}.{value}"

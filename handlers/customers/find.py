@@ -1,0 +1,181 @@
+"""/find (and plain text typed with no dialogue open), and /list with its pages.
+
+Results and list rows are buttons to each card. A list page button carries its
+filter, which is read again on every press exactly as if it had been typed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.runtime.flows import action, flow
+from bot.runtime.i18n import LANGUAGES, t
+from bot.runtime.turn import Turn, turn
+from handlers.customers.card import open_card
+from handlers.common.pick import label
+from storage import customers, dialogues
+from storage.dialogues import DialogueState
+from storage.models import Customer, Stage, Tier
+
+FIND_FLOW = "find"
+MAX_QUERY = 100
+RESULTS = 10
+PAGE = 10
+MAX_CALLBACK = 64
+
+
+def _aliases(prefix: str, values: list[str]) -> dict[str, str]:
+    """Every way to type a value: its code and its name in each language, any case."""
+    return {alias.lower(): value for value in values
+            for alias in [value, *(t(language, f"{prefix}.{value}") for language in LANGUAGES)]}
+
+
+TIERS = _aliases("tier", list(Tier))
+STAGES = _aliases("stage", list(Stage))
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        CommandHandler("find", on_find),
+        CommandHandler("list", on_list),
+        CallbackQueryHandler(on_list_page, pattern=r"^list:"),
+    ]
+
+
+@turn()
+async def on_find(turn: Turn) -> None:
+    """/find text searches at once; a bare /find asks what to look for."""
+    if turn.args:
+        await show_results(turn, turn.args)
+    else:
+        await ask_what_to_find(turn)
+
+
+@action("find")
+async def ask_what_to_find(turn: Turn) -> None:
+    """The 🔍 menu button and a bare /find: ask, the next text is the query."""
+    await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now,
+                        state=DialogueState(FIND_FLOW, "query"))
+    turn.reply(turn.t("find.ask"))
+
+
+@flow(FIND_FLOW)
+async def query_typed(turn: Turn, state: DialogueState) -> None:
+    """The answer to "who are you looking for?"."""
+    await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
+    await show_results(turn, turn.text)
+
+
+@action("search")
+async def search_typed_text(turn: Turn) -> None:
+    """Plain text with nothing open is a search."""
+    await show_results(turn, turn.text)
+
+
+async def show_results(turn: Turn, query: str) -> None:
+    """One hit opens the card (`#12` too); several are buttons; none gets a hint."""
+    query = query.strip()[:MAX_QUERY]
+    found = await customers.resolve(turn.session, actor=turn.actor, reference=query, limit=RESULTS + 1)
+    if not found:
+        turn.reply(turn.t("find.nothing", query=query))
+    elif len(found) == 1:
+        await open_card(turn, found[0])
+    else:
+        lines = [turn.t("find.results", query=query)]
+        if len(found) > RESULTS:
+            lines.append(turn.t("find.more", count=RESULTS))
+        turn.reply("\n".join(lines), _rows(found[:RESULTS]))
+
+
+def _rows(found: list[Customer]) -> list[list[tuple[str, str]]]:
+    return [[(label(customer), f"card:{customer.id}")] for customer in found]
+
+
+def read_filter(text: str) -> dict[str, str] | None:
+    """'' → everything; a tier or stage in either language; else a tag. None: can't be a filter."""
+    text = text.strip().lstrip("#＃")
+    if not text:
+        return {}
+    if text.lower() in TIERS:
+        return {"tier": TIERS[text.lower()]}
+    if text.lower() in STAGES:
+        return {"stage": STAGES[text.lower()]}
+    # a tag may hold spaces ("big fish") but never a colon, which separates callback data
+    if ":" in text or "：" in text or len(text) > 16:
+        return None
+    return {"tag": text}
+
+
+@turn()
+async def on_list(turn: Turn) -> None:
+    """/list, /list vip, /list silent, /list 展会."""
+    await show_list(turn, turn.args, page=0)
+
+
+@action("list")
+async def list_from_menu(turn: Turn) -> None:
+    """The 📋 menu button: the whole list."""
+    await show_list(turn, "", page=0)
+
+
+@turn()
+async def on_list_page(turn: Turn) -> None:
+    """◀ ▶ on a list; the filter and page are checked again, as if typed."""
+    match = re.fullmatch(r"list:(?P<filter>[^:]{0,20}):(?P<page>\d{1,4})", turn.data)
+    if match is None or read_filter(match.group("filter")) is None:
+        turn.toast(turn.t("common.expired_button"), alert=True)
+        return
+    await show_list(turn, match.group("filter"), page=int(match.group("page")), pressed=True)
+
+
+async def show_list(turn: Turn, text: str, *, page: int, pressed: bool = False) -> None:
+    chosen = read_filter(text)
+    if chosen is None:
+        await _unknown_filter(turn, text)
+        return
+    rows, total = await customers.list_page(turn.session, actor=turn.actor, now=turn.now,
+                                            offset=page * PAGE, limit=PAGE, **chosen)
+    if total and not rows:
+        # the list shrank since the button was made: show its last page
+        page = (total - 1) // PAGE
+        rows, total = await customers.list_page(turn.session, actor=turn.actor, now=turn.now,
+                                                offset=page * PAGE, limit=PAGE, **chosen)
+    if not total and "tag" in chosen:
+        if pressed:
+            turn.toast(turn.t("common.expired_button"), alert=True)
+        else:
+            await _unknown_filter(turn, text)
+        return
+    scope = turn.t("list.scope_" + ("all" if turn.actor.is_admin else "team" if turn.actor.sees_team else "own"))
+    named = _filter_name(turn, chosen)
+    heading = (turn.t("list.page", scope=scope, filter=named, first=page * PAGE + 1,
+                      last=page * PAGE + len(rows), total=total)
+               if total else turn.t("list.empty", scope=scope, filter=named))
+    code = next(iter(chosen.values()), "")
+    nav = [(label, data) for label, data, shown in (
+        ("◀", f"list:{code}:{page - 1}", page > 0),
+        ("▶", f"list:{code}:{page + 1}", (page + 1) * PAGE < total),
+    ) if shown and len(data.encode()) <= MAX_CALLBACK]
+    (turn.edit if pressed else turn.reply)(heading, _rows(rows) + [nav])
+
+
+def _filter_name(turn: Turn, chosen: dict[str, str]) -> str:
+    if "tier" in chosen:
+        return " · " + turn.t(f"tier.{chosen['tier']}")
+    if "stage" in chosen:
+        return " · " + turn.t(f"stage.{chosen['stage']}")
+    if "tag" in chosen:
+        return " · #" + chosen["tag"]
+    return ""
+
+
+async def _unknown_filter(turn: Turn, text: str) -> None:
+    tags = await customers.tags_in_use(turn.session, actor=turn.actor)
+    turn.reply(turn.t(
+        "list.unknown_filter", value=text[:MAX_QUERY],
+        tiers=", ".join(turn.t(f"tier.{tier}") for tier in Tier),
+        stages=", ".join(turn.t(f"stage.{stage}") for stage in Stage),
+        tags=", ".join(tags) if tags else turn.t("list.no_tags"),
+    ))

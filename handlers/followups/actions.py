@@ -1,0 +1,202 @@
+"""Done, Snooze, Tomorrow and the view: what a follow-up's buttons do wherever they are shown — a reminder,
+a list, the follow-up's own view (its Reschedule and Cancel are in followup_change).
+
+Buttons carry the follow-up's version: a press on an older state (pressed twice,
+or changed since from another message or device) does nothing but say so and
+show the follow-up as it stands, so no stale button stays in the chat.
+Callback data: fu:<action>:<id>[:<version>][:<origin>] where origin t/o/u names
+the list (today/overdue/upcoming) the button was in.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta, timezone
+
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from bot.runtime.flows import close_dialogue, flow, open_dialogue
+from bot.runtime.turn import Turn, turn
+from bot.rules.when import Repeat
+from handlers.followups.view import label, snooze_time, view_keyboard, view_text
+from storage import dialogues, followups
+from storage.dialogues import DialogueState
+from storage.followups import Changed
+from storage.models import FollowUp, FollowUpStatus
+
+OUTCOME_FLOW = "fu_outcome"
+MAX_OUTCOME = 200
+SNOOZE = timedelta(hours=1)
+ID = r"(?P<id>\d{1,9})"
+VERSION = r"(?P<version>\d{1,9})"
+ORIGIN = r"(?::(?P<origin>[tou]))?"
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        CallbackQueryHandler(on_done, pattern=r"^fu:d:"),
+        CallbackQueryHandler(on_snooze, pattern=r"^fu:[st]:"),
+        CallbackQueryHandler(on_view, pattern=r"^fu:v:"),
+        CallbackQueryHandler(on_skip_outcome, pattern=r"^fu:x:"),
+    ]
+
+
+def parse_button(turn: Turn, pattern: str) -> re.Match[str] | None:
+    match = re.fullmatch(pattern, turn.data)
+    if match is None:
+        turn.toast(turn.t("common.expired_button"), alert=True)
+    return match
+
+
+async def load(turn: Turn, follow_up_id: int) -> tuple[FollowUp, object] | None:
+    found = await followups.get(turn.session, actor=turn.actor, follow_up_id=follow_up_id)
+    if found is None:
+        turn.toast(turn.t("fu.not_found"), alert=True)
+    return found
+
+
+async def redraw(turn: Turn, origin: str | None, follow_up: FollowUp, customer, notice: str) -> None:  # noqa: ANN001
+    """Show the new state where the button was: the list redrawn, or the message itself."""
+    if origin:
+        from handlers.followups.agenda import show_agenda  # the lists import this module's callbacks' data
+        await show_agenda(turn, origin, edit=True, notice=notice)
+        return
+    keyboard = view_keyboard(turn, follow_up) if follow_up.status == FollowUpStatus.OPEN else None
+    turn.edit(f"{notice}\n\n{view_text(turn, follow_up, customer)}", keyboard)
+
+
+def _pressed_message(turn: Turn) -> tuple[int, int] | None:
+    query = turn.update.callback_query
+    message = query.message if query else None
+    return (message.chat.id, message.message_id) if message else None
+
+
+def retire_reminder(turn: Turn, changed: Changed, notice: str) -> None:
+    """The last reminder of this follow-up, if it is another message, loses its buttons."""
+    if changed.stale_message and changed.stale_message != _pressed_message(turn):
+        chat_id, message_id = changed.stale_message
+        turn.edit_message(chat_id, message_id, f"{notice}\n\n{view_text(turn, changed.follow_up, changed.customer)}")
+
+
+async def show_unchanged(turn: Turn, changed: Changed, origin: str | None) -> None:
+    """A press on an older state: say what happened, show it as it stands."""
+    follow_up = changed.follow_up
+    key = {FollowUpStatus.DONE: "fu.already_done", FollowUpStatus.CANCELLED: "fu.already_cancelled"}.get(
+        follow_up.status, "fu.changed_since")
+    turn.toast(turn.t(key), alert=True)
+    await redraw(turn, origin, follow_up, changed.customer, turn.t(key))
+
+
+def next_occurrence(turn: Turn, follow_up: FollowUp) -> datetime | None:
+    """For a recurring follow-up, the first occurrence after now (local wall time kept across DST)."""
+    if not follow_up.repeat_unit:
+        return None
+    repeat = Repeat(follow_up.repeat_unit, follow_up.repeat_every or 1)
+    local = follow_up.due_at.astimezone(turn.tz)
+    while local <= turn.now:
+        local = repeat.next_after(local)
+    return local.astimezone(timezone.utc)
+
+
+@turn()
+async def on_done(turn: Turn) -> None:
+    """Done: logged as an interaction at once; then an optional one-line outcome is asked for."""
+    if not (match := parse_button(turn, rf"fu:d:{ID}:{VERSION}{ORIGIN}")):
+        return
+    if not (found := await load(turn, int(match["id"]))):
+        return
+    next_due = next_occurrence(turn, found[0])
+    changed = await followups.complete(turn.session, actor=turn.actor, follow_up_id=int(match["id"]),
+                                       seen_version=int(match["version"]), now=turn.now, next_due=next_due)
+    if not changed.changed:
+        await show_unchanged(turn, changed, match["origin"])
+        return
+    customer = changed.customer
+    notice = (turn.t("fu.done_next", name=customer.name, id=customer.id, when=label(turn, next_due)) if next_due
+              else turn.t("fu.done", name=customer.name, id=customer.id))
+    retire_reminder(turn, changed, notice)
+    if next_due:
+        turn.wake(next_due)
+    state = DialogueState(OUTCOME_FLOW, "outcome", {"interaction_id": changed.interaction.id})
+    await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now, state=state)
+    skip = [[(turn.t("button.skip"), f"fu:x:{state.fingerprint()}")]]
+    ask = turn.t("fu.ask_outcome", limit=MAX_OUTCOME)
+    if match["origin"]:
+        await redraw(turn, match["origin"], changed.follow_up, customer, notice)
+        turn.reply(ask, skip)
+    else:
+        turn.edit(f"{notice}\n\n{view_text(turn, changed.follow_up, customer)}\n\n{ask}", skip)
+
+
+@flow(OUTCOME_FLOW)
+async def outcome_step(turn: Turn, state: DialogueState) -> None:
+    """The outcome typed after Done, kept on the interaction Done logged."""
+    outcome = " ".join(turn.text.split())
+    if len(outcome) > MAX_OUTCOME:
+        turn.reply(turn.t("fu.outcome_too_long", length=len(outcome), limit=MAX_OUTCOME))
+        return
+    await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
+    saved = await followups.set_outcome(turn.session, actor=turn.actor, interaction_id=state.data["interaction_id"],
+                                        outcome=outcome)
+    if saved is None:
+        turn.reply(turn.t("fu.outcome_gone"))
+        return
+    turn.reply(turn.t("fu.outcome_saved", name=saved[1].name, id=saved[1].id, outcome=outcome))
+
+
+@turn()
+async def on_skip_outcome(turn: Turn) -> None:
+    if await open_dialogue(turn, OUTCOME_FLOW, turn.data.removeprefix("fu:x:")) and await close_dialogue(turn):
+        turn.edit(turn.t("fu.outcome_skipped"))
+
+
+@turn()
+async def on_snooze(turn: Turn) -> None:
+    """Snooze 1h, or Tomorrow 09:00; either lands outside quiet hours."""
+    if not (match := parse_button(turn, rf"fu:(?P<kind>[st]):{ID}:{VERSION}{ORIGIN}")):
+        return
+    if match["kind"] == "s":
+        due = snooze_time(turn, turn.now + SNOOZE)
+    else:
+        tomorrow = turn.now.astimezone(turn.tz).date() + timedelta(days=1)
+        local = datetime.combine(tomorrow, time(9, 0), tzinfo=turn.tz).astimezone(timezone.utc)
+        due = snooze_time(turn, local)
+    await move(turn, int(match["id"]), int(match["version"]), due, exact=False, origin=match["origin"],
+                notice_key="fu.snoozed")
+
+
+async def move(turn: Turn, follow_up_id: int, version: int, due: datetime, *, exact: bool, origin: str | None,
+                notice_key: str) -> None:
+    changed = await followups.reschedule(turn.session, actor=turn.actor, follow_up_id=follow_up_id,
+                                         seen_version=version, due_at=due, exact=exact, now=turn.now)
+    if changed is None:
+        turn.toast(turn.t("fu.not_found"), alert=True)
+        return
+    if not changed.changed:
+        await show_unchanged(turn, changed, origin)
+        return
+    customer = changed.customer
+    notice = turn.t(notice_key, name=customer.name, id=customer.id, when=label(turn, due))
+    retire_reminder(turn, changed, notice)
+    turn.wake(due)
+    if origin:
+        await redraw(turn, origin, changed.follow_up, customer, notice)
+    else:
+        # the reminder comes again at the new time with fresh buttons; this message keeps none
+        turn.edit(f"{notice}\n\n{view_text(turn, changed.follow_up, customer)}")
+
+
+@turn()
+async def on_view(turn: Turn) -> None:
+    """The follow-up with all its buttons: a new message from a list, in place otherwise."""
+    if not (match := parse_button(turn, rf"fu:v:{ID}{ORIGIN}")):
+        return
+    if not (found := await load(turn, int(match["id"]))):
+        return
+    follow_up, customer = found
+    if follow_up.status != FollowUpStatus.OPEN:
+        turn.toast(turn.t("fu.already_done" if follow_up.status == FollowUpStatus.DONE
+                          else "fu.already_cancelled"), alert=True)
+        return
+    (turn.reply if match["origin"] else turn.edit)(view_text(turn, follow_up, customer),
+                                                   view_keyboard(turn, follow_up))

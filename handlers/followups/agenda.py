@@ -1,0 +1,80 @@
+"""/today, /overdue, /upcoming: the rep's own agenda, paged, with Done / Snooze / Edit on every follow-up.
+
+The follow-up buttons (`fu:*`) are handled in handlers/followup_actions.py, which
+redraws the list it was pressed in through `show_agenda`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.views.agenda_load import load_agenda
+from bot.views.agenda import ORIGINS, OVERDUE, TODAY, UPCOMING, agenda_message
+from bot.runtime.flows import action
+from bot.runtime.turn import Turn, turn
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        CommandHandler("today", on_today),
+        CommandHandler("overdue", on_overdue),
+        CommandHandler("upcoming", on_upcoming),
+        CallbackQueryHandler(on_page, pattern=r"^ag:"),
+        CallbackQueryHandler(on_overdue_button, pattern=r"^agenda:"),
+    ]
+
+
+async def show_agenda(turn: Turn, origin: str, *, page: int = 0, edit: bool = False,
+                      notice: str | None = None) -> None:
+    """The agenda list `origin` ("t" today, "o" overdue, "u" upcoming); `edit` redraws the pressed message."""
+    if origin not in ORIGINS:
+        raise ValueError(f"unknown agenda origin {origin!r}")
+    agenda = await load_agenda(turn.session, user=turn.user, now=turn.now, tz=turn.tz, origin=origin, page=page)
+    text, keyboard = agenda_message(turn.lang, turn.tz, agenda, notice=notice)
+    (turn.edit if edit else turn.reply)(text, keyboard)
+
+
+@turn()
+async def on_today(turn: Turn) -> None:
+    """Overdue and today's follow-ups, customers due a touch, today's birthdays."""
+    await show_agenda(turn, TODAY)
+
+
+@action("today")
+async def today_from_menu(turn: Turn) -> None:
+    """The 📅 Today menu button."""
+    await show_agenda(turn, TODAY)
+
+
+@turn()
+async def on_overdue(turn: Turn) -> None:
+    """Only what is late: overdue follow-ups, and customers past their tier's contact cadence."""
+    await show_agenda(turn, OVERDUE)
+
+
+@turn()
+async def on_upcoming(turn: Turn) -> None:
+    """Open follow-ups due from now to the end of the 7th day after today."""
+    await show_agenda(turn, UPCOMING)
+
+
+@turn()
+async def on_page(turn: Turn) -> None:
+    """◀ ▶ under a list: the page is read again from storage, so it shows the list as it is now."""
+    match = re.fullmatch(r"ag:(?P<origin>[tou]):(?P<page>\d{1,4})", turn.data)
+    if match is None:
+        turn.toast(turn.t("common.expired_button"), alert=True)
+        return
+    await show_agenda(turn, match.group("origin"), page=int(match.group("page")), edit=True)
+
+
+@turn()
+async def on_overdue_button(turn: Turn) -> None:
+    """The catch-up reminder's "Overdue list" button: the list as a new message, the reminder stays."""
+    if turn.data != "agenda:overdue":
+        turn.toast(turn.t("common.expired_button"), alert=True)
+        return
+    await show_agenda(turn, OVERDUE)
+

@@ -1,0 +1,176 @@
+"""/followup, creating and echoing a follow-up, Undo of a new follow-up, and its note.
+
+Callback data: fuundo:<follow-up> undoes (author only, within 10 minutes, once);
+funote:<follow-up> asks for a note. Asking "when?" with quick choices is in followup_ask.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.runtime.flows import flow
+from bot.runtime.turn import Turn, turn
+from bot.rules.when import Repeat, When, parse_when, split_when
+from handlers.followups.view import ahead, due_time, label, quick_keyboard, read_when
+from handlers.common.pick import continuation, with_customer
+from handlers.common.refs import MAX_NOTE, note_too_long, number, split_note, split_reference
+from storage import dialogues, followups
+from storage.dialogues import DialogueState
+from storage.models import Customer, FollowUp, FollowUpStatus
+
+ASK_FLOW = "followup"
+NOTE_FLOW = "followup_note"
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        CommandHandler("followup", on_followup),
+        CallbackQueryHandler(on_undo, pattern=r"^fuundo:"),
+        CallbackQueryHandler(on_note_button, pattern=r"^funote:"),
+    ]
+
+
+def read_line(turn: Turn, head: str) -> tuple[str, When | None] | None:
+    """'#12 tomorrow 10:00' / '王伟明天上午十点' → (reference, when); '#12' alone → ('#12', None) to ask.
+
+    None after a reply saying what is wrong (no time found, not understood, past, no customer)."""
+    reference, phrase = split_reference(head)
+    if reference.startswith("#"):
+        if not phrase:
+            return reference, None
+        when = read_when(turn, phrase)
+        return (reference, when) if when else None
+    local_now = turn.now.astimezone(turn.tz)
+    if parse_when(head, local_now, turn.tz) is not None:
+        turn.reply(turn.t("followup.no_customer", text=head[:60]))
+        return None
+    found = split_when(head, local_now, turn.tz)
+    if found is None:
+        turn.reply(turn.t("followup.no_when", text=head[:60]))
+        return None
+    reference, when = found
+    return (reference, when) if ahead(turn, when) else None
+
+
+@turn()
+async def on_followup(turn: Turn) -> None:
+    """/followup #12 tomorrow 10:00: note — also a name, company or phone digits before the time."""
+    if not turn.args:
+        turn.reply(turn.t("followup.usage"))
+        return
+    head, note = split_note(turn.args)
+    if note_too_long(turn, note) or not (read := read_line(turn, head)):
+        return
+    reference, when = read
+    if when is None:
+        await with_customer(turn, reference, "followup_ask", {"note": note})
+        return
+    payload = {"at": when.at.isoformat(), "exact": when.exact, "note": note,
+               "repeat": [when.repeat.unit, when.repeat.every] if when.repeat else None}
+    await with_customer(turn, reference, "followup", payload)
+
+
+@continuation("followup")
+async def followup_chosen(turn: Turn, customer: Customer, payload: dict) -> None:
+    """The reference resolved (at once or by a pick button): schedule, unless the time has passed meanwhile."""
+    repeat = Repeat(*payload["repeat"]) if payload.get("repeat") else None
+    when = When(datetime.fromisoformat(payload["at"]).astimezone(turn.tz), payload["exact"], repeat)
+    if ahead(turn, when):
+        await create(turn, customer.id, when, payload.get("note"))
+
+
+@continuation("followup_ask")
+async def ask_chosen(turn: Turn, customer: Customer, payload: dict) -> None:
+    await ask(turn, customer, note=payload.get("note"))
+
+
+async def ask(turn: Turn, customer: Customer, *, note: str | None = None, origin: int | None = None) -> None:
+    """When? Quick choices still ahead, or a typed time (optionally 'time: note')."""
+    state = DialogueState(ASK_FLOW, "when", {"customer_id": customer.id, "note": note, "origin": origin})
+    await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now, state=state)
+    turn.reply(turn.t("followup.ask_when", id=customer.id, name=customer.name),
+               quick_keyboard(turn, f"fupq:{customer.id}"))
+
+
+async def create(turn: Turn, customer_id: int, when: When, note: str | None, *, origin: int | None = None,
+                 edit: bool = False) -> None:
+    """Store the follow-up (out of quiet hours unless typed exactly), wake the sender, echo it with Undo."""
+    due = due_time(turn, when)
+    existing = await followups.open_at(turn.session, actor=turn.actor, customer_id=customer_id, due_at=due)
+    if existing is not None:
+        turn.reply(turn.t("followup.duplicate", id=customer_id, when=label(turn, due)))
+        return
+    created = await followups.schedule(
+        turn.session, actor=turn.actor, customer_id=customer_id, due_at=due, exact=when.exact, note=note,
+        now=turn.now, repeat=(when.repeat.unit, when.repeat.every) if when.repeat else None,
+        origin_interaction_id=origin,
+    )
+    if created is None:
+        turn.reply(turn.t("customer.not_found_short"))
+        return
+    follow_up, customer = created
+    turn.wake(due)
+    moved_from = when.at if due != when.at else None
+    (turn.edit if edit else turn.reply)(echo(turn, follow_up, customer, moved_from=moved_from),
+                                        echo_keyboard(turn, follow_up))
+
+
+def echo(turn: Turn, follow_up: FollowUp, customer: Customer, *, moved_from: datetime | None = None) -> str:
+    """What was stored: local time and weekday, #id, note, repeat, and a quiet-hours move."""
+    lines = [turn.t("followup.set", id=customer.id, name=customer.name, when=label(turn, follow_up.due_at))]
+    if follow_up.note:
+        lines.append(turn.t("reminder.note", note=follow_up.note))
+    if follow_up.repeat_unit:
+        lines.append(turn.t(f"repeat.{follow_up.repeat_unit}", n=follow_up.repeat_every or 1))
+    if moved_from is not None:
+        lines.append(turn.t("followup.quiet_moved", asked=label(turn, moved_from)))
+    return "\n".join(lines)
+
+
+def echo_keyboard(turn: Turn, follow_up: FollowUp) -> list[list[tuple[str, str]]]:
+    rows = [[(turn.t("button.undo"), f"fuundo:{follow_up.id}"),
+             (turn.t("followup.change"), f"fu:r:{follow_up.id}:{follow_up.version}")]]
+    if not follow_up.note:
+        rows.append([(turn.t("followup.add_note"), f"funote:{follow_up.id}")])
+    return rows
+
+
+@turn()
+async def on_undo(turn: Turn) -> None:
+    """Undo a new follow-up: only its author, within 10 minutes, once."""
+    follow_up_id = number(turn.data.removeprefix("fuundo:"))
+    customer = follow_up_id and await followups.undo(turn.session, actor=turn.actor, follow_up_id=follow_up_id,
+                                                     now=turn.now)
+    if not customer:
+        turn.toast(turn.t("followup.undo_failed"), alert=True)
+        return
+    turn.edit(turn.t("followup.undone", id=customer.id, name=customer.name))
+
+
+@turn()
+async def on_note_button(turn: Turn) -> None:
+    """Add a note to a follow-up just set by a quick choice."""
+    follow_up_id = number(turn.data.removeprefix("funote:"))
+    found = follow_up_id and await followups.get(turn.session, actor=turn.actor, follow_up_id=follow_up_id)
+    if not found or found[0].status != FollowUpStatus.OPEN:
+        turn.toast(turn.t("fu.not_found"), alert=True)
+        return
+    follow_up, customer = found
+    await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now,
+                        state=DialogueState(NOTE_FLOW, "note", {"follow_up_id": follow_up.id}))
+    turn.reply(turn.t("followup.ask_note", id=customer.id, name=customer.name, limit=MAX_NOTE))
+
+
+@flow(NOTE_FLOW)
+async def note_step(turn: Turn, state: DialogueState) -> None:
+    if note_too_long(turn, turn.text):
+        return
+    await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
+    noted = await followups.set_note(turn.session, actor=turn.actor, follow_up_id=state.data["follow_up_id"],
+                                     note=turn.text, now=turn.now)
+    if noted is None:
+        turn.reply(turn.t("followup.note_gone"))
+        return
+    turn.reply(echo(turn, *noted), echo_keyboard(turn, noted[0]))

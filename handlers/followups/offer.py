@@ -1,0 +1,111 @@
+"""Asking when: the card's Follow-up button, the next follow-up offered under a logged interaction, quick choices
+and a typed time.
+
+Callback data: fup:<customer>[:<interaction>] asks when; fupq:<customer>[:<interaction>]:<code> schedules a
+quick choice. An interaction id means the button sits under a logged interaction, which becomes the
+follow-up's origin; without one the button is on the "when?" question, whose dialogue carries the note.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from bot.runtime.flows import close_dialogue, flow
+from bot.runtime.i18n import LANGUAGES, t
+from bot.runtime.turn import Turn, turn
+from bot.rules.when import QUICK_CODES
+from handlers.customers.view import pressed
+from handlers.followups.view import quick_keyboard, read_quick, read_when
+from handlers.followups.create import ASK_FLOW, ask, create
+from handlers.common.refs import note_too_long, number, split_note
+from storage import dialogues, interactions
+from storage.dialogues import DialogueState
+
+ID = r"(?P<id>\d{1,9})"
+ORIGIN = r"(?::(?P<origin>\d{1,9}))?"
+CODE = rf"(?P<code>{'|'.join(QUICK_CODES)})"
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        CallbackQueryHandler(on_ask_button, pattern=r"^fup:"),
+        CallbackQueryHandler(on_quick, pattern=r"^fupq:"),
+    ]
+
+
+def next_follow_up(turn: Turn, customer_id: int, interaction_id: int) -> tuple[str, list[list[tuple[str, str]]]]:
+    """The line and buttons under a logged interaction: quick choices, or another time."""
+    rows = quick_keyboard(turn, f"fupq:{customer_id}:{interaction_id}")
+    rows.append([(turn.t("followup.other_time"), f"fup:{customer_id}:{interaction_id}")])
+    return turn.t("followup.next"), rows
+
+
+def _retire_offer(turn: Turn) -> None:
+    """The logged interaction's message keeps its own text and buttons, without the follow-up offer."""
+    message = turn.update.callback_query.message
+    # a message older than 48 hours comes without its text or buttons: leave it as it is
+    text = getattr(message, "text", None) or ""
+    for language in LANGUAGES:
+        text = text.removesuffix(t(language, "followup.next")).rstrip()
+    if not text:
+        return
+    markup = getattr(message, "reply_markup", None)
+    rows = [[(button.text, button.callback_data or button.url or "") for button in row
+             if not (button.callback_data or "").startswith(("fup:", "fupq:"))]
+            for row in (markup.inline_keyboard if markup else ())]
+    turn.edit(text, rows)
+
+
+async def _origin(turn: Turn, interaction_id: int | None, customer_id: int) -> int | None:
+    """An interaction becomes the origin only if the actor sees it and it is this customer's."""
+    found = interaction_id and await interactions.get(turn.session, actor=turn.actor, interaction_id=interaction_id)
+    return interaction_id if found and found[0].customer_id == customer_id else None
+
+
+async def _question(turn: Turn, customer_id: int) -> DialogueState | None:
+    """The open 'when?' question about this customer, if any."""
+    state = await dialogues.current(turn.session, tg_id=turn.update.effective_user.id, now=turn.now)
+    return state if state and state.flow == ASK_FLOW and state.data.get("customer_id") == customer_id else None
+
+
+@turn()
+async def on_ask_button(turn: Turn) -> None:
+    """The card's Follow-up button, or "Other time" under a logged interaction: ask when."""
+    if not (found := await pressed(turn, rf"fup:{ID}{ORIGIN}")):
+        return
+    customer, match = found
+    origin = await _origin(turn, number(match["origin"] or ""), customer.id)
+    if match["origin"]:
+        _retire_offer(turn)
+    await ask(turn, customer, origin=origin)
+
+
+@turn()
+async def on_quick(turn: Turn) -> None:
+    """A quick choice: scheduled at once (the common case is two taps), a note can be added after."""
+    if not (found := await pressed(turn, rf"fupq:{ID}{ORIGIN}:{CODE}")):
+        return
+    customer, match = found
+    if not (when := read_quick(turn, match["code"])):
+        return
+    state = await _question(turn, customer.id)
+    if state is not None and not await close_dialogue(turn):
+        return
+    if match["origin"]:  # under a logged interaction
+        origin = await _origin(turn, number(match["origin"]), customer.id)
+        _retire_offer(turn)
+        await create(turn, customer.id, when, None, origin=origin)
+    else:  # the question message becomes the echo
+        data = state.data if state else {}
+        await create(turn, customer.id, when, data.get("note"), origin=data.get("origin"), edit=True)
+
+
+@flow(ASK_FLOW)
+async def when_step(turn: Turn, state: DialogueState) -> None:
+    """A typed time, optionally 'time: note'; not understood or past → examples, and the question stays."""
+    phrase, note = split_note(turn.text)
+    if note_too_long(turn, note) or not (when := read_when(turn, phrase)):
+        return
+    await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
+    await create(turn, state.data["customer_id"], when, note or state.data.get("note"),
+                 origin=state.data.get("origin"))

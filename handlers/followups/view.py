@@ -1,0 +1,76 @@
+"""How a follow-up looks in chat and how a typed time becomes a due time. Shared by every follow-up feature."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from bot.outbound.reminders import reminder_keyboard, reminder_text, when_label
+from bot.runtime.turn import Turn
+from bot.rules.when import When, parse_when, quick_choice, quick_choices
+from storage.models import Customer, FollowUp
+from bot.rules.schedule import out_of_quiet_hours
+
+QUICK_CODES = ("h1", "eve", "tom", "mon", "wk")
+
+
+def label(turn: Turn, moment: datetime) -> str:
+    """`YYYY-MM-DD HH:MM Wkd` in the rep's zone."""
+    return when_label(turn.lang, moment, turn.tz)
+
+
+def due_time(turn: Turn, when: When) -> datetime:
+    """UTC due time; a time the rep did not type exactly moves out of their quiet hours."""
+    at = when.at.astimezone(timezone.utc)
+    if when.exact or turn.user is None:
+        return at
+    return out_of_quiet_hours(at, str(turn.tz), turn.user.quiet_start, turn.user.quiet_end)
+
+
+def snooze_time(turn: Turn, moment: datetime) -> datetime:
+    """Snoozes land outside quiet hours."""
+    assert turn.user is not None
+    return out_of_quiet_hours(moment, str(turn.tz), turn.user.quiet_start, turn.user.quiet_end)
+
+
+def read_when(turn: Turn, text: str) -> When | None:
+    """A typed time phrase, or a reply with examples (not understood / already past) and None."""
+    when = parse_when(text, turn.now.astimezone(turn.tz), turn.tz)
+    if when is None:
+        turn.reply(turn.t("fu.when_unknown", text=text[:60]))
+        return None
+    return ahead(turn, when)
+
+
+def ahead(turn: Turn, when: When) -> When | None:
+    """The time if it is still ahead; otherwise a reply saying it has passed, and None."""
+    if when.at <= turn.now:
+        turn.reply(turn.t("fu.when_past", when=label(turn, when.at)))
+        return None
+    return when
+
+
+def quick_keyboard(turn: Turn, prefix: str) -> list[list[tuple[str, str]]]:
+    """The quick choices still ahead, as buttons `<prefix>:<code>`; past ones are not offered."""
+    choices = quick_choices(turn.now.astimezone(turn.tz), turn.tz)
+    buttons = [(f"{turn.t(f'quick.{code}')} · {when.at:%H:%M}" if code == "h1" else turn.t(f"quick.{code}"),
+                f"{prefix}:{code}") for code, when in choices]
+    return [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+
+
+def read_quick(turn: Turn, code: str) -> When | None:
+    when = quick_choice(code, turn.now.astimezone(turn.tz), turn.tz)
+    if when is None or when.at <= turn.now:
+        turn.toast(turn.t("fu.quick_past"), alert=True)
+        return None
+    return when
+
+
+def view_text(turn: Turn, follow_up: FollowUp, customer: Customer) -> str:
+    return reminder_text(turn.lang, turn.tz, follow_up, customer)
+
+
+def view_keyboard(turn: Turn, follow_up: FollowUp) -> list[list[tuple[str, str]]]:
+    """Reminder buttons plus Reschedule and Cancel."""
+    tail = f"{follow_up.id}:{follow_up.version}"
+    actions, card = reminder_keyboard(turn.lang, follow_up)
+    return [actions, [(turn.t("fu.reschedule"), f"fu:r:{tail}"), (turn.t("fu.cancel"), f"fu:c:{tail}")], card]
