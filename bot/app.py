@@ -8,11 +8,12 @@ from datetime import timezone
 
 from telegram import Bot, BotCommand
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder, Defaults
+from telegram.ext import ApplicationBuilder, Defaults
 from telegram.request import HTTPXRequest
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.services import CONTEXT_TYPES, App
 from bot.outbound.delivery import CONCURRENCY, Delivery
 from bot.outbound.digest import digest_parts
 from bot.runtime.i18n import t
@@ -40,7 +41,7 @@ MENU_COMMANDS = ["add", "find", "list", "show", "log", "followup", "today", "sal
 
 
 def build_application(config: Settings, *, clock: Clock | None = None, budget: SendBudget | None = None,
-                      polling: bool = True) -> Application:
+                      polling: bool = True) -> App:
     """The bot. `budget` paces proactive sends (tests pass an unlimited one); `polling=False` is a sender only."""
     assert config.telegram_bot_token is not None
     budget = budget or SendBudget(per_second=config.salesbot_send_rate)
@@ -62,12 +63,14 @@ def build_application(config: Settings, *, clock: Clock | None = None, budget: S
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
+        .context_types(CONTEXT_TYPES)
         .build()
     )
-    application.bot_data["settings"] = config
-    application.bot_data["clock"] = clock or Clock()
-    application.bot_data["budget"] = budget
-    application.bot_data["polling"] = polling
+    services = application.bot_data
+    services.settings = config
+    services.clock = clock or Clock()
+    services.budget = budget
+    services.polling = polling
     application.add_handlers(router.guards())
     for feature in FEATURES:
         application.add_handlers(feature.handlers())
@@ -75,25 +78,25 @@ def build_application(config: Settings, *, clock: Clock | None = None, budget: S
     return application
 
 
-async def _post_init(application: Application) -> None:
-    config: Settings = application.bot_data["settings"]
-    engine = make_engine(config.database_url)
-    application.bot_data["engine"] = engine
-    sessions = application.bot_data["sessions"] = make_sessionmaker(engine)
-    now = application.bot_data["clock"].now()
+async def _post_init(application: App) -> None:
+    services = application.bot_data
+    config = services.settings
+    services.engine = make_engine(config.database_url)
+    sessions = services.sessions = make_sessionmaker(services.engine)
+    now = services.clock.now()
     async with sessions() as session, session.begin():
         await users.default_team(session, now=now, currency=config.salesbot_currency)
         await users.ensure_admins(session, tg_ids=config.salesbot_admins, now=now,
                                   currency=config.salesbot_currency)
         token = await users.setup_token(session, new_token=secrets.token_urlsafe(24))
-    application.bot_data["delivery"] = await _start_delivery(application)
+    services.delivery = await _start_delivery(application)
     if token is not None:
         log.warning("No admin yet. Open this link in Telegram to become the first admin: "
                     "https://t.me/%s?start=setup_%s", application.bot.username, token)
     await _register_commands(application)
 
 
-async def _register_commands(application: Application) -> None:
+async def _register_commands(application: App) -> None:
     try:
         for language in ("en", "zh"):
             commands = [BotCommand(name, t(language, f"command.{name}")) for name in MENU_COMMANDS]
@@ -102,9 +105,10 @@ async def _register_commands(application: Application) -> None:
         log.warning("could not register the command menu: %s", error)
 
 
-async def _start_delivery(application: Application) -> Delivery:
+async def _start_delivery(application: App) -> Delivery:
     """Proactive messages get their own Bot: own connections, no limiter queue shared with replies."""
-    config: Settings = application.bot_data["settings"]
+    services = application.bot_data
+    config = services.settings
     timeout = config.salesbot_send_timeout
     sender = Bot(
         application.bot.token, base_url=config.telegram_base_url, base_file_url=config.telegram_base_file_url,
@@ -114,24 +118,24 @@ async def _start_delivery(application: Application) -> Delivery:
     await sender.initialize()
     reminders, reminder_renderers = reminders_parts(config)
     digests, digest_renderers = digest_parts(config)
-    delivery = Delivery(sessions=application.bot_data["sessions"], bot=sender, clock=application.bot_data["clock"],
-                        budget=application.bot_data["budget"], producers=[reminders, digests],
+    delivery = Delivery(sessions=services.sessions, bot=sender, clock=services.clock,
+                        budget=services.budget, producers=[reminders, digests],
                         renderers={**reminder_renderers, **digest_renderers})
     delivery.start(application, config.salesbot_sweep_seconds)
     return delivery
 
 
-async def _post_stop(application: Application) -> None:
-    delivery: Delivery | None = application.bot_data.get("delivery")
-    if delivery is not None:
-        await delivery.stop()
+async def _post_stop(application: App) -> None:
+    if application.bot_data.delivery is not None:
+        await application.bot_data.delivery.stop()
 
 
-async def _post_shutdown(application: Application) -> None:
-    delivery: Delivery | None = application.bot_data.pop("delivery", None)
+async def _post_shutdown(application: App) -> None:
+    services = application.bot_data
+    delivery, services.delivery = services.delivery, None
     if delivery is not None:
         await delivery.stop()
         await delivery.bot.shutdown()
-    engine = application.bot_data.get("engine")
+    engine = getattr(services, "engine", None)
     if engine is not None:
         await engine.dispose()

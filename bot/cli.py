@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.lifecycle import check_database, running, upgrade_database
 
 if TYPE_CHECKING:
-    from telegram.ext import Application
+    from telegram.ext import Application, Updater
 
-# an unreachable host must not keep start-up waiting for the driver's own minute-long timeout
-CONNECT_TIMEOUT = 15
+    from bot.lifecycle import Receive
+
 EXIT_CONFIG = 2
 
 
@@ -71,58 +72,51 @@ def run(*, sender_only: bool = False) -> int:
     _configure_logging()
     upgrade_database(settings.database_url)
 
-    from telegram import Update
-
     from bot.app import build_application
 
-    if sender_only:
-        asyncio.run(_send_until_stopped(build_application(settings, polling=False)))
-    else:
-        _serve(build_application(settings), settings, Update.ALL_TYPES)
+    application = build_application(settings, polling=not sender_only)
+    try:
+        asyncio.run(_serve(application, _receiver(settings, sender_only)))
+    except OSError as error:
+        # the webhook's port is taken or needs privileges: the operator's setting, not a crash
+        raise ConfigError(f"WEBHOOK_PORT: cannot listen on port {settings.webhook_port}: "
+                          f"{error.strerror or error}") from None
     return 0
 
 
-async def _send_until_stopped(application: Application) -> None:
-    """The Application's start and stop as run_polling does them, minus the Updater."""
+def _receiver(settings: Settings, sender_only: bool) -> Receive | None:
+    """How this instance gets updates: none (sender only), a webhook when WEBHOOK_URL is set, else long polling."""
+    from telegram import Update
+
+    if sender_only:
+        return None
+    if settings.webhook_url:
+        webhook_url = settings.webhook_url
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+
+        async def webhook(updater: Updater) -> None:
+            await updater.start_webhook(listen="0.0.0.0", port=settings.webhook_port,
+                                        url_path=urlsplit(webhook_url).path.lstrip("/"), webhook_url=webhook_url,
+                                        secret_token=secret, allowed_updates=Update.ALL_TYPES)
+
+        return webhook
+
+    async def polling(updater: Updater) -> None:
+        await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+
+    return polling
+
+
+async def _serve(application: Application, receive: Receive | None) -> None:
+    """Run until SIGINT or SIGTERM, then stop cleanly: claimed outbox rows are handed back."""
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopped.set)
-    await application.initialize()
-    try:
-        if application.post_init:
-            await application.post_init(application)
-        await application.start()
-        logging.getLogger(__name__).info("sending only: no updates are received by this instance")
+    async with running(application, receive=receive):
+        if receive is None:
+            logging.getLogger(__name__).info("sending only: no updates are received by this instance")
         await stopped.wait()
-    finally:
-        if application.running:
-            await application.stop()
-            if application.post_stop:
-                await application.post_stop(application)
-        await application.shutdown()
-        if application.post_shutdown:
-            await application.post_shutdown(application)
-
-
-def _serve(application: Application, settings: Settings, updates: list[str]) -> None:
-    if settings.webhook_url:
-        try:
-            application.run_webhook(
-                listen="0.0.0.0",
-                port=settings.webhook_port,
-                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-                webhook_url=settings.webhook_url,
-                secret_token=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
-                allowed_updates=updates,
-            )
-        except OSError as error:
-            # the port is taken or needs privileges: the operator's setting, not a crash
-            raise ConfigError(f"WEBHOOK_PORT: cannot listen on port {settings.webhook_port}: "
-                              f"{error.strerror or error}") from None
-    else:
-        # run_polling stops cleanly on SIGINT/SIGTERM and calls post_init/post_shutdown itself
-        application.run_polling(allowed_updates=updates)
 
 
 def check_bot_api(settings: Settings) -> None:
@@ -165,40 +159,6 @@ def db(action: str) -> int:
 def _settings_without_token() -> Settings:
     """Migrations need no token, so a missing or odd one must not stop them."""
     return load_settings(telegram_bot_token=None)
-
-
-def check_database(url: str) -> None:
-    """Connect once, so an unreachable database is reported as a setting, not as a traceback."""
-    from storage.migrate import current_revision
-
-    async def probe() -> None:
-        await asyncio.wait_for(current_revision(url), CONNECT_TIMEOUT)
-
-    try:
-        asyncio.run(probe())
-    except TimeoutError:
-        raise ConfigError(f"DATABASE_URL: no answer from the database within {CONNECT_TIMEOUT} s") from None
-    # any failure to connect (refused, unknown host, missing directory, bad credentials) is the setting's fault
-    except Exception as error:  # noqa: BLE001
-        raise ConfigError(f"DATABASE_URL: cannot open the database: {_reason(error)}") from None
-
-
-def upgrade_database(url: str, setting: str = "DATABASE_URL") -> None:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from storage.migrate import upgrade
-
-    try:
-        upgrade(url)
-    except (SQLAlchemyError, OSError) as error:
-        raise ConfigError(f"{setting}: could not upgrade the database: {_reason(error)}") from None
-
-
-def _reason(error: BaseException) -> str:
-    """The driver's own message, on one line, without SQLAlchemy's decorations."""
-    cause = getattr(error, "orig", None) or error
-    text = str(cause).strip().splitlines()
-    return text[0] if text else type(cause).__name__
 
 
 def _configure_logging() -> None:

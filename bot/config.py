@@ -15,14 +15,16 @@ TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # arbitrary types: the default time zone is kept as a ZoneInfo, as every zone travels in the code
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      arbitrary_types_allowed=True)
 
     telegram_bot_token: SecretStr | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
     telegram_base_file_url: str = "https://api.telegram.org/file/bot"
     database_url: str = "sqlite+aiosqlite:///./salesbot.db"
     salesbot_admins: Annotated[list[int], NoDecode] = Field(default_factory=list)
-    salesbot_timezone: str = "Asia/Shanghai"
+    salesbot_timezone: ZoneInfo = ZoneInfo("Asia/Shanghai")
     salesbot_phone_region: str = "CN"
     salesbot_currency: str = "CNY"
     salesbot_language: str = "zh"
@@ -31,9 +33,9 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     # how often the delivery sweep runs even when nothing woke it (seconds; 0 = only when called, for tests)
     salesbot_sweep_seconds: float = Field(default=30, ge=0)
-    # how long one proactive send may take before it counts as a network error and is retried
     # proactive messages a second this process may send; with N sending instances on one token, 30 / N
     salesbot_send_rate: float = Field(default=30, gt=0, le=30)
+    # how long one proactive send may take before it counts as a network error and is retried,
     # capped below half the outbox lease, so a send always ends before another sender may claim the row
     salesbot_send_timeout: float = Field(default=15, gt=0, le=50)
 
@@ -68,14 +70,15 @@ class Settings(BaseSettings):
             raise ValueError("expected sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db")
         return value
 
-    @field_validator("salesbot_timezone")
+    @field_validator("salesbot_timezone", mode="before")
     @classmethod
-    def _check_timezone(cls, value: str) -> str:
+    def _check_timezone(cls, value: object) -> object:
+        if isinstance(value, ZoneInfo):
+            return value
         try:
-            ZoneInfo(value)
+            return ZoneInfo(str(value))
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}, expected Area/City") from None
-        return value
 
     @field_validator("salesbot_language")
     @classmethod

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
+from contextlib import AsyncExitStack
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 from sqlmodel import select
+from telegram.ext import Updater
 
 from bot.app import build_application
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.lifecycle import running
+from bot.outbound.delivery import Delivery
 from bot.outbound.ratelimit import SendBudget
 from bot.sandbox.fake_telegram import Chat, FakeTelegram, FakeUser, Sent
 from storage import users
@@ -64,23 +68,21 @@ class Harness:
 
     async def start_bot(self) -> None:
         self.application = build_application(self.settings, clock=self.clock, budget=SendBudget.unlimited())
-        await self.application.initialize()
-        # run_polling() calls these itself; a manual start must too
-        await self.application.post_init(self.application)
-        await self.application.start()
-        await self.application.updater.start_polling(poll_interval=0, timeout=1)
+        self._running = AsyncExitStack()
+
+        async def poll(updater: Updater) -> None:
+            await updater.start_polling(poll_interval=0, timeout=1)
+
+        await self._running.enter_async_context(running(self.application, receive=poll, before_stop=self._unpark))
         self.chat = Chat(self.fake, self.application)
 
+    async def _unpark(self) -> None:
+        """Release a long poll parked in the fake, so the Updater stops at once."""
+        await self.fake.pause_polling()
+
     async def stop_bot(self) -> None:
-        if self.application.updater.running:
-            await self.fake.pause_polling()
-            await self.application.updater.stop()
-            await self.fake.pause_polling(False)
-        if self.application.running:
-            await self.application.stop()
-        await self.application.post_stop(self.application)
-        await self.application.shutdown()
-        await self.application.post_shutdown(self.application)
+        await self._running.aclose()
+        await self.fake.pause_polling(False)
 
     async def restart_bot(self) -> None:
         await self.stop_bot()
@@ -135,8 +137,13 @@ class Harness:
     async def deliver(self) -> list[Sent]:
         """One pass of the sender at the clock's now; what it sent (and edited), in order."""
         seq = self.fake.seq
-        await self.application.bot_data["delivery"].run()
+        await self.delivery.run()
         return self.fake.since(seq)
+
+    @property
+    def delivery(self) -> Delivery:
+        assert self.application.bot_data.delivery is not None, "the bot is not running"
+        return self.application.bot_data.delivery
 
     def advance(self, **kwargs: float) -> None:
         self.clock.advance(timedelta(**kwargs))

@@ -86,7 +86,7 @@ async def test_429_reschedules_by_retry_after_without_using_an_attempt(harness: 
 async def test_a_chat_told_to_wait_holds_up_no_other_chat_and_no_row_past_its_lease(harness: Harness) -> None:
     clock = harness.clock
     # Telegram's pacing on the frozen clock, so the wait it asks for passes with the test's clock
-    harness.application.bot_data["delivery"].budget = SendBudget(
+    harness.delivery.budget = SendBudget(
         per_chat_interval=0.05, monotonic=lambda: clock.now().timestamp())
     rita, _ = await rep_with_reminder(harness, "Rita", "Alpha")
     start = clock.now()
@@ -163,7 +163,7 @@ async def test_a_row_that_cannot_be_rendered_dies_after_max_attempts_and_others_
         harness: Harness) -> None:
     rita, _ = await rep_with_reminder(harness, "Rita", "Wang Wei")
     ray, _ = await rep_with_reminder(harness, "Ray", "Li Na")
-    delivery = harness.application.bot_data["delivery"]
+    delivery = harness.delivery
     render = delivery.renderers["remind"]
 
     async def broken_for_rita(session: Any, row: Any, now: datetime) -> Any:
@@ -309,7 +309,7 @@ async def test_restart_with_pending_rows_and_one_claimed_by_a_crashed_sender_sen
     for name in names[:3]:
         await follow_up(harness, await builders.customer(harness, rita, name), rita, now)
     await follow_up(harness, await builders.customer(harness, rita, names[3]), rita, now + timedelta(hours=1))
-    delivery = harness.application.bot_data["delivery"]
+    delivery = harness.delivery
     await delivery._produce()
     # a sender that claimed one row and died before sending it
     async with harness.sessions() as session, session.begin():

@@ -33,6 +33,6 @@ async def test_sweep_at_start_and_armed_wake_up_deliver_without_being_called(har
 
     # a follow-up that falls due later: wake_at arms the JobQueue for it (here: at once, the clock is frozen)
     await follow_up(harness, cid, rita, harness.clock.now(), note="armed")
-    harness.application.bot_data["delivery"].wake_at(harness.clock.now())
+    harness.delivery.wake_at(harness.clock.now())
     sent = await arrived(harness, 2)
     assert len(sent) == 2 and "armed" in sent[1].text

@@ -164,7 +164,7 @@ async def test_a_queued_digest_not_sent_within_twelve_hours_is_dropped(harness: 
     await with_something_due_every_day(harness, rita)
     await harness.deliver()
     harness.clock.set(datetime(2026, 3, 3, 0, 30, tzinfo=UTC))
-    await harness.application.bot_data["delivery"]._produce()  # queued, then the sender stalled
+    await harness.delivery._produce()  # queued, then the sender stalled
     harness.advance(hours=13)
     assert digests(await harness.deliver()) == []
     assert [row.status for row in await outbox_rows(harness)

@@ -86,7 +86,7 @@ async def test_a_claimed_row_whose_sender_crashed_is_sent_after_its_lease(harnes
     await harness.stop_bot()
     # the first pass queued nothing yet; queue and claim as a sender that dies right after claiming would
     await harness.start_bot()
-    delivery = harness.application.bot_data["delivery"]
+    delivery = harness.delivery
     await delivery._produce()
     async with harness.sessions() as session, session.begin():
         [claimed] = await outbox.claim(session, now=harness.clock.now(), lease=timedelta(minutes=2), limit=10)
@@ -106,7 +106,7 @@ async def test_reminder_of_a_closed_follow_up_is_not_sent(harness: Harness) -> N
     rita = await harness.member()
     cid = await builders.customer(harness, rita)
     fid = await follow_up(harness, cid, rita, harness.clock.now())
-    delivery = harness.application.bot_data["delivery"]
+    delivery = harness.delivery
     await delivery._produce()
     async with harness.sessions() as session, session.begin():
         from storage import followups, users

@@ -75,7 +75,7 @@ async def both_send(harness: Harness, total: int, concurrent: int) -> list[int]:
     async def keep_sending(application: Application) -> int:
         sent = 0
         while not await settled(harness, total):
-            sent += await application.bot_data["delivery"].run()
+            sent += await application.bot_data.delivery.run()
         return sent
 
     try:
@@ -122,7 +122,7 @@ async def test_rows_left_waiting_behind_slow_sends_are_left_to_their_lease_and_s
     start = harness.clock.now()
     # every send in flight hangs, and takes long enough that the rest of the batch has little lease left
     harness.fake.fail_next("sendMessage", "timeout", times=CONCURRENCY, hang=5)
-    passing = asyncio.create_task(harness.application.bot_data["delivery"].run())
+    passing = asyncio.create_task(harness.delivery.run())
     while len(harness.fake.faults_fired) < CONCURRENCY:
         await asyncio.sleep(0.01)
     harness.advance(seconds=LEASE.total_seconds() / 2 + 10)
@@ -137,10 +137,10 @@ async def test_rows_left_waiting_behind_slow_sends_are_left_to_their_lease_and_s
 
     second = await start_sender(harness)
     try:
-        assert await second.bot_data["delivery"].run() == 0  # not before their lease ran out
+        assert await second.bot_data.delivery.run() == 0  # not before their lease ran out
         harness.clock.set(start + LEASE + timedelta(seconds=1))
-        assert await second.bot_data["delivery"].run() == CONCURRENCY + 4
-        assert await harness.application.bot_data["delivery"].run() == 0
+        assert await second.bot_data.delivery.run() == CONCURRENCY + 4
+        assert await harness.delivery.run() == 0
     finally:
         await stop_sender(second)
     await assert_each_sent_once(harness, people, CONCURRENCY + 4)

@@ -28,7 +28,7 @@ from telegram.ext import Application, ContextTypes
 from bot.clock import Clock
 from bot.outbound.ratelimit import SendBudget, retry_after_seconds
 from bot.runtime.text import trim_text
-from bot.runtime.turn import inline
+from bot.runtime.keyboards import inline
 from storage import followups, outbox
 from storage.models import OutboxMessage, OutboxStatus
 

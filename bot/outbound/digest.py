@@ -22,7 +22,7 @@ from bot.views.agenda_load import load_agenda
 from bot.views.agenda import TODAY, agenda_message
 from bot.config import Settings
 from bot.outbound.delivery import NextDue, Producer, Rendered, Renderer
-from bot.outbound.reminders import user_lang, user_zone
+from bot.runtime.people import language_of, zone_of
 from storage import agenda as store
 from storage import outbox, users
 from storage.models import OutboxMessage, User
@@ -43,7 +43,7 @@ def next_digest(user: User, after: datetime, settings: Settings) -> datetime | N
     """When the user's next digest is due, strictly after `after`; None when they turned it off."""
     if not user.digest_on:
         return None
-    return next_local_time(after, user_zone(user, settings).key, digest_minutes(user.quiet_start, user.quiet_end))
+    return next_local_time(after, zone_of(user, settings), digest_minutes(user.quiet_start, user.quiet_end))
 
 
 async def rearm(session: AsyncSession, user: User, now: datetime, settings: Settings) -> datetime | None:
@@ -70,7 +70,7 @@ def digest_parts(settings: Settings) -> tuple[tuple[Producer, NextDue], dict[str
         for person in due:
             if not person.digest_on or person.unreachable_at is not None or now - person.digest_at > TOO_LATE:
                 continue  # only moved on to the next morning
-            day = person.digest_at.astimezone(user_zone(person, settings)).date()
+            day = person.digest_at.astimezone(zone_of(person, settings)).date()
             await outbox.enqueue(
                 session, dedupe_key=f"digest:{person.id}:{day.isoformat()}", kind="digest", chat_id=person.tg_id,
                 user_id=person.id, now=now, not_before=now, payload={"day": day.isoformat()},
@@ -81,7 +81,7 @@ def digest_parts(settings: Settings) -> tuple[tuple[Producer, NextDue], dict[str
         person = await users.user_by_id(session, row.user_id) if row.user_id else None
         if person is None or not person.digest_on or now - row.not_before > TOO_LATE:
             return None
-        lang, tz = user_lang(person, settings), user_zone(person, settings)
+        lang, tz = language_of(person, settings), zone_of(person, settings)
         agenda = await load_agenda(session, user=person, now=now, tz=tz, origin=TODAY)
         if agenda.empty:
             return None

@@ -8,58 +8,20 @@ folded into one catch-up message instead of a burst of stale ones.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.outbound.delivery import Rendered
-from bot.runtime.i18n import pick_language, t
+from bot.runtime.i18n import t
+from bot.runtime.people import language_of, zone_of
+from bot.views.followup import reminder_keyboard, reminder_text, when_label
 from storage import followups, outbox, users
-from storage.models import Customer, FollowUp, FollowUpStatus, OutboxMessage, User
+from storage.models import FollowUpStatus, OutboxMessage, User
 
 LATE_AFTER = timedelta(minutes=5)
 CATCH_UP_AFTER = timedelta(hours=24)
 CATCH_UP_LINES = 20
-
-
-def when_label(lang: str, moment: datetime, tz: ZoneInfo) -> str:
-    """`YYYY-MM-DD HH:MM` and the weekday, in the person's zone."""
-    local = moment.astimezone(tz)
-    return f"{local:%Y-%m-%d %H:%M} {t(lang, f'weekday.{local.weekday()}')}"
-
-
-def user_lang(user: User, settings: Settings) -> str:
-    return pick_language(user.language, user.telegram_language, settings.salesbot_language)
-
-
-def user_zone(user: User, settings: Settings) -> ZoneInfo:
-    return ZoneInfo(user.tz or settings.salesbot_timezone)
-
-
-def reminder_text(lang: str, tz: ZoneInfo, follow_up: FollowUp, customer: Customer,
-                  late_since: datetime | None = None) -> str:
-    lines = [t(lang, "reminder.title", customer=customer.name, id=customer.id),
-             t(lang, "reminder.due", when=when_label(lang, follow_up.due_at, tz))]
-    if late_since is not None:
-        lines.append(t(lang, "reminder.late", when=when_label(lang, late_since, tz)))
-    if follow_up.note:
-        lines.append(t(lang, "reminder.note", note=follow_up.note))
-    if customer.phone:
-        # a +E.164 number in plain text is made tappable by Telegram clients
-        lines.append(t(lang, "reminder.phone", phone=customer.phone))
-    if follow_up.repeat_unit:
-        lines.append(t(lang, f"repeat.{follow_up.repeat_unit}", n=follow_up.repeat_every or 1))
-    return "\n".join(lines)
-
-
-def reminder_keyboard(lang: str, follow_up: FollowUp) -> list[list[tuple[str, str]]]:
-    tail = f"{follow_up.id}:{follow_up.version}"
-    return [
-        [(t(lang, "reminder.done"), f"fu:d:{tail}"), (t(lang, "reminder.snooze"), f"fu:s:{tail}"),
-         (t(lang, "reminder.tomorrow"), f"fu:t:{tail}")],
-        [(t(lang, "reminder.open_card"), f"card:{follow_up.customer_id}")],
-    ]
 
 
 def reminders_parts(settings: Settings):  # noqa: ANN201
@@ -94,7 +56,7 @@ def reminders_parts(settings: Settings):  # noqa: ANN201
         follow_up, customer = found[0]
         if follow_up.status != FollowUpStatus.OPEN or follow_up.version != outbox.payload_of(row).get("version"):
             return None  # closed or changed since it was queued: its own reminder (if any) is queued anew
-        lang, tz = user_lang(owner, settings), user_zone(owner, settings)
+        lang, tz = language_of(owner, settings), zone_of(owner, settings)
         text = reminder_text(lang, tz, follow_up, customer, late_since=follow_up.due_at if row.late else None)
 
         async def remember(session: AsyncSession, message_id: int) -> None:
@@ -109,7 +71,7 @@ def reminders_parts(settings: Settings):  # noqa: ANN201
         found = [(f, c) for f, c in await followups.by_ids(session, ids=ids) if f.status == FollowUpStatus.OPEN]
         if owner is None or not found:
             return None
-        lang, tz = user_lang(owner, settings), user_zone(owner, settings)
+        lang, tz = language_of(owner, settings), zone_of(owner, settings)
         lines = [t(lang, "reminder.catch_up_title", count=len(found))]
         for follow_up, customer in found[:CATCH_UP_LINES]:
             lines.append(t(lang, "reminder.catch_up_line", when=when_label(lang, follow_up.due_at, tz),

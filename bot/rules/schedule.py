@@ -1,6 +1,6 @@
-"""Pure time rules shared by storage and the bot: quiet hours and local wall-clock times.
+"""Pure time rules: quiet hours and local wall-clock times.
 
-Stored times are aware UTC; these helpers take the person's IANA zone and
+Stored times are aware UTC; these helpers take the person's zone and
 work on local wall time, so a DST change moves nothing a person set.
 """
 
@@ -24,9 +24,8 @@ def in_quiet_hours(local: datetime, start: int, end: int) -> bool:
     return now >= start or now < end
 
 
-def out_of_quiet_hours(moment: datetime, tz: str, start: int, end: int) -> datetime:
+def out_of_quiet_hours(moment: datetime, zone: ZoneInfo, start: int, end: int) -> datetime:
     """The moment itself, or the end of the quiet hours it falls in (as UTC)."""
-    zone = ZoneInfo(tz)
     local = moment.astimezone(zone)
     if not in_quiet_hours(local, start, end):
         return moment.astimezone(timezone.utc)
@@ -43,9 +42,8 @@ def local_time_on(day, minutes: int, zone: ZoneInfo) -> datetime:  # noqa: ANN00
     return wall.astimezone(timezone.utc)
 
 
-def next_local_time(after: datetime, tz: str, minutes: int) -> datetime:
+def next_local_time(after: datetime, zone: ZoneInfo, minutes: int) -> datetime:
     """The first moment strictly after `after` whose local wall time is `minutes` after midnight (UTC)."""
-    zone = ZoneInfo(tz)
     day = after.astimezone(zone).date()
     candidate = local_time_on(day, minutes, zone)
     if candidate <= after:
@@ -53,8 +51,7 @@ def next_local_time(after: datetime, tz: str, minutes: int) -> datetime:
     return candidate
 
 
-def local_day_bounds(moment: datetime, tz: str) -> tuple[datetime, datetime]:
+def local_day_bounds(moment: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """UTC start and end of the local day that contains `moment`."""
-    zone = ZoneInfo(tz)
     day = moment.astimezone(zone).date()
     return local_time_on(day, 0, zone), local_time_on(day + timedelta(days=1), 0, zone)

@@ -14,14 +14,17 @@ from datetime import datetime
 from typing import Any, Awaitable, Callable
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import ContextTypes, filters
+from telegram.ext import filters
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
+from bot.services import Context
 from bot.runtime.i18n import pick_language, t
+from bot.runtime.keyboards import Keyboard, markup
+from bot.runtime.people import zone_of
 from bot.runtime.text import split_text, trim_text
 from storage import dialogues, users
 from storage.access import Actor
@@ -29,31 +32,10 @@ from storage.models import User
 
 log = logging.getLogger(__name__)
 
-Keyboard = list[list[tuple[str, str]]] | ReplyKeyboardMarkup | None
-
-
-def inline(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
-    """Rows of (label, callback data); a data starting with http is a URL button."""
-    rows = [row for row in rows if row]
-    if not rows:
-        return None
-    return InlineKeyboardMarkup([
-        [InlineKeyboardButton(label, url=data) if data.startswith("http") else
-         InlineKeyboardButton(label, callback_data=data) for label, data in row]
-        for row in rows
-    ])
-
-
-def _markup(keyboard: Keyboard) -> Any:
-    if keyboard is None or isinstance(keyboard, ReplyKeyboardMarkup):
-        return keyboard
-    return inline(keyboard)
-
-
 @dataclass
 class Turn:
     update: Update
-    context: ContextTypes.DEFAULT_TYPE
+    context: Context
     session: AsyncSession
     settings: Settings
     now: datetime
@@ -69,7 +51,7 @@ class Turn:
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo((self.user.tz if self.user else None) or self.settings.salesbot_timezone)
+        return zone_of(self.user, self.settings)
 
     @property
     def text(self) -> str:
@@ -136,7 +118,7 @@ class Turn:
                 try:
                     await bot.edit_message_text(
                         trim_text(args["text"]), chat_id=query.message.chat.id,
-                        message_id=query.message.message_id, reply_markup=_markup(args["keyboard"]),
+                        message_id=query.message.message_id, reply_markup=markup(args["keyboard"]),
                     )
                 except BadRequest as error:
                     if "not modified" not in str(error).lower():
@@ -145,16 +127,16 @@ class Turn:
                 chunks = split_text(args["text"])
                 for index, chunk in enumerate(chunks):
                     last = index == len(chunks) - 1
-                    await bot.send_message(chat.id, chunk, reply_markup=_markup(args["keyboard"]) if last else None)
+                    await bot.send_message(chat.id, chunk, reply_markup=markup(args["keyboard"]) if last else None)
             elif kind == "edit_message":
                 try:
                     await bot.edit_message_text(trim_text(args["text"]), chat_id=args["chat_id"],
-                                                message_id=args["message_id"], reply_markup=_markup(args["keyboard"]))
+                                                message_id=args["message_id"], reply_markup=markup(args["keyboard"]))
                 except BadRequest as error:
                     # gone or unchanged: the message is not stale any more either way
                     log.info("could not update message %s: %s", args["message_id"], error.message)
             elif kind == "wake":
-                delivery = self.context.application.bot_data.get("delivery")
+                delivery = self.context.bot_data.delivery
                 if delivery is not None:
                     delivery.wake_at(args["moment"])
             elif kind == "document" and chat is not None:
@@ -182,10 +164,9 @@ def turn(*, members_only: bool = True, private_only: bool = True,
 
     def decorate(handler: Handler) -> Callable:
         @functools.wraps(handler)
-        async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-            app = context.application
-            settings: Settings = app.bot_data["settings"]
-            now = app.bot_data["clock"].now()
+        async def callback(update: Update, context: Context) -> None:
+            settings = context.bot_data.settings
+            now = context.bot_data.clock.now()
             tg_user = update.effective_user
             if tg_user is None:
                 return
@@ -210,11 +191,11 @@ class TurnFailed(Exception):
         self.lang = lang
 
 
-async def _handle(update: Update, context: ContextTypes.DEFAULT_TYPE, handler: Handler, settings: Settings,
+async def _handle(update: Update, context: Context, handler: Handler, settings: Settings,
                   now: datetime, *, closes_dialogue: bool, members_only: bool, private_only: bool) -> Turn:
     """Run the handler in one transaction and return the turn whose replies are still to be sent."""
     tg_user = update.effective_user
-    async with context.application.bot_data["sessions"]() as session, session.begin():
+    async with context.bot_data.sessions() as session, session.begin():
         user = await users.user_by_tg(session, tg_user.id)
         lang = pick_language(user.language if user else None, tg_user.language_code, settings.salesbot_language)
         current = Turn(update, context, session, settings, now, user, lang)

@@ -13,10 +13,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from telegram.ext import Application
+from telegram.ext import Updater
 
 from bot.app import build_application
-from bot.cli import upgrade_database
+from bot.services import App
+from bot.lifecycle import running, upgrade_database
 from bot.config import ConfigError, load_settings
 from bot.sandbox.fake_telegram import Chat, FakeTelegram, FakeUser, Sent
 from bot.sandbox.terminal import render, stdin_lines
@@ -83,26 +84,20 @@ class Playground:
             salesbot_admins=[p.user.id for p in PEOPLE if p.role == Role.ADMIN],
         )
         application = build_application(settings)
-        await application.initialize()
-        # run_polling() would call these hooks; a manual start must call them itself
-        await application.post_init(application)
-        try:
+
+        async def seed_then_poll(updater: Updater) -> None:
+            # the people exist before the first update is read
             await seed(application)
-            await application.start()
-            await application.updater.start_polling(poll_interval=0, timeout=1)
-            self.chat = Chat(self.fake, application)
-            self.shown_seq = self.fake.seq
-            people = ", ".join(f"{p.user.first_name} ({p.role})" for p in PEOPLE)
-            print(INTRO.format(db=self.path, people=people), flush=True)
-            await self.converse()
+            await updater.start_polling(poll_interval=0, timeout=1)
+
+        try:
+            async with running(application, receive=seed_then_poll, before_stop=self.fake.pause_polling):
+                self.chat = Chat(self.fake, application)
+                self.shown_seq = self.fake.seq
+                people = ", ".join(f"{p.user.first_name} ({p.role})" for p in PEOPLE)
+                print(INTRO.format(db=self.path, people=people), flush=True)
+                await self.converse()
         finally:
-            await self.fake.pause_polling()
-            if application.updater.running:
-                await application.updater.stop()
-            if application.running:
-                await application.stop()
-            await application.shutdown()
-            await application.post_shutdown(application)
             await self.fake.stop()
 
     async def converse(self) -> None:
@@ -206,12 +201,12 @@ class Playground:
                     print(f"{self.person.user.first_name}> ", end="", flush=True)
 
 
-async def seed(application: Application) -> None:
+async def seed(application: App) -> None:
     """The playground's people, created once; the admin comes from SALESBOT_ADMINS."""
-    sessions = application.bot_data["sessions"]
-    now = application.bot_data["clock"].now()
-    async with sessions() as session, session.begin():
-        team = await users.default_team(session, now=now, currency=application.bot_data["settings"].salesbot_currency)
+    services = application.bot_data
+    now = services.clock.now()
+    async with services.sessions() as session, session.begin():
+        team = await users.default_team(session, now=now, currency=services.settings.salesbot_currency)
         for person in PEOPLE:
             user = await users.user_by_tg(session, person.user.id)
             if user is None:

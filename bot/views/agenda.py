@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 from bot.rules.birthdays import lunar_to_solar
 from bot.runtime.i18n import t
-from bot.outbound.reminders import when_label
+from bot.runtime.keyboards import Rows
+from bot.views.followup import when_label
 from storage.models import Customer, FollowUp
 
 TODAY, OVERDUE, UPCOMING = "t", "o", "u"
@@ -24,7 +25,6 @@ EXTRAS_SHOWN = 8  # customers due a touch, and birthdays, listed on the first pa
 NOTE_SHOWN = 60
 UPCOMING_DAYS = 7
 
-Keyboard = list[list[tuple[str, str]]]
 
 
 @dataclass
@@ -117,14 +117,14 @@ def follow_up_buttons(follow_up: FollowUp, n: int, origin: str) -> list[tuple[st
 
 
 def agenda_message(lang: str, tz: ZoneInfo, agenda: Agenda, *, digest: bool = False,
-                   notice: str | None = None) -> tuple[str, Keyboard]:
+                   notice: str | None = None) -> tuple[str, Rows]:
     """The agenda's text and keyboard: numbered items, one button row each, ◀ ▶ between pages."""
     lines = [notice, ""] if notice else []
     lines.append(_title(lang, agenda, digest))
     if agenda.empty:
         lines += [t(lang, f"agenda.empty_{agenda.origin}"), t(lang, "agenda.hint")]
         return "\n".join(lines), []
-    rows: Keyboard = []
+    rows: Rows = []
     heading = None
     first = agenda.page * PAGE
     for n, (follow_up, customer) in enumerate(agenda.follow_ups, start=first + 1):

@@ -25,7 +25,7 @@ async def load_agenda(session: AsyncSession, *, user: User, now: datetime, tz: Z
                       page: int = 0) -> Agenda:
     """One page of the agenda; a page past the end (the list shrank since) shows the last one."""
     day = now.astimezone(tz).date()
-    _, day_end = local_day_bounds(now, tz.key)
+    _, day_end = local_day_bounds(now, tz)
     until = None
     if origin == TODAY:
         after, before = None, day_end

@@ -6,20 +6,20 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from bot.runtime.i18n import pick_language, t
+from bot.services import Context
 from bot.runtime.turn import TurnFailed
 
 log = logging.getLogger(__name__)
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: Context) -> None:
     error = context.error
     log.error("update failed", exc_info=error.__cause__ if isinstance(error, TurnFailed) and error.__cause__ else error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    settings = context.application.bot_data["settings"]
+    settings = context.bot_data.settings
     tg_user = update.effective_user
     lang = (error.lang if isinstance(error, TurnFailed) else
             pick_language(None, tg_user.language_code if tg_user else None, settings.salesbot_language))

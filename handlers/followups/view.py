@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from bot.outbound.reminders import reminder_keyboard, reminder_text, when_label
+from bot.views.followup import reminder_keyboard, reminder_text, when_label
 from bot.runtime.turn import Turn
 from bot.rules.when import When, parse_when, quick_choice, quick_choices
 from storage.models import Customer, FollowUp
@@ -23,13 +23,13 @@ def due_time(turn: Turn, when: When) -> datetime:
     at = when.at.astimezone(timezone.utc)
     if when.exact or turn.user is None:
         return at
-    return out_of_quiet_hours(at, str(turn.tz), turn.user.quiet_start, turn.user.quiet_end)
+    return out_of_quiet_hours(at, turn.tz, turn.user.quiet_start, turn.user.quiet_end)
 
 
 def snooze_time(turn: Turn, moment: datetime) -> datetime:
     """Snoozes land outside quiet hours."""
     assert turn.user is not None
-    return out_of_quiet_hours(moment, str(turn.tz), turn.user.quiet_start, turn.user.quiet_end)
+    return out_of_quiet_hours(moment, turn.tz, turn.user.quiet_start, turn.user.quiet_end)
 
 
 def read_when(turn: Turn, text: str) -> When | None:

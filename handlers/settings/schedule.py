@@ -8,6 +8,7 @@ checks the role again.
 from __future__ import annotations
 
 from bot.outbound import digest
+from bot.runtime.keyboards import Rows
 from bot.runtime.turn import Turn
 from storage import audit, users
 from storage.models import Team, Tier
@@ -19,7 +20,6 @@ TIERS = (Tier.VIP, Tier.QUALITY, Tier.REGULAR, Tier.PROSPECT)
 KINDS = ("quiet", "digest", "cad")
 MARK = "✓ "
 
-Keyboard = list[list[tuple[str, str]]]
 
 
 def clock(minutes: int) -> str:
@@ -44,7 +44,7 @@ def summary_lines(turn: Turn, team: Team | None) -> list[str]:
     return lines
 
 
-def rows(turn: Turn) -> Keyboard:
+def rows(turn: Turn) -> Rows:
     """Quiet-hours presets, digest on/off and, for managers and admins, the cadence button."""
     user = turn.user
     current = (user.quiet_start, user.quiet_end)
@@ -58,7 +58,7 @@ def rows(turn: Turn) -> Keyboard:
     return keyboard
 
 
-def cadence_panel(turn: Turn, team: Team) -> tuple[str, Keyboard]:
+def cadence_panel(turn: Turn, team: Team) -> tuple[str, Rows]:
     """One row per tier: the choices in days, the current one marked."""
     cadence = team.cadence()
     # the tier's name leads its row, on the first choice, so each row says what it sets

@@ -1,0 +1,88 @@
+"""Starting and stopping the bot: the database made ready first, then one context manager for the Application.
+
+`salesbot run`, the sender-only instance, the playground, the tests' harness and
+the benchmarks all start and stop the Application through `running()`, so the
+order of PTB's steps and our hooks is written once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from bot.config import ConfigError
+
+if TYPE_CHECKING:
+    from telegram.ext import Application, Updater
+
+# an unreachable host must not keep start-up waiting for the driver's own minute-long timeout
+CONNECT_TIMEOUT = 15
+
+Receive = Callable[["Updater"], Awaitable[object]]
+
+
+@asynccontextmanager
+async def running(application: Application, *, receive: Receive | None = None,
+                  before_stop: Callable[[], Awaitable[None]] | None = None) -> AsyncIterator[Application]:
+    """initialize → post_init → start → `receive(updater)` (start polling or a webhook) … and back.
+
+    `receive=None` receives no updates (a sender-only instance, or updates fed by hand).
+    `before_stop` runs before the Updater stops, e.g. to release a long poll parked in a stand-in.
+    """
+    await application.initialize()
+    try:
+        if application.post_init:
+            await application.post_init(application)
+        await application.start()
+        if receive is not None:
+            assert application.updater is not None, "an application without an Updater receives nothing"
+            await receive(application.updater)
+        yield application
+    finally:
+        if application.updater is not None and application.updater.running:
+            if before_stop is not None:
+                await before_stop()
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        if application.post_stop:
+            await application.post_stop(application)
+        await application.shutdown()
+        if application.post_shutdown:
+            await application.post_shutdown(application)
+
+
+def check_database(url: str) -> None:
+    """Connect once, so an unreachable database is reported as a setting, not as a traceback."""
+    from storage.migrate import current_revision
+
+    async def probe() -> None:
+        await asyncio.wait_for(current_revision(url), CONNECT_TIMEOUT)
+
+    try:
+        asyncio.run(probe())
+    except TimeoutError:
+        raise ConfigError(f"DATABASE_URL: no answer from the database within {CONNECT_TIMEOUT} s") from None
+    # any failure to connect (refused, unknown host, missing directory, bad credentials) is the setting's fault
+    except Exception as error:  # noqa: BLE001
+        raise ConfigError(f"DATABASE_URL: cannot open the database: {reason(error)}") from None
+
+
+def upgrade_database(url: str, setting: str = "DATABASE_URL") -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.migrate import upgrade
+
+    try:
+        upgrade(url)
+    except (SQLAlchemyError, OSError) as error:
+        raise ConfigError(f"{setting}: could not upgrade the database: {reason(error)}") from None
+
+
+def reason(error: BaseException) -> str:
+    """The driver's own message, on one line, without SQLAlchemy's decorations."""
+    cause = getattr(error, "orig", None) or error
+    text = str(cause).strip().splitlines()
+    return text[0] if text else type(cause).__name__

@@ -1,0 +1,38 @@
+"""What handlers, jobs and the sender reach through the context: one typed object instead of string keys.
+
+PTB makes one `bot_data` per Application from `CONTEXT_TYPES`; `bot.app` fills it in
+before start (settings, clock, budget) and in `post_init` (engine, sessions, delivery).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
+
+from bot.clock import Clock
+from bot.config import Settings
+
+if TYPE_CHECKING:
+    from bot.outbound.delivery import Delivery
+    from bot.outbound.ratelimit import SendBudget
+
+
+class Services:
+    settings: Settings
+    clock: Clock
+    budget: SendBudget
+    # False for a sender-only instance: no Updater at all
+    polling: bool = True
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    # None until post_init has started it, and again after shutdown
+    delivery: Delivery | None = None
+
+
+Context = CallbackContext[ExtBot, dict, dict, Services]
+CONTEXT_TYPES = ContextTypes(bot_data=Services)
+# the Application as bot.app builds it
+App = Application[ExtBot, Context, dict, dict, Services, JobQueue]
