@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import select
 
 from bot.sandbox.fake_telegram import FakeUser
-from storage.customers import digits_of
+from bot.rules.phones import digits_of
 from storage.models import Customer, Interaction, Purchase, Tier, User
 from tests.harness import Harness
 

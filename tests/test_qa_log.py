@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from bot.sandbox.fake_telegram import FakeUser
 from handlers.activity.interactions import parse_log
-from handlers.activity.sales import parse_amount_note
+from bot.rules.amounts import parse_amount_note
 from storage.models import Customer, Role
 from tests.builders_interactions import customer, interactions_of, last_answer, purchases_of, with_button
 from tests.harness import Harness, texts

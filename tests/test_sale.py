@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.activity.sales import AmountError, parse_amount, split_sale
+from bot.rules.amounts import AmountError, parse_amount, split_sale
 from storage.customers import stage_of
 from storage.models import Role, Stage, Team
 from tests.builders_interactions import audit_actions, customer, customer_row, last_answer, purchases_of, with_button

@@ -21,6 +21,7 @@ from telegram.ext import filters
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
+from bot.rules.refusal import Key, Refusal
 from bot.services import Context
 from bot.runtime.i18n import pick_language, t
 from bot.runtime.keyboards import Keyboard, markup
@@ -81,8 +82,20 @@ class Turn:
     def t(self, key: str, **values: object) -> str:
         return t(self.lang, key, **values)
 
+    def said(self, refusal: Refusal) -> str:
+        """A refusal in the user's language; values that are catalog keys are translated too."""
+        return self.t(refusal.key, **{name: self.t(value) if isinstance(value, Key) else value
+                                       for name, value in refusal.values.items()})
+
+    def refuse(self, refusal: Refusal) -> None:
+        self.reply(self.said(refusal))
+
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.tz)
+
+    def stamp(self, moment: datetime) -> str:
+        """`YYYY-MM-DD HH:MM` in the user's zone, as logged entries show their time."""
+        return self.local(moment).strftime("%Y-%m-%d %H:%M")
 
     def reply(self, text: str, keyboard: Keyboard = None) -> None:
         self.actions.append(("reply", {"text": text, "keyboard": keyboard}))

@@ -14,7 +14,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 from bot.runtime.flows import close_dialogue, flow, open_dialogue
 from bot.runtime.turn import Turn, turn
 from handlers.activity.interactions import LOG_FLOW, record
-from handlers.common.refs import note_too_long, number
+from bot.rules.oneliners import number
+from handlers.common.refs import note_too_long
 from handlers.common.pick import continuation, label, with_customer
 from storage import customers, dialogues, interactions
 from storage.dialogues import DialogueState

@@ -5,9 +5,8 @@ from __future__ import annotations
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.runtime.turn import Turn, turn
-from handlers.activity.interactions import when
-from handlers.common.refs import number
-from handlers.activity.sales import money
+from bot.rules.oneliners import number
+from bot.rules.amounts import money
 from storage import interactions, sales
 from storage.interactions import HistoryEntry
 from storage.models import Customer, Interaction, Purchase
@@ -35,14 +34,14 @@ def as_entry(row: Interaction | Purchase) -> HistoryEntry:
 def headline(turn: Turn, entry: HistoryEntry) -> str:
     """'2026-03-02 09:00 · 📞 call' or '2026-03-02 09:00 · 💰 CN¥5,000.00'."""
     if entry.kind == "s":
-        what = f"💰 {money(turn, entry.amount_minor or 0, entry.currency or '')}"
+        what = f"💰 {money(turn.lang, entry.amount_minor or 0, entry.currency or '')}"
     else:
         what = f"{ICONS.get(entry.channel or '', '•')} {turn.t(f'channel.{entry.channel}')}"
         if entry.direction == "in":
             what += " " + turn.t("history.incoming")
         if entry.voice_file_id:
             what += " 🎤"
-    return f"{when(turn, entry.at)} · {what}"
+    return f"{turn.stamp(entry.at)} · {what}"
 
 
 def cut(note: str, limit: int = LIST_NOTE) -> str:

@@ -11,8 +11,9 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.runtime.flows import flow
 from bot.runtime.turn import Turn, turn
 from handlers.activity.history import as_entry, entry_view, fetch
-from handlers.common.refs import MAX_NOTE, note_too_long, number
-from handlers.activity.sales import AmountError, amount_refused, parse_amount
+from bot.rules.oneliners import MAX_NOTE, number
+from handlers.common.refs import note_too_long
+from bot.rules.amounts import AmountError, parse_amount
 from storage import dialogues, interactions, sales
 from storage.dialogues import DialogueState
 
@@ -67,7 +68,7 @@ async def edit_step(turn: Turn, state: DialogueState) -> None:
         try:
             amount_minor = parse_amount(text)
         except AmountError as error:
-            amount_refused(turn, error)
+            turn.refuse(error)
             return
         changed = await sales.set_amount(turn.session, actor=turn.actor, purchase_id=entry_id,
                                          amount_minor=amount_minor, now=turn.now)

@@ -11,7 +11,8 @@ from bot.runtime.turn import Turn, turn
 from handlers.customers.view import pressed
 from handlers.followups.offer import next_follow_up
 from handlers.common.pick import continuation, with_customer
-from handlers.common.refs import MAX_NOTE, note_too_long, number, split_note, split_reference
+from bot.rules.oneliners import MAX_NOTE, number, split_note, split_reference
+from handlers.common.refs import note_too_long
 from storage import dialogues, interactions
 from storage.dialogues import DialogueState
 from storage.models import Channel, Customer
@@ -37,10 +38,6 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(on_skip, pattern=r"^logskip"),
         CallbackQueryHandler(on_undo, pattern=r"^undolog:"),
     ]
-
-
-def when(turn: Turn, moment: datetime) -> str:
-    return turn.local(moment).strftime("%Y-%m-%d %H:%M")
 
 
 def peel_channel(head: str) -> tuple[str, Channel]:
@@ -83,7 +80,7 @@ async def record(turn: Turn, customer_id: int, channel: str, note: str | None, *
         return
     interaction, customer = logged
     lines = [turn.t("log.logged", channel=turn.t(f"channel.{channel}"), id=customer.id, name=customer.name,
-                    when=when(turn, interaction.at))]
+                    when=turn.stamp(interaction.at))]
     if voice_file_id:
         lines.append(turn.t("log.voice_attached"))
     offer, follow_up_rows = next_follow_up(turn, customer.id, interaction.id)

@@ -12,7 +12,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.runtime.flows import close_dialogue, open_dialogue
 from bot.runtime.turn import Turn, turn
-from handlers.common.refs import number
+from bot.rules.oneliners import number
 from storage import customers, dialogues
 from storage.dialogues import DialogueState
 from storage.models import Customer

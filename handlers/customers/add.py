@@ -6,57 +6,21 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any, Callable
 
-import phonenumbers
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.rules.phones import MIN_PHONE_DIGITS, contact_phone, digits_of, looks_like_phone, normalise_phone
+from bot.rules.refusal import Refusal
 from bot.runtime.flows import ACTIONS
 from bot.runtime.turn import Turn, turn
 from handlers.customers.view import card_keyboard, card_text
-from handlers.common.refs import EMAIL, FIELD_SEPARATOR, MAX_NAME, MAX_NOTE, blank, email_typed, number, split_fields
+from bot.rules.oneliners import EMAIL, FIELD_SEPARATOR, MAX_NAME, MAX_NOTE, blank, email_typed, number, split_fields
 from storage import customers
 from storage.customers import DuplicatePhone, UndoResult
 
-MIN_PHONE_DIGITS = 7
-PHONE_LIKE = re.compile(r"^\+?[\d\s\-()]+$")  # checked after NFKC, so full-width forms count too
 WECHAT = re.compile(r"^(?:wx|wechat|weixin|微信号?)\s*[:：]\s*", re.IGNORECASE)
 LIMITS = {"name": MAX_NAME, "company": MAX_NAME, "email": 254, "wechat": 100, "notes": MAX_NOTE}
-
-PARSE_REASONS = {
-    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "bad_country",
-    phonenumbers.NumberParseException.TOO_SHORT_NSN: "too_short",
-    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "too_short",
-    phonenumbers.NumberParseException.TOO_LONG: "too_long",
-}
-POSSIBLE_REASONS = {
-    phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "bad_country",
-    phonenumbers.ValidationResult.TOO_SHORT: "too_short",
-    phonenumbers.ValidationResult.TOO_LONG: "too_long",
-    phonenumbers.ValidationResult.INVALID_LENGTH: "bad_length",
-}
-
-
-class Refused(Exception):
-    """Input that cannot be saved; the reply is a catalog key and its values."""
-
-    def __init__(self, key: str, **values: object) -> None:
-        super().__init__(key)
-        self.key, self.values = key, values
-
-    def text(self, turn: Turn) -> str:
-        return turn.t(self.key, **self.values)
-
-
-class BadPhone(Refused):
-    def __init__(self, phone: str, reason: str) -> None:
-        super().__init__("add.bad_phone", phone=phone[:40])
-        self.reason = reason
-
-    def text(self, turn: Turn) -> str:
-        return turn.t(self.key, reason=turn.t(f"add.phone_reason.{self.reason}"), **self.values)
-
 
 def handlers() -> list[BaseHandler]:
     return [
@@ -73,26 +37,10 @@ def checked(field: str, value: str) -> str:
     """Whitespace tidied; longer than the field's limit is refused with the limit."""
     value = " ".join(value.split())
     if len(value) > LIMITS[field]:
-        raise Refused(f"add.{field}_too_long", limit=LIMITS[field])
+        raise Refusal(f"add.{field}_too_long", limit=LIMITS[field])
     if field == "name" and blank(value):
-        raise Refused("add.name_empty")
+        raise Refusal("add.name_empty")
     return value
-
-
-def looks_like_phone(token: str) -> bool:
-    token = unicodedata.normalize("NFKC", token)
-    return PHONE_LIKE.match(token) is not None and len(customers.digits_of(token)) >= MIN_PHONE_DIGITS
-
-
-def normalise_phone(token: str, region: str) -> str:
-    """E.164 ('138 0013 8000' → '+8613800138000'); a number phonenumbers calls invalid raises BadPhone."""
-    try:
-        number = phonenumbers.parse(unicodedata.normalize("NFKC", token), region)
-    except phonenumbers.NumberParseException as error:
-        raise BadPhone(token, PARSE_REASONS.get(error.error_type, "not_a_number")) from None
-    if not phonenumbers.is_valid_number(number):
-        raise BadPhone(token, POSSIBLE_REASONS.get(phonenumbers.is_possible_number_with_reason(number), "invalid"))
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def classify(token: str, region: str) -> tuple[str, str]:
@@ -116,8 +64,8 @@ def parse_one_liner(text: str, region: str) -> dict[str, Any]:
     fields = split_fields(text)
     # the name comes first: nothing before the first comma, or a phone number in it, is a mistyped line
     if (not fields or blank(FIELD_SEPARATOR.split(text, maxsplit=1)[0])
-            or len(customers.digits_of(fields[0])) >= MIN_PHONE_DIGITS):
-        raise Refused("add.usage")
+            or len(digits_of(fields[0])) >= MIN_PHONE_DIGITS):
+        raise Refusal("add.usage")
     found: dict[str, Any] = {"name": checked("name", fields[0])}
     extra = []
     for token in fields[1:]:
@@ -129,16 +77,6 @@ def parse_one_liner(text: str, region: str) -> dict[str, Any]:
     if extra:
         found["notes"] = checked("notes", ", ".join(extra))
     return found
-
-
-def contact_phone(raw: str, region: str) -> str:
-    """Telegram often sends a contact's number with its country code but without the '+'."""
-    try:
-        return normalise_phone(raw, region)
-    except BadPhone:
-        if raw.lstrip().startswith(("+", "0")):
-            raise
-        return normalise_phone("+" + customers.digits_of(raw), region)
 
 
 # --- saving and showing ---------------------------------------------------------------
@@ -170,8 +108,8 @@ async def save_read(turn: Turn, read: Callable[[], dict[str, Any]]) -> None:
     """Read the fields and save them; input that is refused gets the reason and saves nothing."""
     try:
         fields = read()
-    except Refused as refused:
-        turn.reply(refused.text(turn) + "\n" + turn.t("add.nothing_saved"))
+    except Refusal as refused:
+        turn.reply(turn.said(refused) + "\n" + turn.t("add.nothing_saved"))
         return
     await save(turn, fields)
 

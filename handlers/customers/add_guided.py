@@ -12,7 +12,9 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.runtime.flows import action, close_dialogue, flow
 from bot.runtime.i18n import LANGUAGES, t
 from bot.runtime.turn import Turn, turn
-from handlers.customers.add import Refused, checked, duplicate_reply, normalise_phone, save
+from bot.rules.phones import normalise_phone
+from bot.rules.refusal import Refusal
+from handlers.customers.add import checked, duplicate_reply, save
 from storage import customers, dialogues
 from storage.dialogues import DialogueState
 from storage.models import Source, Tier
@@ -75,7 +77,7 @@ def choice_from_text(step: str, text: str) -> str:
     for value in CHOICES[step]:
         if wanted in {value} | {t(lang, f"{step}.{value}").casefold() for lang in LANGUAGES}:
             return value
-    raise Refused("add.pick_button")
+    raise Refusal("add.pick_button")
 
 
 def is_skip(text: str) -> bool:
@@ -103,8 +105,8 @@ async def on_answer(turn: Turn, state: DialogueState) -> None:
             value = choice_from_text(state.step, text)
         else:
             value = checked(state.step, text)
-    except Refused as refused:
-        ask(turn, state, refused.text(turn))
+    except Refusal as refused:
+        ask(turn, state, turn.said(refused))
         return
     await advance(turn, state, value)
 

@@ -12,7 +12,8 @@ from bot.runtime.flows import flow
 from bot.runtime.turn import Turn, turn
 from handlers.customers.card import set_field
 from handlers.customers.view import pressed
-from handlers.customers.card_fields import CHOICES, FIELDS, REQUIRED, Invalid, choice_key, cleared, parse, shown
+from bot.rules.refusal import Refusal
+from handlers.customers.card_fields import CHOICES, FIELDS, REQUIRED, choice_key, cleared, parse, shown
 from storage import customers, dialogues
 from storage.customers import DuplicatePhone
 from storage.dialogues import DialogueState
@@ -109,9 +110,9 @@ async def typed_value(turn: Turn, state: DialogueState) -> None:
         values = parse(field, turn.text, region=turn.settings.salesbot_phone_region,
                        today=turn.local(turn.now).date())
         await set_field(turn, customer, field, values, edit=False)
-    except Invalid as error:
+    except Refusal as error:
         # the question stays open: the user may type another value or /cancel
-        turn.reply(turn.t("edit.refused", id=customer.id, reason=turn.t(error.key, **error.values)))
+        turn.reply(turn.t("edit.refused", id=customer.id, reason=turn.said(error)))
         return
     except DuplicatePhone as duplicate:
         turn.reply(turn.t("edit.refused", id=customer.id, reason=await _duplicate(turn, duplicate)))

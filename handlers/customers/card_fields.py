@@ -8,8 +8,9 @@ from zoneinfo import available_timezones
 
 from bot.rules.birthdays import BadBirthday, lunar_label, parse_birthday
 from bot.runtime.turn import Turn
-from handlers.customers.add import BadPhone, normalise_phone
-from handlers.common.refs import EMAIL, MAX_NAME, MAX_NOTE, blank, email_typed, split_fields
+from bot.rules.phones import BadPhone, normalise_phone
+from bot.rules.refusal import Refusal
+from bot.rules.oneliners import EMAIL, MAX_NAME, MAX_NOTE, blank, email_typed, split_fields
 from storage.models import Customer, Kind, Source, Urgency
 
 # in the order the edit menu shows them
@@ -28,34 +29,25 @@ PHONE_REASONS = {
 }
 
 
-class Invalid(Exception):
-    """A typed value that can't be stored; `key` and `values` make the reply."""
-
-    def __init__(self, key: str, **values: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.values = values
-
-
 @lru_cache(maxsize=1)
 def _zones() -> dict[str, str]:
     return {zone.lower(): zone for zone in available_timezones()}
 
 
 def parse(field: str, text: str, *, region: str, today: date) -> dict[str, object]:
-    """The columns to store for `text` typed as the new value of `field`; raises Invalid."""
+    """The columns to store for `text` typed as the new value of `field`; raises Refusal."""
     text = text.strip()
     limit = LIMITS.get(field)
     if limit is not None and len(text) > limit:
-        raise Invalid("edit.too_long", limit=limit, length=len(text))
+        raise Refusal("edit.too_long", limit=limit, length=len(text))
     if field == "name" and blank(text):
-        raise Invalid("edit.name_empty")
+        raise Refusal("edit.name_empty")
     if field == "phone":
         return {"phone": _phone(text, region)}
     if field == "email":
         text = email_typed(text)
         if not EMAIL.fullmatch(text):
-            raise Invalid("edit.email_invalid")
+            raise Refusal("edit.email_invalid")
         return {"email": text}
     if field == "tags":
         return {"tags": _tags(text)}
@@ -64,7 +56,7 @@ def parse(field: str, text: str, *, region: str, today: date) -> dict[str, objec
     if field == "tz":
         zone = _zones().get(text.lower())
         if zone is None:
-            raise Invalid("edit.tz_invalid")
+            raise Refusal("edit.tz_invalid")
         return {"tz": zone}
     return {field: None if blank(text) else text}
 
@@ -73,7 +65,7 @@ def _phone(text: str, region: str) -> str:
     try:
         return normalise_phone(text, region)
     except BadPhone as refused:
-        raise Invalid(PHONE_REASONS.get(refused.reason, "edit.phone_invalid"), region=region) from None
+        raise Refusal(PHONE_REASONS.get(refused.reason, "edit.phone_invalid"), region=region) from None
 
 
 def _tags(text: str) -> str:
@@ -81,11 +73,11 @@ def _tags(text: str) -> str:
     for tag in split_fields(text):
         tag = tag.lstrip("#＃").strip()
         if len(tag) > MAX_TAG or ":" in tag or "：" in tag:
-            raise Invalid("edit.tag_invalid", limit=MAX_TAG)
+            raise Refusal("edit.tag_invalid", limit=MAX_TAG)
         if tag:
             tags.setdefault(tag.lower(), tag)
     if len(tags) > MAX_TAGS:
-        raise Invalid("edit.too_many_tags", limit=MAX_TAGS)
+        raise Refusal("edit.too_many_tags", limit=MAX_TAGS)
     return f",{','.join(tags.values())}," if tags else ""
 
 
@@ -93,7 +85,7 @@ def _birthday(text: str, today: date) -> dict[str, object]:
     try:
         birthday = parse_birthday(text, today)
     except BadBirthday as error:
-        raise Invalid("edit.date_range" if error.args[0] == "range" else "edit.date_invalid") from None
+        raise Refusal("edit.date_range" if error.args[0] == "range" else "edit.date_invalid") from None
     return {"birthday": birthday.solar, "lunar_birthday": birthday.lunar}
 
 

@@ -15,7 +15,8 @@ from bot.runtime.turn import Turn, turn
 from bot.rules.when import Repeat, When, parse_when, split_when
 from handlers.followups.view import ahead, due_time, label, quick_keyboard, read_when
 from handlers.common.pick import continuation, with_customer
-from handlers.common.refs import MAX_NOTE, note_too_long, number, split_note, split_reference
+from bot.rules.oneliners import MAX_NOTE, number, split_note, split_reference
+from handlers.common.refs import note_too_long
 from storage import dialogues, followups
 from storage.dialogues import DialogueState
 from storage.models import Customer, FollowUp, FollowUpStatus

@@ -17,7 +17,8 @@ from bot.rules.when import QUICK_CODES
 from handlers.customers.view import pressed
 from handlers.followups.view import quick_keyboard, read_quick, read_when
 from handlers.followups.create import ASK_FLOW, ask, create
-from handlers.common.refs import note_too_long, number, split_note
+from bot.rules.oneliners import number, split_note
+from handlers.common.refs import note_too_long
 from storage import dialogues, interactions
 from storage.dialogues import DialogueState
 
