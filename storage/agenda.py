@@ -1,14 +1,18 @@
-"""The rep's agenda read a page at a time, and the morning digest's schedule (`User.digest_at`)."""
+"""The rep's agenda: open follow-ups a page at a time, customers due a touch by their tier's cadence, birthdays."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, update
+from datetime import timedelta
+
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Customer, FollowUp, FollowUpStatus, User
+from storage.models import Customer, FollowUp, FollowUpStatus, Team
+
+OPEN = FollowUpStatus.OPEN
 
 
 def _open_of(owner_id: int, after: datetime | None, before: datetime | None) -> list:
@@ -45,28 +49,32 @@ async def open_page(
 
 # --- the morning digest's schedule ------------------------------------------------------------------
 
-async def digest_unarmed(session: AsyncSession, *, limit: int) -> list[User]:
-    """Users who want the digest but have no time for it yet (new users, or after a restart of the feature)."""
-    return list((await session.exec(
-        select(User).where(col(User.digest_at).is_(None), col(User.digest_on)).order_by(col(User.id)).limit(limit)
-    )).all())
 
+async def cadence_due(
+    session: AsyncSession, *, owner_id: int, team: Team, now: datetime, limit: int = 20,
+) -> list[Customer]:
+    """The owner's customers not touched within their tier's cadence, longest untouched first.
 
-async def digests_due(session: AsyncSession, *, now: datetime, limit: int) -> list[User]:
-    """Users whose digest time has come, locked for this transaction (another sender skips them)."""
-    return list((await session.exec(
-        select(User).where(col(User.digest_at) <= now).order_by(col(User.digest_at)).limit(limit)
-        .with_for_update(skip_locked=True)
-    )).all())
+    An open follow-up counts as a plan to touch them, so they are not listed twice.
+    """
+    touched = func.coalesce(col(Customer.last_interaction_at), col(Customer.created_at))
+    overdue_tier = or_(*[
+        (col(Customer.tier) == tier) & (touched <= now - timedelta(days=days))
+        for tier, days in team.cadence().items()
+    ])
+    planned = select(FollowUp.id).where(col(FollowUp.customer_id) == col(Customer.id), col(FollowUp.status) == OPEN)
+    statement = (
+        select(Customer)
+        .where(col(Customer.owner_id) == owner_id, col(Customer.archived_at).is_(None), overdue_tier,
+               ~planned.exists())
+        .order_by(touched, col(Customer.id)).limit(limit)
+    )
+    return list((await session.exec(statement)).all())
 
-
-async def set_digest_at(session: AsyncSession, *, user_ids: list[int], at: datetime | None) -> None:
-    if user_ids:
-        await session.exec(  # type: ignore[call-overload]
-            update(User).where(col(User.id).in_(user_ids)).values(digest_at=at)
-            .execution_options(synchronize_session=False)
-        )
-
-
-async def next_digest_at(session: AsyncSession) -> datetime | None:
-    return (await session.exec(select(func.min(col(User.digest_at))))).one()
+async def with_birthdays(session: AsyncSession, *, owner_id: int) -> list[Customer]:
+    """The owner's customers with a solar or lunar birthday (the caller picks today's)."""
+    statement = select(Customer).where(
+        col(Customer.owner_id) == owner_id, col(Customer.archived_at).is_(None),
+        or_(col(Customer.birthday).is_not(None), col(Customer.lunar_birthday).is_not(None)),
+    )
+    return list((await session.exec(statement)).all())

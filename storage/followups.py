@@ -11,16 +11,16 @@ presses, two devices or two instances cannot both win.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import audit, customers, interactions, outbox
 from storage.access import Actor, visible_customers
 from storage.activity import UNDO_WINDOW
-from storage.models import Customer, FollowUp, FollowUpStatus, Interaction, OutboxMessage, OutboxStatus, Team, User
+from storage.models import Customer, FollowUp, FollowUpStatus, Interaction, OutboxMessage, OutboxStatus, User
 
 OPEN = FollowUpStatus.OPEN
 
@@ -221,37 +221,6 @@ async def remember_message(session: AsyncSession, *, follow_up_id: int, chat_id:
         .values(reminder_chat_id=chat_id, reminder_message_id=message_id)
         .execution_options(synchronize_session=False)
     )
-
-# --- the agenda -----------------------------------------------------------------------------------
-
-async def cadence_due(
-    session: AsyncSession, *, owner_id: int, team: Team, now: datetime, limit: int = 20,
-) -> list[Customer]:
-    """The owner's customers not touched within their tier's cadence, longest untouched first.
-
-    An open follow-up counts as a plan to touch them, so they are not listed twice.
-    """
-    touched = func.coalesce(col(Customer.last_interaction_at), col(Customer.created_at))
-    overdue_tier = or_(*[
-        (col(Customer.tier) == tier) & (touched <= now - timedelta(days=days))
-        for tier, days in team.cadence().items()
-    ])
-    planned = select(FollowUp.id).where(col(FollowUp.customer_id) == col(Customer.id), col(FollowUp.status) == OPEN)
-    statement = (
-        select(Customer)
-        .where(col(Customer.owner_id) == owner_id, col(Customer.archived_at).is_(None), overdue_tier,
-               ~planned.exists())
-        .order_by(touched, col(Customer.id)).limit(limit)
-    )
-    return list((await session.exec(statement)).all())
-
-async def with_birthdays(session: AsyncSession, *, owner_id: int) -> list[Customer]:
-    """The owner's customers with a solar or lunar birthday (the caller picks today's)."""
-    statement = select(Customer).where(
-        col(Customer.owner_id) == owner_id, col(Customer.archived_at).is_(None),
-        or_(col(Customer.birthday).is_not(None), col(Customer.lunar_birthday).is_not(None)),
-    )
-    return list((await session.exec(statement)).all())
 
 # --- what the sender reads --------------------------------------------------------------------------
 

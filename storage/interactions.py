@@ -1,31 +1,15 @@
-"""Interactions: log, undo, edit, delete, and a customer's history (interactions and sales, newest first)."""
+"""Interactions: log, undo, edit, delete."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, String, cast, func, literal_column, null, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import activity, audit, customers
 from storage.access import Actor, visible_customers
-from storage.models import Customer, Interaction, Purchase
-
-
-@dataclass
-class HistoryEntry:
-    kind: str  # "i" interaction, "s" sale
-    id: int
-    at: datetime
-    note: str | None
-    channel: str | None = None
-    direction: str | None = None
-    voice_file_id: str | None = None
-    amount_minor: int | None = None
-    currency: str | None = None
-    outcome: str | None = None
+from storage.models import Customer, Interaction
 
 
 async def log(
@@ -89,30 +73,3 @@ async def recent_customers(session: AsyncSession, *, actor: Actor, limit: int = 
         .order_by(col(Customer.last_interaction_at).desc().nulls_last(), col(Customer.id).desc()).limit(limit)
     )
     return list(result)
-
-
-async def history(
-    session: AsyncSession, *, actor: Actor, customer_id: int, offset: int, limit: int,
-) -> tuple[Customer, list[HistoryEntry], int] | None:
-    """The customer, one page of its interactions and sales merged newest first, and their total count."""
-    customer = await customers.get_visible(session, actor=actor, customer_id=customer_id)
-    if customer is None:
-        return None
-    talks = select(
-        literal_column("'i'", String).label("kind"), col(Interaction.id).label("id"), col(Interaction.at).label("at"),
-        col(Interaction.note).label("note"), col(Interaction.channel).label("channel"),
-        col(Interaction.direction).label("direction"), col(Interaction.voice_file_id).label("voice_file_id"),
-        cast(null(), BigInteger).label("amount_minor"), cast(null(), String).label("currency"),
-        col(Interaction.outcome).label("outcome"),
-    ).where(col(Interaction.customer_id) == customer_id)
-    sales = select(
-        literal_column("'s'", String), col(Purchase.id), col(Purchase.at), col(Purchase.note),
-        cast(null(), String), cast(null(), String), cast(null(), String),
-        col(Purchase.amount_minor), col(Purchase.currency), cast(null(), String),
-    ).where(col(Purchase.customer_id) == customer_id)
-    merged = union_all(talks, sales).subquery()
-    total = (await session.exec(select(func.count()).select_from(merged))).one()
-    rows = await session.exec(
-        select(*merged.c).order_by(merged.c.at.desc(), merged.c.kind, merged.c.id.desc()).offset(offset).limit(limit)
-    )
-    return customer, [HistoryEntry(**row._mapping) for row in rows], total

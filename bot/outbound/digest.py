@@ -23,8 +23,7 @@ from bot.views.agenda import TODAY, agenda_message
 from bot.config import Settings
 from bot.outbound.delivery import NextDue, Producer, Rendered, Renderer
 from bot.runtime.people import language_of, zone_of
-from storage import agenda as store
-from storage import outbox, users
+from storage import digests, outbox, users
 from storage.models import OutboxMessage, User
 from bot.rules.schedule import in_quiet_hours, next_local_time
 
@@ -49,7 +48,7 @@ def next_digest(user: User, after: datetime, settings: Settings) -> datetime | N
 async def rearm(session: AsyncSession, user: User, now: datetime, settings: Settings) -> datetime | None:
     """After a change of time zone, quiet hours or the digest switch: store when the next one is due."""
     at = next_digest(user, now, settings)
-    await store.set_digest_at(session, user_ids=[user.id], at=at)
+    await digests.set_digest_at(session, user_ids=[user.id], at=at)
     return at
 
 
@@ -62,11 +61,11 @@ def digest_parts(settings: Settings) -> tuple[tuple[Producer, NextDue], dict[str
         for person in people:
             by_moment[next_digest(person, now, settings)].append(person.id)
         for moment, ids in by_moment.items():
-            await store.set_digest_at(session, user_ids=ids, at=moment)
+            await digests.set_digest_at(session, user_ids=ids, at=moment)
 
     async def queue_digests(session: AsyncSession, now: datetime) -> None:
-        await _arm(session, await store.digest_unarmed(session, limit=BATCH), now)
-        due = await store.digests_due(session, now=now, limit=BATCH)
+        await _arm(session, await digests.digest_unarmed(session, limit=BATCH), now)
+        due = await digests.digests_due(session, now=now, limit=BATCH)
         for person in due:
             if not person.digest_on or person.unreachable_at is not None or now - person.digest_at > TOO_LATE:
                 continue  # only moved on to the next morning
@@ -88,5 +87,5 @@ def digest_parts(settings: Settings) -> tuple[tuple[Producer, NextDue], dict[str
         text, keyboard = agenda_message(lang, tz, agenda, digest=True)
         return Rendered(text, keyboard)
 
-    producer = (queue_digests, store.next_digest_at)
+    producer = (queue_digests, digests.next_digest_at)
     return producer, {"digest": render_digest}

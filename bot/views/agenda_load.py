@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.views.agenda import EXTRAS_SHOWN, OVERDUE, PAGE, TODAY, UPCOMING, UPCOMING_DAYS, Agenda, birthdays_on
 from storage import agenda as store
-from storage import followups, users
+from storage import users
 from storage.models import User
 from bot.rules.schedule import local_day_bounds, local_time_on
 
@@ -47,8 +47,8 @@ async def load_agenda(session: AsyncSession, *, user: User, now: datetime, tz: Z
         agenda.overdue_total = total
     if page == 0 and origin in (TODAY, OVERDUE):
         team = await users.team_of(session, users.actor_of(user))
-        due = await followups.cadence_due(session, owner_id=user.id, team=team, now=now, limit=CADENCE_COUNTED)
+        due = await store.cadence_due(session, owner_id=user.id, team=team, now=now, limit=CADENCE_COUNTED)
         agenda.cadence, agenda.cadence_total = due[:EXTRAS_SHOWN], len(due)
     if page == 0 and origin == TODAY:
-        agenda.birthdays = birthdays_on(await followups.with_birthdays(session, owner_id=user.id), day)
+        agenda.birthdays = birthdays_on(await store.with_birthdays(session, owner_id=user.id), day)
     return agenda

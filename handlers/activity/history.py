@@ -7,8 +7,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.runtime.turn import Turn, turn
 from bot.rules.oneliners import number
 from bot.rules.amounts import money
-from storage import interactions, sales
-from storage.interactions import HistoryEntry
+from storage import history, interactions, sales
+from storage.history import HistoryEntry
 from storage.models import Customer, Interaction, Purchase
 
 PAGE_SIZE = 8
@@ -50,7 +50,7 @@ def cut(note: str, limit: int = LIST_NOTE) -> str:
 
 
 async def show_page(turn: Turn, customer_id: int, page: int, *, edit: bool) -> None:
-    found = await interactions.history(turn.session, actor=turn.actor, customer_id=customer_id,
+    found = await history.history(turn.session, actor=turn.actor, customer_id=customer_id,
                                        offset=page * PAGE_SIZE, limit=PAGE_SIZE)
     if found is None:
         turn.toast(turn.t("customer.not_found_short"), alert=True)

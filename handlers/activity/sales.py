@@ -9,7 +9,7 @@ from bot.runtime.flows import flow
 from bot.runtime.turn import Turn, turn
 from handlers.customers.view import pressed
 from handlers.common.pick import continuation, with_customer
-from bot.rules.oneliners import number, split_reference
+from bot.rules.oneliners import number
 from handlers.common.refs import note_too_long
 from storage import dialogues, sales, users
 from storage.customers import stage_of
