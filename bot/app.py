@@ -15,10 +15,12 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.services import CONTEXT_TYPES, App
 from bot.outbound.delivery import CONCURRENCY, Delivery
-from bot.outbound.digest import digest_parts
+from bot.outbound.catch_up import CatchUp
+from bot.outbound.digest import Digest
+from bot.outbound.kinds import Kind
 from bot.runtime.i18n import t
 from bot.outbound.ratelimit import CountingRateLimiter, SendBudget
-from bot.outbound.reminders import reminders_parts
+from bot.outbound.reminders import Reminders
 from handlers.activity import forwards, history, history_edit, interactions, sales
 from handlers.common import errors, pick, router, start
 from handlers.customers import add, add_guided, card, card_edit, find
@@ -116,13 +118,15 @@ async def _start_delivery(application: App) -> Delivery:
                              connect_timeout=timeout, pool_timeout=timeout),
     )
     await sender.initialize()
-    reminders, reminder_renderers = reminders_parts(config)
-    digests, digest_renderers = digest_parts(config)
-    delivery = Delivery(sessions=services.sessions, bot=sender, clock=services.clock,
-                        budget=services.budget, producers=[reminders, digests],
-                        renderers={**reminder_renderers, **digest_renderers})
+    delivery = Delivery(sessions=services.sessions, bot=sender, clock=services.clock, budget=services.budget,
+                        kinds=outbox_kinds(config))
     delivery.start(application, config.salesbot_sweep_seconds)
     return delivery
+
+
+def outbox_kinds(config: Settings) -> list[Kind]:
+    """Every kind of proactive message the sender knows; a new kind is one more entry here."""
+    return [Reminders(config), CatchUp(config), Digest(config)]
 
 
 async def _post_stop(application: App) -> None:

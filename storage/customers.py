@@ -286,6 +286,14 @@ async def set_archived(
     return result.rowcount > 0
 
 
+async def mark_unreachable(session: AsyncSession, *, customer_id: int, now: datetime) -> None:
+    """The customer blocked the bot: nothing more is queued for them."""
+    await session.exec(  # type: ignore[call-overload]
+        update(Customer).where(col(Customer.id) == customer_id).values(unreachable_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def delete_customer(session: AsyncSession, *, actor: Actor, customer_id: int) -> Customer | None:
     """Delete a visible customer; its interactions and purchases go with it (ON DELETE CASCADE)."""
     customer = await get_visible(session, actor=actor, customer_id=customer_id)

@@ -164,6 +164,8 @@ class Customer(SQLModel, table=True):
     lunar_birthday: str | None = Field(default=None, max_length=16)  # see bot/birthdays.py
     tz: str | None = Field(default=None, max_length=64)
     archived_at: datetime | None = Field(default=None, sa_column=utc_column())
+    # the customer blocked the bot: nothing more is queued for them
+    unreachable_at: datetime | None = Field(default=None, sa_column=utc_column())
     created_by: int = Field(foreign_key="app_user.id")
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
     updated_at: datetime = Field(sa_column=utc_column(nullable=False))
@@ -283,7 +285,10 @@ class OutboxMessage(SQLModel, table=True):
     dedupe_key: str = Field(max_length=120, unique=True)
     kind: str = Field(max_length=20)
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    # the recipient: a rep (user_id), a customer (customer_id), or neither for a group chat
     user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    customer_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("customer.id", ondelete="SET NULL", name="fk_outbox_message_customer_id"), index=True))
     ref_id: int | None = Field(default=None, index=True)
     payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     status: str = Field(default=OutboxStatus.PENDING, max_length=10)

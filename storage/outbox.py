@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import upsert_insert
-from storage.models import OutboxMessage, OutboxStatus, User
+from storage.models import OutboxMessage, OutboxStatus
 
 PENDING = OutboxStatus.PENDING
 SENDING = OutboxStatus.SENDING
@@ -26,12 +26,12 @@ SENDING = OutboxStatus.SENDING
 
 async def enqueue(
     session: AsyncSession, *, dedupe_key: str, kind: str, chat_id: int, now: datetime, not_before: datetime,
-    user_id: int | None = None, ref_id: int | None = None, payload: dict[str, Any] | None = None,
-    late: bool = False,
+    user_id: int | None = None, customer_id: int | None = None, ref_id: int | None = None,
+    payload: dict[str, Any] | None = None, late: bool = False,
 ) -> bool:
     """Queue a message unless one with the same key was ever queued; True if this call queued it."""
     statement = upsert_insert(session, OutboxMessage).values(
-        dedupe_key=dedupe_key, kind=kind, chat_id=chat_id, user_id=user_id, ref_id=ref_id,
+        dedupe_key=dedupe_key, kind=kind, chat_id=chat_id, user_id=user_id, customer_id=customer_id, ref_id=ref_id,
         payload=json.dumps(payload or {}, ensure_ascii=False), status=PENDING, late=late,
         not_before=not_before, attempts=0, created_at=now,
     ).on_conflict_do_nothing(index_elements=["dedupe_key"])
@@ -121,12 +121,8 @@ async def release(session: AsyncSession, *, message_ids: list[int]) -> None:
         )
 
 
-async def mark_unreachable(session: AsyncSession, *, chat_id: int, now: datetime, error: str) -> None:
-    """The user blocked the bot: stop sending there until they write again."""
-    await session.exec(  # type: ignore[call-overload]
-        update(User).where(col(User.tg_id) == chat_id).values(unreachable_at=now)
-        .execution_options(synchronize_session=False)
-    )
+async def fail_queued(session: AsyncSession, *, chat_id: int, error: str) -> None:
+    """The chat blocked the bot: what is queued for it will not go out (its kind decides what waits instead)."""
     await session.exec(  # type: ignore[call-overload]
         update(OutboxMessage)
         .where(col(OutboxMessage.chat_id) == chat_id, col(OutboxMessage.status).in_([PENDING, SENDING]))

@@ -81,6 +81,14 @@ async def refresh_profile(session: AsyncSession, user: User, *, name: str, usern
         await session.flush()
 
 
+async def mark_unreachable(session: AsyncSession, *, tg_id: int, now: datetime) -> None:
+    """The person blocked the bot: nothing proactive goes to them until they write again (refresh_profile)."""
+    await session.exec(  # type: ignore[call-overload]
+        update(User).where(col(User.tg_id) == tg_id).values(unreachable_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def set_language(session: AsyncSession, *, user_id: int, language: str | None) -> None:
     await session.exec(update(User).where(col(User.id) == user_id).values(language=language))  # type: ignore[call-overload]
 

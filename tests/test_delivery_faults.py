@@ -163,15 +163,15 @@ async def test_a_row_that_cannot_be_rendered_dies_after_max_attempts_and_others_
         harness: Harness) -> None:
     rita, _ = await rep_with_reminder(harness, "Rita", "Wang Wei")
     ray, _ = await rep_with_reminder(harness, "Ray", "Li Na")
-    delivery = harness.delivery
-    render = delivery.renderers["remind"]
+    reminders = harness.delivery.kinds["remind"]
+    render = reminders.render
 
     async def broken_for_rita(session: Any, row: Any, now: datetime) -> Any:
         if row.chat_id == rita.id:
             raise RuntimeError("the follow-up could not be read")
         return await render(session, row, now)
 
-    delivery.renderers["remind"] = broken_for_rita
+    reminders.render = broken_for_rita  # type: ignore[method-assign]
     for attempt in range(1, MAX_ATTEMPTS + 1):
         await harness.deliver()
         harness.advance(seconds=backoff(attempt).total_seconds())

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Awaitable, Callable
 
@@ -26,10 +25,11 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.clock import Clock
+from bot.outbound.kinds import Kind
 from bot.outbound.ratelimit import SendBudget, retry_after_seconds
 from bot.runtime.text import trim_text
 from bot.runtime.keyboards import inline
-from storage import followups, outbox
+from storage import outbox
 from storage.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -47,22 +47,6 @@ WAKE_JOB = "delivery-wake"
 SWEEP_JOB = "delivery-sweep"
 
 
-@dataclass
-class Rendered:
-    text: str
-    keyboard: list[list[tuple[str, str]]] = field(default_factory=list)
-    # run in the transaction that marks the row sent, with Telegram's message id
-    on_sent: Callable[[AsyncSession, int], Awaitable[None]] | None = None
-
-
-# kind → renderer: reads what the message is about at send time; None = nothing left to say
-Renderer = Callable[[AsyncSession, OutboxMessage, datetime], Awaitable[Rendered | None]]
-# queues outbox rows for whatever fell due by `now`
-Producer = Callable[[AsyncSession, datetime], Awaitable[None]]
-# the next moment a producer has something due
-NextDue = Callable[[AsyncSession], Awaitable[datetime | None]]
-
-
 def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=5 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
@@ -71,13 +55,14 @@ class Delivery:
     """One per process. `run()` is safe to call from anywhere, any time, on any number of instances."""
 
     def __init__(self, *, sessions: async_sessionmaker[AsyncSession], bot: Bot, clock: Clock, budget: SendBudget,
-                 producers: list[tuple[Producer, NextDue]], renderers: dict[str, Renderer]) -> None:
+                 kinds: list[Kind]) -> None:
         self.sessions = sessions
         self.bot = bot
         self.clock = clock
         self.budget = budget
-        self.producers = producers
-        self.renderers = renderers
+        self.kinds = {kind.name: kind for kind in kinds}
+        if len(self.kinds) != len(kinds):
+            raise ValueError("two outbox kinds share a name")
         self.application: Application | None = None
         self._running = asyncio.Lock()
         self._claimed: set[int] = set()
@@ -146,19 +131,19 @@ class Delivery:
         return sent
 
     async def _produce(self) -> None:
-        for produce, _ in self.producers:
+        for kind in self.kinds.values():
             try:
                 async with self.sessions() as session, session.begin():
-                    await produce(session, self.clock.now())
+                    await kind.produce(session, self.clock.now())
             except Exception:
-                # one producer failing must not stop the others or the sender; the sweep retries it
-                log.exception("queueing due messages failed in %s", getattr(produce, "__name__", produce))
+                # one kind failing must not stop the others or the sender; the sweep retries it
+                log.exception("queueing due %s messages failed", kind.name)
 
     async def _next_due(self) -> datetime | None:
         async with self.sessions() as session:
             moments = [await outbox.next_due(session)]
-            for _, next_due in self.producers:
-                moments.append(await next_due(session))
+            for kind in self.kinds.values():
+                moments.append(await kind.next_due(session))
         moments = [moment for moment in moments if moment is not None]
         return min(moments) if moments else None
 
@@ -212,10 +197,10 @@ class Delivery:
 
     async def _deliver(self, row: OutboxMessage, deferred: dict[int, datetime]) -> bool | None:
         """True: sent. False: settled otherwise (skipped, rescheduled, given up). None: left claimed (stopping)."""
-        renderer = self.renderers.get(row.kind)
+        kind = self.kinds.get(row.kind)
         try:
             async with self.sessions() as session:
-                rendered = await renderer(session, row, self.clock.now()) if renderer else None
+                rendered = await kind.render(session, row, self.clock.now()) if kind else None
         except Exception as error:  # noqa: BLE001
             # nothing was sent yet: retry like a network error, so a row that cannot be rendered dies
             # after MAX_ATTEMPTS with the reason instead of coming back after every lease
@@ -254,8 +239,9 @@ class Delivery:
             return False
         except Forbidden as error:
             log.info("chat %s blocked the bot; no more proactive messages there", row.chat_id)
-            await self._settle(blocked, chat_id=row.chat_id, now=self.clock.now(),
-                               error=f"forbidden: {error.message}")
+            assert kind is not None  # a row of no known kind rendered nothing and was skipped above
+            async with self.sessions() as session, session.begin():
+                await kind.on_forbidden(session, row, self.clock.now(), f"forbidden: {error.message}")
             return False
         except BadRequest as error:
             log.warning("outbox row %s refused by Telegram: %s", row.id, error.message)
@@ -298,10 +284,3 @@ class Delivery:
             async with self.sessions() as session, session.begin():
                 await outbox.release(session, message_ids=sorted(self._claimed))
             self._claimed.clear()
-
-
-
-async def blocked(session: AsyncSession, *, chat_id: int, now: datetime, error: str) -> None:
-    """Nothing more goes to a chat that blocked the bot; its reminders wait for the person to come back."""
-    await followups.hold_reminders(session, chat_id=chat_id)
-    await outbox.mark_unreachable(session, chat_id=chat_id, now=now, error=error)

@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.views.agenda_load import load_agenda
 from bot.views.agenda import TODAY, agenda_message
 from bot.config import Settings
-from bot.outbound.delivery import NextDue, Producer, Rendered, Renderer
+from bot.outbound.kinds import Rendered, ToRep
 from bot.runtime.people import language_of, zone_of
 from storage import digests, outbox, users
 from storage.models import OutboxMessage, User
@@ -52,40 +52,43 @@ async def rearm(session: AsyncSession, user: User, now: datetime, settings: Sett
     return at
 
 
-def digest_parts(settings: Settings) -> tuple[tuple[Producer, NextDue], dict[str, Renderer]]:
-    """The producer, its next-due query and the renderer the Delivery needs for digests."""
+class Digest(ToRep):
+    name = "digest"
 
-    async def _arm(session: AsyncSession, people: list[User], now: datetime) -> None:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def _arm(self, session: AsyncSession, people: list[User], now: datetime) -> None:
         # people in one zone with one digest time share the next moment: one UPDATE for them all
         by_moment: dict[datetime | None, list[int]] = defaultdict(list)
         for person in people:
-            by_moment[next_digest(person, now, settings)].append(person.id)
+            by_moment[next_digest(person, now, self.settings)].append(person.id)
         for moment, ids in by_moment.items():
             await digests.set_digest_at(session, user_ids=ids, at=moment)
 
-    async def queue_digests(session: AsyncSession, now: datetime) -> None:
-        await _arm(session, await digests.digest_unarmed(session, limit=BATCH), now)
+    async def produce(self, session: AsyncSession, now: datetime) -> None:
+        await self._arm(session, await digests.digest_unarmed(session, limit=BATCH), now)
         due = await digests.digests_due(session, now=now, limit=BATCH)
         for person in due:
             if not person.digest_on or person.unreachable_at is not None or now - person.digest_at > TOO_LATE:
                 continue  # only moved on to the next morning
-            day = person.digest_at.astimezone(zone_of(person, settings)).date()
+            day = person.digest_at.astimezone(zone_of(person, self.settings)).date()
             await outbox.enqueue(
-                session, dedupe_key=f"digest:{person.id}:{day.isoformat()}", kind="digest", chat_id=person.tg_id,
+                session, dedupe_key=f"digest:{person.id}:{day.isoformat()}", kind=self.name, chat_id=person.tg_id,
                 user_id=person.id, now=now, not_before=now, payload={"day": day.isoformat()},
             )
-        await _arm(session, due, now)
+        await self._arm(session, due, now)
 
-    async def render_digest(session: AsyncSession, row: OutboxMessage, now: datetime) -> Rendered | None:
+    async def next_due(self, session: AsyncSession) -> datetime | None:
+        return await digests.next_digest_at(session)
+
+    async def render(self, session: AsyncSession, row: OutboxMessage, now: datetime) -> Rendered | None:
         person = await users.user_by_id(session, row.user_id) if row.user_id else None
         if person is None or not person.digest_on or now - row.not_before > TOO_LATE:
             return None
-        lang, tz = language_of(person, settings), zone_of(person, settings)
+        lang, tz = language_of(person, self.settings), zone_of(person, self.settings)
         agenda = await load_agenda(session, user=person, now=now, tz=tz, origin=TODAY)
         if agenda.empty:
             return None
         text, keyboard = agenda_message(lang, tz, agenda, digest=True)
         return Rendered(text, keyboard)
-
-    producer = (queue_digests, digests.next_digest_at)
-    return producer, {"digest": render_digest}

@@ -1,0 +1,84 @@
+"""The one protocol every kind of proactive message implements, so the sender knows none of them by name.
+
+A kind says what falls due and when next (`produce`, `next_due`), how its
+outbox row reads at send time (`render`: None when there is nothing left to
+say), and what Telegram's 403 means for its recipient (`on_forbidden`).
+Adding a kind — a greeting, a survey, an escalation — is its own module and one
+entry in `bot.app.outbox_kinds`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar, Protocol
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.runtime.keyboards import Rows
+from storage import customers, followups, outbox, users
+from storage.models import OutboxMessage
+
+
+@dataclass
+class Rendered:
+    text: str
+    keyboard: Rows = field(default_factory=list)
+    # run in the transaction that marks the row sent, with Telegram's message id
+    on_sent: Callable[[AsyncSession, int], Awaitable[None]] | None = None
+
+
+class Kind(Protocol):
+    name: str  # the outbox rows' `kind`
+
+    async def produce(self, session: AsyncSession, now: datetime) -> None:
+        """Queue outbox rows for whatever fell due by `now` (an outbox dedupe key makes a repeat a no-op)."""
+
+    async def next_due(self, session: AsyncSession) -> datetime | None:
+        """When this kind next has something to queue: the sender's next wake-up."""
+
+    async def render(self, session: AsyncSession, row: OutboxMessage, now: datetime) -> Rendered | None:
+        """The message as it reads now, in the recipient's language; None when nothing is left to say."""
+
+    async def on_forbidden(self, session: AsyncSession, row: OutboxMessage, now: datetime, error: str) -> None:
+        """The recipient blocked the bot."""
+
+
+class ToRep:
+    """A kind whose recipient is a rep (or manager). Queued by another kind unless `produce` says otherwise.
+
+    When the rep blocks the bot, their queued reminders go back to waiting on their follow-ups
+    and come, marked late, once the rep writes again; nothing else is kept for them.
+    """
+
+    name: ClassVar[str]
+
+    async def produce(self, session: AsyncSession, now: datetime) -> None:
+        return None
+
+    async def next_due(self, session: AsyncSession) -> datetime | None:
+        return None
+
+    async def on_forbidden(self, session: AsyncSession, row: OutboxMessage, now: datetime, error: str) -> None:
+        await followups.hold_reminders(session, chat_id=row.chat_id)
+        await users.mark_unreachable(session, tg_id=row.chat_id, now=now)
+        await outbox.fail_queued(session, chat_id=row.chat_id, error=error)
+
+
+class ToCustomer:
+    """A kind whose recipient is a customer who opted in: a block marks them unreachable, and nothing
+    more is queued for them (each producer skips customers with `unreachable_at` set)."""
+
+    name: ClassVar[str]
+
+    async def produce(self, session: AsyncSession, now: datetime) -> None:
+        return None
+
+    async def next_due(self, session: AsyncSession) -> datetime | None:
+        return None
+
+    async def on_forbidden(self, session: AsyncSession, row: OutboxMessage, now: datetime, error: str) -> None:
+        if row.customer_id is not None:
+            await customers.mark_unreachable(session, customer_id=row.customer_id, now=now)
+        await outbox.fail_queued(session, chat_id=row.chat_id, error=error)
