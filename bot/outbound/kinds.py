@@ -45,12 +45,8 @@ class Kind(Protocol):
         """The recipient blocked the bot."""
 
 
-class ToRep:
-    """A kind whose recipient is a rep (or manager). Queued by another kind unless `produce` says otherwise.
-
-    When the rep blocks the bot, their queued reminders go back to waiting on their follow-ups
-    and come, marked late, once the rep writes again; nothing else is kept for them.
-    """
+class QueuedByOthers:
+    """The defaults: nothing of its own falls due; its rows are queued by another kind or by a handler."""
 
     name: ClassVar[str]
 
@@ -59,6 +55,14 @@ class ToRep:
 
     async def next_due(self, session: AsyncSession) -> datetime | None:
         return None
+
+
+class ToRep(QueuedByOthers):
+    """A kind whose recipient is a rep (or manager).
+
+    When the rep blocks the bot, their queued reminders go back to waiting on their follow-ups
+    and come, marked late, once the rep writes again; nothing else is kept for them.
+    """
 
     async def on_forbidden(self, session: AsyncSession, row: OutboxMessage, now: datetime, error: str) -> None:
         await followups.hold_reminders(session, chat_id=row.chat_id)
@@ -66,17 +70,9 @@ class ToRep:
         await outbox.fail_queued(session, chat_id=row.chat_id, error=error)
 
 
-class ToCustomer:
+class ToCustomer(QueuedByOthers):
     """A kind whose recipient is a customer who opted in: a block marks them unreachable, and nothing
     more is queued for them (each producer skips customers with `unreachable_at` set)."""
-
-    name: ClassVar[str]
-
-    async def produce(self, session: AsyncSession, now: datetime) -> None:
-        return None
-
-    async def next_due(self, session: AsyncSession) -> datetime | None:
-        return None
 
     async def on_forbidden(self, session: AsyncSession, row: OutboxMessage, now: datetime, error: str) -> None:
         if row.customer_id is not None:
