@@ -38,7 +38,7 @@ def test_birthdays_parse(text: str, solar: date | None, lunar: str | None) -> No
 def test_impossible_birthdays_are_refused(text: str, why: str) -> None:
     with pytest.raises(BadBirthday) as refused:
         parse_birthday(text, TODAY)
-    assert refused.value.args[0] == why
+    assert refused.value.why == why
 
 
 def test_lunar_birthday_falls_on_its_solar_day() -> None:

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from handlers.activity.interactions import LogInputError, parse_log
+from bot.rules.refusal import Refusal
+from handlers.activity.interactions import parse_log
 from storage.models import Role
 from tests.builders_interactions import (
     audit_actions, customer, customer_row, interactions_of, last_answer, with_button,
@@ -29,7 +30,7 @@ def test_log_line_is_read_as_reference_channel_note(line: str, expected: tuple) 
 
 
 def test_unknown_channel_word_after_id_is_refused() -> None:
-    with pytest.raises(LogInputError):
+    with pytest.raises(Refusal):
         parse_log("#12 lunch: note")
 
 

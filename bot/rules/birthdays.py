@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from lunar_python import Lunar
+from bot.rules.refusal import Refusal
 
 BIRTHDAY = re.compile(
     r"(?:(?P<lunar>lunar|农历|阴历)\s*)?(?P<y>\d{4})[-/.年]\s*(?P<leap>闰|leap\s*|L)?(?P<m>\d{1,2})[-/.月]\s*(?P<d>\d{1,2})日?",
@@ -26,8 +27,12 @@ class Birthday:
     lunar: str | None = None
 
 
-class BadBirthday(ValueError):
-    """args[0] is why: 'format', 'no_such_day' or 'range'."""
+class BadBirthday(Refusal):
+    """`why` is 'format', 'no_such_day' or 'range'; a date in the future or before 1900 is out of range."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__("edit.date_range" if why == "range" else "edit.date_invalid")
+        self.why = why
 
 
 def parse_birthday(text: str, today: date) -> Birthday:

@@ -10,6 +10,7 @@ from bot.runtime.turn import Turn, turn
 from handlers.customers.view import pressed
 from handlers.followups.offer import next_follow_up
 from handlers.common.pick import continuation, with_customer
+from bot.rules.refusal import Refusal
 from bot.rules.oneliners import MAX_NOTE, number, split_note, split_reference
 from handlers.common.refs import note_too_long
 from storage import dialogues, interactions
@@ -23,10 +24,6 @@ CHANNEL_WORDS = {
 }
 CHANNELS = {channel.value for channel in Channel}
 CHINESE_WORDS = [word for word in CHANNEL_WORDS if not word.isascii()]
-
-
-class LogInputError(ValueError):
-    """A /log line that cannot be read; `args[0]` is the catalog key, `args[1]` the offending word."""
 
 
 def handlers() -> list[BaseHandler]:
@@ -61,11 +58,11 @@ def parse_log(text: str) -> tuple[str, Channel, str | None]:
         if word.lower() in CHANNEL_WORDS:
             channel, rest = CHANNEL_WORDS[word.lower()], "".join(after)
     if rest and note is not None:
-        raise LogInputError("log.unknown_channel", rest)
+        raise Refusal("log.unknown_channel", word=rest[:50])
     if rest:
         note = rest
     if not reference:
-        raise LogInputError("log.usage", "")
+        raise Refusal("log.usage", word="")
     return reference, channel, note
 
 
@@ -96,9 +93,8 @@ async def on_log(turn: Turn) -> None:
         return
     try:
         reference, channel, note = parse_log(turn.args)
-    except LogInputError as error:
-        key, word = error.args
-        turn.reply(turn.t(key, word=word[:50]))
+    except Refusal as refused:
+        turn.refuse(refused)
         return
     if note_too_long(turn, note):
         return

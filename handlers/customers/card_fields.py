@@ -6,7 +6,7 @@ from datetime import date
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-from bot.rules.birthdays import BadBirthday, lunar_label, parse_birthday
+from bot.rules.birthdays import lunar_label, parse_birthday
 from bot.runtime.turn import Turn
 from bot.rules.phones import BadPhone, normalise_phone
 from bot.rules.refusal import Refusal
@@ -82,10 +82,7 @@ def _tags(text: str) -> str:
 
 
 def _birthday(text: str, today: date) -> dict[str, object]:
-    try:
-        birthday = parse_birthday(text, today)
-    except BadBirthday as error:
-        raise Refusal("edit.date_range" if error.args[0] == "range" else "edit.date_invalid") from None
+    birthday = parse_birthday(text, today)
     return {"birthday": birthday.solar, "lunar_birthday": birthday.lunar}
 
 
