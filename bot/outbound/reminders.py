@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.outbound.delivery import Rendered
 from bot.runtime.i18n import t
 from bot.runtime.people import language_of, zone_of
+from bot.views.buttons import OVERDUE_LIST
 from bot.views.followup import reminder_keyboard, reminder_text, when_label
 from storage import followups, outbox, users
 from storage.models import FollowUpStatus, OutboxMessage, User
@@ -78,7 +79,7 @@ def reminders_parts(settings: Settings):  # noqa: ANN201
                            customer=customer.name, id=customer.id, note=(follow_up.note or "")[:80]))
         if len(found) > CATCH_UP_LINES:
             lines.append(t(lang, "reminder.catch_up_more", count=len(found) - CATCH_UP_LINES))
-        return Rendered("\n".join(lines), [[(t(lang, "reminder.open_overdue"), "agenda:overdue")]])
+        return Rendered("\n".join(lines), [[(t(lang, "reminder.open_overdue"), OVERDUE_LIST.data())]])
 
     producer = (queue_reminders, followups.next_remind_at)
     return producer, {"remind": render_reminder, "catchup": render_catch_up}
