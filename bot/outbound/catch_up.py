@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.outbound.kinds import Rendered, ToRep
 from bot.runtime.i18n import t
 from bot.runtime.people import language_of, zone_of
+from bot.views.buttons import OVERDUE_LIST
 from bot.views.followup import when_label
 from storage import followups, outbox, users
 from storage.models import FollowUpStatus, OutboxMessage
@@ -40,4 +41,4 @@ class CatchUp(ToRep):
                            customer=customer.name, id=customer.id, note=(follow_up.note or "")[:80]))
         if len(found) > CATCH_UP_LINES:
             lines.append(t(lang, "reminder.catch_up_more", count=len(found) - CATCH_UP_LINES))
-        return Rendered("\n".join(lines), [[(t(lang, "reminder.open_overdue"), "agenda:overdue")]])
+        return Rendered("\n".join(lines), [[(t(lang, "reminder.open_overdue"), OVERDUE_LIST.data())]])

@@ -47,10 +47,6 @@ def email_typed(text: str) -> str:
     return unicodedata.normalize("NFKC", text).replace("。", ".")
 
 
-def number(text: str) -> int | None:
-    """An id from callback data, which is never trusted: ASCII digits only, small enough for the database."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
-
 # input limits from the contract; longer input is refused with the limit in the reply
 MAX_NAME = 100
 MAX_NOTE = 2000

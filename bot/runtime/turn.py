@@ -11,6 +11,7 @@ import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, Awaitable, Callable
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.config import Settings
 from bot.rules.refusal import Key, Refusal
 from bot.services import Context
+from bot.runtime.callbacks import Callback
 from bot.runtime.i18n import pick_language, t
 from bot.runtime.keyboards import Keyboard, markup
 from bot.runtime.people import zone_of
@@ -73,6 +75,14 @@ class Turn:
     def data(self) -> str:
         query = self.update.callback_query
         return (query.data or "") if query else ""
+
+    def button(self, spec: Callback, refusal: str = "common.expired_button") -> SimpleNamespace | None:
+        """The pressed button's values as `spec` reads them; None, after an alert saying `refusal`, when the
+        data is not what `spec` builds (forged, or from a button the bot no longer draws)."""
+        values = spec.parse(self.data)
+        if values is None:
+            self.toast(self.t(refusal), alert=True)
+        return values
 
     @property
     def in_group(self) -> bool:

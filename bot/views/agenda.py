@@ -15,11 +15,10 @@ from zoneinfo import ZoneInfo
 from bot.rules.birthdays import lunar_to_solar
 from bot.runtime.i18n import t
 from bot.runtime.keyboards import Rows
+from bot.views.buttons import AGENDA_PAGE, CARD, DONE, LOG, OVERDUE, SNOOZE, TODAY, UPCOMING, VIEW
 from bot.views.followup import when_label
 from storage.models import Customer, FollowUp
 
-TODAY, OVERDUE, UPCOMING = "t", "o", "u"
-ORIGINS = (TODAY, OVERDUE, UPCOMING)
 PAGE = 8
 EXTRAS_SHOWN = 8  # customers due a touch, and birthdays, listed on the first page
 NOTE_SHOWN = 60
@@ -112,8 +111,9 @@ def _short(note: str | None) -> str:
 
 def follow_up_buttons(follow_up: FollowUp, n: int, origin: str) -> list[tuple[str, str]]:
     """Done / Snooze / Edit for item `n`; Done and Snooze carry the version the list showed."""
-    tail = f"{follow_up.id}:{follow_up.version}:{origin}"
-    return [(f"✅ {n}", f"fu:d:{tail}"), (f"⏱ {n}", f"fu:s:{tail}"), (f"✏️ {n}", f"fu:v:{follow_up.id}:{origin}")]
+    drawn = {"follow_up": follow_up.id, "version": follow_up.version, "origin": origin}
+    return [(f"✅ {n}", DONE.data(**drawn)), (f"⏱ {n}", SNOOZE.data(**drawn)),
+            (f"✏️ {n}", VIEW.data(follow_up=follow_up.id, origin=origin))]
 
 
 def agenda_message(lang: str, tz: ZoneInfo, agenda: Agenda, *, digest: bool = False,
@@ -143,7 +143,8 @@ def agenda_message(lang: str, tz: ZoneInfo, agenda: Agenda, *, digest: bool = Fa
             n += 1
             lines.append(t(lang, "agenda.cadence_item", n=n, customer=customer.name, id=customer.id,
                            tier=t(lang, f"tier.{customer.tier}"), since=_since(lang, customer, agenda.now)))
-            rows.append([(f"👤 {n}", f"card:{customer.id}"), (t(lang, "button.log"), f"log:{customer.id}")])
+            rows.append([(f"👤 {n}", CARD.data(customer=customer.id)),
+                         (t(lang, "button.log"), LOG.data(customer=customer.id))])
         if agenda.cadence_total > len(agenda.cadence):
             lines.append(t(lang, "agenda.more", count=agenda.cadence_total - len(agenda.cadence)))
     if agenda.birthdays:
@@ -154,12 +155,12 @@ def agenda_message(lang: str, tz: ZoneInfo, agenda: Agenda, *, digest: bool = Fa
             kind = ("agenda.birthday_lunar" if birthday.lunar
                     else "agenda.birthday_age" if birthday.age else "agenda.birthday_item")
             lines.append(t(lang, kind, n=n, customer=customer.name, id=customer.id, age=birthday.age or 0))
-            rows.append([(f"👤 {n}", f"card:{customer.id}")])
+            rows.append([(f"👤 {n}", CARD.data(customer=customer.id))])
         if len(agenda.birthdays) > EXTRAS_SHOWN:
             lines.append(t(lang, "agenda.more", count=len(agenda.birthdays) - EXTRAS_SHOWN))
     if agenda.pages > 1:
         lines += ["", t(lang, "agenda.page", page=agenda.page + 1, pages=agenda.pages)]
-        rows.append([(label, f"ag:{agenda.origin}:{page}") for label, page, shown in (
+        rows.append([(label, AGENDA_PAGE.data(origin=agenda.origin, page=page)) for label, page, shown in (
             ("◀", agenda.page - 1, agenda.page > 0), ("▶", agenda.page + 1, agenda.page + 1 < agenda.pages),
         ) if shown])
     return "\n".join(lines), rows

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.runtime.i18n import t
 from bot.runtime.keyboards import Rows
+from bot.views.buttons import CARD, DONE, SNOOZE, TOMORROW
 from storage.models import Customer, FollowUp
 
 
@@ -33,9 +34,9 @@ def reminder_text(lang: str, tz: ZoneInfo, follow_up: FollowUp, customer: Custom
 
 
 def reminder_keyboard(lang: str, follow_up: FollowUp) -> Rows:
-    tail = f"{follow_up.id}:{follow_up.version}"
+    drawn = {"follow_up": follow_up.id, "version": follow_up.version}
     return [
-        [(t(lang, "reminder.done"), f"fu:d:{tail}"), (t(lang, "reminder.snooze"), f"fu:s:{tail}"),
-         (t(lang, "reminder.tomorrow"), f"fu:t:{tail}")],
-        [(t(lang, "reminder.open_card"), f"card:{follow_up.customer_id}")],
+        [(t(lang, "reminder.done"), DONE.data(**drawn)), (t(lang, "reminder.snooze"), SNOOZE.data(**drawn)),
+         (t(lang, "reminder.tomorrow"), TOMORROW.data(**drawn))],
+        [(t(lang, "reminder.open_card"), CARD.data(customer=follow_up.customer_id))],
     ]

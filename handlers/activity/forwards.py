@@ -11,10 +11,10 @@ from typing import Any
 from telegram import MessageOrigin
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
+from bot.runtime.callbacks import ID, QUESTION, Callback
 from bot.runtime.flows import close_dialogue, flow, open_dialogue
 from bot.runtime.turn import Turn, turn
 from handlers.activity.interactions import LOG_FLOW, record
-from bot.rules.oneliners import number
 from handlers.common.refs import note_too_long
 from handlers.common.pick import continuation, label, with_customer
 from storage import customers, dialogues, interactions
@@ -23,6 +23,9 @@ from storage.models import Channel, Customer
 
 ATTACH_FLOW = "attach"
 CANDIDATES = 6
+# buttons name the question, so a button of an older forward cannot log the newer one
+ATTACH = Callback("att", question=QUESTION, customer=ID)
+SEARCH_ANOTHER = Callback("attsearch", question=QUESTION)
 
 
 def handlers() -> list[BaseHandler]:
@@ -30,8 +33,8 @@ def handlers() -> list[BaseHandler]:
     return [
         MessageHandler(private & filters.FORWARDED & filters.TEXT, on_forward),
         MessageHandler(private & filters.VOICE, on_voice),
-        CallbackQueryHandler(on_attach, pattern=r"^att:"),
-        CallbackQueryHandler(on_search_another, pattern=r"^attsearch:"),
+        CallbackQueryHandler(on_attach, pattern=ATTACH.pattern),
+        CallbackQueryHandler(on_search_another, pattern=SEARCH_ANOTHER.pattern),
     ]
 
 
@@ -50,10 +53,9 @@ async def ask_customer(turn: Turn, pending: dict[str, Any], candidates: list[Cus
     """Keep the pending interaction in the dialogue and offer candidates, plus typing another reference."""
     state = DialogueState(ATTACH_FLOW, "customer", pending)
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now, state=state)
-    # buttons name this question, so a button of an older forward cannot log the newer one
     question_id = state.fingerprint()
-    rows = [[(label(c), f"att:{question_id}:{c.id}")] for c in candidates]
-    rows.append([(turn.t("log.search_another"), f"attsearch:{question_id}")])
+    rows = [[(label(c), ATTACH.data(question=question_id, customer=c.id))] for c in candidates]
+    rows.append([(turn.t("log.search_another"), SEARCH_ANOTHER.data(question=question_id))])
     turn.reply(question if candidates else f"{question}\n{turn.t('log.type_customer')}", rows)
 
 
@@ -95,12 +97,10 @@ async def log_pending(turn: Turn, customer_id: int, pending: dict[str, Any], *, 
 
 @turn()
 async def on_attach(turn: Turn) -> None:
-    """One of the offered customers was chosen: `att:<question>:<id>`."""
-    question, _, customer_id = turn.data.removeprefix("att:").partition(":")
-    if not (state := await open_dialogue(turn, ATTACH_FLOW, question)):
+    """One of the offered customers was chosen."""
+    if not (button := turn.button(ATTACH)) or not (state := await open_dialogue(turn, ATTACH_FLOW, button.question)):
         return
-    chosen = number(customer_id)
-    customer = chosen and await customers.get_visible(turn.session, actor=turn.actor, customer_id=chosen)
+    customer = await customers.get_visible(turn.session, actor=turn.actor, customer_id=button.customer)
     if not customer:
         turn.toast(turn.t("customer.not_found_short"), alert=True)
         return
@@ -110,7 +110,7 @@ async def on_attach(turn: Turn) -> None:
 @turn()
 async def on_search_another(turn: Turn) -> None:
     """None of the offered customers: the rep types a reference instead."""
-    if await open_dialogue(turn, ATTACH_FLOW, turn.data.removeprefix("attsearch:")):
+    if (button := turn.button(SEARCH_ANOTHER)) and await open_dialogue(turn, ATTACH_FLOW, button.question):
         turn.edit(turn.t("log.type_customer"))
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from bot.runtime.callbacks import ID, PAGE, Callback, Choice
 from bot.runtime.turn import Turn, turn
-from bot.rules.oneliners import number
 from bot.rules.amounts import money
+from handlers.customers.view import BACK, HISTORY
 from storage import history, interactions, sales
 from storage.history import HistoryEntry
 from storage.models import Customer, Interaction, Purchase
@@ -15,12 +16,19 @@ PAGE_SIZE = 8
 # notes are cut in lists so that a full page stays far below Telegram's 4,096 characters
 LIST_NOTE = 200
 ICONS = {"call": "📞", "visit": "🚶", "email": "✉️", "message": "💬", "meeting": "👥"}
+HISTORY_PAGE = Callback("hp", customer=ID, page=PAGE)  # ◀ ▶ and Back, in place; the card's History opens anew
+# one entry, by its kind: "i" an interaction, "s" a sale (a purchase)
+ENTRY = {"i": Callback("hi", entry=ID), "s": Callback("hs", entry=ID)}
+# what to do to an entry: edit its note or a sale's amount, delete it (asks), delete it (confirmed)
+MANAGE = Callback("hx", kind=Choice(*ENTRY), action=Choice("note", "amount", "del", "delok"), entry=ID)
 
 
 def handlers() -> list[BaseHandler]:
     return [
-        CallbackQueryHandler(on_history, pattern=r"^(hist|hp):"),
-        CallbackQueryHandler(on_entry, pattern=r"^h[is]:"),
+        CallbackQueryHandler(on_history, pattern=HISTORY.pattern),
+        CallbackQueryHandler(on_history_page, pattern=HISTORY_PAGE.pattern),
+        CallbackQueryHandler(on_interaction, pattern=ENTRY["i"].pattern),
+        CallbackQueryHandler(on_sale, pattern=ENTRY["s"].pattern),
     ]
 
 
@@ -69,28 +77,26 @@ async def show_page(turn: Turn, customer_id: int, page: int, *, edit: bool) -> N
                          + (f"\n    {turn.t('history.outcome', outcome=cut(entry.outcome))}" if entry.outcome else ""))
         lines.append(turn.t("history.hint"))
         text = "\n".join(lines)
-        buttons = [(str(index), f"h{entry.kind}:{entry.id}") for index, entry in enumerate(entries, 1)]
+        buttons = [(str(index), ENTRY[entry.kind].data(entry=entry.id)) for index, entry in enumerate(entries, 1)]
         rows = [buttons[:4], buttons[4:]]
-        rows.append(([("◀", f"hp:{customer_id}:{page - 1}")] if page > 0 else [])
-                    + ([("▶", f"hp:{customer_id}:{page + 1}")] if page < pages - 1 else []))
-    rows.append([(turn.t("card.button_back"), f"back:{customer_id}")])
+        rows.append(([("◀", HISTORY_PAGE.data(customer=customer_id, page=page - 1))] if page > 0 else [])
+                    + ([("▶", HISTORY_PAGE.data(customer=customer_id, page=page + 1))] if page < pages - 1 else []))
+    rows.append([(turn.t("card.button_back"), BACK.data(customer=customer_id))])
     (turn.edit if edit else turn.reply)(text, rows)
-
-
-def page_args(data: str) -> tuple[int | None, int]:
-    parts = data.split(":")
-    page = number(parts[2]) if len(parts) > 2 else 0
-    return (number(parts[1]) if len(parts) > 1 else None), (page or 0)
 
 
 @turn()
 async def on_history(turn: Turn) -> None:
-    """The card's History button opens a new message (the card stays); ◀ ▶ turn the page in place."""
-    customer_id, page = page_args(turn.data)
-    if customer_id is None:
-        turn.toast(turn.t("customer.not_found_short"), alert=True)
-        return
-    await show_page(turn, customer_id, page, edit=turn.data.startswith("hp:"))
+    """The card's History button opens a new message (the card stays)."""
+    if button := turn.button(HISTORY, refusal="customer.not_found_short"):
+        await show_page(turn, button.customer, button.page, edit=False)
+
+
+@turn()
+async def on_history_page(turn: Turn) -> None:
+    """◀ ▶ turn the page in place."""
+    if button := turn.button(HISTORY_PAGE, refusal="customer.not_found_short"):
+        await show_page(turn, button.customer, button.page, edit=True)
 
 
 def entry_view(turn: Turn, entry: HistoryEntry, customer: Customer) -> tuple[str, list[list[tuple[str, str]]]]:
@@ -102,16 +108,16 @@ def entry_view(turn: Turn, entry: HistoryEntry, customer: Customer) -> tuple[str
     if entry.outcome:
         lines.append(turn.t("history.outcome", outcome=entry.outcome))
     kind, entry_id = entry.kind, entry.id
-    actions = [(turn.t("history.edit_amount"), f"hx:s:amount:{entry_id}")] if kind == "s" else []
-    actions += [(turn.t("history.edit_note"), f"hx:{kind}:note:{entry_id}"),
-                (turn.t("button.delete"), f"hx:{kind}:del:{entry_id}")]
-    return "\n".join(lines), [actions, [(turn.t("history.back"), f"hp:{customer.id}:0")]]
+    actions = []
+    if kind == "s":
+        actions.append((turn.t("history.edit_amount"), MANAGE.data(kind=kind, action="amount", entry=entry_id)))
+    actions += [(turn.t("history.edit_note"), MANAGE.data(kind=kind, action="note", entry=entry_id)),
+                (turn.t("button.delete"), MANAGE.data(kind=kind, action="del", entry=entry_id))]
+    return "\n".join(lines), [actions, [(turn.t("history.back"), HISTORY_PAGE.data(customer=customer.id, page=0))]]
 
 
-async def fetch(turn: Turn, kind: str, entry_id: int | None) -> tuple[HistoryEntry, Customer] | None:
+async def fetch(turn: Turn, kind: str, entry_id: int) -> tuple[HistoryEntry, Customer] | None:
     """The entry, if its customer is visible to the actor; forged ids find nothing."""
-    if entry_id is None:
-        return None
     if kind == "i":
         found = await interactions.get(turn.session, actor=turn.actor, interaction_id=entry_id)
     else:
@@ -120,10 +126,20 @@ async def fetch(turn: Turn, kind: str, entry_id: int | None) -> tuple[HistoryEnt
 
 
 @turn()
-async def on_entry(turn: Turn) -> None:
-    """`hi:<id>` / `hs:<id>`: one entry and its Edit / Delete buttons."""
-    kind, _, raw_id = turn.data[1:].partition(":")
-    found = await fetch(turn, kind, number(raw_id))
+async def on_interaction(turn: Turn) -> None:
+    await show_entry(turn, "i")
+
+
+@turn()
+async def on_sale(turn: Turn) -> None:
+    await show_entry(turn, "s")
+
+
+async def show_entry(turn: Turn, kind: str) -> None:
+    """One entry and its Edit / Delete buttons."""
+    if not (button := turn.button(ENTRY[kind], refusal="history.not_found")):
+        return
+    found = await fetch(turn, kind, button.entry)
     if found is None:
         turn.toast(turn.t("history.not_found"), alert=True)
         return

@@ -10,8 +10,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.runtime.flows import flow
 from bot.runtime.turn import Turn, turn
-from handlers.activity.history import as_entry, entry_view, fetch
-from bot.rules.oneliners import MAX_NOTE, number
+from handlers.activity.history import ENTRY, HISTORY_PAGE, MANAGE, as_entry, entry_view, fetch
+from bot.rules.oneliners import MAX_NOTE
 from handlers.common.refs import note_too_long
 from bot.rules.amounts import AmountError, parse_amount
 from storage import dialogues, interactions, sales
@@ -21,23 +21,24 @@ EDIT_FLOW = "history"
 
 
 def handlers() -> list[BaseHandler]:
-    return [CallbackQueryHandler(on_manage, pattern=r"^hx:")]
+    return [CallbackQueryHandler(on_manage, pattern=MANAGE.pattern)]
 
 
 @turn()
 async def on_manage(turn: Turn) -> None:
-    """`hx:<i|s>:<note|amount|del|delok>:<id>`"""
-    parts = turn.data.split(":")
-    kind, action, entry_id = (parts[1], parts[2], number(parts[3])) if len(parts) == 4 else ("", "", None)
-    found = await fetch(turn, kind, entry_id) if kind in ("i", "s") else None
-    if found is None or action not in ("note", "amount", "del", "delok") or (action == "amount" and kind != "s"):
+    """Edit an entry's note or a sale's amount, or delete the entry (asked first)."""
+    if not (button := turn.button(MANAGE, refusal="history.not_found")):
+        return
+    kind, action = button.kind, button.action
+    found = await fetch(turn, kind, button.entry)
+    if found is None or (action == "amount" and kind != "s"):
         turn.toast(turn.t("history.not_found"), alert=True)
         return
     entry, customer = found
     if action == "del":
         turn.edit(turn.t("history.confirm_delete", id=customer.id, name=customer.name),
-                  [[(turn.t("history.delete_yes"), f"hx:{kind}:delok:{entry.id}"),
-                    (turn.t("history.keep"), f"h{kind}:{entry.id}")]])
+                  [[(turn.t("history.delete_yes"), MANAGE.data(kind=kind, action="delok", entry=entry.id)),
+                    (turn.t("history.keep"), ENTRY[kind].data(entry=entry.id))]])
     elif action == "delok":
         await remove_entry(turn, kind, entry.id)
     else:
@@ -57,7 +58,7 @@ async def remove_entry(turn: Turn, kind: str, entry_id: int) -> None:
         return
     customer = removed[1]
     turn.edit(turn.t("history.deleted", id=customer.id, name=customer.name),
-              [[(turn.t("history.back"), f"hp:{customer.id}:0")]])
+              [[(turn.t("history.back"), HISTORY_PAGE.data(customer=customer.id, page=0))]])
 
 
 @flow(EDIT_FLOW)

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.runtime.callbacks import ID, QUESTION, Callback, Choice
 from bot.runtime.flows import close_dialogue, flow, open_dialogue
 from bot.runtime.turn import Turn, turn
+from bot.views.buttons import LOG
 from handlers.customers.view import pressed
 from handlers.followups.offer import next_follow_up
 from handlers.common.pick import continuation, with_customer
+from bot.rules.oneliners import MAX_NOTE, split_note, split_reference
 from bot.rules.refusal import Refusal
-from bot.rules.oneliners import MAX_NOTE, number, split_note, split_reference
 from handlers.common.refs import note_too_long
 from storage import dialogues, interactions
 from storage.dialogues import DialogueState
@@ -22,17 +24,20 @@ CHANNEL_WORDS = {
     **{channel.value: channel for channel in Channel},
     "电话": Channel.CALL, "拜访": Channel.VISIT, "邮件": Channel.EMAIL, "消息": Channel.MESSAGE, "会议": Channel.MEETING,
 }
-CHANNELS = {channel.value for channel in Channel}
 CHINESE_WORDS = [word for word in CHANNEL_WORDS if not word.isascii()]
+CHANNEL = Callback("logch", customer=ID, channel=Choice(*Channel))
+# Skip names the note question, so the Skip of an older question cannot log a newer one
+SKIP = Callback("logskip", question=QUESTION)
+UNDO = Callback("undolog", interaction=ID)
 
 
 def handlers() -> list[BaseHandler]:
     return [
         CommandHandler("log", on_log),
-        CallbackQueryHandler(on_log_button, pattern=r"^log:"),
-        CallbackQueryHandler(on_channel, pattern=r"^logch:"),
-        CallbackQueryHandler(on_skip, pattern=r"^logskip"),
-        CallbackQueryHandler(on_undo, pattern=r"^undolog:"),
+        CallbackQueryHandler(on_log_button, pattern=LOG.pattern),
+        CallbackQueryHandler(on_channel, pattern=CHANNEL.pattern),
+        CallbackQueryHandler(on_skip, pattern=SKIP.pattern),
+        CallbackQueryHandler(on_undo, pattern=UNDO.pattern),
     ]
 
 
@@ -81,7 +86,7 @@ async def record(turn: Turn, customer_id: int, channel: str, note: str | None, *
         lines.append(turn.t("log.voice_attached"))
     offer, follow_up_rows = next_follow_up(turn, customer.id, interaction.id)
     lines.append(offer)
-    keyboard = [[(turn.t("button.undo"), f"undolog:{interaction.id}")], *follow_up_rows]
+    keyboard = [[(turn.t("button.undo"), UNDO.data(interaction=interaction.id))], *follow_up_rows]
     (turn.edit if edit else turn.reply)("\n".join(lines), keyboard)
 
 
@@ -109,24 +114,23 @@ async def log_chosen(turn: Turn, customer: Customer, payload: dict) -> None:
 @turn()
 async def on_log_button(turn: Turn) -> None:
     """The card's Log button: which channel?"""
-    if not (found := await pressed(turn, r"log:(?P<id>\d{1,9})")):
+    if not (found := await pressed(turn, LOG)):
         return
     customer = found[0]
-    channels = [(turn.t(f"channel.{c.value}"), f"logch:{customer.id}:{c.value}") for c in Channel]
+    channels = [(turn.t(f"channel.{c.value}"), CHANNEL.data(customer=customer.id, channel=c)) for c in Channel]
     turn.reply(turn.t("log.pick_channel", id=customer.id, name=customer.name), [channels[:3], channels[3:]])
 
 
 @turn()
 async def on_channel(turn: Turn) -> None:
     """A channel was chosen: open the note dialogue."""
-    if not (found := await pressed(turn, rf"logch:(?P<id>\d{{1,9}}):(?P<channel>{'|'.join(CHANNELS)})")):
+    if not (found := await pressed(turn, CHANNEL)):
         return
-    customer, channel = found[0], found[1].group("channel")
+    customer, channel = found[0], found[1].channel.value
     state = DialogueState(LOG_FLOW, "note", {"customer_id": customer.id, "channel": channel})
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now, state=state)
-    # Skip names this question, so the Skip of an older question cannot log a newer one
     turn.edit(turn.t("log.ask_note", channel=turn.t(f"channel.{channel}"), id=customer.id, name=customer.name,
-                     limit=MAX_NOTE), [[(turn.t("button.skip"), f"logskip:{state.fingerprint()}")]])
+                     limit=MAX_NOTE), [[(turn.t("button.skip"), SKIP.data(question=state.fingerprint()))]])
 
 
 @flow(LOG_FLOW)
@@ -141,7 +145,7 @@ async def note_step(turn: Turn, state: DialogueState) -> None:
 @turn()
 async def on_skip(turn: Turn) -> None:
     """Log without a note."""
-    if not (state := await open_dialogue(turn, LOG_FLOW, turn.data.removeprefix("logskip:"))):
+    if not (button := turn.button(SKIP)) or not (state := await open_dialogue(turn, LOG_FLOW, button.question)):
         return
     if await close_dialogue(turn):
         await record(turn, state.data["customer_id"], state.data["channel"], None, edit=True)
@@ -150,9 +154,9 @@ async def on_skip(turn: Turn) -> None:
 @turn()
 async def on_undo(turn: Turn) -> None:
     """Undo: only the author, only within 10 minutes, only once."""
-    interaction_id = number(turn.data.removeprefix("undolog:"))
-    undone = interaction_id and await interactions.undo(turn.session, actor=turn.actor,
-                                                        interaction_id=interaction_id, now=turn.now)
+    if not (button := turn.button(UNDO, refusal="log.undo_failed")):
+        return
+    undone = await interactions.undo(turn.session, actor=turn.actor, interaction_id=button.interaction, now=turn.now)
     if not undone:
         turn.toast(turn.t("log.undo_failed"), alert=True)
         return

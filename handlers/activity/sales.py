@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.rules.amounts import AmountError, money, parse_amount_note, split_sale
+from bot.runtime.callbacks import ID, Callback
 from bot.runtime.flows import flow
 from bot.runtime.turn import Turn, turn
-from handlers.customers.view import pressed
+from handlers.customers.view import SALE, pressed
 from handlers.common.pick import continuation, with_customer
-from bot.rules.oneliners import number
 from handlers.common.refs import note_too_long
 from storage import dialogues, sales, users
 from storage.customers import stage_of
@@ -17,14 +17,15 @@ from storage.dialogues import DialogueState
 from storage.models import Customer
 
 SALE_FLOW = "sale"
+UNDO = Callback("undosale", purchase=ID)
 
 
 
 def handlers() -> list[BaseHandler]:
     return [
         CommandHandler("sale", on_sale),
-        CallbackQueryHandler(on_sale_button, pattern=r"^sale:"),
-        CallbackQueryHandler(on_undo, pattern=r"^undosale:"),
+        CallbackQueryHandler(on_sale_button, pattern=SALE.pattern),
+        CallbackQueryHandler(on_undo, pattern=UNDO.pattern),
     ]
 
 
@@ -43,7 +44,7 @@ async def record(turn: Turn, customer_id: int, amount_minor: int, note: str | No
     if stage != recorded.stage_before:
         lines.append(turn.t("sale.stage_changed", before=turn.t(f"stage.{recorded.stage_before.value}"),
                             after=turn.t(f"stage.{stage.value}")))
-    turn.reply("\n".join(lines), [[(turn.t("button.undo"), f"undosale:{purchase.id}")]])
+    turn.reply("\n".join(lines), [[(turn.t("button.undo"), UNDO.data(purchase=purchase.id))]])
 
 
 @turn()
@@ -71,7 +72,7 @@ async def sale_chosen(turn: Turn, customer: Customer, payload: dict) -> None:
 @turn()
 async def on_sale_button(turn: Turn) -> None:
     """The card's Sale button: ask for the amount."""
-    if not (found := await pressed(turn, r"sale:(?P<id>\d{1,9})")):
+    if not (found := await pressed(turn, SALE)):
         return
     customer = found[0]
     currency = (await users.team_of(turn.session, turn.actor)).currency
@@ -97,8 +98,9 @@ async def amount_step(turn: Turn, state: DialogueState) -> None:
 @turn()
 async def on_undo(turn: Turn) -> None:
     """Undo: only the author, only within 10 minutes, only once."""
-    purchase_id = number(turn.data.removeprefix("undosale:"))
-    undone = purchase_id and await sales.undo(turn.session, actor=turn.actor, purchase_id=purchase_id, now=turn.now)
+    if not (button := turn.button(UNDO, refusal="sale.undo_failed")):
+        return
+    undone = await sales.undo(turn.session, actor=turn.actor, purchase_id=button.purchase, now=turn.now)
     if not undone:
         turn.toast(turn.t("sale.undo_failed"), alert=True)
         return

@@ -10,15 +10,16 @@ from typing import Any, Awaitable, Callable
 
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from bot.runtime.callbacks import ID, QUESTION, Callback
 from bot.runtime.flows import close_dialogue, open_dialogue
 from bot.runtime.turn import Turn, turn
-from bot.rules.oneliners import number
 from storage import customers, dialogues
 from storage.dialogues import DialogueState
 from storage.models import Customer
 
 PICK_FLOW = "pick"
 CHOICES = 8
+PICK = Callback("pick", question=QUESTION, customer=ID)  # honoured only for the latest question
 Continuation = Callable[[Turn, Customer, dict[str, Any]], Awaitable[None]]
 CONTINUATIONS: dict[str, Continuation] = {}
 
@@ -32,7 +33,7 @@ def continuation(name: str) -> Callable[[Continuation], Continuation]:
 
 
 def handlers() -> list[BaseHandler]:
-    return [CallbackQueryHandler(on_pick, pattern=r"^pick:")]
+    return [CallbackQueryHandler(on_pick, pattern=PICK.pattern)]
 
 
 def label(customer: Customer) -> str:
@@ -51,7 +52,7 @@ async def with_customer(turn: Turn, reference: str, then: str, payload: dict[str
         return
     state = DialogueState(PICK_FLOW, then, payload)
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, state=state, now=turn.now)
-    rows = [[(label(c), f"pick:{state.fingerprint()}:{c.id}")] for c in matches[:CHOICES]]
+    rows = [[(label(c), PICK.data(question=state.fingerprint(), customer=c.id))] for c in matches[:CHOICES]]
     question = turn.t("customer.which_one", reference=reference[:100])
     if len(matches) > CHOICES:
         question += "\n" + turn.t("find.more", count=CHOICES)
@@ -60,14 +61,10 @@ async def with_customer(turn: Turn, reference: str, then: str, payload: dict[str
 
 @turn()
 async def on_pick(turn: Turn) -> None:
-    """The user chose one of several matches: `pick:<question>:<id>`, honoured only for the latest question."""
-    question, _, customer_id = turn.data.removeprefix("pick:").partition(":")
-    state = await open_dialogue(turn, PICK_FLOW, question)
-    if state is None:
+    """The user chose one of several matches."""
+    if not (button := turn.button(PICK)) or not (state := await open_dialogue(turn, PICK_FLOW, button.question)):
         return
-    customer_id = number(customer_id)
-    customer = (await customers.get_visible(turn.session, actor=turn.actor, customer_id=customer_id)
-                if customer_id is not None else None)
+    customer = await customers.get_visible(turn.session, actor=turn.actor, customer_id=button.customer)
     if customer is None:
         turn.toast(turn.t("customer.not_found_short"), alert=True)
         return

@@ -6,6 +6,7 @@ import secrets
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.runtime.callbacks import Callback, Choice
 from bot.runtime.flows import action
 from bot.runtime.turn import Turn, stranger, turn
 from handlers.common.menu import main_menu
@@ -15,6 +16,7 @@ from storage.users import JoinResult
 
 HELP_COMMANDS = ["add", "find", "list", "show", "log", "followup", "today", "sale", "invite", "settings", "lang", "tz",
                  "cancel"]
+INVITE = Callback("inv", role=Choice(Role.REP, Role.MANAGER))  # in /settings, for managers and admins
 
 
 def handlers() -> list[BaseHandler]:
@@ -22,7 +24,7 @@ def handlers() -> list[BaseHandler]:
         CommandHandler("start", on_start),
         CommandHandler("help", on_help),
         CommandHandler("invite", on_invite),
-        CallbackQueryHandler(on_invite_button, pattern=r"^inv:"),
+        CallbackQueryHandler(on_invite_button, pattern=INVITE.pattern),
     ]
 
 
@@ -92,11 +94,12 @@ async def on_invite(turn: Turn) -> None:
 @turn()
 async def on_invite_button(turn: Turn) -> None:
     """The invite buttons in /settings, for managers and admins; a forged press gets only a toast."""
-    role = turn.data.removeprefix("inv:")
-    if not turn.actor.can_invite or role not in (Role.REP, Role.MANAGER):
+    if not (button := turn.button(INVITE, refusal="invite.not_allowed")):
+        return
+    if not turn.actor.can_invite:
         turn.toast(turn.t("invite.not_allowed"), alert=True)
         return
-    await invite(turn, role)
+    await invite(turn, button.role)
 
 
 async def invite(turn: Turn, role: str) -> None:

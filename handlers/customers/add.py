@@ -12,22 +12,25 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.rules.phones import MIN_PHONE_DIGITS, contact_phone, digits_of, looks_like_phone, normalise_phone
 from bot.rules.refusal import Refusal
+from bot.runtime.callbacks import ID, Callback
 from bot.runtime.flows import ACTIONS
 from bot.runtime.turn import Turn, turn
+from bot.views.buttons import CARD
 from handlers.customers.view import card_keyboard, card_text
-from bot.rules.oneliners import EMAIL, FIELD_SEPARATOR, MAX_NAME, MAX_NOTE, blank, email_typed, number, split_fields
+from bot.rules.oneliners import EMAIL, FIELD_SEPARATOR, MAX_NAME, MAX_NOTE, blank, email_typed, split_fields
 from storage import customers
-from storage.customers import DuplicatePhone, UndoResult
+from storage.customers import DuplicatePhone
 
 WECHAT = re.compile(r"^(?:wx|wechat|weixin|微信号?)\s*[:：]\s*", re.IGNORECASE)
 LIMITS = {"name": MAX_NAME, "company": MAX_NAME, "email": 254, "wechat": 100, "notes": MAX_NOTE}
+UNDO = Callback("undoadd", customer=ID)
 
 def handlers() -> list[BaseHandler]:
     return [
         CommandHandler("add", on_add),
         # a contact shared in a group is the members' business, not a customer to add
         MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE, on_contact),
-        CallbackQueryHandler(on_undo, pattern=r"^undoadd:"),
+        CallbackQueryHandler(on_undo, pattern=UNDO.pattern),
     ]
 
 
@@ -86,7 +89,7 @@ async def duplicate_reply(turn: Turn, existing_id: int) -> tuple[str, list[list[
     if await customers.get_visible(turn.session, actor=turn.actor, customer_id=existing_id) is None:
         return turn.t("add.duplicate_colleague"), []
     return turn.t("add.duplicate", id=existing_id), [[(turn.t("add.open_existing", id=existing_id),
-                                                       f"card:{existing_id}")]]
+                                                       CARD.data(customer=existing_id))]]
 
 
 async def save(turn: Turn, fields: dict[str, Any]) -> None:
@@ -100,7 +103,7 @@ async def save(turn: Turn, fields: dict[str, Any]) -> None:
         text, rows = await duplicate_reply(turn, duplicate.existing_id)
         turn.edit(text + "\n" + turn.t("add.nothing_saved"), rows)
         return
-    keyboard = card_keyboard(turn, customer) + [[(turn.t("button.undo"), f"undoadd:{customer.id}")]]
+    keyboard = card_keyboard(turn, customer) + [[(turn.t("button.undo"), UNDO.data(customer=customer.id))]]
     turn.edit(turn.t("add.added") + "\n" + card_text(turn, customer), keyboard)
 
 
@@ -138,9 +141,10 @@ async def on_contact(turn: Turn) -> None:
 @turn()
 async def on_undo(turn: Turn) -> None:
     """Undo an add: only its creator, only within 10 minutes, only once."""
-    customer_id = number(turn.data.removeprefix("undoadd:"))
-    result, customer = (UndoResult.GONE, None) if customer_id is None else await customers.undo_add(
-        turn.session, actor=turn.actor, customer_id=customer_id, now=turn.now)
+    if not (button := turn.button(UNDO, refusal="add.undo_gone")):
+        return
+    result, customer = await customers.undo_add(turn.session, actor=turn.actor, customer_id=button.customer,
+                                                now=turn.now)
     if customer is not None:
         turn.edit(turn.t("add.undone", id=customer.id, name=customer.name))
     else:

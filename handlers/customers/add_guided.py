@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from bot.runtime.callbacks import Callback, Choice, Optional
 from bot.runtime.flows import action, close_dialogue, flow
 from bot.runtime.i18n import LANGUAGES, t
 from bot.runtime.turn import Turn, turn
@@ -26,10 +27,13 @@ NEXT = {NAME: PHONE, PHONE: COMPANY, COMPANY: SOURCE, SOURCE: TIER, TIER: None}
 CHOICES = {SOURCE: [s.value for s in Source], TIER: [t.value for t in Tier]}
 SKIP, CANCEL = "skip", "cancel"
 BUTTONS_PER_ROW = 3
+# `add:<step>:<choice>` answers the question of that step (a choice or skip); `add:cancel` ends the dialogue
+BUTTON = Callback("add", step=Choice(*NEXT, CANCEL),
+                  choice=Optional(Choice(*(value for values in CHOICES.values() for value in values), SKIP)))
 
 
 def handlers() -> list[BaseHandler]:
-    return [CallbackQueryHandler(on_button, pattern=r"^add:")]
+    return [CallbackQueryHandler(on_button, pattern=BUTTON.pattern)]
 
 
 def tg_id(turn: Turn) -> int:
@@ -41,10 +45,11 @@ def ask(turn: Turn, state: DialogueState, problem: str | None = None,
     """The question for the current step, after what was wrong with the last answer if anything."""
     question = turn.t(f"add.ask_{state.step}", name=state.data.get(NAME, ""))
     rows = list(rows or [])
-    choices = [(turn.t(f"{state.step}.{value}"), f"add:{state.step}:{value}") for value in CHOICES.get(state.step, [])]
+    choices = [(turn.t(f"{state.step}.{value}"), BUTTON.data(step=state.step, choice=value))
+               for value in CHOICES.get(state.step, [])]
     rows += [choices[i:i + BUTTONS_PER_ROW] for i in range(0, len(choices), BUTTONS_PER_ROW)]
-    skip = [(turn.t("button.skip"), f"add:{state.step}:{SKIP}")] if state.step != NAME else []
-    rows.append(skip + [(turn.t("button.cancel"), f"add:{CANCEL}")])
+    skip = [(turn.t("button.skip"), BUTTON.data(step=state.step, choice=SKIP))] if state.step != NAME else []
+    rows.append(skip + [(turn.t("button.cancel"), BUTTON.data(step=CANCEL))])
     turn.edit(f"{problem}\n{question}" if problem else question, rows)
 
 
@@ -114,7 +119,9 @@ async def on_answer(turn: Turn, state: DialogueState) -> None:
 @turn()
 async def on_button(turn: Turn) -> None:
     """Skip, a source or tier choice, or Cancel — honoured only at the step it was offered for."""
-    step, _, choice = turn.data.removeprefix("add:").partition(":")
+    if not (button := turn.button(BUTTON)):
+        return
+    step, choice = button.step, button.choice
     state = await dialogues.current(turn.session, tg_id=tg_id(turn), now=turn.now)
     if state is None or state.flow != FLOW:
         turn.toast(turn.t("common.expired_button"), alert=True)

@@ -8,24 +8,30 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.runtime.callbacks import ID, Callback, Choice
 from bot.runtime.turn import Turn, turn
+from bot.views.buttons import CARD
 from handlers.customers.card_fields import raw, shown
-from handlers.customers.view import card_keyboard, card_text, pressed
+from handlers.customers.view import ARCHIVE, BACK, DELETE, TIER, UNARCHIVE, card_keyboard, card_text, pressed
 from handlers.common.pick import continuation, with_customer
 from storage import audit, customers, followups
 from storage.models import Customer, Tier
+
+TIER_CHOSEN = Callback("tv", customer=ID, tier=Choice(*Tier))
+DELETE_CONFIRMED = Callback("delok", customer=ID)
 
 
 def handlers() -> list[BaseHandler]:
     return [
         CommandHandler("show", on_show),
-        CallbackQueryHandler(on_card, pattern=r"^card:"),
-        CallbackQueryHandler(on_back, pattern=r"^back:"),
-        CallbackQueryHandler(on_tier, pattern=r"^tier:"),
-        CallbackQueryHandler(on_tier_chosen, pattern=r"^tv:"),
-        CallbackQueryHandler(on_archive, pattern=r"^(arch|unarch):"),
-        CallbackQueryHandler(on_delete, pattern=r"^del:"),
-        CallbackQueryHandler(on_delete_confirmed, pattern=r"^delok:"),
+        CallbackQueryHandler(on_card, pattern=CARD.pattern),
+        CallbackQueryHandler(on_back, pattern=BACK.pattern),
+        CallbackQueryHandler(on_tier, pattern=TIER.pattern),
+        CallbackQueryHandler(on_tier_chosen, pattern=TIER_CHOSEN.pattern),
+        CallbackQueryHandler(on_archive, pattern=ARCHIVE.pattern),
+        CallbackQueryHandler(on_unarchive, pattern=UNARCHIVE.pattern),
+        CallbackQueryHandler(on_delete, pattern=DELETE.pattern),
+        CallbackQueryHandler(on_delete_confirmed, pattern=DELETE_CONFIRMED.pattern),
     ]
 
 
@@ -57,37 +63,36 @@ async def show_chosen(turn: Turn, customer: Customer, payload: dict) -> None:
 @turn()
 async def on_card(turn: Turn) -> None:
     """A customer button in search results or a list: the card as a new message, the list stays."""
-    if found := await pressed(turn, r"card:(?P<id>\d{1,9})"):
+    if found := await pressed(turn, CARD):
         await open_card(turn, found[0])
 
 
 @turn()
 async def on_back(turn: Turn) -> None:
     """Back to the card from one of its sub-menus, in the same message."""
-    if found := await pressed(turn, r"back:(?P<id>\d{1,9})"):
+    if found := await pressed(turn, BACK):
         await open_card(turn, found[0], edit=True)
 
 
 @turn()
 async def on_tier(turn: Turn) -> None:
     """Offer the tiers as buttons."""
-    if not (found := await pressed(turn, r"tier:(?P<id>\d{1,9})")):
+    if not (found := await pressed(turn, TIER)):
         return
     customer = found[0]
-    rows = [[(("• " if tier == customer.tier else "") + turn.t(f"tier.{tier}"), f"tv:{customer.id}:{tier}")
-             for tier in Tier]]
-    rows.append([(turn.t("card.button_back"), f"back:{customer.id}")])
+    rows = [[(("• " if tier == customer.tier else "") + turn.t(f"tier.{tier}"),
+              TIER_CHOSEN.data(customer=customer.id, tier=tier)) for tier in Tier]]
+    rows.append([(turn.t("card.button_back"), BACK.data(customer=customer.id))])
     turn.edit(turn.t("card.tier_pick", id=customer.id, name=customer.name), rows)
 
 
 @turn()
 async def on_tier_chosen(turn: Turn) -> None:
     """A tier was picked."""
-    tiers = "|".join(Tier)
-    if not (found := await pressed(turn, rf"tv:(?P<id>\d{{1,9}}):(?P<value>{tiers})")):
+    if not (found := await pressed(turn, TIER_CHOSEN)):
         return
-    customer, match = found
-    await set_field(turn, customer, "tier", {"tier": match.group("value")}, edit=True)
+    customer, button = found
+    await set_field(turn, customer, "tier", {"tier": button.tier}, edit=True)
 
 
 async def set_field(turn: Turn, customer: Customer, field: str, values: dict, *, edit: bool) -> None:
@@ -107,11 +112,19 @@ async def set_field(turn: Turn, customer: Customer, field: str, values: dict, *,
 
 @turn()
 async def on_archive(turn: Turn) -> None:
-    """Archive hides from lists and search and keeps everything; unarchive brings it back."""
-    if not (found := await pressed(turn, r"(?P<action>arch|unarch):(?P<id>\d{1,9})")):
-        return
-    customer, match = found
-    archive = match.group("action") == "arch"
+    """Archive hides from lists and search and keeps everything."""
+    if found := await pressed(turn, ARCHIVE):
+        await set_archived(turn, found[0], archive=True)
+
+
+@turn()
+async def on_unarchive(turn: Turn) -> None:
+    """Unarchive brings an archived customer back."""
+    if found := await pressed(turn, UNARCHIVE):
+        await set_archived(turn, found[0], archive=False)
+
+
+async def set_archived(turn: Turn, customer: Customer, *, archive: bool) -> None:
     changed = await customers.set_archived(turn.session, actor=turn.actor, customer_id=customer.id, now=turn.now,
                                            archived=archive)
     cancelled = 0
@@ -130,17 +143,18 @@ async def on_archive(turn: Turn) -> None:
 @turn()
 async def on_delete(turn: Turn) -> None:
     """Deleting is final, so ask first."""
-    if not (found := await pressed(turn, r"del:(?P<id>\d{1,9})")):
+    if not (found := await pressed(turn, DELETE)):
         return
     customer = found[0]
-    answers = [(turn.t("card.delete_yes"), f"delok:{customer.id}"), (turn.t("card.delete_no"), f"back:{customer.id}")]
+    answers = [(turn.t("card.delete_yes"), DELETE_CONFIRMED.data(customer=customer.id)),
+               (turn.t("card.delete_no"), BACK.data(customer=customer.id))]
     turn.edit(turn.t("card.delete_confirm", id=customer.id, name=customer.name), [answers])
 
 
 @turn()
 async def on_delete_confirmed(turn: Turn) -> None:
     """Delete the customer with its interactions and sales; the audit row keeps the name."""
-    if not (found := await pressed(turn, r"delok:(?P<id>\d{1,9})")):
+    if not (found := await pressed(turn, DELETE_CONFIRMED)):
         return
     customer = await customers.delete_customer(turn.session, actor=turn.actor, customer_id=found[0].id)
     if customer is None:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from bot.runtime.callbacks import ID, Callback, Choice
 from bot.runtime.flows import flow
 from bot.runtime.turn import Turn, turn
 from handlers.customers.card import set_field
-from handlers.customers.view import pressed
+from handlers.customers.view import BACK, EDIT, pressed
 from bot.rules.refusal import Refusal
 from handlers.customers.card_fields import CHOICES, FIELDS, REQUIRED, choice_key, cleared, parse, shown
 from storage import customers, dialogues
@@ -19,16 +20,19 @@ from storage.customers import DuplicatePhone
 from storage.dialogues import DialogueState
 
 EDIT_FLOW = "edit"
-FIELD_NAMES = "|".join(FIELDS)
-OPTIONAL_NAMES = "|".join(field for field in FIELDS if field not in REQUIRED)
+FIELD = Callback("ef", customer=ID, field=Choice(*FIELDS))
+# any enumerated field with any enumerated value; the handler takes only a value of that field
+CHOICE = Callback("ev", customer=ID, field=Choice(*CHOICES),
+                  value=Choice(*(value for values in CHOICES.values() for value in values)))
+CLEAR = Callback("ec", customer=ID, field=Choice(*(field for field in FIELDS if field not in REQUIRED)))
 
 
 def handlers() -> list[BaseHandler]:
     return [
-        CallbackQueryHandler(on_edit, pattern=r"^edit:"),
-        CallbackQueryHandler(on_field, pattern=r"^ef:"),
-        CallbackQueryHandler(on_choice, pattern=r"^ev:"),
-        CallbackQueryHandler(on_clear, pattern=r"^ec:"),
+        CallbackQueryHandler(on_edit, pattern=EDIT.pattern),
+        CallbackQueryHandler(on_field, pattern=FIELD.pattern),
+        CallbackQueryHandler(on_choice, pattern=CHOICE.pattern),
+        CallbackQueryHandler(on_clear, pattern=CLEAR.pattern),
     ]
 
 
@@ -39,28 +43,28 @@ def field_name(turn: Turn, field: str) -> str:
 @turn()
 async def on_edit(turn: Turn) -> None:
     """Which field? Three buttons a row, and back to the card."""
-    if not (found := await pressed(turn, r"edit:(?P<id>\d{1,9})")):
+    if not (found := await pressed(turn, EDIT)):
         return
     customer = found[0]
-    buttons = [(field_name(turn, field), f"ef:{customer.id}:{field}") for field in FIELDS]
+    buttons = [(field_name(turn, field), FIELD.data(customer=customer.id, field=field)) for field in FIELDS]
     rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
-    rows.append([(turn.t("card.button_back"), f"back:{customer.id}")])
+    rows.append([(turn.t("card.button_back"), BACK.data(customer=customer.id))])
     turn.edit(turn.t("edit.pick_field", id=customer.id, name=customer.name), rows)
 
 
 @turn()
 async def on_field(turn: Turn) -> None:
     """A field was picked: offer its choices as buttons, or ask for the new value."""
-    if not (found := await pressed(turn, rf"ef:(?P<id>\d{{1,9}}):(?P<field>{FIELD_NAMES})")):
+    if not (found := await pressed(turn, FIELD)):
         return
-    customer, match = found
-    field = match.group("field")
-    back = [(turn.t("card.button_back"), f"back:{customer.id}")]
-    clear = [(turn.t("edit.clear"), f"ec:{customer.id}:{field}")] if field not in REQUIRED else []
+    customer, field = found[0], found[1].field
+    back = [(turn.t("card.button_back"), BACK.data(customer=customer.id))]
+    clear = [(turn.t("edit.clear"), CLEAR.data(customer=customer.id, field=field))] if field not in REQUIRED else []
     question = dict(id=customer.id, name=customer.name, field=field_name(turn, field),
                     current=shown(turn, customer, field) or "—")
     if field in CHOICES:
-        choices = [(turn.t(choice_key(field, value)), f"ev:{customer.id}:{field}:{value}") for value in CHOICES[field]]
+        choices = [(turn.t(choice_key(field, value)), CHOICE.data(customer=customer.id, field=field, value=value))
+                   for value in CHOICES[field]]
         rows = [choices[i:i + 3] for i in range(0, len(choices), 3)]
         turn.edit(turn.t("edit.choose", **question), rows + [clear + back])
         return
@@ -74,21 +78,21 @@ async def on_field(turn: Turn) -> None:
 @turn()
 async def on_choice(turn: Turn) -> None:
     """An enumeration's value was picked."""
-    pattern = "|".join(f"{field}:(?:{'|'.join(values)})" for field, values in CHOICES.items())
-    if not (found := await pressed(turn, rf"ev:(?P<id>\d{{1,9}}):(?P<pair>{pattern})")):
+    if not (found := await pressed(turn, CHOICE)):
         return
-    customer, match = found
-    field, value = match.group("pair").split(":")
-    await set_field(turn, customer, field, {field: value}, edit=True)
+    customer, button = found
+    if button.value not in CHOICES[button.field]:
+        turn.toast(turn.t("common.expired_button"), alert=True)
+        return
+    await set_field(turn, customer, button.field, {button.field: button.value}, edit=True)
 
 
 @turn()
 async def on_clear(turn: Turn) -> None:
     """Empty an optional field; closes the typed-value question if it was open."""
-    if not (found := await pressed(turn, rf"ec:(?P<id>\d{{1,9}}):(?P<field>{OPTIONAL_NAMES})")):
+    if not (found := await pressed(turn, CLEAR)):
         return
-    customer, match = found
-    field = match.group("field")
+    customer, field = found[0], found[1].field
     state = await dialogues.current(turn.session, tg_id=turn.update.effective_user.id, now=turn.now)
     if state is not None and state.flow == EDIT_FLOW:
         await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)

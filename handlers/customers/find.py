@@ -6,13 +6,13 @@ filter, which is read again on every press exactly as if it had been typed.
 
 from __future__ import annotations
 
-import re
-
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.runtime.callbacks import PAGE, Callback, Text
 from bot.runtime.flows import action, flow
 from bot.runtime.i18n import LANGUAGES, t
 from bot.runtime.turn import Turn, turn
+from bot.views.buttons import CARD
 from handlers.customers.card import open_card
 from handlers.common.pick import label
 from storage import customers, dialogues
@@ -22,8 +22,10 @@ from storage.models import Customer, Stage, Tier
 FIND_FLOW = "find"
 MAX_QUERY = 100
 RESULTS = 10
-PAGE = 10
-MAX_CALLBACK = 64
+PAGE_SIZE = 10
+# the filter as typed: '' (all), a tier or stage code, or a tag — 16 characters, 48 bytes in Chinese;
+# 54 bytes is what Telegram's 64 leave beside `list:` and the page
+LIST_PAGE = Callback("list", filter=Text(max_bytes=54), page=PAGE)
 
 
 def _aliases(prefix: str, values: list[str]) -> dict[str, str]:
@@ -40,7 +42,7 @@ def handlers() -> list[BaseHandler]:
     return [
         CommandHandler("find", on_find),
         CommandHandler("list", on_list),
-        CallbackQueryHandler(on_list_page, pattern=r"^list:"),
+        CallbackQueryHandler(on_list_page, pattern=LIST_PAGE.pattern),
     ]
 
 
@@ -90,7 +92,7 @@ async def show_results(turn: Turn, query: str) -> None:
 
 
 def _rows(found: list[Customer]) -> list[list[tuple[str, str]]]:
-    return [[(label(customer), f"card:{customer.id}")] for customer in found]
+    return [[(label(customer), CARD.data(customer=customer.id))] for customer in found]
 
 
 def read_filter(text: str) -> dict[str, str] | None:
@@ -123,11 +125,12 @@ async def list_from_menu(turn: Turn) -> None:
 @turn()
 async def on_list_page(turn: Turn) -> None:
     """◀ ▶ on a list; the filter and page are checked again, as if typed."""
-    match = re.fullmatch(r"list:(?P<filter>[^:]{0,20}):(?P<page>\d{1,4})", turn.data)
-    if match is None or read_filter(match.group("filter")) is None:
+    if not (button := turn.button(LIST_PAGE)):
+        return
+    if read_filter(button.filter) is None:
         turn.toast(turn.t("common.expired_button"), alert=True)
         return
-    await show_list(turn, match.group("filter"), page=int(match.group("page")), pressed=True)
+    await show_list(turn, button.filter, page=button.page, pressed=True)
 
 
 async def show_list(turn: Turn, text: str, *, page: int, pressed: bool = False) -> None:
@@ -136,12 +139,12 @@ async def show_list(turn: Turn, text: str, *, page: int, pressed: bool = False) 
         await _unknown_filter(turn, text)
         return
     rows, total = await customers.list_page(turn.session, actor=turn.actor, now=turn.now,
-                                            offset=page * PAGE, limit=PAGE, **chosen)
+                                            offset=page * PAGE_SIZE, limit=PAGE_SIZE, **chosen)
     if total and not rows:
         # the list shrank since the button was made: show its last page
-        page = (total - 1) // PAGE
+        page = (total - 1) // PAGE_SIZE
         rows, total = await customers.list_page(turn.session, actor=turn.actor, now=turn.now,
-                                                offset=page * PAGE, limit=PAGE, **chosen)
+                                                offset=page * PAGE_SIZE, limit=PAGE_SIZE, **chosen)
     if not total and "tag" in chosen:
         if pressed:
             turn.toast(turn.t("common.expired_button"), alert=True)
@@ -150,14 +153,15 @@ async def show_list(turn: Turn, text: str, *, page: int, pressed: bool = False) 
         return
     scope = turn.t("list.scope_" + ("all" if turn.actor.is_admin else "team" if turn.actor.sees_team else "own"))
     named = _filter_name(turn, chosen)
-    heading = (turn.t("list.page", scope=scope, filter=named, first=page * PAGE + 1,
-                      last=page * PAGE + len(rows), total=total)
+    heading = (turn.t("list.page", scope=scope, filter=named, first=page * PAGE_SIZE + 1,
+                      last=page * PAGE_SIZE + len(rows), total=total)
                if total else turn.t("list.empty", scope=scope, filter=named))
     code = next(iter(chosen.values()), "")
-    nav = [(label, data) for label, data, shown in (
-        ("◀", f"list:{code}:{page - 1}", page > 0),
-        ("▶", f"list:{code}:{page + 1}", (page + 1) * PAGE < total),
-    ) if shown and len(data.encode()) <= MAX_CALLBACK]
+    # a tag of emoji may not fit in a button's data: its list then has no page buttons
+    nav = [(label, LIST_PAGE.data(filter=code, page=to)) for label, to, shown in (
+        ("◀", page - 1, page > 0),
+        ("▶", page + 1, (page + 1) * PAGE_SIZE < total),
+    ) if shown and LIST_PAGE.accepts(filter=code, page=to)]
     (turn.edit if pressed else turn.reply)(heading, _rows(rows) + [nav])
 
 

@@ -1,14 +1,30 @@
-"""How a customer looks in chat: the card and its buttons. Shared by every feature that shows one."""
+"""How a customer looks in chat: the card and its buttons. Shared by every feature that shows one.
+
+The card's buttons are declared here, as every feature that answers one imports this module.
+"""
 
 from __future__ import annotations
 
-import re
+from types import SimpleNamespace
 
 from bot.rules.birthdays import lunar_label
+from bot.runtime.callbacks import ID, PAGE, Callback, Optional
 from bot.runtime.turn import Turn
+from bot.views.buttons import LOG
 from storage import customers
 from storage.customers import stage_of
 from storage.models import Customer, Interaction, Kind
+
+SALE = Callback("sale", customer=ID)
+EDIT = Callback("edit", customer=ID)
+TIER = Callback("tier", customer=ID)
+HISTORY = Callback("hist", customer=ID, page=PAGE)
+DELETE = Callback("del", customer=ID)
+# under a logged interaction, the interaction a follow-up would come from
+ASK_FOLLOW_UP = Callback("fup", customer=ID, interaction=Optional(ID))
+ARCHIVE = Callback("arch", customer=ID)
+UNARCHIVE = Callback("unarch", customer=ID)
+BACK = Callback("back", customer=ID)  # from a sub-menu to the card, in the same message
 
 
 def card_text(turn: Turn, customer: Customer, last: Interaction | None = None) -> str:
@@ -52,24 +68,23 @@ def card_text(turn: Turn, customer: Customer, last: Interaction | None = None) -
 def card_keyboard(turn: Turn, customer: Customer) -> list[list[tuple[str, str]]]:
     cid = customer.id
     return [
-        [(turn.t("button.log"), f"log:{cid}"), (turn.t("button.sale"), f"sale:{cid}"),
-         (turn.t("button.edit"), f"edit:{cid}")],
-        [(turn.t("button.tier"), f"tier:{cid}"), (turn.t("button.history"), f"hist:{cid}:0"),
-         (turn.t("button.delete"), f"del:{cid}")],
-        [(turn.t("button.followup"), f"fup:{cid}"),
-         (turn.t("card.button_unarchive"), f"unarch:{cid}") if customer.archived_at is not None
-         else (turn.t("card.button_archive"), f"arch:{cid}")],
+        [(turn.t("button.log"), LOG.data(customer=cid)), (turn.t("button.sale"), SALE.data(customer=cid)),
+         (turn.t("button.edit"), EDIT.data(customer=cid))],
+        [(turn.t("button.tier"), TIER.data(customer=cid)),
+         (turn.t("button.history"), HISTORY.data(customer=cid, page=0)),
+         (turn.t("button.delete"), DELETE.data(customer=cid))],
+        [(turn.t("button.followup"), ASK_FOLLOW_UP.data(customer=cid)),
+         (turn.t("card.button_unarchive"), UNARCHIVE.data(customer=cid)) if customer.archived_at is not None
+         else (turn.t("card.button_archive"), ARCHIVE.data(customer=cid))],
     ]
 
 
-async def pressed(turn: Turn, pattern: str) -> tuple[Customer, re.Match[str]] | None:
+async def pressed(turn: Turn, spec: Callback) -> tuple[Customer, SimpleNamespace] | None:
     """The customer a button names, re-checked against access; a toast and None when forged or gone."""
-    match = re.fullmatch(pattern, turn.data)
-    if match is None:
-        turn.toast(turn.t("common.expired_button"), alert=True)
+    if not (button := turn.button(spec)):
         return None
-    customer = await customers.get_visible(turn.session, actor=turn.actor, customer_id=int(match.group("id")))
+    customer = await customers.get_visible(turn.session, actor=turn.actor, customer_id=button.customer)
     if customer is None:
         turn.toast(turn.t("customer.not_found_short"), alert=True)
         return None
-    return customer, match
+    return customer, button

@@ -4,20 +4,20 @@ a list, the follow-up's own view (its Reschedule and Cancel are in followup_chan
 Buttons carry the follow-up's version: a press on an older state (pressed twice,
 or changed since from another message or device) does nothing but say so and
 show the follow-up as it stands, so no stale button stays in the chat.
-Callback data: fu:<action>:<id>[:<version>][:<origin>] where origin t/o/u names
-the list (today/overdue/upcoming) the button was in.
+Buttons in a list carry its origin (bot/views/buttons.py), to redraw the list they were in.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, time, timedelta, timezone
 
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from bot.runtime.callbacks import QUESTION, Callback
 from bot.runtime.flows import close_dialogue, flow, open_dialogue
 from bot.runtime.turn import Turn, turn
 from bot.rules.when import Repeat
+from bot.views.buttons import DONE, SNOOZE, TOMORROW, VIEW
 from handlers.followups.view import label, snooze_time, view_keyboard, view_text
 from storage import dialogues, followups
 from storage.dialogues import DialogueState
@@ -26,26 +26,18 @@ from storage.models import FollowUp, FollowUpStatus
 
 OUTCOME_FLOW = "fu_outcome"
 MAX_OUTCOME = 200
-SNOOZE = timedelta(hours=1)
-ID = r"(?P<id>\d{1,9})"
-VERSION = r"(?P<version>\d{1,9})"
-ORIGIN = r"(?::(?P<origin>[tou]))?"
+SNOOZE_FOR = timedelta(hours=1)
+SKIP_OUTCOME = Callback("fu:x", question=QUESTION)
 
 
 def handlers() -> list[BaseHandler]:
     return [
-        CallbackQueryHandler(on_done, pattern=r"^fu:d:"),
-        CallbackQueryHandler(on_snooze, pattern=r"^fu:[st]:"),
-        CallbackQueryHandler(on_view, pattern=r"^fu:v:"),
-        CallbackQueryHandler(on_skip_outcome, pattern=r"^fu:x:"),
+        CallbackQueryHandler(on_done, pattern=DONE.pattern),
+        CallbackQueryHandler(on_snooze, pattern=SNOOZE.pattern),
+        CallbackQueryHandler(on_tomorrow, pattern=TOMORROW.pattern),
+        CallbackQueryHandler(on_view, pattern=VIEW.pattern),
+        CallbackQueryHandler(on_skip_outcome, pattern=SKIP_OUTCOME.pattern),
     ]
-
-
-def parse_button(turn: Turn, pattern: str) -> re.Match[str] | None:
-    match = re.fullmatch(pattern, turn.data)
-    if match is None:
-        turn.toast(turn.t("common.expired_button"), alert=True)
-    return match
 
 
 async def load(turn: Turn, follow_up_id: int) -> tuple[FollowUp, object] | None:
@@ -101,15 +93,15 @@ def next_occurrence(turn: Turn, follow_up: FollowUp) -> datetime | None:
 @turn()
 async def on_done(turn: Turn) -> None:
     """Done: logged as an interaction at once; then an optional one-line outcome is asked for."""
-    if not (match := parse_button(turn, rf"fu:d:{ID}:{VERSION}{ORIGIN}")):
+    if not (button := turn.button(DONE)):
         return
-    if not (found := await load(turn, int(match["id"]))):
+    if not (found := await load(turn, button.follow_up)):
         return
     next_due = next_occurrence(turn, found[0])
-    changed = await followups.complete(turn.session, actor=turn.actor, follow_up_id=int(match["id"]),
-                                       seen_version=int(match["version"]), now=turn.now, next_due=next_due)
+    changed = await followups.complete(turn.session, actor=turn.actor, follow_up_id=button.follow_up,
+                                       seen_version=button.version, now=turn.now, next_due=next_due)
     if not changed.changed:
-        await show_unchanged(turn, changed, match["origin"])
+        await show_unchanged(turn, changed, button.origin)
         return
     customer = changed.customer
     notice = (turn.t("fu.done_next", name=customer.name, id=customer.id, when=label(turn, next_due)) if next_due
@@ -119,10 +111,10 @@ async def on_done(turn: Turn) -> None:
         turn.wake(next_due)
     state = DialogueState(OUTCOME_FLOW, "outcome", {"interaction_id": changed.interaction.id})
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now, state=state)
-    skip = [[(turn.t("button.skip"), f"fu:x:{state.fingerprint()}")]]
+    skip = [[(turn.t("button.skip"), SKIP_OUTCOME.data(question=state.fingerprint()))]]
     ask = turn.t("fu.ask_outcome", limit=MAX_OUTCOME)
-    if match["origin"]:
-        await redraw(turn, match["origin"], changed.follow_up, customer, notice)
+    if button.origin:
+        await redraw(turn, button.origin, changed.follow_up, customer, notice)
         turn.reply(ask, skip)
     else:
         turn.edit(f"{notice}\n\n{view_text(turn, changed.follow_up, customer)}\n\n{ask}", skip)
@@ -146,23 +138,29 @@ async def outcome_step(turn: Turn, state: DialogueState) -> None:
 
 @turn()
 async def on_skip_outcome(turn: Turn) -> None:
-    if await open_dialogue(turn, OUTCOME_FLOW, turn.data.removeprefix("fu:x:")) and await close_dialogue(turn):
+    if not (button := turn.button(SKIP_OUTCOME)):
+        return
+    if await open_dialogue(turn, OUTCOME_FLOW, button.question) and await close_dialogue(turn):
         turn.edit(turn.t("fu.outcome_skipped"))
 
 
 @turn()
 async def on_snooze(turn: Turn) -> None:
-    """Snooze 1h, or Tomorrow 09:00; either lands outside quiet hours."""
-    if not (match := parse_button(turn, rf"fu:(?P<kind>[st]):{ID}:{VERSION}{ORIGIN}")):
+    """Snooze 1h; it lands outside quiet hours."""
+    if button := turn.button(SNOOZE):
+        await move(turn, button.follow_up, button.version, snooze_time(turn, turn.now + SNOOZE_FOR), exact=False,
+                   origin=button.origin, notice_key="fu.snoozed")
+
+
+@turn()
+async def on_tomorrow(turn: Turn) -> None:
+    """Tomorrow 09:00, or the end of quiet hours if that is later."""
+    if not (button := turn.button(TOMORROW)):
         return
-    if match["kind"] == "s":
-        due = snooze_time(turn, turn.now + SNOOZE)
-    else:
-        tomorrow = turn.now.astimezone(turn.tz).date() + timedelta(days=1)
-        local = datetime.combine(tomorrow, time(9, 0), tzinfo=turn.tz).astimezone(timezone.utc)
-        due = snooze_time(turn, local)
-    await move(turn, int(match["id"]), int(match["version"]), due, exact=False, origin=match["origin"],
-                notice_key="fu.snoozed")
+    tomorrow = turn.now.astimezone(turn.tz).date() + timedelta(days=1)
+    local = datetime.combine(tomorrow, time(9, 0), tzinfo=turn.tz).astimezone(timezone.utc)
+    await move(turn, button.follow_up, button.version, snooze_time(turn, local), exact=False, origin=button.origin,
+               notice_key="fu.snoozed")
 
 
 async def move(turn: Turn, follow_up_id: int, version: int, due: datetime, *, exact: bool, origin: str | None,
@@ -189,14 +187,14 @@ async def move(turn: Turn, follow_up_id: int, version: int, due: datetime, *, ex
 @turn()
 async def on_view(turn: Turn) -> None:
     """The follow-up with all its buttons: a new message from a list, in place otherwise."""
-    if not (match := parse_button(turn, rf"fu:v:{ID}{ORIGIN}")):
+    if not (button := turn.button(VIEW)):
         return
-    if not (found := await load(turn, int(match["id"]))):
+    if not (found := await load(turn, button.follow_up)):
         return
     follow_up, customer = found
     if follow_up.status != FollowUpStatus.OPEN:
         turn.toast(turn.t("fu.already_done" if follow_up.status == FollowUpStatus.DONE
                           else "fu.already_cancelled"), alert=True)
         return
-    (turn.reply if match["origin"] else turn.edit)(view_text(turn, follow_up, customer),
-                                                   view_keyboard(turn, follow_up))
+    (turn.reply if button.origin else turn.edit)(view_text(turn, follow_up, customer),
+                                                 view_keyboard(turn, follow_up))

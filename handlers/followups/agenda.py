@@ -6,12 +6,11 @@ redraws the list it was pressed in through `show_agenda`.
 
 from __future__ import annotations
 
-import re
-
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.views.agenda_load import load_agenda
-from bot.views.agenda import ORIGINS, OVERDUE, TODAY, UPCOMING, agenda_message
+from bot.views.agenda import agenda_message
+from bot.views.buttons import AGENDA_PAGE, ORIGINS, OVERDUE, OVERDUE_LIST, TODAY, UPCOMING
 from bot.runtime.flows import action
 from bot.runtime.turn import Turn, turn
 
@@ -21,8 +20,8 @@ def handlers() -> list[BaseHandler]:
         CommandHandler("today", on_today),
         CommandHandler("overdue", on_overdue),
         CommandHandler("upcoming", on_upcoming),
-        CallbackQueryHandler(on_page, pattern=r"^ag:"),
-        CallbackQueryHandler(on_overdue_button, pattern=r"^agenda:"),
+        CallbackQueryHandler(on_page, pattern=AGENDA_PAGE.pattern),
+        CallbackQueryHandler(on_overdue_button, pattern=OVERDUE_LIST.pattern),
     ]
 
 
@@ -63,18 +62,13 @@ async def on_upcoming(turn: Turn) -> None:
 @turn()
 async def on_page(turn: Turn) -> None:
     """◀ ▶ under a list: the page is read again from storage, so it shows the list as it is now."""
-    match = re.fullmatch(r"ag:(?P<origin>[tou]):(?P<page>\d{1,4})", turn.data)
-    if match is None:
-        turn.toast(turn.t("common.expired_button"), alert=True)
-        return
-    await show_agenda(turn, match.group("origin"), page=int(match.group("page")), edit=True)
+    if button := turn.button(AGENDA_PAGE):
+        await show_agenda(turn, button.origin, page=button.page, edit=True)
 
 
 @turn()
 async def on_overdue_button(turn: Turn) -> None:
     """The catch-up reminder's "Overdue list" button: the list as a new message, the reminder stays."""
-    if turn.data != "agenda:overdue":
-        turn.toast(turn.t("common.expired_button"), alert=True)
-        return
-    await show_agenda(turn, OVERDUE)
+    if turn.button(OVERDUE_LIST):
+        await show_agenda(turn, OVERDUE)
 

@@ -1,47 +1,51 @@
 """Changing a follow-up from its view: Reschedule (quick choices or a typed time) and Cancel (asked first).
 
-Callback data: fu:r:<id>:<version> asks when; fu:q:<id>:<version>:<code> picks a quick choice;
-fu:c:<id>:<version> asks to cancel, fu:cc:<id>:<version> cancels. A press on an older state
-changes nothing (see followup_actions).
+Reschedule asks when, then a quick choice moves it; Cancel asks, then Yes cancels. Every button
+carries the version it was drawn for: a press on an older state changes nothing (see followups/actions).
 """
 
 from __future__ import annotations
 
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from bot.runtime.callbacks import ID, Callback
 from bot.runtime.flows import flow
 from bot.runtime.turn import Turn, turn
-from handlers.followups.actions import ID, VERSION, load, move, parse_button, retire_reminder, show_unchanged
-from handlers.followups.view import due_time, label, quick_keyboard, read_quick, read_when, view_keyboard, view_text
+from bot.views.buttons import VIEW
+from handlers.followups.actions import load, move, retire_reminder, show_unchanged
+from handlers.followups.view import (CANCEL, QUICK_CODE, RESCHEDULE, due_time, label, quick_keyboard, read_quick,
+                                     read_when, view_keyboard, view_text)
 from storage import dialogues, followups
 from storage.dialogues import DialogueState
 
 WHEN_FLOW = "fu_when"
+QUICK_MOVE = Callback("fu:q", follow_up=ID, version=ID, code=QUICK_CODE)
+CANCEL_CONFIRMED = Callback("fu:cc", follow_up=ID, version=ID)
 
 
 def handlers() -> list[BaseHandler]:
     return [
-        CallbackQueryHandler(on_reschedule, pattern=r"^fu:r:"),
-        CallbackQueryHandler(on_quick, pattern=r"^fu:q:"),
-        CallbackQueryHandler(on_cancel, pattern=r"^fu:c:"),
-        CallbackQueryHandler(on_cancel_confirmed, pattern=r"^fu:cc:"),
+        CallbackQueryHandler(on_reschedule, pattern=RESCHEDULE.pattern),
+        CallbackQueryHandler(on_quick, pattern=QUICK_MOVE.pattern),
+        CallbackQueryHandler(on_cancel, pattern=CANCEL.pattern),
+        CallbackQueryHandler(on_cancel_confirmed, pattern=CANCEL_CONFIRMED.pattern),
     ]
 
 
 @turn()
 async def on_reschedule(turn: Turn) -> None:
     """Quick choices, or type a time."""
-    if not (match := parse_button(turn, rf"fu:r:{ID}:{VERSION}")):
+    if not (button := turn.button(RESCHEDULE)):
         return
-    if not (found := await load(turn, int(match["id"]))):
+    if not (found := await load(turn, button.follow_up)):
         return
     follow_up, customer = found
-    data = {"follow_up_id": follow_up.id, "version": int(match["version"])}
+    data = {"follow_up_id": follow_up.id, "version": button.version}
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now,
                         state=DialogueState(WHEN_FLOW, "when", data))
     turn.edit(turn.t("fu.reschedule_ask", name=customer.name, id=customer.id,
                      when=label(turn, follow_up.due_at)),
-              quick_keyboard(turn, f"fu:q:{follow_up.id}:{match['version']}"))
+              quick_keyboard(turn, QUICK_MOVE, follow_up=follow_up.id, version=button.version))
 
 
 @flow(WHEN_FLOW)
@@ -66,34 +70,32 @@ async def when_step(turn: Turn, state: DialogueState) -> None:
 
 @turn()
 async def on_quick(turn: Turn) -> None:
-    if not (match := parse_button(turn, rf"fu:q:{ID}:{VERSION}:(?P<code>[a-z0-9]{{1,4}})")):
-        return
-    if not (when := read_quick(turn, match["code"])):
+    if not (button := turn.button(QUICK_MOVE)) or not (when := read_quick(turn, button.code)):
         return
     await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
-    await move(turn, int(match["id"]), int(match["version"]), due_time(turn, when), exact=when.exact, origin=None,
-                notice_key="fu.moved")
+    await move(turn, button.follow_up, button.version, due_time(turn, when), exact=when.exact, origin=None,
+               notice_key="fu.moved")
 
 
 @turn()
 async def on_cancel(turn: Turn) -> None:
     """Cancelling asks first."""
-    if not (match := parse_button(turn, rf"fu:c:{ID}:{VERSION}")):
+    if not (button := turn.button(CANCEL)):
         return
-    if not (found := await load(turn, int(match["id"]))):
+    if not (found := await load(turn, button.follow_up)):
         return
     follow_up, customer = found
-    tail = f"{follow_up.id}:{match['version']}"
+    confirmed = CANCEL_CONFIRMED.data(follow_up=follow_up.id, version=button.version)
     turn.edit(turn.t("fu.cancel_confirm", name=customer.name, id=customer.id, when=label(turn, follow_up.due_at)),
-              [[(turn.t("fu.cancel_yes"), f"fu:cc:{tail}"), (turn.t("fu.keep"), f"fu:v:{follow_up.id}")]])
+              [[(turn.t("fu.cancel_yes"), confirmed), (turn.t("fu.keep"), VIEW.data(follow_up=follow_up.id))]])
 
 
 @turn()
 async def on_cancel_confirmed(turn: Turn) -> None:
-    if not (match := parse_button(turn, rf"fu:cc:{ID}:{VERSION}")):
+    if not (button := turn.button(CANCEL_CONFIRMED)):
         return
-    changed = await followups.cancel(turn.session, actor=turn.actor, follow_up_id=int(match["id"]),
-                                     seen_version=int(match["version"]), now=turn.now)
+    changed = await followups.cancel(turn.session, actor=turn.actor, follow_up_id=button.follow_up,
+                                     seen_version=button.version, now=turn.now)
     if changed is None:
         turn.toast(turn.t("fu.not_found"), alert=True)
         return

@@ -1,7 +1,7 @@
 """/followup, creating and echoing a follow-up, Undo of a new follow-up, and its note.
 
-Callback data: fuundo:<follow-up> undoes (author only, within 10 minutes, once);
-funote:<follow-up> asks for a note. Asking "when?" with quick choices is in followup_ask.
+Undo works for its author only, within 10 minutes, once. Asking "when?" with quick choices is in
+followups/offer.py, which answers the quick choices drawn here too.
 """
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ from datetime import datetime
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.runtime.callbacks import ID, Callback, Optional
 from bot.runtime.flows import flow
 from bot.runtime.turn import Turn, turn
 from bot.rules.when import Repeat, When, parse_when, split_when
-from handlers.followups.view import ahead, due_time, label, quick_keyboard, read_when
+from handlers.followups.view import QUICK_CODE, RESCHEDULE, ahead, due_time, label, quick_keyboard, read_when
 from handlers.common.pick import continuation, with_customer
-from bot.rules.oneliners import MAX_NOTE, number, split_note, split_reference
+from bot.rules.oneliners import MAX_NOTE, split_note, split_reference
 from handlers.common.refs import note_too_long
 from storage import dialogues, followups
 from storage.dialogues import DialogueState
@@ -23,13 +24,17 @@ from storage.models import Customer, FollowUp, FollowUpStatus
 
 ASK_FLOW = "followup"
 NOTE_FLOW = "followup_note"
+UNDO = Callback("fuundo", follow_up=ID)
+ADD_NOTE = Callback("funote", follow_up=ID)
+# a quick choice on the "when?" question, or under a logged interaction (which becomes the follow-up's origin)
+QUICK_FOLLOW_UP = Callback("fupq", customer=ID, interaction=Optional(ID), code=QUICK_CODE)
 
 
 def handlers() -> list[BaseHandler]:
     return [
         CommandHandler("followup", on_followup),
-        CallbackQueryHandler(on_undo, pattern=r"^fuundo:"),
-        CallbackQueryHandler(on_note_button, pattern=r"^funote:"),
+        CallbackQueryHandler(on_undo, pattern=UNDO.pattern),
+        CallbackQueryHandler(on_note_button, pattern=ADD_NOTE.pattern),
     ]
 
 
@@ -92,7 +97,7 @@ async def ask(turn: Turn, customer: Customer, *, note: str | None = None, origin
     state = DialogueState(ASK_FLOW, "when", {"customer_id": customer.id, "note": note, "origin": origin})
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now, state=state)
     turn.reply(turn.t("followup.ask_when", id=customer.id, name=customer.name),
-               quick_keyboard(turn, f"fupq:{customer.id}"))
+               quick_keyboard(turn, QUICK_FOLLOW_UP, customer=customer.id))
 
 
 async def create(turn: Turn, customer_id: int, when: When, note: str | None, *, origin: int | None = None,
@@ -131,19 +136,19 @@ def echo(turn: Turn, follow_up: FollowUp, customer: Customer, *, moved_from: dat
 
 
 def echo_keyboard(turn: Turn, follow_up: FollowUp) -> list[list[tuple[str, str]]]:
-    rows = [[(turn.t("button.undo"), f"fuundo:{follow_up.id}"),
-             (turn.t("followup.change"), f"fu:r:{follow_up.id}:{follow_up.version}")]]
+    rows = [[(turn.t("button.undo"), UNDO.data(follow_up=follow_up.id)),
+             (turn.t("followup.change"), RESCHEDULE.data(follow_up=follow_up.id, version=follow_up.version))]]
     if not follow_up.note:
-        rows.append([(turn.t("followup.add_note"), f"funote:{follow_up.id}")])
+        rows.append([(turn.t("followup.add_note"), ADD_NOTE.data(follow_up=follow_up.id))])
     return rows
 
 
 @turn()
 async def on_undo(turn: Turn) -> None:
     """Undo a new follow-up: only its author, within 10 minutes, once."""
-    follow_up_id = number(turn.data.removeprefix("fuundo:"))
-    customer = follow_up_id and await followups.undo(turn.session, actor=turn.actor, follow_up_id=follow_up_id,
-                                                     now=turn.now)
+    if not (button := turn.button(UNDO, refusal="followup.undo_failed")):
+        return
+    customer = await followups.undo(turn.session, actor=turn.actor, follow_up_id=button.follow_up, now=turn.now)
     if not customer:
         turn.toast(turn.t("followup.undo_failed"), alert=True)
         return
@@ -153,8 +158,9 @@ async def on_undo(turn: Turn) -> None:
 @turn()
 async def on_note_button(turn: Turn) -> None:
     """Add a note to a follow-up just set by a quick choice."""
-    follow_up_id = number(turn.data.removeprefix("funote:"))
-    found = follow_up_id and await followups.get(turn.session, actor=turn.actor, follow_up_id=follow_up_id)
+    if not (button := turn.button(ADD_NOTE, refusal="fu.not_found")):
+        return
+    found = await followups.get(turn.session, actor=turn.actor, follow_up_id=button.follow_up)
     if not found or found[0].status != FollowUpStatus.OPEN:
         turn.toast(turn.t("fu.not_found"), alert=True)
         return

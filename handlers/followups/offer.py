@@ -1,9 +1,9 @@
 """Asking when: the card's Follow-up button, the next follow-up offered under a logged interaction, quick choices
 and a typed time.
 
-Callback data: fup:<customer>[:<interaction>] asks when; fupq:<customer>[:<interaction>]:<code> schedules a
-quick choice. An interaction id means the button sits under a logged interaction, which becomes the
-follow-up's origin; without one the button is on the "when?" question, whose dialogue carries the note.
+Buttons: the card's Follow-up asks when; a quick choice schedules at once. One that carries an
+interaction sits under that logged interaction, which becomes the follow-up's origin; without one
+the button is on the "when?" question, whose dialogue carries the note.
 """
 
 from __future__ import annotations
@@ -13,31 +13,28 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.runtime.flows import close_dialogue, flow
 from bot.runtime.i18n import LANGUAGES, t
 from bot.runtime.turn import Turn, turn
-from bot.rules.when import QUICK_CODES
-from handlers.customers.view import pressed
+from handlers.customers.view import ASK_FOLLOW_UP, pressed
 from handlers.followups.view import quick_keyboard, read_quick, read_when
-from handlers.followups.create import ASK_FLOW, ask, create
-from bot.rules.oneliners import number, split_note
+from handlers.followups.create import ASK_FLOW, QUICK_FOLLOW_UP, ask, create
+from bot.rules.oneliners import split_note
 from handlers.common.refs import note_too_long
 from storage import dialogues, interactions
 from storage.dialogues import DialogueState
 
-ID = r"(?P<id>\d{1,9})"
-ORIGIN = r"(?::(?P<origin>\d{1,9}))?"
-CODE = rf"(?P<code>{'|'.join(QUICK_CODES)})"
+OFFER = (ASK_FOLLOW_UP, QUICK_FOLLOW_UP)
 
 
 def handlers() -> list[BaseHandler]:
     return [
-        CallbackQueryHandler(on_ask_button, pattern=r"^fup:"),
-        CallbackQueryHandler(on_quick, pattern=r"^fupq:"),
+        CallbackQueryHandler(on_ask_button, pattern=ASK_FOLLOW_UP.pattern),
+        CallbackQueryHandler(on_quick, pattern=QUICK_FOLLOW_UP.pattern),
     ]
 
 
 def next_follow_up(turn: Turn, customer_id: int, interaction_id: int) -> tuple[str, list[list[tuple[str, str]]]]:
     """The line and buttons under a logged interaction: quick choices, or another time."""
-    rows = quick_keyboard(turn, f"fupq:{customer_id}:{interaction_id}")
-    rows.append([(turn.t("followup.other_time"), f"fup:{customer_id}:{interaction_id}")])
+    rows = quick_keyboard(turn, QUICK_FOLLOW_UP, customer=customer_id, interaction=interaction_id)
+    rows.append([(turn.t("followup.other_time"), ASK_FOLLOW_UP.data(customer=customer_id, interaction=interaction_id))])
     return turn.t("followup.next"), rows
 
 
@@ -52,7 +49,7 @@ def _retire_offer(turn: Turn) -> None:
         return
     markup = getattr(message, "reply_markup", None)
     rows = [[(button.text, button.callback_data or button.url or "") for button in row
-             if not (button.callback_data or "").startswith(("fup:", "fupq:"))]
+             if not any(spec.pattern.match(button.callback_data or "") for spec in OFFER)]
             for row in (markup.inline_keyboard if markup else ())]
     turn.edit(text, rows)
 
@@ -72,11 +69,11 @@ async def _question(turn: Turn, customer_id: int) -> DialogueState | None:
 @turn()
 async def on_ask_button(turn: Turn) -> None:
     """The card's Follow-up button, or "Other time" under a logged interaction: ask when."""
-    if not (found := await pressed(turn, rf"fup:{ID}{ORIGIN}")):
+    if not (found := await pressed(turn, ASK_FOLLOW_UP)):
         return
-    customer, match = found
-    origin = await _origin(turn, number(match["origin"] or ""), customer.id)
-    if match["origin"]:
+    customer, button = found
+    origin = await _origin(turn, button.interaction, customer.id)
+    if button.interaction is not None:
         _retire_offer(turn)
     await ask(turn, customer, origin=origin)
 
@@ -84,16 +81,16 @@ async def on_ask_button(turn: Turn) -> None:
 @turn()
 async def on_quick(turn: Turn) -> None:
     """A quick choice: scheduled at once (the common case is two taps), a note can be added after."""
-    if not (found := await pressed(turn, rf"fupq:{ID}{ORIGIN}:{CODE}")):
+    if not (found := await pressed(turn, QUICK_FOLLOW_UP)):
         return
-    customer, match = found
-    if not (when := read_quick(turn, match["code"])):
+    customer, button = found
+    if not (when := read_quick(turn, button.code)):
         return
     state = await _question(turn, customer.id)
     if state is not None and not await close_dialogue(turn):
         return
-    if match["origin"]:  # under a logged interaction
-        origin = await _origin(turn, number(match["origin"]), customer.id)
+    if button.interaction is not None:  # under a logged interaction
+        origin = await _origin(turn, button.interaction, customer.id)
         _retire_offer(turn)
         await create(turn, customer.id, when, None, origin=origin)
     else:  # the question message becomes the echo

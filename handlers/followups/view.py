@@ -1,16 +1,22 @@
-"""How a follow-up looks in chat and how a typed time becomes a due time. Shared by every follow-up feature."""
+"""How a follow-up looks in chat and how a typed time becomes a due time. Shared by every follow-up feature.
+
+Reschedule and Cancel are declared here, with the view that draws them; followups/change.py answers them.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
 from bot.views.followup import reminder_keyboard, reminder_text, when_label
+from bot.runtime.callbacks import ID, Callback, Choice
 from bot.runtime.turn import Turn
-from bot.rules.when import When, parse_when, quick_choice, quick_choices
+from bot.rules.when import QUICK_CODES, When, parse_when, quick_choice, quick_choices
 from storage.models import Customer, FollowUp
 from bot.rules.schedule import out_of_quiet_hours
 
-QUICK_CODES = ("h1", "eve", "tom", "mon", "wk")
+QUICK_CODE = Choice(*QUICK_CODES)  # a quick choice ("in 1 hour", "tomorrow 09:00", …) by its code
+RESCHEDULE = Callback("fu:r", follow_up=ID, version=ID)
+CANCEL = Callback("fu:c", follow_up=ID, version=ID)
 
 
 def label(turn: Turn, moment: datetime) -> str:
@@ -49,11 +55,12 @@ def ahead(turn: Turn, when: When) -> When | None:
     return when
 
 
-def quick_keyboard(turn: Turn, prefix: str) -> list[list[tuple[str, str]]]:
-    """The quick choices still ahead, as buttons `<prefix>:<code>`; past ones are not offered."""
+def quick_keyboard(turn: Turn, spec: Callback, **values: object) -> list[list[tuple[str, str]]]:
+    """The quick choices still ahead, as buttons of `spec` with `values` and the choice's `code`; past ones are not
+    offered."""
     choices = quick_choices(turn.now.astimezone(turn.tz), turn.tz)
     buttons = [(f"{turn.t(f'quick.{code}')} · {when.at:%H:%M}" if code == "h1" else turn.t(f"quick.{code}"),
-                f"{prefix}:{code}") for code, when in choices]
+                spec.data(**values, code=code)) for code, when in choices]
     return [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
 
 
@@ -71,6 +78,7 @@ def view_text(turn: Turn, follow_up: FollowUp, customer: Customer) -> str:
 
 def view_keyboard(turn: Turn, follow_up: FollowUp) -> list[list[tuple[str, str]]]:
     """Reminder buttons plus Reschedule and Cancel."""
-    tail = f"{follow_up.id}:{follow_up.version}"
+    drawn = {"follow_up": follow_up.id, "version": follow_up.version}
     actions, card = reminder_keyboard(turn.lang, follow_up)
-    return [actions, [(turn.t("fu.reschedule"), f"fu:r:{tail}"), (turn.t("fu.cancel"), f"fu:c:{tail}")], card]
+    change = [(turn.t("fu.reschedule"), RESCHEDULE.data(**drawn)), (turn.t("fu.cancel"), CANCEL.data(**drawn))]
+    return [actions, change, card]

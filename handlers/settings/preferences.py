@@ -7,17 +7,25 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.runtime.callbacks import Callback, Choice, Text, family
 from bot.runtime.flows import action, flow
 from bot.runtime.i18n import LANGUAGES
 from bot.runtime.turn import Turn, turn
 from handlers.settings import schedule
 from handlers.common.menu import main_menu
+from handlers.common.start import INVITE
 from storage import dialogues, users
 from storage.dialogues import DialogueState
+from storage.models import Role
 
 QUICK_ZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Singapore", "Europe/London", "America/New_York"]
 TZ_FLOW = "tz"
 OTHER_ZONE = "other"
+LANGUAGE = Callback("set:lang", code=Choice(*LANGUAGES))
+# a quick zone, or OTHER_ZONE to type one; any IANA name would fit (the longest has 32 characters)
+ZONE = Callback("set:tz", name=Text(max_bytes=40, chars="[A-Za-z0-9_+/-]"))
+# one handler answers every set:… button (here and in schedule), so a forged one is told it isn't on offer
+SETTINGS = family("set")
 
 
 def handlers() -> list[BaseHandler]:
@@ -25,7 +33,7 @@ def handlers() -> list[BaseHandler]:
         CommandHandler("settings", on_settings),
         CommandHandler("lang", on_lang),
         CommandHandler("tz", on_tz),
-        CallbackQueryHandler(on_button, pattern=r"^set:"),
+        CallbackQueryHandler(on_button, pattern=SETTINGS),
     ]
 
 
@@ -54,13 +62,15 @@ async def panel(turn: Turn, *, language: str, zone: str) -> tuple[str, list[list
                               time=_local_time(turn, zone)),
                       *schedule.summary_lines(turn, team), turn.t("settings.tap")])
     mark = "✓ "
-    rows = [[((mark if code == language else "") + turn.t(f"lang.{code}"), f"set:lang:{code}") for code in LANGUAGES]]
-    zones = [((mark if z == zone else "") + z, f"set:tz:{z}") for z in QUICK_ZONES]
+    rows = [[((mark if code == language else "") + turn.t(f"lang.{code}"), LANGUAGE.data(code=code))
+             for code in LANGUAGES]]
+    zones = [((mark if z == zone else "") + z, ZONE.data(name=z)) for z in QUICK_ZONES]
     rows += [zones[i:i + 2] for i in range(0, len(zones), 2)]
-    rows.append([(turn.t("tz.other_button"), f"set:tz:{OTHER_ZONE}")])
+    rows.append([(turn.t("tz.other_button"), ZONE.data(name=OTHER_ZONE))])
     rows += schedule.rows(turn)
     if turn.actor.can_invite:
-        rows.append([(turn.t("settings.invite_rep"), "inv:rep"), (turn.t("settings.invite_manager"), "inv:manager")])
+        rows.append([(turn.t("settings.invite_rep"), INVITE.data(role=Role.REP)),
+                     (turn.t("settings.invite_manager"), INVITE.data(role=Role.MANAGER))])
     return text, rows
 
 
@@ -122,28 +132,25 @@ async def tz_step(turn: Turn, state: DialogueState) -> None:
 
 @turn()
 async def on_button(turn: Turn) -> None:
-    """set:lang:<code>, set:tz:<zone>, set:tz:other, set:quiet|digest|cad:… — only values the panel offers."""
-    parts = turn.data.split(":", 2)
-    kind, value = (parts[1], parts[2]) if len(parts) == 3 else ("", "")
-    if kind == "lang" and value in LANGUAGES:
-        await _set_language(turn, value)
-        turn.edit(*await panel(turn, language=value, zone=_current_zone(turn)))
+    """Language, time zone, back to this panel; quiet hours, digest and cadence in schedule — only values the
+    panel offers."""
+    language, zone = LANGUAGE.parse(turn.data), ZONE.parse(turn.data)
+    if language:
+        await _set_language(turn, language.code)
+        turn.edit(*await panel(turn, language=language.code, zone=_current_zone(turn)))
         turn.reply(turn.t("lang.set"), main_menu(turn.lang))
-    elif kind == "tz" and value in QUICK_ZONES:
-        await _set_zone(turn, value)
-        turn.edit(*await panel(turn, language=turn.lang, zone=value))
-        turn.toast(turn.t("tz.set", tz=value, time=_local_time(turn, value)))
-    elif kind == "tz" and value == OTHER_ZONE:
+    elif zone and zone.name in QUICK_ZONES:
+        await _set_zone(turn, zone.name)
+        turn.edit(*await panel(turn, language=turn.lang, zone=zone.name))
+        turn.toast(turn.t("tz.set", tz=zone.name, time=_local_time(turn, zone.name)))
+    elif zone and zone.name == OTHER_ZONE:
         await dialogues.put(turn.session, tg_id=turn.update.effective_user.id,
                             state=DialogueState(TZ_FLOW, "zone"), now=turn.now)
         turn.reply(turn.t("tz.ask"))
-    elif kind in schedule.KINDS:
-        if await schedule.choose(turn, kind, value):
-            turn.edit(*await panel(turn, language=turn.lang, zone=_current_zone(turn)))
-    elif kind == "back" and value == "main":
+    elif schedule.MAIN_PANEL.parse(turn.data):
         turn.edit(*await panel(turn, language=turn.lang, zone=_current_zone(turn)))
-    else:
-        turn.toast(turn.t("settings.bad_button"), alert=True)
+    elif await schedule.choose(turn):
+        turn.edit(*await panel(turn, language=turn.lang, zone=_current_zone(turn)))
 
 
 async def _set_language(turn: Turn, language: str) -> None:

@@ -8,6 +8,7 @@ checks the role again.
 from __future__ import annotations
 
 from bot.outbound import digest
+from bot.runtime.callbacks import Callback, Choice
 from bot.runtime.keyboards import Rows
 from bot.runtime.turn import Turn
 from storage import audit, users
@@ -17,8 +18,13 @@ from storage.models import Team, Tier
 QUIET_PRESETS = {"21-08": (21 * 60, 8 * 60), "22-07": (22 * 60, 7 * 60), "20-09": (20 * 60, 9 * 60), "off": (0, 0)}
 CADENCE_CHOICES = (7, 14, 30, 60, 90)
 TIERS = (Tier.VIP, Tier.QUALITY, Tier.REGULAR, Tier.PROSPECT)
-KINDS = ("quiet", "digest", "cad")
 MARK = "✓ "
+# answered by settings.preferences, which takes every set:… button
+QUIET = Callback("set:quiet", preset=Choice(*QUIET_PRESETS))
+DIGEST = Callback("set:digest", switch=Choice("on", "off"))
+CADENCE_PANEL = Callback("set:cad:list")
+CADENCE = Callback("set:cad", tier=Choice(*TIERS), days=Choice(*CADENCE_CHOICES))
+MAIN_PANEL = Callback("set:back:main")  # from the cadence panel back to the settings
 
 
 
@@ -49,12 +55,13 @@ def rows(turn: Turn) -> Rows:
     user = turn.user
     current = (user.quiet_start, user.quiet_end)
     presets = [((MARK if value == current or (value[0] == value[1] and current[0] == current[1]) else "")
-                + quiet_label(turn, *value), f"set:quiet:{code}") for code, value in QUIET_PRESETS.items()]
+                + quiet_label(turn, *value), QUIET.data(preset=code)) for code, value in QUIET_PRESETS.items()]
     keyboard = [presets[:2], presets[2:],
-                [((MARK if user.digest_on else "") + turn.t("settings.digest_button_on"), "set:digest:on"),
-                 ((MARK if not user.digest_on else "") + turn.t("settings.digest_button_off"), "set:digest:off")]]
+                [((MARK if user.digest_on else "") + turn.t("settings.digest_button_on"), DIGEST.data(switch="on")),
+                 ((MARK if not user.digest_on else "") + turn.t("settings.digest_button_off"),
+                  DIGEST.data(switch="off"))]]
     if turn.actor.sees_team:
-        keyboard.append([(turn.t("settings.cadence_button"), "set:cad:list")])
+        keyboard.append([(turn.t("settings.cadence_button"), CADENCE_PANEL.data())])
     return keyboard
 
 
@@ -63,9 +70,9 @@ def cadence_panel(turn: Turn, team: Team) -> tuple[str, Rows]:
     cadence = team.cadence()
     # the tier's name leads its row, on the first choice, so each row says what it sets
     keyboard = [[((MARK if cadence[tier] == days else "") + (f"{turn.t(f'tier.{tier}')} " if index == 0 else "")
-                  + turn.t("settings.days_button", days=days), f"set:cad:{tier.value}:{days}")
+                  + turn.t("settings.days_button", days=days), CADENCE.data(tier=tier, days=days))
                  for index, days in enumerate(CADENCE_CHOICES)] for tier in TIERS]
-    keyboard.append([(turn.t("settings.back"), "set:back:main")])
+    keyboard.append([(turn.t("settings.back"), MAIN_PANEL.data())])
     lines = [turn.t("settings.cadence_title")] + [
         turn.t("settings.cadence_row", tier=turn.t(f"tier.{tier}"), days=cadence[tier]) for tier in TIERS]
     return "\n".join(lines), keyboard
@@ -79,43 +86,44 @@ async def rearm_digest(turn: Turn) -> None:
         turn.wake(at)
 
 
-async def choose(turn: Turn, kind: str, value: str) -> bool:
-    """Apply one button; True when the main panel should be redrawn, False when this already answered."""
-    if kind == "quiet" and value in QUIET_PRESETS:
-        start, end = QUIET_PRESETS[value]
+async def choose(turn: Turn) -> bool:
+    """Apply one of these buttons; True when the main panel should be redrawn, False when this already answered
+    (any other data gets "not on offer")."""
+    if button := QUIET.parse(turn.data):
+        start, end = QUIET_PRESETS[button.preset]
         await users.set_quiet_hours(turn.session, user_id=turn.user.id, start=start, end=end)
         await rearm_digest(turn)
         turn.toast(turn.t("settings.quiet_set", value=quiet_label(turn, start, end)))
         return True
-    if kind == "digest" and value in ("on", "off"):
-        await users.set_digest(turn.session, user_id=turn.user.id, on=value == "on")
+    if button := DIGEST.parse(turn.data):
+        await users.set_digest(turn.session, user_id=turn.user.id, on=button.switch == "on")
         await rearm_digest(turn)
-        turn.toast(turn.t(f"settings.digest_set_{value}"))
+        turn.toast(turn.t(f"settings.digest_set_{button.switch}"))
         return True
-    if kind == "cad":
-        return await _cadence(turn, value)
+    if CADENCE_PANEL.parse(turn.data):
+        return await _cadence(turn, None)
+    if button := CADENCE.parse(turn.data):
+        return await _cadence(turn, (button.tier.value, button.days))
     turn.toast(turn.t("settings.bad_button"), alert=True)
     return False
 
 
-async def _cadence(turn: Turn, value: str) -> bool:
+async def _cadence(turn: Turn, chosen: tuple[str, int] | None) -> bool:
+    """The cadence panel (`chosen` None), or a tier's new cadence in days."""
     if not turn.actor.sees_team:
         turn.toast(turn.t("settings.managers_only"), alert=True)
         return False
     team = await users.team_of(turn.session, turn.actor)
-    if value == "list":
+    if chosen is None:
         turn.edit(*cadence_panel(turn, team))
         return False
-    tier, _, days = value.partition(":")
-    if tier not in {t.value for t in TIERS} or days not in {str(choice) for choice in CADENCE_CHOICES}:
-        turn.toast(turn.t("settings.bad_button"), alert=True)
-        return False
+    tier, days = chosen
     old = team.cadence()[tier]
-    if not await users.set_cadence(turn.session, actor=turn.actor, tier=tier, days=int(days)):
+    if not await users.set_cadence(turn.session, actor=turn.actor, tier=tier, days=days):
         turn.toast(turn.t("settings.managers_only"), alert=True)
         return False
     await audit.record(turn.session, actor=turn.actor, action="team.cadence", now=turn.now, tier=tier, old=old,
-                       new=int(days))
+                       new=days)
     await turn.session.refresh(team)
     turn.edit(*cadence_panel(turn, team))
     turn.toast(turn.t("settings.cadence_set", tier=turn.t(f"tier.{tier}"), days=days))

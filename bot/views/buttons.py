@@ -1,0 +1,23 @@
+"""The buttons bot/ itself draws, in views and proactive messages; their handlers are in handlers/ and import these.
+
+A follow-up's Done, Snooze and Edit carry the version they were drawn for, and, in a list, the list's
+origin so the list can be redrawn where the button was pressed.
+"""
+
+from __future__ import annotations
+
+from bot.runtime.callbacks import ID, PAGE, Callback, Choice, Optional
+
+# the agenda lists, by the one-letter code their buttons carry: today, overdue, upcoming
+TODAY, OVERDUE, UPCOMING = "t", "o", "u"
+ORIGINS = (TODAY, OVERDUE, UPCOMING)
+ORIGIN = Choice(*ORIGINS)
+
+DONE = Callback("fu:d", follow_up=ID, version=ID, origin=Optional(ORIGIN))
+SNOOZE = Callback("fu:s", follow_up=ID, version=ID, origin=Optional(ORIGIN))
+TOMORROW = Callback("fu:t", follow_up=ID, version=ID, origin=Optional(ORIGIN))
+VIEW = Callback("fu:v", follow_up=ID, origin=Optional(ORIGIN))
+CARD = Callback("card", customer=ID)
+LOG = Callback("log", customer=ID)
+AGENDA_PAGE = Callback("ag", origin=ORIGIN, page=PAGE)
+OVERDUE_LIST = Callback("agenda:overdue")  # under a catch-up reminder
