@@ -21,3 +21,15 @@ CARD = Callback("card", customer=ID)
 LOG = Callback("log", customer=ID)
 AGENDA_PAGE = Callback("ag", origin=ORIGIN, page=PAGE)
 OVERDUE_LIST = Callback("agenda:overdue")  # under a catch-up reminder
+
+# the customer card's buttons; each area answers its own (activity: sale, history; followups: follow-up)
+SALE = Callback("sale", customer=ID)
+EDIT = Callback("edit", customer=ID)
+TIER = Callback("tier", customer=ID)
+HISTORY = Callback("hist", customer=ID, page=PAGE)
+DELETE = Callback("del", customer=ID)
+# under a logged interaction, the interaction a follow-up would come from
+ASK_FOLLOW_UP = Callback("fup", customer=ID, interaction=Optional(ID))
+ARCHIVE = Callback("arch", customer=ID)
+UNARCHIVE = Callback("unarch", customer=ID)
+BACK = Callback("back", customer=ID)  # from a sub-menu to the card, in the same message

@@ -7,7 +7,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.runtime.callbacks import ID, PAGE, Callback, Choice
 from bot.runtime.turn import Turn, turn
 from bot.rules.amounts import money
-from handlers.customers.view import BACK, HISTORY
+from bot.views.buttons import BACK, HISTORY
 from storage import history, interactions, sales
 from storage.history import HistoryEntry
 from storage.models import Customer, Interaction, Purchase

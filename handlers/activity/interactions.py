@@ -9,7 +9,7 @@ from bot.runtime.callbacks import ID, QUESTION, Callback, Choice
 from bot.runtime.flows import close_dialogue, flow, open_dialogue
 from bot.runtime.turn import Turn, turn
 from bot.views.buttons import LOG
-from handlers.customers.view import pressed
+from handlers.common.pick import pressed
 from handlers.followups.offer import next_follow_up
 from handlers.common.pick import continuation, with_customer
 from bot.rules.oneliners import MAX_NOTE, split_note, split_reference

@@ -8,7 +8,8 @@ from bot.rules.amounts import AmountError, money, parse_amount_note, split_sale
 from bot.runtime.callbacks import ID, Callback
 from bot.runtime.flows import flow
 from bot.runtime.turn import Turn, turn
-from handlers.customers.view import SALE, pressed
+from handlers.common.pick import pressed
+from bot.views.buttons import SALE
 from handlers.common.pick import continuation, with_customer
 from handlers.common.refs import note_too_long
 from storage import dialogues, sales, users

@@ -1,4 +1,4 @@
-"""When a reference matches several customers, ask with buttons, then carry on with the chosen one.
+"""Which customer an input or a button is about; when a reference matches several, ask with buttons.
 
 The pending action waits in the dialogue table, so the choice survives a restart;
 the button carries only the customer id, which is re-checked against access.
@@ -6,6 +6,7 @@ the button carries only the customer id, which is re-checked against access.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any, Awaitable, Callable
 
 from telegram.ext import BaseHandler, CallbackQueryHandler
@@ -70,3 +71,14 @@ async def on_pick(turn: Turn) -> None:
         return
     if state.step in CONTINUATIONS and await close_dialogue(turn):
         await CONTINUATIONS[state.step](turn, customer, state.data)
+
+
+async def pressed(turn: Turn, spec: Callback) -> tuple[Customer, SimpleNamespace] | None:
+    """The customer a button names, re-checked against access; a toast and None when forged or gone."""
+    if not (button := turn.button(spec)):
+        return None
+    customer = await customers.get_visible(turn.session, actor=turn.actor, customer_id=button.customer)
+    if customer is None:
+        turn.toast(turn.t("customer.not_found_short"), alert=True)
+        return None
+    return customer, button

@@ -12,7 +12,9 @@ from bot.runtime.callbacks import ID, Callback, Choice
 from bot.runtime.turn import Turn, turn
 from bot.views.buttons import CARD
 from handlers.customers.card_fields import raw, shown
-from handlers.customers.view import ARCHIVE, BACK, DELETE, TIER, UNARCHIVE, card_keyboard, card_text, pressed
+from bot.views.buttons import ARCHIVE, BACK, DELETE, TIER, UNARCHIVE
+from handlers.common.pick import pressed
+from handlers.customers.view import card_keyboard, card_text
 from handlers.common.pick import continuation, with_customer
 from storage import audit, customers, followups
 from storage.models import Customer, Tier

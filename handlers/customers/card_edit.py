@@ -12,7 +12,8 @@ from bot.runtime.callbacks import ID, Callback, Choice
 from bot.runtime.flows import flow
 from bot.runtime.turn import Turn, turn
 from handlers.customers.card import set_field
-from handlers.customers.view import BACK, EDIT, pressed
+from handlers.common.pick import pressed
+from bot.views.buttons import BACK, EDIT
 from bot.rules.refusal import Refusal
 from handlers.customers.card_fields import CHOICES, FIELDS, REQUIRED, choice_key, cleared, parse, shown
 from storage import customers, dialogues

@@ -1,31 +1,16 @@
 """How a customer looks in chat: the card and its buttons. Shared by every feature that shows one.
 
-The card's buttons are declared here, as every feature that answers one imports this module.
+The card's buttons are declared in bot/views/buttons.py, beside the other buttons several areas answer.
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 
 from bot.rules.birthdays import lunar_label
-from bot.runtime.callbacks import ID, PAGE, Callback, Optional
 from bot.runtime.turn import Turn
-from bot.views.buttons import LOG
-from storage import customers
+from bot.views.buttons import LOG, SALE, EDIT, TIER, HISTORY, DELETE, ASK_FOLLOW_UP, ARCHIVE, UNARCHIVE
 from storage.customers import stage_of
 from storage.models import Customer, Interaction, Kind
-
-SALE = Callback("sale", customer=ID)
-EDIT = Callback("edit", customer=ID)
-TIER = Callback("tier", customer=ID)
-HISTORY = Callback("hist", customer=ID, page=PAGE)
-DELETE = Callback("del", customer=ID)
-# under a logged interaction, the interaction a follow-up would come from
-ASK_FOLLOW_UP = Callback("fup", customer=ID, interaction=Optional(ID))
-ARCHIVE = Callback("arch", customer=ID)
-UNARCHIVE = Callback("unarch", customer=ID)
-BACK = Callback("back", customer=ID)  # from a sub-menu to the card, in the same message
-
 
 def card_text(turn: Turn, customer: Customer, last: Interaction | None = None) -> str:
     """Key fields, lifecycle stage and the last interaction; `#id` always shown."""
@@ -77,14 +62,3 @@ def card_keyboard(turn: Turn, customer: Customer) -> list[list[tuple[str, str]]]
          (turn.t("card.button_unarchive"), UNARCHIVE.data(customer=cid)) if customer.archived_at is not None
          else (turn.t("card.button_archive"), ARCHIVE.data(customer=cid))],
     ]
-
-
-async def pressed(turn: Turn, spec: Callback) -> tuple[Customer, SimpleNamespace] | None:
-    """The customer a button names, re-checked against access; a toast and None when forged or gone."""
-    if not (button := turn.button(spec)):
-        return None
-    customer = await customers.get_visible(turn.session, actor=turn.actor, customer_id=button.customer)
-    if customer is None:
-        turn.toast(turn.t("customer.not_found_short"), alert=True)
-        return None
-    return customer, button

@@ -13,7 +13,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.runtime.flows import close_dialogue, flow
 from bot.runtime.i18n import LANGUAGES, t
 from bot.runtime.turn import Turn, turn
-from handlers.customers.view import ASK_FOLLOW_UP, pressed
+from handlers.common.pick import pressed
+from bot.views.buttons import ASK_FOLLOW_UP
 from handlers.followups.view import quick_keyboard, read_quick, read_when
 from handlers.followups.create import ASK_FLOW, QUICK_FOLLOW_UP, ask, create
 from bot.rules.oneliners import split_note
