@@ -226,6 +226,11 @@ class Delivery:
             await self._settle(outbox.skip, message_id=row.id, reason="nothing to say any more")
             return False
         later = deferred.get(row.chat_id)
+        if later is not None and later <= self.clock.now():
+            # the chat's wait is over: its rows take slots again. Kept, it would hand them back for a moment
+            # already past, to be claimed again at once, and so on for as long as the pass goes on
+            del deferred[row.chat_id]
+            later = None
         if later is None:
             wait = self.budget.reserve(row.chat_id)
             if wait > MAX_WAIT.total_seconds():

@@ -114,6 +114,33 @@ async def test_a_chat_told_to_wait_holds_up_no_other_chat_and_no_row_past_its_le
     assert len(harness.fake.chat(rita.id)) == 3
 
 
+async def test_a_chat_whose_wait_runs_out_mid_pass_gets_its_reminder_in_that_pass(harness: Harness) -> None:
+    rita, _ = await rep_with_reminder(harness, "Rita", "Wang Wei")
+    ray, _ = await rep_with_reminder(harness, "Ray", "Li Na")
+    harness.fake.fail_next("sendMessage", "429", chat_id=rita.id, retry_after=1)
+    delivery = harness.application.bot_data["delivery"]
+    render = delivery.renderers["remind"]
+
+    async def rita_waits() -> bool:
+        return any(row.chat_id == rita.id and row.status == OutboxStatus.PENDING and "429" in (row.last_error or "")
+                   for row in await outbox_rows(harness))
+
+    async def slow_for_ray(session: Any, row: Any, now: datetime) -> Any:
+        if row.chat_id == ray.id:
+            # Ray's reminder keeps the pass going while Rita's wait runs out, as under load
+            while not await rita_waits():
+                await asyncio.sleep(0.01)
+            harness.advance(seconds=2)
+        return await render(session, row, now)
+
+    delivery.renderers["remind"] = slow_for_ray
+    sent = await asyncio.wait_for(harness.deliver(), 10)
+    assert sorted(m.chat_id for m in sent) == sorted([ray.id, rita.id])
+    assert {(row.status, row.attempts) for row in await outbox_rows(harness)} == {(OutboxStatus.SENT, 1)}
+    harness.advance(hours=1)
+    assert await harness.deliver() == []
+
+
 async def test_server_errors_are_retried_with_growing_backoff_and_delivered_once(harness: Harness) -> None:
     rita, _ = await rep_with_reminder(harness, "Rita", "Wang Wei")
     harness.fake.fail_next("sendMessage", "500", times=3)
