@@ -6,9 +6,13 @@ the JobQueue, pacing itself with the process's SendBudget. Printed, per database
 
 - lateness p50/p99 beyond what the rate limit forces (each message compared with
   the earliest moment Telegram's limits would have allowed it; goal p99 < 2 s),
-- 429s received (goal 0), peak RSS,
+- 429s received (goal 0), reminders delivered (goal: each exactly once), peak RSS,
 - the due-query (the sweep's SELECT) against an indexed point SELECT on the same
   table, as a ratio measured in the same run.
+
+A missed goal is printed at the end and the exit status is 1; a reminder not
+delivered comes with its outbox row (status, attempts, last error), so the
+reason is in the output.
 
     python bench/reminders.py                       # SQLite, and PostgreSQL if DATABASE_URL points there
     python bench/reminders.py --due 500 --window 15 # a quicker look
@@ -31,10 +35,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import bindparam, insert, text  # noqa: E402
 
 from bot.app import build_application  # noqa: E402
 from bot.config import Settings  # noqa: E402
+from bot.lifecycle import running  # noqa: E402
 from bot.sandbox.fake_telegram import FakeTelegram  # noqa: E402
 from bot.outbound.ratelimit import SendBudget  # noqa: E402
 from storage.db import make_engine  # noqa: E402
@@ -43,6 +48,7 @@ from storage.models import Customer, FollowUp, Team, User  # noqa: E402
 
 PER_SECOND = 30
 PER_CHAT = 1.0
+GOAL_P99 = 2.0  # seconds of lateness beyond what the limits force
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -153,7 +159,31 @@ def forced_send_times(dues: list[tuple[float, int, int]]) -> dict[int, float]:
     return out
 
 
-async def run_one(url: str, *, reps: int, pending: int, due: int, window: float) -> None:
+async def undelivered_rows(url: str, missing: list[int], limit: int = 10) -> list[str]:
+    """Where the reminders that never arrived were left: their follow-up and outbox row."""
+    engine = make_engine(url)
+    notes = [f"bench due {i}" for i in missing]
+    async with engine.connect() as connection:
+        rows = (await connection.execute(text(
+            "SELECT f.note, f.remind_at, o.status, o.attempts, o.not_before, o.lease_until, o.last_error "
+            "FROM follow_up f LEFT JOIN outbox_message o ON o.ref_id = f.id AND o.kind = 'remind' "
+            "WHERE f.note IN :notes ORDER BY f.id"
+        ).bindparams(bindparam("notes", expanding=True)), {"notes": notes})).all()
+    await engine.dispose()
+    lines = []
+    for note, remind_at, status, attempts, not_before, lease_until, last_error in rows[:limit]:
+        if status is None:
+            lines.append(f"{note}: never queued (follow-up remind_at {remind_at})")
+        else:
+            lines.append(f"{note}: outbox {status}, attempts {attempts}, not_before {not_before}, "
+                         f"lease_until {lease_until}, last error {last_error!r}")
+    if len(rows) > limit:
+        lines.append(f"… and {len(rows) - limit} more")
+    return lines
+
+
+async def run_one(url: str, *, reps: int, pending: int, due: int, window: float) -> list[str]:
+    """One database's run; returns the goals it missed."""
     await asyncio.to_thread(upgrade, url)
     began = time.perf_counter()
     _, customer_ids = await load(url, reps=reps, pending=pending)
@@ -173,20 +203,15 @@ async def run_one(url: str, *, reps: int, pending: int, due: int, window: float)
                                     polling=False)
     dues = await add_due(url, customer_ids, due=due, window=window, lead=3.0)
     wall0, mono0 = datetime.now(timezone.utc), time.monotonic()
-    await application.initialize()
-    await application.post_init(application)
-    await application.start()
     try:
-        deadline = time.monotonic() + window + 3 + due / PER_SECOND + 60
-        while sum(1 for m in fake.sent if m.text and "bench due" in m.text) < due and time.monotonic() < deadline:
-            await asyncio.sleep(0.5)
+        async with running(application):
+            deadline = time.monotonic() + window + 3 + due / PER_SECOND + 60
+            while sum(1 for m in fake.sent if m.text and "bench due" in m.text) < due and time.monotonic() < deadline:
+                await asyncio.sleep(0.5)
     finally:
-        await application.stop()
-        await application.post_stop(application)
-        await application.shutdown()
-        await application.post_shutdown(application)
         await fake.stop()
 
+    failed = []
     sent = [m for m in fake.sent if m.text and "bench due" in m.text]
     index = {i: int(m.text.split("bench due ")[1].split()[0]) for i, m in enumerate(sent)}
     due_at = {i: (dues[index[i]] - wall0).total_seconds() for i in index}
@@ -209,8 +234,22 @@ async def run_one(url: str, *, reps: int, pending: int, due: int, window: float)
     print(f"  peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB "
           f"(this process: bot, database driver and the Bot API stand-in)")
 
+    if fake.too_many_requests:
+        failed.append(f"{fake.too_many_requests} × 429 from the Bot API (goal 0)")
+    missing = sorted(set(range(due)) - set(index.values()))
+    if missing:
+        failed.append(f"{len(missing)} of {due} reminders not delivered")
+        for line in await undelivered_rows(url, missing):
+            print(f"  not delivered: {line}")
+    if duplicates:
+        failed.append(f"{duplicates} reminders delivered more than once")
+    if not excess or percentile(excess, .99) >= GOAL_P99:
+        failed.append(f"lateness beyond what the limits force p99 {percentile(excess, .99):.2f} s "
+                      f"(goal < {GOAL_P99:g} s)")
+    return failed
 
-async def main() -> None:
+
+async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reps", type=int, default=1000)
     parser.add_argument("--pending", type=int, default=100_000)
@@ -220,10 +259,11 @@ async def main() -> None:
     args = parser.parse_args()
     pg = os.environ.get("DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
     sizes = {"reps": args.reps, "pending": args.pending, "due": args.due, "window": args.window}
+    failed: dict[str, list[str]] = {}
     if args.only != "postgresql":
         with tempfile.TemporaryDirectory() as folder:
             print("SQLite")
-            await run_one(f"sqlite+aiosqlite:///{folder}/bench.db", **sizes)
+            failed["SQLite"] = await run_one(f"sqlite+aiosqlite:///{folder}/bench.db", **sizes)
     if args.only != "sqlite" and pg.startswith("postgresql"):
         from tests.harness import pg_admin_execute, pg_url_with_db
 
@@ -232,13 +272,21 @@ async def main() -> None:
             await pg_admin_execute(pg, f'CREATE DATABASE "{name}"')
         except OSError as error:
             print(f"PostgreSQL skipped: {error}")
-            return
-        try:
-            print("PostgreSQL")
-            await run_one(pg_url_with_db(pg, name), **sizes)
-        finally:
-            await pg_admin_execute(pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if args.only == "postgresql" or "DATABASE_URL" in os.environ:
+                failed["PostgreSQL"] = [f"not reachable: {error}"]
+        else:
+            try:
+                print("PostgreSQL")
+                failed["PostgreSQL"] = await run_one(pg_url_with_db(pg, name), **sizes)
+            finally:
+                await pg_admin_execute(pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    missed = [f"{database}: {goal}" for database, goals in failed.items() for goal in goals]
+    for line in missed:
+        print(f"GOAL MISSED {line}")
+    if failed and not missed:
+        print("all goals met")
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    sys.exit(asyncio.run(main()))

@@ -85,9 +85,10 @@ async def test_429_reschedules_by_retry_after_without_using_an_attempt(harness: 
 
 async def test_a_chat_told_to_wait_holds_up_no_other_chat_and_no_row_past_its_lease(harness: Harness) -> None:
     clock = harness.clock
-    # Telegram's pacing on the frozen clock, so the wait it asks for passes with the test's clock
+    # Telegram's pause on the frozen clock, so the wait it asks for passes with the test's clock; no chat
+    # interval, as time on that clock does not pass while the sender waits for a slot
     harness.delivery.budget = SendBudget(
-        per_chat_interval=0.05, monotonic=lambda: clock.now().timestamp())
+        per_chat_interval=0, monotonic=lambda: clock.now().timestamp())
     rita, _ = await rep_with_reminder(harness, "Rita", "Alpha")
     start = clock.now()
     harness.fake.fail_next("sendMessage", "429", chat_id=rita.id, retry_after=300)
@@ -112,6 +113,33 @@ async def test_a_chat_told_to_wait_holds_up_no_other_chat_and_no_row_past_its_le
     harness.advance(hours=1)
     assert await harness.deliver() == []
     assert len(harness.fake.chat(rita.id)) == 3
+
+
+async def test_a_chat_whose_wait_runs_out_mid_pass_gets_its_reminder_in_that_pass(harness: Harness) -> None:
+    rita, _ = await rep_with_reminder(harness, "Rita", "Wang Wei")
+    ray, _ = await rep_with_reminder(harness, "Ray", "Li Na")
+    harness.fake.fail_next("sendMessage", "429", chat_id=rita.id, retry_after=1)
+    reminders = harness.delivery.kinds["remind"]
+    render = reminders.render
+
+    async def rita_waits() -> bool:
+        return any(row.chat_id == rita.id and row.status == OutboxStatus.PENDING and "429" in (row.last_error or "")
+                   for row in await outbox_rows(harness))
+
+    async def slow_for_ray(session: Any, row: Any, now: datetime) -> Any:
+        if row.chat_id == ray.id:
+            # Ray's reminder keeps the pass going while Rita's wait runs out, as under load
+            while not await rita_waits():
+                await asyncio.sleep(0.01)
+            harness.advance(seconds=2)
+        return await render(session, row, now)
+
+    reminders.render = slow_for_ray  # type: ignore[method-assign]
+    sent = await asyncio.wait_for(harness.deliver(), 10)
+    assert sorted(m.chat_id for m in sent) == sorted([ray.id, rita.id])
+    assert {(row.status, row.attempts) for row in await outbox_rows(harness)} == {(OutboxStatus.SENT, 1)}
+    harness.advance(hours=1)
+    assert await harness.deliver() == []
 
 
 async def test_server_errors_are_retried_with_growing_backoff_and_delivered_once(harness: Harness) -> None:

@@ -8,7 +8,7 @@ from itertools import pairwise
 import pytest
 from telegram.error import RetryAfter
 
-from bot.outbound.ratelimit import SendBudget, retry_after_seconds
+from bot.outbound.ratelimit import JITTER, SendBudget, retry_after_seconds
 
 GROUP = -1001
 
@@ -167,12 +167,83 @@ def test_forgetting_keeps_what_still_limits_a_send() -> None:
     assert pacer.reserve(GROUP) == pytest.approx(60 - 30.02)  # the first group reply leaves the minute
 
 
+def test_a_message_that_left_late_spaces_the_chat_from_when_it_left() -> None:
+    pacer, clock = budget()
+    assert pacer.reserve(7) == 0.0
+    clock.now += 0.3  # a busy moment held it past its slot
+    assert pacer.depart(7) == 0.0
+    assert pacer.reserve(7) == pytest.approx(0.7)  # its slot, a second after the first one's
+    clock.now += 0.7
+    assert pacer.depart(7) == pytest.approx(0.3 - JITTER)
+    clock.now += 0.3 - JITTER
+    assert pacer.depart(7) == 0.0
+
+
+def test_messages_a_stall_let_out_together_hold_back_the_second_after_them() -> None:
+    pacer, clock = budget()
+    start = clock.now
+    slots = [start + pacer.reserve(chat) for chat in range(1, 31)]
+    clock.now = start + 0.5  # nothing left for half a second, then the first 16 go together
+    for chat, slot in enumerate(slots, start=1):
+        clock.now = max(clock.now, slot)
+        assert pacer.depart(chat) == 0.0
+    clock.now += pacer.reserve(31)
+    assert clock.now == pytest.approx(start + 1.0)  # the slots alone leave room at 1.0
+    assert pacer.depart(31) == pytest.approx(0.5 - JITTER)  # a second after the 16 really left
+
+
+def test_timer_noise_does_not_hold_a_message_back() -> None:
+    pacer, clock = budget()
+    start = clock.now
+    for chat in range(1, 31):
+        clock.now = start + pacer.reserve(chat) + 0.004
+        assert pacer.depart(chat) == 0.0
+    clock.now += pacer.reserve(31)
+    assert clock.now == pytest.approx(start + 1.0)
+    assert pacer.depart(31) == 0.0
+
+
+def test_a_slow_answer_counts_the_message_as_reaching_telegram_late() -> None:
+    pacer, clock = budget()
+    assert pacer.reserve(7) == 0.0 and pacer.depart(7) == 0.0
+    clock.now += 0.01
+    pacer.answered(7)  # the shortest round trip so far
+    clock.now += 0.1
+    assert pacer.reserve(8) == 0.0 and pacer.depart(8) == 0.0
+    clock.now += 0.21
+    pacer.answered(8)  # 0.2 s longer: it may have reached Telegram as late as that
+    clock.now += pacer.reserve(8)
+    assert pacer.depart(8) == pytest.approx(0.2 - JITTER)
+    clock.now += 1
+    assert pacer.reserve(7) == 0.0 and pacer.depart(7) == 0.0
+
+
+def test_a_chat_paused_after_its_slot_was_given_waits_at_departure() -> None:
+    pacer, clock = budget()
+    assert pacer.reserve(7) == 0.0
+    pacer.pause_chat(7, 3)
+    assert pacer.depart(7) == 3.0
+    assert pacer.depart(8) == 0.0
+    clock.now += 3
+    assert pacer.depart(7) == 0.0
+
+
+def test_noted_replies_count_where_they_left() -> None:
+    pacer, clock = budget()
+    for chat in range(1, 31):
+        pacer.note(chat)
+    assert pacer.depart(99) == pytest.approx(1 - JITTER)
+    clock.now += 1
+    assert pacer.depart(99) == 0.0
+
+
 def test_unlimited_budget_never_waits() -> None:
     pacer = SendBudget.unlimited()
     pacer.pause_all(60)
     for _ in range(100):
         pacer.note(7)
         assert pacer.reserve(7) == 0.0
+        assert pacer.depart(7) == 0.0
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")

@@ -20,12 +20,12 @@ from typing import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import Bot
+from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.clock import Clock
-from bot.outbound.kinds import Kind
+from bot.outbound.kinds import Kind, Rendered
 from bot.outbound.ratelimit import SendBudget, retry_after_seconds
 from bot.runtime.text import trim_text
 from bot.runtime.keyboards import inline
@@ -211,24 +211,22 @@ class Delivery:
             await self._settle(outbox.skip, message_id=row.id, reason="nothing to say any more")
             return False
         later = deferred.get(row.chat_id)
+        if later is not None and later <= self.clock.now():
+            # the chat's wait is over: its rows take slots again. Kept, it would hand them back for a moment
+            # already past, to be claimed again at once, and so on for as long as the pass goes on
+            del deferred[row.chat_id]
+            later = None
         if later is None:
-            wait = self.budget.reserve(row.chat_id)
-            if wait > MAX_WAIT.total_seconds():
-                # a chat paused by a 429, or with many rows at once: sleeping here would hold up every other
-                # chat's messages until the whole batch is done, and could outlive the lease (then two send it)
-                later = deferred[row.chat_id] = self.clock.now() + timedelta(seconds=wait)
+            later = await self._wait_for_slot(row, deferred)
         if later is not None:
             # the chat's later rows follow without taking more slots they would not use
             await self._settle(outbox.retry_later, message_id=row.id, count_attempt=False, not_before=later,
                                error=row.last_error)
             return False
-        if wait > 0:
-            await asyncio.sleep(wait)
         if self.stopping:
             return None
         try:
-            message = await self.bot.send_message(row.chat_id, trim_text(rendered.text),
-                                                  reply_markup=inline(rendered.keyboard))
+            message = await self._send(row, rendered)
         except RetryAfter as error:
             # Telegram is pacing us: this row waits, nothing else does
             seconds = retry_after_seconds(error)
@@ -258,6 +256,30 @@ class Delivery:
             if rendered.on_sent is not None:
                 await rendered.on_sent(session, message.message_id)
         return True
+
+    async def _wait_for_slot(self, row: OutboxMessage, deferred: dict[int, datetime]) -> datetime | None:
+        """Sleep until the row may leave; or, when that is too far off, the moment to hand it back for."""
+        wait = self.budget.reserve(row.chat_id)
+        while True:
+            if wait > MAX_WAIT.total_seconds():
+                # a chat paused by a 429, or with many rows at once: sleeping here would hold up every other
+                # chat's messages until the whole batch is done, and could outlive the lease (then two send it)
+                later = deferred[row.chat_id] = self.clock.now() + timedelta(seconds=wait)
+                return later
+            if wait > 0:
+                await asyncio.sleep(wait)
+            # the slot has come, but the messages before it may have left later than theirs
+            wait = self.budget.depart(row.chat_id)
+            if wait <= 0:
+                return None
+
+    async def _send(self, row: OutboxMessage, rendered: Rendered) -> Message:
+        try:
+            return await self.bot.send_message(row.chat_id, trim_text(rendered.text),
+                                               reply_markup=inline(rendered.keyboard))
+        finally:
+            # a slow answer may mean it reached Telegram late: the next sends allow for that
+            self.budget.answered(row.chat_id)
 
     async def _retry_or_give_up(self, row: OutboxMessage, error: str) -> None:
         if row.attempts >= MAX_ATTEMPTS:

@@ -6,6 +6,14 @@ wait. Interactive replies go out at once (PTB's AIORateLimiter smooths only
 their overall and group rate) and are merely counted here with `note()`;
 proactive messages `reserve()` a slot and sleep until it comes, so they fill
 the room the replies leave and never make a reply wait.
+
+A slot is when a message may leave, not when Telegram sees it: a busy event
+loop (a garbage collection, a burst of database work) can hold messages past
+their slots, or on their way, and let them reach Telegram together, closer
+than it allows. So each proactive message asks `depart()` right before it goes,
+which judges it against where the others really went: when they left, or
+later when their answer took longer than the shortest round trip seen, as the
+excess may have held them on the way there (`answered()`).
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ import math
 import time
 import warnings
 from bisect import bisect_left, bisect_right, insort
+from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,6 +32,12 @@ from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter
 
 GROUP_WINDOW = 60.0
+# how much closer than the limits `depart()` lets a message follow those before it: timer and round-trip
+# noise. Slots are spaced exactly at the limits; holding each message back by the millisecond the one a
+# second before it was late would push every later one back by as much, for as long as the queue is full
+JITTER = 0.02
+# round trips remembered for the shortest one, the time a send takes when nothing holds it up
+TRIPS = 64
 # chats whose limits have all run out are forgotten once the table doubles past this
 SWEEP_MIN = 1024
 # what Telegram counts as a message: sends, copies and forwards; not edits, answers or chat actions
@@ -45,11 +60,15 @@ class _Chat:
     next_free: float = -math.inf  # the chat's interval after its last slot
     paused_until: float = -math.inf
     recent: list[float] | None = None  # groups only: the last slots, sorted, at most group_per_minute
+    gone_free: float = -math.inf  # the chat's interval after its last message reached Telegram
+    gone: list[float] | None = None  # groups only: when the last ones reached Telegram, sorted
+    leaving: float | None = None  # when the message now on its way left
 
     def bounds_after(self, now: float) -> bool:
         """Whether anything recorded here still limits a send at `now` or later."""
         last_group_slot = self.recent[-1] + GROUP_WINDOW if self.recent else -math.inf
-        return max(self.next_free, self.paused_until, last_group_slot) > now
+        last_group_send = self.gone[-1] + GROUP_WINDOW if self.gone else -math.inf
+        return max(self.next_free, self.paused_until, last_group_slot, self.gone_free, last_group_send) > now
 
 
 class SendBudget:
@@ -70,6 +89,8 @@ class SendBudget:
         self._group_burst = group_per_minute
         self._monotonic = monotonic
         self._slots: list[float] = []  # overall, noted and reserved, sorted; none a window older than now
+        self._gone: list[float] = []  # overall, when messages reached Telegram as far as we know, sorted
+        self._trips: deque[float] = deque(maxlen=TRIPS)
         # times known to have no room overall; slots are only ever added, so they stay full
         self._full_from = self._full_until = -math.inf
         self._chats: dict[ChatId, _Chat] = {}
@@ -99,6 +120,7 @@ class SendBudget:
         chat.next_free = max(chat.next_free, now + self._interval)
         if chat.recent is not None:
             self._remember_group_slot(chat, now)
+        self._leave(chat, now)
 
     def reserve(self, chat_id: ChatId) -> float:
         """Take the earliest slot a message to `chat_id` may use; seconds to wait for it (≥ 0)."""
@@ -116,6 +138,52 @@ class SendBudget:
         if chat.recent is not None:
             self._remember_group_slot(chat, slot)
         return slot - now
+
+    def depart(self, chat_id: ChatId) -> float:
+        """A message whose slot has come is about to leave: 0.0, and it is counted as gone now; or the
+        seconds to wait before asking again, when those before it reached Telegram later than their slots
+        (or the chat was paused since) and this one would follow them too closely."""
+        if not self._limited:
+            return 0.0
+        now = self._monotonic()
+        self._forget_gone(now)
+        chat = self._chat(chat_id, now)
+        ready = chat.gone_free
+        if len(self._gone) >= self._burst:
+            ready = max(ready, self._gone[-self._burst] + self._window)
+        if chat.gone is not None and len(chat.gone) >= self._group_burst:
+            ready = max(ready, chat.gone[-self._group_burst] + GROUP_WINDOW)
+        ready = max(ready - JITTER, self._paused_until, chat.paused_until)
+        if ready > now:
+            return ready - now
+        self._leave(chat, now)
+        return 0.0
+
+    def answered(self, chat_id: ChatId) -> None:
+        """Telegram answered (took or refused) the message that last left for `chat_id`."""
+        if not self._limited:
+            return
+        chat = self._chats.get(chat_id)
+        if chat is None or chat.leaving is None:
+            return
+        now = self._monotonic()
+        left, chat.leaving = chat.leaving, None
+        self._trips.append(now - left)
+        # it reached Telegram somewhere in the round trip; what the trip took beyond the shortest one
+        # may all have been on the way there
+        held = now - left - min(self._trips)
+        if held <= 0:
+            return
+        taken = left + held
+        i = bisect_left(self._gone, left)
+        if i < len(self._gone) and self._gone[i] == left:
+            del self._gone[i]
+        insort(self._gone, taken)
+        chat.gone_free = max(chat.gone_free, taken + self._interval)
+        if chat.gone is not None:
+            if left in chat.gone:
+                chat.gone.remove(left)
+            insort(chat.gone, taken)
 
     def pause_chat(self, chat_id: ChatId, seconds: float) -> None:
         """Telegram said 429 for this chat: nothing more is reserved for it before `seconds` pass."""
@@ -178,6 +246,18 @@ class SendBudget:
             i += 1
         return i
 
+    def _forget_gone(self, now: float) -> None:
+        del self._gone[:bisect_right(self._gone, now - self._window)]
+
+    def _leave(self, chat: _Chat, now: float) -> None:
+        self._forget_gone(now)
+        self._gone.append(now)
+        chat.leaving = now
+        chat.gone_free = now + self._interval
+        if chat.gone is not None:
+            chat.gone.append(now)
+            del chat.gone[:-self._group_burst]
+
     def _remember_group_slot(self, chat: _Chat, slot: float) -> None:
         assert chat.recent is not None
         insort(chat.recent, slot)
@@ -190,7 +270,8 @@ class SendBudget:
         if chat is None:
             if len(self._chats) >= self._sweep_at:
                 self._sweep(now)
-            chat = self._chats[chat_id] = _Chat(recent=[] if is_group(chat_id) else None)
+            group = is_group(chat_id)
+            chat = self._chats[chat_id] = _Chat(recent=[] if group else None, gone=[] if group else None)
         return chat
 
     def _sweep(self, now: float) -> None:
@@ -233,7 +314,10 @@ class CountingRateLimiter(AIORateLimiter):
         async def counted(*call_args: Any, **call_kwargs: Any) -> bool | dict[str, Any] | list[dict[str, Any]]:
             # counted as it leaves, after AIORateLimiter's own waiting
             self.budget.note(chat_id)
-            return await callback(*call_args, **call_kwargs)
+            try:
+                return await callback(*call_args, **call_kwargs)
+            finally:
+                self.budget.answered(chat_id)
 
         return await super().process_request(counted, args, kwargs, endpoint, data, rate_limit_args)
 
