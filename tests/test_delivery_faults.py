@@ -24,6 +24,7 @@ from storage.models import OutboxStatus
 from tests import builders
 from tests.builders_followups import follow_up, outbox_rows
 from tests.harness import Harness
+from tests.waiting import eventually, within
 
 SEND_TIMEOUT = 0.3
 
@@ -98,7 +99,7 @@ async def test_a_chat_told_to_wait_holds_up_no_other_chat_and_no_row_past_its_le
         await follow_up(harness, await builders.customer(harness, rita, name), rita, start + timedelta(seconds=10))
     ray, _ = await rep_with_reminder(harness, "Ray", "Gamma", due=start + timedelta(seconds=10))
     harness.advance(seconds=10)
-    [gamma] = await asyncio.wait_for(harness.deliver(), 5)
+    [gamma] = await within(harness.deliver(), what="a pass while Rita's chat must wait")
     assert gamma.chat_id == ray.id
     waiting = [row for row in await outbox_rows(harness) if row.chat_id == rita.id]
     assert len(waiting) == 3
@@ -107,7 +108,7 @@ async def test_a_chat_told_to_wait_holds_up_no_other_chat_and_no_row_past_its_le
         assert row.not_before >= start + timedelta(seconds=300)
 
     harness.advance(seconds=290)
-    sent = await asyncio.wait_for(harness.deliver(), 5)
+    sent = await within(harness.deliver(), what="the pass once Rita's wait is over")
     assert sorted(customer_in(m) for m in sent) == ["Alpha", "Beta", "Delta"]
     harness.advance(hours=1)
     assert await harness.deliver() == []
@@ -260,8 +261,7 @@ async def test_other_users_are_answered_while_a_reminder_send_hangs(quick: Harne
     quick.fake.fail_next("sendMessage", "timeout", hang=hang + 5)
 
     sending = asyncio.create_task(quick.deliver())
-    while not quick.fake.faults_fired:
-        await asyncio.sleep(0.01)
+    await eventually(lambda: quick.fake.faults_fired, what="the reminder's send hangs")
     reply = await quick.send(visitor, "/help")
     assert reply and reply[0].chat_id == visitor.id
     assert not sending.done(), "the reply waited for the hanging reminder"
@@ -281,8 +281,7 @@ async def test_a_stop_mid_pass_hands_back_unsent_rows_and_each_reminder_goes_out
     quick.fake.fail_next("sendMessage", "timeout", times=CONCURRENCY, hang=5)
 
     sending = asyncio.create_task(quick.deliver())
-    while len(quick.fake.faults_fired) < CONCURRENCY:
-        await asyncio.sleep(0.01)
+    await eventually(lambda: len(quick.fake.faults_fired) >= CONCURRENCY, what=f"{CONCURRENCY} sends hang")
     await quick.stop_bot()
     assert await sending == []
     rows = await outbox_rows(quick)

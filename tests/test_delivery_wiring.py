@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from bot.fake_telegram import Sent
 from tests import builders
 from tests.builders_followups import follow_up
 from tests.harness import Harness
+from tests.waiting import eventually
 
 
-async def arrived(harness: Harness, count: int, timeout: float = 5.0) -> list[Sent]:
+async def arrived(harness: Harness, count: int) -> list[Sent]:
     """Wait for the sender's own wake-up (not a test-driven pass) to deliver `count` messages."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while len(harness.fake.sent) < count and loop.time() < deadline:
-        await asyncio.sleep(0.02)
+    await eventually(lambda: len(harness.fake.sent) >= count, what=f"the sender delivered {count} by itself")
     return list(harness.fake.sent)
 
 
