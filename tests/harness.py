@@ -162,6 +162,19 @@ def customer_id_in(text: str) -> int:
     return int(match.group(1))
 
 
+def last_answer(harness: Harness) -> str:
+    """The text of the latest callback answer (a toast)."""
+    return harness.fake.callback_answers[-1].get("text", "")
+
+
+def with_button(messages: list[Sent], label: str) -> Sent:
+    """The message among `messages` that has a button containing `label`."""
+    for message in messages:
+        if any(label in button.text for button in message.flat_buttons):
+            return message
+    raise LookupError(f"no message with a {label!r} button in {[m.text for m in messages]}")
+
+
 # --- the bot as an operator runs it: `python -m bot …` in its own process -------------------------
 
 

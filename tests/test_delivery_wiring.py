@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from bot.fake_telegram import Sent
 from tests import builders
-from tests.builders_followups import follow_up
 from tests.harness import Harness
 from tests.waiting import eventually
 
@@ -20,7 +19,8 @@ async def arrived(harness: Harness, count: int) -> list[Sent]:
 async def test_sweep_at_start_and_armed_wake_up_deliver_without_being_called(harness: Harness) -> None:
     rita = await harness.member()
     cid = await builders.customer(harness, rita)
-    await follow_up(harness, cid, rita, harness.clock.now() - timedelta(minutes=1), note="due before the start")
+    await builders.follow_up(harness, cid, rita, harness.clock.now() - timedelta(minutes=1),
+                             note="due before the start")
     await harness.stop_bot()
     harness.settings = harness.settings.model_copy(update={"salesbot_sweep_seconds": 3600})
     await harness.start_bot()
@@ -29,7 +29,7 @@ async def test_sweep_at_start_and_armed_wake_up_deliver_without_being_called(har
     assert "due before the start" in first.text
 
     # a follow-up that falls due later: wake_at arms the JobQueue for it (here: at once, the clock is frozen)
-    await follow_up(harness, cid, rita, harness.clock.now(), note="armed")
+    await builders.follow_up(harness, cid, rita, harness.clock.now(), note="armed")
     harness.application.bot_data["delivery"].wake_at(harness.clock.now())
     sent = await arrived(harness, 2)
     assert len(sent) == 2 and "armed" in sent[1].text

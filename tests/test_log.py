@@ -8,10 +8,8 @@ import pytest
 
 from handlers.interactions import LogInputError, parse_log
 from storage.models import Role
-from tests.builders_interactions import (
-    audit_actions, customer, customer_row, interactions_of, last_answer, with_button,
-)
-from tests.harness import Harness, texts
+from tests.builders import audit_actions, customer, customer_row, interactions_of
+from tests.harness import Harness, last_answer, texts, with_button
 
 
 @pytest.mark.parametrize(("line", "expected"), [

@@ -15,7 +15,6 @@ from storage.db import make_engine, make_sessionmaker
 from storage.migrate import current_revision, head_revision
 from storage.models import OutboxMessage, OutboxStatus
 from tests import builders
-from tests.builders_followups import follow_up
 from tests.harness import ADMIN_TG_ID, TOKEN, Harness, bot_process, reap, stopped_by
 from tests.waiting import eventually
 
@@ -46,7 +45,7 @@ async def test_sender_only_sends_a_due_reminder_without_polling_and_stops_on_sig
     rows.sessions = make_sessionmaker(rows.engine)
     rita = await rows.member(name="Rita", digest=False)
     cid = await builders.customer(rows, rita, "Wang Wei", phone="+8613800138000")
-    await follow_up(rows, cid, rita, rows.clock.now() - timedelta(minutes=1), note="send the quote")
+    await builders.follow_up(rows, cid, rita, rows.clock.now() - timedelta(minutes=1), note="send the quote")
     fake = PollCountingFake(token=TOKEN)
     await fake.start()
     process = await sender_only(tmp_path, fake, database_url)

@@ -15,7 +15,7 @@ from bot.delivery import CONCURRENCY, LEASE
 from bot.fake_telegram import FakeUser
 from bot.ratelimit import SendBudget
 from storage.models import Customer, FollowUp, OutboxStatus, User
-from tests.builders_followups import outbox_rows
+from tests.builders import outbox_rows
 from tests.conftest import USE_PG
 from tests.harness import Harness
 from tests.waiting import eventually, within
