@@ -204,4 +204,4 @@ async def reap(process: asyncio.subprocess.Process) -> None:
     """A bot a failed assertion left running is killed, so the test run does not hang on it."""
     if process.returncode is None:
         process.kill()
-        await process.wait()
+        await within(process.wait(), what="the killed bot to exit")
