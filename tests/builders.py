@@ -1,24 +1,37 @@
-"""Customers and their history straight into the database, for tests that need them to exist."""
+"""Rows straight into the database for tests that need them to exist, and readers of what is stored.
+
+One builder per thing: customers, interactions, purchases, follow-ups. People
+and teams come from the harness (`harness.member()`, `harness.team()`).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.sandbox.fake_telegram import FakeUser
 from bot.rules.phones import digits_of
-from storage.models import Customer, Interaction, Purchase, Tier, User
+from storage.models import AuditEvent, Customer, FollowUp, Interaction, OutboxMessage, Purchase, Tier, User
 from tests.harness import Harness
 
+# --- builders -------------------------------------------------------------------------------------
 
-async def customer(harness: Harness, owner: FakeUser, name: str = "Wang Wei", phone: str | None = None,
+
+async def _member_row(session: AsyncSession, owner: FakeUser) -> User:
+    user = (await session.exec(select(User).where(User.tg_id == owner.id))).first()
+    assert user is not None, f"{owner.first_name} must be a member first (harness.member())"
+    return user
+
+
+async def customer(harness: Harness, owner: FakeUser, name: str = "Wang Wei", *, phone: str | None = None,
                    company: str | None = None, tier: str = Tier.PROSPECT, tags: list[str] | None = None,
                    **fields: object) -> int:
     """A customer owned by `owner`, in the owner's team; `phone` in E.164. Returns its id."""
     now = harness.clock.now()
     async with harness.sessions() as session, session.begin():
-        user = (await session.exec(select(User).where(User.tg_id == owner.id))).one()
+        user = await _member_row(session, owner)
         row = Customer(
             team_id=user.team_id, owner_id=user.id, created_by=user.id, name=name, company=company, tier=tier,
             phone=phone, phone_digits=digits_of(phone) if phone else None,
@@ -33,7 +46,7 @@ async def interaction(harness: Harness, customer_id: int, owner: FakeUser, note:
                       at: datetime | None = None) -> int:
     at = at or harness.clock.now()
     async with harness.sessions() as session, session.begin():
-        user = (await session.exec(select(User).where(User.tg_id == owner.id))).one()
+        user = await _member_row(session, owner)
         row = Interaction(customer_id=customer_id, user_id=user.id, note=note, at=at, created_at=at)
         session.add(row)
         customer_row = await session.get(Customer, customer_id)
@@ -46,7 +59,7 @@ async def purchase(harness: Harness, customer_id: int, owner: FakeUser, amount_m
                    at: datetime | None = None) -> int:
     at = at or harness.clock.now()
     async with harness.sessions() as session, session.begin():
-        user = (await session.exec(select(User).where(User.tg_id == owner.id))).one()
+        user = await _member_row(session, owner)
         row = Purchase(customer_id=customer_id, user_id=user.id, amount_minor=amount_minor, currency="CNY",
                        at=at, created_at=at)
         session.add(row)
@@ -57,6 +70,64 @@ async def purchase(harness: Harness, customer_id: int, owner: FakeUser, amount_m
         return row.id
 
 
-async def stored(harness: Harness, customer_id: int) -> Customer | None:
+async def follow_up(harness: Harness, customer_id: int, owner: FakeUser, due_at: datetime, note: str | None = None,
+                    exact: bool = True, repeat: tuple[str, int] | None = None) -> int:
+    now = harness.clock.now()
+    async with harness.sessions() as session, session.begin():
+        user = await _member_row(session, owner)
+        row = FollowUp(team_id=user.team_id, customer_id=customer_id, owner_id=user.id, created_by=user.id,
+                       due_at=due_at, remind_at=due_at, exact=exact, note=note,
+                       repeat_unit=repeat[0] if repeat else None, repeat_every=repeat[1] if repeat else None,
+                       created_at=now, updated_at=now)
+        session.add(row)
+        await session.flush()
+        return row.id
+
+
+# --- readers --------------------------------------------------------------------------------------
+
+
+async def customer_row(harness: Harness, customer_id: int) -> Customer | None:
     async with harness.sessions() as session:
         return await session.get(Customer, customer_id)
+
+
+async def customers(harness: Harness) -> list[Customer]:
+    """Every stored customer, oldest first."""
+    async with harness.sessions() as session:
+        return list(await session.exec(select(Customer).order_by(col(Customer.id))))
+
+
+async def interactions_of(harness: Harness, customer_id: int) -> list[Interaction]:
+    async with harness.sessions() as session:
+        return list(await session.exec(
+            select(Interaction).where(Interaction.customer_id == customer_id).order_by(col(Interaction.id))))
+
+
+async def purchases_of(harness: Harness, customer_id: int) -> list[Purchase]:
+    async with harness.sessions() as session:
+        return list(await session.exec(
+            select(Purchase).where(Purchase.customer_id == customer_id).order_by(col(Purchase.id))))
+
+
+async def follow_up_row(harness: Harness, follow_up_id: int) -> FollowUp | None:
+    async with harness.sessions() as session:
+        return await session.get(FollowUp, follow_up_id)
+
+
+async def follow_ups_of(harness: Harness, customer_id: int) -> list[FollowUp]:
+    async with harness.sessions() as session:
+        return list(await session.exec(
+            select(FollowUp).where(FollowUp.customer_id == customer_id).order_by(col(FollowUp.id))))
+
+
+async def outbox_rows(harness: Harness) -> list[OutboxMessage]:
+    async with harness.sessions() as session:
+        return list(await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))))
+
+
+async def audit_actions(harness: Harness, customer_id: int) -> list[str]:
+    async with harness.sessions() as session:
+        rows = await session.exec(
+            select(AuditEvent).where(AuditEvent.customer_id == customer_id).order_by(col(AuditEvent.id)))
+        return [row.action for row in rows]

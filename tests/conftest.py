@@ -8,6 +8,7 @@ per test with CREATE DATABASE … TEMPLATE, so runs and tests never collide.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import shutil
 import uuid
@@ -23,6 +24,24 @@ from storage.migrate import upgrade
 PG_URL = os.environ.get("DATABASE_URL", "")
 USE_PG = PG_URL.startswith("postgresql")
 RUN_ID = uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_tls_context() -> Iterator[None]:
+    """One TLS context for the run's HTTP clients; the fake Bot API is plain HTTP anyway.
+
+    PTB's clients each build one, loading the CA bundle (about 35 ms), four per bot start: that was
+    most of a test's set-up.
+    """
+    from httpx._transports import default as transport
+
+    build = getattr(transport, "create_ssl_context", None)
+    if build is None:  # a later httpx builds it elsewhere: each client builds its own, as in production
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(transport, "create_ssl_context", functools.cache(build))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,15 @@
-"""Builders for tests: a running bot, its users and teams, and shortcuts to drive it."""
+"""Builders for tests: a running bot, its users and teams, and shortcuts to drive it; the bot as a process."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
+import signal
+import sys
 from contextlib import AsyncExitStack
 from datetime import datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -21,8 +26,12 @@ from bot.sandbox.fake_telegram import Chat, FakeTelegram, FakeUser, Sent
 from storage import users
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Role, Team, User
+from tests.waiting import within
 
 ADMIN_TG_ID = 900001
+REPO = Path(__file__).resolve().parent.parent
+SETTING_PREFIXES = ("TELEGRAM_", "DATABASE_URL", "SALESBOT_", "WEBHOOK_")
+TOKEN = "123456:TEST-token"
 
 
 def pg_url_with_db(url: str, name: str) -> str:
@@ -158,3 +167,48 @@ def customer_id_in(text: str) -> int:
     match = re.search(r"#(\d+)", text)
     assert match, f"no #id in {text!r}"
     return int(match.group(1))
+
+
+def last_answer(harness: Harness) -> str:
+    """The text of the latest callback answer (a toast)."""
+    return harness.fake.callback_answers[-1].get("text", "")
+
+
+def with_button(messages: list[Sent], label: str) -> Sent:
+    """The message among `messages` that has a button containing `label`."""
+    for message in messages:
+        if any(label in button.text for button in message.flat_buttons):
+            return message
+    raise LookupError(f"no message with a {label!r} button in {[m.text for m in messages]}")
+
+
+# --- the bot as an operator runs it: `python -m bot …` in its own process -------------------------
+
+
+def clean_env(**settings: str) -> dict[str, str]:
+    """The test's environment without any salesbot setting, plus the given ones."""
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(SETTING_PREFIXES)}
+    env["PYTHONPATH"] = str(REPO)
+    env.update(settings)
+    return env
+
+
+async def bot_process(cwd: Path, *args: str, **settings: str) -> asyncio.subprocess.Process:
+    """`python -m bot <args>` in `cwd` with only the given settings; its output is piped."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, cwd=cwd, env=clean_env(**settings),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+
+
+async def stopped_by(process: asyncio.subprocess.Process, signum: int) -> bytes:
+    """Send the signal and wait for the bot to exit by itself (the deadline only catches a hang); its stderr."""
+    process.send_signal(signum)
+    _, stderr = await within(process.communicate(), what=f"the bot to exit after {signal.Signals(signum).name}")
+    return stderr
+
+
+async def reap(process: asyncio.subprocess.Process) -> None:
+    """A bot a failed assertion left running is killed, so the test run does not hang on it."""
+    if process.returncode is None:
+        process.kill()
+        await within(process.wait(), what="the killed bot to exit")

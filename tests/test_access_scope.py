@@ -75,7 +75,7 @@ async def test_manager_sees_and_changes_team_but_not_other_team(harness: Harness
     assert "Bert Client" in card.text and "secret terms" in card.text
     tiers = (await harness.press(world.manager, card, "Tier"))[0]
     await harness.press(world.manager, tiers, "Regular")
-    assert (await builders.stored(harness, world.colleagues)).tier == "regular"
+    assert (await builders.customer_row(harness, world.colleagues)).tier == "regular"
     reply = seen(await harness.send(world.manager, "/find client"))
     assert "Anna Client" in reply and "Bert Client" in reply and "Olga" not in reply
     assert "Olga" not in seen(await harness.send(world.manager, "/list vip"))

@@ -5,27 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import select
 
 from storage import customers as customer_storage
-from storage.models import AuditEvent, Customer, Role
-from tests.harness import Harness, customer_id_in, texts
-
-
-async def stored(harness: Harness) -> list[Customer]:
-    async with harness.sessions() as session:
-        return list(await session.exec(select(Customer).order_by(col(Customer.id))))
-
-
-async def audit_actions(harness: Harness, customer_id: int) -> list[str]:
-    async with harness.sessions() as session:
-        rows = await session.exec(select(AuditEvent).where(AuditEvent.customer_id == customer_id)
-                                  .order_by(col(AuditEvent.id)))
-        return [row.action for row in rows]
-
-
-def last_toast(harness: Harness) -> str:
-    return harness.fake.callback_answers[-1]["text"]
+from storage.models import AuditEvent, Role
+from tests import builders
+from tests.harness import Harness, customer_id_in, last_answer, texts
 
 
 async def test_one_liner_with_ascii_commas_adds_and_shows_the_card(harness: Harness) -> None:
@@ -37,21 +22,21 @@ async def test_one_liner_with_ascii_commas_adds_and_shows_the_card(harness: Harn
     assert "+8613800138000" in reply.text
     assert reply.button("Undo").callback_data == f"undoadd:{cid}"
     assert reply.button("Log").callback_data == f"log:{cid}"
-    [customer] = await stored(harness)
+    [customer] = await builders.customers(harness)
     rita = await harness.user_row(rep)
     assert (customer.id, customer.name, customer.company) == (cid, "Wang Wei", "Acme Trading")
     assert (customer.phone, customer.phone_digits) == ("+8613800138000", "8613800138000")
     assert (customer.kind, customer.tier) == ("person", "prospect")
     assert customer.team_id == rita.team_id
     assert customer.owner_id == customer.created_by == rita.id
-    assert await audit_actions(harness, cid) == ["create"]
+    assert await builders.audit_actions(harness, cid) == ["create"]
 
 
 async def test_one_liner_with_full_width_commas(harness: Harness) -> None:
     rep = await harness.member(Role.REP)
     reply = texts(await harness.send(rep, "/add 王伟，13800138000，华东贸易有限公司"))
     assert "王伟 · 华东贸易有限公司" in reply
-    [customer] = await stored(harness)
+    [customer] = await builders.customers(harness)
     assert (customer.name, customer.phone, customer.company) == ("王伟", "+8613800138000", "华东贸易有限公司")
 
 
@@ -59,7 +44,7 @@ async def test_fields_after_the_name_are_recognised_by_type_in_any_order(harness
     rep = await harness.member(Role.REP)
     reply = texts(await harness.send(rep, "/add Li Na, wx：lina_88, li.na@example.com, (010) 6552-9988, Beta Ltd"))
     assert "WeChat: lina_88" in reply and "li.na@example.com" in reply
-    [customer] = await stored(harness)
+    [customer] = await builders.customers(harness)
     assert customer.wechat == "lina_88"
     assert customer.email == "li.na@example.com"
     assert customer.phone == "+861065529988"
@@ -69,7 +54,7 @@ async def test_fields_after_the_name_are_recognised_by_type_in_any_order(harness
 async def test_chinese_wechat_prefix_and_a_company_looking_name_stay_a_person(harness: Harness) -> None:
     rep = await harness.member(Role.REP)
     await harness.send(rep, "/add 华东贸易有限公司, 微信:hd_trade")
-    [customer] = await stored(harness)
+    [customer] = await builders.customers(harness)
     assert (customer.name, customer.wechat, customer.kind, customer.company) == (
         "华东贸易有限公司", "hd_trade", "person", None)
 
@@ -81,16 +66,16 @@ async def test_invalid_phone_is_refused_with_the_reason_and_nothing_stored(harne
     assert "Nothing was saved" in reply
     reply = texts(await harness.send(rep, "/add Wang Wei, +86 138 0013 8000 1234 5678"))
     assert "too long" in reply
-    assert await stored(harness) == []
+    assert await builders.customers(harness) == []
 
 
 async def test_oversize_name_is_refused_with_the_limit(harness: Harness) -> None:
     rep = await harness.member(Role.REP)
     reply = texts(await harness.send(rep, "/add " + "W" * 101 + ", 13800138000"))
     assert "at most 100 characters" in reply
-    assert await stored(harness) == []
+    assert await builders.customers(harness) == []
     await harness.send(rep, "/add " + "W" * 100)
-    assert len((await stored(harness))[0].name) == 100
+    assert len((await builders.customers(harness))[0].name) == 100
 
 
 async def test_duplicate_phone_in_the_team_is_refused_with_the_existing_id(harness: Harness) -> None:
@@ -99,7 +84,7 @@ async def test_duplicate_phone_in_the_team_is_refused_with_the_existing_id(harne
     [reply] = await harness.send(rep, "/add Wang Junior, +86 138-0013-8000")
     assert f"#{first}" in reply.text and "Nothing was saved" in reply.text
     assert reply.button(f"#{first}").callback_data == f"card:{first}"
-    assert [c.name for c in await stored(harness)] == ["Wang Wei"]
+    assert [c.name for c in await builders.customers(harness)] == ["Wang Wei"]
 
 
 async def test_same_phone_in_another_team_is_allowed(harness: Harness) -> None:
@@ -108,7 +93,7 @@ async def test_same_phone_in_another_team_is_allowed(harness: Harness) -> None:
     await harness.send(rep, "/add Wang Wei, 13800138000")
     reply = texts(await harness.send(outsider, "/add Wang Wei, 13800138000"))
     assert "Customer added" in reply
-    assert len(await stored(harness)) == 2
+    assert len(await builders.customers(harness)) == 2
 
 
 async def test_duplicate_found_only_by_the_unique_index_gets_the_same_reply(
@@ -128,7 +113,7 @@ async def test_duplicate_found_only_by_the_unique_index_gets_the_same_reply(
     reply = texts(await harness.send(rep, "/add Wang Twin, 13800138000"))
     assert f"#{first}" in reply and "Nothing was saved" in reply
     assert len(calls) == 2
-    assert [c.name for c in await stored(harness)] == ["Wang Wei"]
+    assert [c.name for c in await builders.customers(harness)] == ["Wang Wei"]
 
 
 async def test_shared_contact_creates_a_customer(harness: Harness) -> None:
@@ -136,9 +121,9 @@ async def test_shared_contact_creates_a_customer(harness: Harness) -> None:
     [reply] = await harness.chat.contact(rep, "8613900139000", "Zhang", "San")
     cid = customer_id_in(reply.text)
     assert "Zhang San" in reply.text and reply.button("Undo").callback_data == f"undoadd:{cid}"
-    [customer] = await stored(harness)
+    [customer] = await builders.customers(harness)
     assert (customer.name, customer.phone, customer.phone_digits) == ("Zhang San", "+8613900139000", "8613900139000")
-    assert await audit_actions(harness, cid) == ["create"]
+    assert await builders.audit_actions(harness, cid) == ["create"]
 
 
 async def test_shared_contact_with_a_known_phone_is_refused(harness: Harness) -> None:
@@ -146,7 +131,7 @@ async def test_shared_contact_with_a_known_phone_is_refused(harness: Harness) ->
     first = customer_id_in(texts(await harness.send(rep, "/add Zhang San, 139 0013 9000")))
     [reply] = await harness.chat.contact(rep, "+86 139 0013 9000", "Zhang")
     assert f"#{first}" in reply.text and reply.button(f"#{first}").callback_data == f"card:{first}"
-    assert len(await stored(harness)) == 1
+    assert len(await builders.customers(harness)) == 1
 
 
 async def test_stranger_adding_stores_nothing(harness: Harness) -> None:
@@ -154,7 +139,7 @@ async def test_stranger_adding_stores_nothing(harness: Harness) -> None:
     assert "invite link" in texts(await harness.send(stranger, "/add Wang Wei, 13800138000"))
     assert "invite link" in texts(await harness.send(stranger, "/add"))
     assert "invite link" in texts(await harness.chat.contact(stranger, "8613800138000", "Wang"))
-    assert await stored(harness) == []
+    assert await builders.customers(harness) == []
 
 
 async def test_undo_removes_the_customer_once(harness: Harness) -> None:
@@ -164,11 +149,11 @@ async def test_undo_removes_the_customer_once(harness: Harness) -> None:
     harness.advance(minutes=9)
     [edited] = await harness.press(rep, card, "Undo")
     assert f"Undone: #{cid} Wang Wei" in edited.text
-    assert await stored(harness) == []
-    assert await audit_actions(harness, cid) == ["create", "undo_add"]
+    assert await builders.customers(harness) == []
+    assert await builders.audit_actions(harness, cid) == ["create", "undo_add"]
     await harness.press(rep, card, data=f"undoadd:{cid}")
-    assert "Nothing to undo" in last_toast(harness)
-    assert await audit_actions(harness, cid) == ["create", "undo_add"]
+    assert "Nothing to undo" in last_answer(harness)
+    assert await builders.audit_actions(harness, cid) == ["create", "undo_add"]
 
 
 async def test_undo_after_ten_minutes_is_refused(harness: Harness) -> None:
@@ -176,16 +161,16 @@ async def test_undo_after_ten_minutes_is_refused(harness: Harness) -> None:
     [card] = await harness.send(rep, "/add Wang Wei, 13800138000")
     harness.advance(minutes=10, seconds=1)
     assert await harness.press(rep, card, "Undo") == []
-    assert "within 10 minutes" in last_toast(harness)
-    assert len(await stored(harness)) == 1
+    assert "within 10 minutes" in last_answer(harness)
+    assert len(await builders.customers(harness)) == 1
 
 
 async def test_only_the_creator_may_undo(harness: Harness) -> None:
     rep = await harness.member(Role.REP)
     [card] = await harness.send(rep, "/add Wang Wei, 13800138000")
     await harness.press(harness.admin, card, "Undo")
-    assert "Only the person who added" in last_toast(harness)
-    assert len(await stored(harness)) == 1
+    assert "Only the person who added" in last_answer(harness)
+    assert len(await builders.customers(harness)) == 1
 
 
 async def test_forged_undo_for_another_teams_customer_changes_nothing(harness: Harness) -> None:
@@ -195,10 +180,10 @@ async def test_forged_undo_for_another_teams_customer_changes_nothing(harness: H
     [mine] = await harness.send(rep, "/add Wang Wei, 13900139000")
     for forged in (f"undoadd:{theirs}", "undoadd:99999999999", "undoadd:x"):
         assert await harness.press(rep, mine, data=forged) == []
-        assert "Nothing to undo" in last_toast(harness)
-        assert "Secret" not in last_toast(harness)
-    assert len(await stored(harness)) == 2
-    assert await audit_actions(harness, theirs) == ["create"]
+        assert "Nothing to undo" in last_answer(harness)
+        assert "Secret" not in last_answer(harness)
+    assert len(await builders.customers(harness)) == 2
+    assert await builders.audit_actions(harness, theirs) == ["create"]
 
 
 async def test_chinese_user_gets_chinese_replies(harness: Harness) -> None:

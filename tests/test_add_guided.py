@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, select
+from sqlmodel import select
 
-from storage.models import Customer, Dialogue, Role
-from tests.harness import Harness, customer_id_in, texts
-
-
-async def stored(harness: Harness) -> list[Customer]:
-    async with harness.sessions() as session:
-        return list(await session.exec(select(Customer).order_by(col(Customer.id))))
+from storage.models import Dialogue, Role
+from tests import builders
+from tests.harness import Harness, customer_id_in, last_answer, texts
 
 
 async def open_dialogues(harness: Harness) -> list[Dialogue]:
     async with harness.sessions() as session:
         return list(await session.exec(select(Dialogue)))
-
-
-def last_toast(harness: Harness) -> str:
-    return harness.fake.callback_answers[-1]["text"]
 
 
 async def test_guided_add_end_to_end_with_buttons(harness: Harness) -> None:
@@ -39,7 +31,7 @@ async def test_guided_add_end_to_end_with_buttons(harness: Harness) -> None:
     cid = customer_id_in(card.text)
     assert "Customer added" in card.text and "Tier: VIP" in card.text and "Source: referral" in card.text
     assert card.button("Undo").callback_data == f"undoadd:{cid}"
-    [customer] = await stored(harness)
+    [customer] = await builders.customers(harness)
     assert (customer.name, customer.phone, customer.company, customer.source, customer.tier) == (
         "Wang Wei", "+8613800138000", "Acme", "referral", "vip")
     assert await open_dialogues(harness) == []
@@ -52,7 +44,7 @@ async def test_guided_add_every_step_after_the_name_skipped(harness: Harness) ->
     for _ in range(4):
         [question] = await harness.press(rep, question, "Skip")
     assert "Customer added" in question.text
-    [customer] = await stored(harness)
+    [customer] = await builders.customers(harness)
     assert (customer.name, customer.phone, customer.company, customer.source, customer.tier) == (
         "Li Na", None, None, None, "prospect")
 
@@ -67,7 +59,7 @@ async def test_menu_button_starts_the_guided_add_and_typed_choices_work(harness:
     await harness.send(rep, "活动")
     reply = texts(await harness.send(rep, "优质"))
     assert "已添加客户" in reply and "等级：优质" in reply
-    [customer] = await stored(harness)
+    [customer] = await builders.customers(harness)
     assert (customer.source, customer.tier) == ("event", "quality")
 
 
@@ -81,7 +73,7 @@ async def test_invalid_phone_is_explained_and_asked_again(harness: Harness) -> N
     [dialogue] = await open_dialogues(harness)
     assert dialogue.step == "phone"
     assert "Company" in texts(await harness.send(rep, "13800138000"))
-    assert await stored(harness) == []
+    assert await builders.customers(harness) == []
 
 
 async def test_known_phone_in_the_dialogue_points_to_the_existing_card(harness: Harness) -> None:
@@ -92,7 +84,7 @@ async def test_known_phone_in_the_dialogue_points_to_the_existing_card(harness: 
     [again] = await harness.send(rep, "13800138000")
     assert f"#{first}" in again.text and again.button(f"#{first}").callback_data == f"card:{first}"
     assert again.button("Skip")
-    assert len(await stored(harness)) == 1
+    assert len(await builders.customers(harness)) == 1
 
 
 async def test_oversize_name_in_the_dialogue_is_refused_and_asked_again(harness: Harness) -> None:
@@ -115,7 +107,7 @@ async def test_half_finished_add_survives_a_restart(harness: Harness) -> None:
     [ask_tier] = await harness.press(rep, ask_source, "ads")
     [card] = await harness.press(rep, ask_tier, "Skip")
     assert "Customer added" in card.text
-    [customer] = await stored(harness)
+    [customer] = await builders.customers(harness)
     assert (customer.name, customer.phone, customer.company, customer.source) == (
         "Wang Wei", "+8613800138000", "Acme", "ads")
 
@@ -129,9 +121,9 @@ async def test_cancel_mid_flow_stores_nothing(harness: Harness) -> None:
     assert await open_dialogues(harness) == []
     # the old question's buttons are dead now, and plain text is no longer an answer
     await harness.press(rep, ask_company, "Skip")
-    assert "no longer valid" in last_toast(harness)
+    assert "no longer valid" in last_answer(harness)
     await harness.send(rep, "Acme")
-    assert await stored(harness) == []
+    assert await builders.customers(harness) == []
 
 
 async def test_cancel_button_stores_nothing(harness: Harness) -> None:
@@ -140,7 +132,7 @@ async def test_cancel_button_stores_nothing(harness: Harness) -> None:
     [question] = await harness.press(rep, question, "Cancel")
     assert "Adding cancelled" in question.text and question.buttons == []
     assert await open_dialogues(harness) == []
-    assert await stored(harness) == []
+    assert await builders.customers(harness) == []
 
 
 async def test_stale_and_forged_buttons_change_nothing(harness: Harness) -> None:
@@ -150,10 +142,10 @@ async def test_stale_and_forged_buttons_change_nothing(harness: Harness) -> None
     [ask_company] = await harness.send(rep, "13800138000")
     for forged in ("add:phone:skip", "add:company:vip", "add:tier:vip", "add:name:skip", "add:source:bribe", "add:"):
         assert await harness.press(rep, ask_company, data=forged) == []
-        assert "no longer valid" in last_toast(harness)
+        assert "no longer valid" in last_answer(harness)
     [dialogue] = await open_dialogues(harness)
     assert dialogue.step == "company"
-    assert await stored(harness) == []
+    assert await builders.customers(harness) == []
 
 
 async def test_stranger_buttons_and_dialogue_change_nothing(harness: Harness) -> None:
@@ -161,5 +153,5 @@ async def test_stranger_buttons_and_dialogue_change_nothing(harness: Harness) ->
     [question] = await harness.send(rep, "/add")
     stranger = harness.stranger()
     await harness.press(stranger, question, data="add:cancel")
-    assert "not in a team" in last_toast(harness)
+    assert "not in a team" in last_answer(harness)
     assert len(await open_dialogues(harness)) == 1

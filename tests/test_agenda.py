@@ -11,7 +11,6 @@ from bot.views.agenda import birthdays_on
 from bot.sandbox.fake_telegram import Sent
 from storage.models import Customer, Role, Tier
 from tests import builders
-from tests.builders_followups import follow_up
 from tests.harness import Harness, texts
 
 UTC = timezone.utc
@@ -42,9 +41,10 @@ async def test_today_lists_overdue_today_due_a_touch_and_birthdays_in_that_order
     await untouched_for(harness, vip, 20)
     solar = await builders.customer(harness, rita, "Epsilon", birthday=date(1990, 3, 2))
     lunar = await builders.customer(harness, rita, "Zeta", lunar_birthday="1985-01-14")  # 农历正月十四 = 2026-03-02
-    f_late = await follow_up(harness, late, rita, now - timedelta(hours=18), note="send the quote")
-    f_today = await follow_up(harness, later_today, rita, now + timedelta(hours=8), note="call back about pricing")
-    await follow_up(harness, tomorrow, rita, now + timedelta(hours=24))
+    f_late = await builders.follow_up(harness, late, rita, now - timedelta(hours=18), note="send the quote")
+    f_today = await builders.follow_up(harness, later_today, rita, now + timedelta(hours=8),
+                                       note="call back about pricing")
+    await builders.follow_up(harness, tomorrow, rita, now + timedelta(hours=24))
 
     [reply] = await harness.send(rita, "/today")
 
@@ -75,7 +75,7 @@ async def test_today_lists_overdue_today_due_a_touch_and_birthdays_in_that_order
 async def test_today_in_chinese(harness: Harness) -> None:
     li = await harness.member(name="Li", language="zh")
     cid = await builders.customer(harness, li, "张伟")
-    await follow_up(harness, cid, li, harness.clock.now() + timedelta(hours=1), note="报价")
+    await builders.follow_up(harness, cid, li, harness.clock.now() + timedelta(hours=1), note="报价")
     reply = texts(await harness.send(li, "/today"))
     assert "📅 今日待办，2026-03-02 周一" in reply
     assert f"1. 2026-03-02 10:00 周一 — 张伟 #{cid} · 报价" in reply and "今天到期（1）" in reply
@@ -89,8 +89,8 @@ async def test_each_rep_sees_their_own_local_day(harness: Harness) -> None:
     evening = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)  # Sun 22:00 New York, Mon 11:00 Shanghai
     next_morning = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)  # Mon 09:00 New York, Mon 22:00 Shanghai
     for rep in (shanghai, new_york):
-        await follow_up(harness, await builders.customer(harness, rep, "Evening"), rep, evening)
-        await follow_up(harness, await builders.customer(harness, rep, "Morning"), rep, next_morning)
+        await builders.follow_up(harness, await builders.customer(harness, rep, "Evening"), rep, evening)
+        await builders.follow_up(harness, await builders.customer(harness, rep, "Morning"), rep, next_morning)
 
     ny_today = texts(await harness.send(new_york, "/today"))
     assert "Today, 2026-03-01 Sun" in ny_today
@@ -138,7 +138,7 @@ async def test_a_planned_follow_up_takes_a_customer_off_the_cadence_list(harness
     cid = await builders.customer(harness, rita, "Pro")
     await untouched_for(harness, cid, 31)
     assert "Pro" in texts(await harness.send(rita, "/today"))
-    await follow_up(harness, cid, rita, harness.clock.now() + timedelta(days=3))
+    await builders.follow_up(harness, cid, rita, harness.clock.now() + timedelta(days=3))
     today = texts(await harness.send(rita, "/today"))
     assert "Pro" not in today and "Nothing due today" in today
 
@@ -174,7 +174,7 @@ async def test_long_lists_are_paged_and_the_pages_turn_in_place(harness: Harness
     ids = []
     for index in range(10):
         cid = await builders.customer(harness, rita, f"Late {index:02d}")
-        ids.append(await follow_up(harness, cid, rita, now - timedelta(hours=10 - index)))
+        ids.append(await builders.follow_up(harness, cid, rita, now - timedelta(hours=10 - index)))
     stale = await builders.customer(harness, rita, "Quiet One")
     await untouched_for(harness, stale, 40)
 
@@ -224,8 +224,8 @@ async def test_overdue_lists_only_what_is_late(harness: Harness) -> None:
     stale = await builders.customer(harness, rita, "Stale")
     await untouched_for(harness, stale, 31)
     await builders.customer(harness, rita, "Birthday", birthday=date(1990, 3, 2))
-    await follow_up(harness, late, rita, now - timedelta(minutes=1))
-    await follow_up(harness, soon, rita, now + timedelta(minutes=1))
+    await builders.follow_up(harness, late, rita, now - timedelta(minutes=1))
+    await builders.follow_up(harness, soon, rita, now + timedelta(minutes=1))
 
     overdue = texts(await harness.send(rita, "/overdue"))
     assert lines_of(overdue)[:3] == ["⚠️ What's late", "⚠️ Overdue (1)", f"1. 2026-03-02 08:59 Mon — Late #{late}"]
@@ -240,7 +240,7 @@ async def test_upcoming_covers_the_next_seven_days(harness: Harness) -> None:
                       ("Thursday", now + timedelta(days=3)),
                       ("Next Monday late", datetime(2026, 3, 9, 15, 59, tzinfo=UTC)),  # Mon 23:59 Shanghai
                       ("Too far", datetime(2026, 3, 9, 16, 0, tzinfo=UTC))]:
-        await follow_up(harness, await builders.customer(harness, rita, name), rita, due)
+        await builders.follow_up(harness, await builders.customer(harness, rita, name), rita, due)
 
     [reply] = await harness.send(rita, "/upcoming")
     assert lines_of(reply.text)[0] == "🗓 Follow-ups in the next 7 days, to 2026-03-09 Mon (3)"
@@ -252,8 +252,8 @@ async def test_upcoming_covers_the_next_seven_days(harness: Harness) -> None:
 async def test_agenda_is_personal_even_for_a_manager(harness: Harness) -> None:
     rita = await harness.member(name="Rita")
     manager = await harness.member(Role.MANAGER, name="Max")
-    await follow_up(harness, await builders.customer(harness, rita, "Ritas"), rita, harness.clock.now())
-    await follow_up(harness, await builders.customer(harness, manager, "Maxs"), manager, harness.clock.now())
+    await builders.follow_up(harness, await builders.customer(harness, rita, "Ritas"), rita, harness.clock.now())
+    await builders.follow_up(harness, await builders.customer(harness, manager, "Maxs"), manager, harness.clock.now())
     today = texts(await harness.send(manager, "/today"))
     assert "Maxs" in today and "Ritas" not in today
 
@@ -261,14 +261,14 @@ async def test_agenda_is_personal_even_for_a_manager(harness: Harness) -> None:
 async def test_archived_customers_stay_off_the_agenda(harness: Harness) -> None:
     rita = await harness.member()
     cid = await builders.customer(harness, rita, "Gone", archived_at=harness.clock.now())
-    await follow_up(harness, cid, rita, harness.clock.now() - timedelta(hours=1))
+    await builders.follow_up(harness, cid, rita, harness.clock.now() - timedelta(hours=1))
     assert "Gone" not in texts(await harness.send(rita, "/today"))
 
 
 async def test_agenda_in_a_group_chat_shows_no_customer_data(harness: Harness) -> None:
     rita = await harness.member()
     cid = await builders.customer(harness, rita, "Secret Wang")
-    await follow_up(harness, cid, rita, harness.clock.now() - timedelta(hours=1), note="discount 30%")
+    await builders.follow_up(harness, cid, rita, harness.clock.now() - timedelta(hours=1), note="discount 30%")
     for command in ("/today", "/overdue", "/upcoming"):
         reply = texts(await harness.send(rita, command, chat_id=-100200))
         assert "private chat" in reply
@@ -290,7 +290,7 @@ async def test_menu_button_opens_today(harness: Harness) -> None:
 async def test_catch_up_button_opens_the_overdue_list(harness: Harness) -> None:
     rita = await harness.member()
     cid = await builders.customer(harness, rita, "Alpha")
-    await follow_up(harness, cid, rita, harness.clock.now() + timedelta(hours=1))
+    await builders.follow_up(harness, cid, rita, harness.clock.now() + timedelta(hours=1))
     harness.advance(hours=30)
     [catch_up] = await harness.deliver()
     [overdue] = await harness.press(rita, catch_up, "Overdue list")
@@ -304,8 +304,8 @@ async def test_done_in_a_list_redraws_the_list_with_a_notice(harness: Harness) -
     now = harness.clock.now()
     alpha = await builders.customer(harness, rita, "Alpha")
     beta = await builders.customer(harness, rita, "Beta")
-    f_alpha = await follow_up(harness, alpha, rita, now - timedelta(hours=2), note="quote")
-    await follow_up(harness, beta, rita, now + timedelta(hours=2))
+    f_alpha = await builders.follow_up(harness, alpha, rita, now - timedelta(hours=2), note="quote")
+    await builders.follow_up(harness, beta, rita, now + timedelta(hours=2))
     [today] = await harness.send(rita, "/today")
 
     answer = await harness.press(rita, today, "✅ 1")
@@ -323,7 +323,7 @@ async def test_done_in_a_list_redraws_the_list_with_a_notice(harness: Harness) -
 async def test_snooze_in_the_overdue_list_moves_it_off_the_list(harness: Harness) -> None:
     rita = await harness.member()
     cid = await builders.customer(harness, rita, "Alpha")
-    await follow_up(harness, cid, rita, harness.clock.now() - timedelta(hours=2))
+    await builders.follow_up(harness, cid, rita, harness.clock.now() - timedelta(hours=2))
     [overdue] = await harness.send(rita, "/overdue")
     await harness.press(rita, overdue, "⏱ 1")
     assert overdue.text.startswith("⏱ Snoozed: Alpha") and "Nothing is late" in overdue.text
@@ -332,7 +332,7 @@ async def test_snooze_in_the_overdue_list_moves_it_off_the_list(harness: Harness
 async def test_edit_button_in_a_list_opens_the_follow_up(harness: Harness) -> None:
     rita = await harness.member()
     cid = await builders.customer(harness, rita, "Alpha")
-    await follow_up(harness, cid, rita, harness.clock.now() + timedelta(days=2), note="demo")
+    await builders.follow_up(harness, cid, rita, harness.clock.now() + timedelta(days=2), note="demo")
     [upcoming] = await harness.send(rita, "/upcoming")
     [view] = await harness.press(rita, upcoming, "✏️ 1")
     assert view.message_id != upcoming.message_id and "Alpha" in view.text and "demo" in view.text

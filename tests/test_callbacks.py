@@ -28,7 +28,7 @@ from handlers.customers.find import LIST_PAGE, read_filter
 from handlers.settings.preferences import ZONE
 from storage.models import AuditEvent, Customer, Dialogue, FollowUp, Interaction, Invite, Purchase, Role, Team, User
 from tests import builders
-from tests.builders_followups import follow_up
+
 from tests.harness import Harness, texts
 
 
@@ -289,13 +289,13 @@ async def tour(harness: Harness) -> Shown:
     for n in range(11):
         other = await builders.customer(harness, mona, f"Client {n}", tags=["展会客户"], tier="vip",
                                         birthday=date(1990, 3, 2) if n == 0 else None)
-        await follow_up(harness, other, mona, now + timedelta(hours=2, minutes=n))
+        await builders.follow_up(harness, other, mona, now + timedelta(hours=2, minutes=n))
     today = await send("/today")
     await press(await press(today, "✏️ 1"), "Cancel follow-up")
     await press(today, "✅ 1")
     await press(today, "▶")
     late = await builders.customer(harness, mona, "Late Li")
-    await follow_up(harness, late, mona, now - timedelta(days=2))
+    await builders.follow_up(harness, late, mona, now - timedelta(days=2))
     harness.advance(hours=3)
     shown.add(mona, await harness.deliver())
     await send("/list")

@@ -81,7 +81,7 @@ async def test_edit_name_by_button_and_reply(harness: Harness) -> None:
     assert f"new Name for #{cid} Wang Wei" in asked
     reply = texts(await harness.send(rep, "Wang Wei Jr."))
     assert f"✅ #{cid} Name: Wang Wei Jr." in reply and f"#{cid} Wang Wei Jr." in reply
-    assert (await builders.stored(harness, cid)).name == "Wang Wei Jr."
+    assert (await builders.customer_row(harness, cid)).name == "Wang Wei Jr."
     [row] = await audit_rows(harness, cid, "edit")
     assert json.loads(row.detail) == {"field": "name", "old": "Wang Wei", "new": "Wang Wei Jr."}
     # the dialogue is over: the next text is a search again
@@ -95,10 +95,10 @@ async def test_edit_phone_normalises_and_refuses_bad_then_accepts_retry(harness:
     assert "too short" in texts(await harness.send(rep, "123"))
     assert "not a valid phone number" in texts(await harness.send(rep, "1380013800"))
     assert "doesn't look like a phone" in texts(await harness.send(rep, "call me maybe"))
-    assert (await builders.stored(harness, cid)).phone == "+8613800138000"
+    assert (await builders.customer_row(harness, cid)).phone == "+8613800138000"
     reply = texts(await harness.send(rep, "139 0013 9000"))
     assert "+8613900139000" in reply
-    stored = await builders.stored(harness, cid)
+    stored = await builders.customer_row(harness, cid)
     assert (stored.phone, stored.phone_digits) == ("+8613900139000", "8613900139000")
     [row] = await audit_rows(harness, cid, "edit")
     assert json.loads(row.detail)["old"] == "+8613800138000"
@@ -109,7 +109,7 @@ async def test_edit_phone_reads_full_width_digits(harness: Harness) -> None:
     cid = await builders.customer(harness, rep, "Wang Wei")
     await edit_field(harness, rep, cid, "Phone")
     assert "+8613900139000" in texts(await harness.send(rep, "１３９ ００１３ ９０００"))
-    assert (await builders.stored(harness, cid)).phone == "+8613900139000"
+    assert (await builders.customer_row(harness, cid)).phone == "+8613900139000"
 
 
 async def test_edit_phone_duplicate_in_team_is_refused(harness: Harness) -> None:
@@ -123,7 +123,7 @@ async def test_edit_phone_duplicate_in_team_is_refused(harness: Harness) -> None
     assert f"already belongs to #{own_other} Li Na" in reply
     reply = texts(await harness.send(rep, "13700137000"))
     assert "another customer of your team" in reply and "Zhao" not in reply
-    assert (await builders.stored(harness, mine)).phone is None
+    assert (await builders.customer_row(harness, mine)).phone is None
     assert "Cancelled" in texts(await harness.send(rep, "/cancel"))
     assert await audit_rows(harness, mine, "edit") == []
 
@@ -150,7 +150,7 @@ async def test_edit_validates_email_tz_birthday_tags_and_limits(harness: Harness
     await edit_field(harness, rep, cid, "Name")
     assert "at most 100 characters" in texts(await harness.send(rep, "N" * 101))
     await harness.send(rep, "/cancel")
-    stored = await builders.stored(harness, cid)
+    stored = await builders.customer_row(harness, cid)
     assert (stored.email, stored.tz, stored.tags) == ("wang@acme.cn", "Europe/London", ",expo,wholesale,")
     assert (stored.birthday, stored.lunar_birthday) == (None, "1990-04-23")
     assert (stored.name, stored.notes) == ("Wang Wei", None)
@@ -170,7 +170,7 @@ async def test_edit_choices_by_buttons_and_clear(harness: Harness) -> None:
     asked = (await edit_field(harness, rep, cid, "Company"))[0]
     cleared = texts(await harness.press(rep, asked, "Clear"))
     assert "Company: —" in cleared
-    stored = await builders.stored(harness, cid)
+    stored = await builders.customer_row(harness, cid)
     assert (stored.source, stored.urgency, stored.kind, stored.company) == ("referral", "high", "business", None)
     assert len(await audit_rows(harness, cid, "edit")) == 4
     # the question about the company was closed by the Clear button
@@ -185,7 +185,7 @@ async def test_tier_buttons_set_tier(harness: Harness) -> None:
     assert [b.text for b in tiers.flat_buttons][:4] == ["• 潜在", "普通", "优质", "VIP"]
     card = (await harness.press(rep, tiers, "优质"))[0]
     assert "等级：优质" in card.text
-    assert (await builders.stored(harness, cid)).tier == "quality"
+    assert (await builders.customer_row(harness, cid)).tier == "quality"
     [row] = await audit_rows(harness, cid, "edit")
     assert json.loads(row.detail) == {"field": "tier", "old": "prospect", "new": "quality"}
 
@@ -196,13 +196,13 @@ async def test_archive_hides_from_list_and_find_but_card_stays_reachable(harness
     card = await open_card(harness, rep, cid)
     card = (await harness.press(rep, card, "Archive"))[0]
     assert "archived" in card.text and "Unarchive" in " ".join(b.text for b in card.flat_buttons)
-    assert (await builders.stored(harness, cid)).archived_at == harness.clock.now()
+    assert (await builders.customer_row(harness, cid)).archived_at == harness.clock.now()
     assert "Nothing found" in texts(await harness.send(rep, "/find Wang"))
     assert "none" in texts(await harness.send(rep, "/list"))
     assert "Archived" in texts(await harness.send(rep, f"/show #{cid}"))
     card = (await harness.press(rep, card, "Unarchive"))[0]
     assert "back in lists" in card.text
-    assert (await builders.stored(harness, cid)).archived_at is None
+    assert (await builders.customer_row(harness, cid)).archived_at is None
     assert "1–1 of 1" in texts(await harness.send(rep, "/list"))
     assert len(await audit_rows(harness, cid, "archive")) == 1
     assert len(await audit_rows(harness, cid, "unarchive")) == 1
@@ -217,7 +217,7 @@ async def test_delete_asks_first_then_deletes_with_history(harness: Harness) -> 
     confirm = (await harness.press(rep, card, "Delete"))[0]
     assert f"Delete #{cid} Wang Wei?" in confirm.text
     card = (await harness.press(rep, confirm, "No"))[0]
-    assert f"#{cid} Wang Wei" in card.text and await builders.stored(harness, cid) is not None
+    assert f"#{cid} Wang Wei" in card.text and await builders.customer_row(harness, cid) is not None
     confirm = (await harness.press(rep, card, "Delete"))[0]
     done = (await harness.press(rep, confirm, "Yes"))[0]
     assert f"Deleted #{cid} Wang Wei" in done.text

@@ -4,39 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from bot import cli
 from bot.sandbox.fake_telegram import BotApiError, FakeTelegram, FakeUser
 from storage.migrate import head_revision
-from tests.harness import ADMIN_TG_ID, Harness, texts
-
-REPO = Path(__file__).resolve().parent.parent
-SETTING_PREFIXES = ("TELEGRAM_", "DATABASE_URL", "SALESBOT_", "WEBHOOK_")
-TOKEN = "123456:TEST-token"
-
-
-def clean_env(**settings: str) -> dict[str, str]:
-    """The test's environment without any salesbot setting, plus the given ones."""
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(SETTING_PREFIXES)}
-    env["PYTHONPATH"] = str(REPO)
-    env.update(settings)
-    return env
+from tests.harness import ADMIN_TG_ID, TOKEN, Harness, bot_process, clean_env, reap, stopped_by, texts
+from tests.waiting import DEADLINE, accepts_connections, eventually, within
 
 
 def salesbot(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=clean_env(**settings),
-                          capture_output=True, text=True, timeout=60, check=False)
+                          capture_output=True, text=True, timeout=DEADLINE, check=False)
 
 
 def unused_port() -> int:
@@ -95,7 +83,7 @@ def bad_starts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess
     loop = asyncio.new_event_loop()
     threading.Thread(target=loop.run_forever, daemon=True).start()
     fake = FakeTelegram(token="654321:another-bots-token")
-    asyncio.run_coroutine_threadsafe(fake.start(), loop).result()
+    asyncio.run_coroutine_threadsafe(fake.start(), loop).result(DEADLINE)
     try:
         processes = {
             case: subprocess.Popen(
@@ -106,10 +94,10 @@ def bad_starts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess
         }
         results = {}
         for case, process in processes.items():
-            stdout, stderr = process.communicate(timeout=60)
+            stdout, stderr = process.communicate(timeout=DEADLINE)
             results[case] = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
     finally:
-        asyncio.run_coroutine_threadsafe(fake.stop(), loop).result()
+        asyncio.run_coroutine_threadsafe(fake.stop(), loop).result(DEADLINE)
         loop.call_soon_threadsafe(loop.stop)
     return results
 
@@ -151,30 +139,20 @@ def test_db_upgrade_then_current_prints_head(tmp_path: Path) -> None:
     assert current.stdout.strip() == f"{head_revision()} (head)"
 
 
-async def wait_until(condition: Callable[[], bool], timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.05)
-
-
 async def test_run_registers_commands_answers_and_stops_on_sigterm(tmp_path: Path, database_url: str) -> None:
     fake = FakeTelegram(token=TOKEN)
     await fake.start()
-    env = clean_env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url,
-                    TELEGRAM_BASE_FILE_URL=fake.base_file_url, DATABASE_URL=database_url,
-                    SALESBOT_ADMINS=str(ADMIN_TG_ID))
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    process = await bot_process(tmp_path, "run", TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url,
+                                TELEGRAM_BASE_FILE_URL=fake.base_file_url, DATABASE_URL=database_url,
+                                SALESBOT_ADMINS=str(ADMIN_TG_ID))
     try:
-        await wait_until(lambda: {"", "zh"} <= set(fake.commands))
+        await eventually(lambda: {"", "zh"} <= set(fake.commands), what="the bot registered both command menus")
         assert "settings" in [c["command"] for c in fake.commands["zh"]]
         assert fake.commands["zh"] != fake.commands[""]
 
         admin = FakeUser(ADMIN_TG_ID, "Ada")
         await fake.push({"message": start_message(admin)})
-        await wait_until(lambda: bool(fake.chat(admin.id)))
+        await eventually(lambda: fake.chat(admin.id), what="the bot answered /start")
 
         stderr = await stopped_by(process, signal.SIGTERM)
     finally:
@@ -185,22 +163,6 @@ async def test_run_registers_commands_answers_and_stops_on_sigterm(tmp_path: Pat
     assert process.returncode == 0
     assert "Traceback" not in stderr.decode()
     assert "Ada" in (fake.chat(ADMIN_TG_ID)[0].text or "")
-
-
-async def stopped_by(process: asyncio.subprocess.Process, signum: int) -> bytes:
-    """Send the signal; the bot must be gone within a few seconds. Returns its stderr."""
-    process.send_signal(signum)
-    started = time.monotonic()
-    _, stderr = await asyncio.wait_for(process.communicate(), 10)
-    assert time.monotonic() - started < 5
-    return stderr
-
-
-async def reap(process: asyncio.subprocess.Process) -> None:
-    """A bot a failed assertion left running is killed, so the test run does not hang on it."""
-    if process.returncode is None:
-        process.kill()
-        await process.wait()
 
 
 def start_message(user: FakeUser) -> dict:
@@ -218,21 +180,21 @@ class WebhookFake(FakeTelegram):
 
 async def test_run_with_webhook_url_serves_the_webhook_and_stops_on_sigint(tmp_path: Path,
                                                                           database_url: str) -> None:
-    import aiohttp
-
     fake = WebhookFake(token=TOKEN)
     await fake.start()
     port = unused_port()
-    env = clean_env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url, DATABASE_URL=database_url,
-                    SALESBOT_ADMINS=str(ADMIN_TG_ID), WEBHOOK_URL=f"http://127.0.0.1:{port}/hook",
-                    WEBHOOK_PORT=str(port), WEBHOOK_SECRET="s3cret")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    process = await bot_process(tmp_path, "run", TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url,
+                                DATABASE_URL=database_url, SALESBOT_ADMINS=str(ADMIN_TG_ID),
+                                WEBHOOK_URL=f"http://127.0.0.1:{port}/hook", WEBHOOK_PORT=str(port),
+                                WEBHOOK_SECRET="s3cret")
     try:
-        await wait_until(lambda: hasattr(fake, "webhook") and bool(fake.commands))
+        await eventually(lambda: hasattr(fake, "webhook") and fake.commands,
+                         what="the bot set its webhook and command menu")
         assert fake.webhook["url"] == f"http://127.0.0.1:{port}/hook"
         assert fake.webhook["secret_token"] == "s3cret"
+        # PTB sets the webhook before its server listens: only then can Telegram (here, the test) post to it
+        await eventually(lambda: accepts_connections("127.0.0.1", port),
+                         what=f"the webhook server listens on port {port}")
         admin = FakeUser(ADMIN_TG_ID, "Ada")
         update = {"update_id": 1, "message": start_message(admin)}
         async with aiohttp.ClientSession() as http:
@@ -241,7 +203,7 @@ async def test_run_with_webhook_url_serves_the_webhook_and_stops_on_sigint(tmp_p
             genuine = await http.post(f"http://127.0.0.1:{port}/hook", json=update,
                                       headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"})
             assert genuine.status == 200
-        await wait_until(lambda: len(fake.chat(admin.id)) == 1)
+        await eventually(lambda: len(fake.chat(admin.id)) == 1, what="the bot answered the genuine update")
         stderr = await stopped_by(process, signal.SIGINT)
     finally:
         await reap(process)
@@ -257,14 +219,11 @@ async def test_webhook_port_in_use_stops_start_with_one_line(tmp_path: Path, dat
         busy.bind(("0.0.0.0", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        env = clean_env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url, DATABASE_URL=database_url,
-                        SALESBOT_ADMINS=str(ADMIN_TG_ID), WEBHOOK_URL=f"http://127.0.0.1:{port}/hook",
-                        WEBHOOK_PORT=str(port))
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        process = await bot_process(tmp_path, "run", TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url,
+                                    DATABASE_URL=database_url, SALESBOT_ADMINS=str(ADMIN_TG_ID),
+                                    WEBHOOK_URL=f"http://127.0.0.1:{port}/hook", WEBHOOK_PORT=str(port))
         try:
-            _, stderr = await asyncio.wait_for(process.communicate(), 30)
+            _, stderr = await within(process.communicate(), what="the bot to exit on the busy port")
         finally:
             await reap(process)
             await fake.stop()

@@ -22,8 +22,8 @@ from bot.outbound.ratelimit import SendBudget
 from storage import outbox
 from storage.models import OutboxStatus
 from tests import builders
-from tests.builders_followups import follow_up, outbox_rows
 from tests.harness import Harness
+from tests.waiting import eventually, within
 
 SEND_TIMEOUT = 0.3
 
@@ -45,7 +45,7 @@ async def rep_with_reminder(harness: Harness, name: str, customer: str, due: dat
                             ) -> tuple[FakeUser, int]:
     rep = await harness.member(name=name, digest=False)
     cid = await builders.customer(harness, rep, customer)
-    await follow_up(harness, cid, rep, due or harness.clock.now())
+    await builders.follow_up(harness, cid, rep, due or harness.clock.now())
     return rep, cid
 
 
@@ -67,7 +67,7 @@ async def test_429_reschedules_by_retry_after_without_using_an_attempt(harness: 
     # Telegram paces one chat: only that row waits
     [other] = await harness.deliver()
     assert other.chat_id == ray.id
-    row = next(r for r in await outbox_rows(harness) if r.chat_id == rita.id)
+    row = next(r for r in await builders.outbox_rows(harness) if r.chat_id == rita.id)
     assert row.status == OutboxStatus.PENDING and row.attempts == 0
     assert row.not_before == now + timedelta(seconds=30) and "429" in row.last_error
 
@@ -79,7 +79,7 @@ async def test_429_reschedules_by_retry_after_without_using_an_attempt(harness: 
     harness.advance(minutes=10)
     assert await harness.deliver() == []
     assert len(reminders_in(harness, rita.id)) == 1 and len(reminders_in(harness, ray.id)) == 1
-    row = next(r for r in await outbox_rows(harness) if r.chat_id == rita.id)
+    row = next(r for r in await builders.outbox_rows(harness) if r.chat_id == rita.id)
     assert row.status == OutboxStatus.SENT and row.attempts == 1
 
 
@@ -96,19 +96,20 @@ async def test_a_chat_told_to_wait_holds_up_no_other_chat_and_no_row_past_its_le
 
     # more of hers and one of Ray's fall due while her chat must wait (longer than a claim's lease)
     for name in ("Beta", "Delta"):
-        await follow_up(harness, await builders.customer(harness, rita, name), rita, start + timedelta(seconds=10))
+        cid = await builders.customer(harness, rita, name)
+        await builders.follow_up(harness, cid, rita, start + timedelta(seconds=10))
     ray, _ = await rep_with_reminder(harness, "Ray", "Gamma", due=start + timedelta(seconds=10))
     harness.advance(seconds=10)
-    [gamma] = await asyncio.wait_for(harness.deliver(), 5)
+    [gamma] = await within(harness.deliver(), what="a pass while Rita's chat must wait")
     assert gamma.chat_id == ray.id
-    waiting = [row for row in await outbox_rows(harness) if row.chat_id == rita.id]
+    waiting = [row for row in await builders.outbox_rows(harness) if row.chat_id == rita.id]
     assert len(waiting) == 3
     for row in waiting:
         assert row.status == OutboxStatus.PENDING and row.lease_until is None and row.attempts == 0
         assert row.not_before >= start + timedelta(seconds=300)
 
     harness.advance(seconds=290)
-    sent = await asyncio.wait_for(harness.deliver(), 5)
+    sent = await within(harness.deliver(), what="the pass once Rita's wait is over")
     assert sorted(customer_in(m) for m in sent) == ["Alpha", "Beta", "Delta"]
     harness.advance(hours=1)
     assert await harness.deliver() == []
@@ -124,20 +125,19 @@ async def test_a_chat_whose_wait_runs_out_mid_pass_gets_its_reminder_in_that_pas
 
     async def rita_waits() -> bool:
         return any(row.chat_id == rita.id and row.status == OutboxStatus.PENDING and "429" in (row.last_error or "")
-                   for row in await outbox_rows(harness))
+                   for row in await builders.outbox_rows(harness))
 
     async def slow_for_ray(session: Any, row: Any, now: datetime) -> Any:
         if row.chat_id == ray.id:
             # Ray's reminder keeps the pass going while Rita's wait runs out, as under load
-            while not await rita_waits():
-                await asyncio.sleep(0.01)
+            await eventually(rita_waits, what="Rita's reminder waiting after its 429")
             harness.advance(seconds=2)
         return await render(session, row, now)
 
     reminders.render = slow_for_ray  # type: ignore[method-assign]
-    sent = await asyncio.wait_for(harness.deliver(), 10)
+    sent = await within(harness.deliver(), what="the pass")
     assert sorted(m.chat_id for m in sent) == sorted([ray.id, rita.id])
-    assert {(row.status, row.attempts) for row in await outbox_rows(harness)} == {(OutboxStatus.SENT, 1)}
+    assert {(row.status, row.attempts) for row in await builders.outbox_rows(harness)} == {(OutboxStatus.SENT, 1)}
     harness.advance(hours=1)
     assert await harness.deliver() == []
 
@@ -149,7 +149,7 @@ async def test_server_errors_are_retried_with_growing_backoff_and_delivered_once
     waits = []
     for attempt in (1, 2, 3):
         assert await harness.deliver() == []
-        [row] = await outbox_rows(harness)
+        [row] = await builders.outbox_rows(harness)
         assert row.status == OutboxStatus.PENDING and row.attempts == attempt
         assert "Internal Server Error" in row.last_error
         waits.append(row.not_before - harness.clock.now())
@@ -163,7 +163,7 @@ async def test_server_errors_are_retried_with_growing_backoff_and_delivered_once
     harness.advance(hours=1)
     assert await harness.deliver() == []
     assert len(reminders_in(harness, rita.id)) == 1
-    [row] = await outbox_rows(harness)
+    [row] = await builders.outbox_rows(harness)
     assert row.status == OutboxStatus.SENT and row.attempts == 4
 
 
@@ -174,7 +174,7 @@ async def test_a_row_that_keeps_failing_is_dead_after_max_attempts_with_the_reas
     for attempt in range(1, MAX_ATTEMPTS + 1):
         assert await harness.deliver() == []
         harness.advance(seconds=backoff(attempt).total_seconds())
-    [row] = await outbox_rows(harness)
+    [row] = await builders.outbox_rows(harness)
     assert row.status == OutboxStatus.DEAD and row.attempts == MAX_ATTEMPTS
     assert f"gave up after {MAX_ATTEMPTS} attempts" in row.last_error
     assert "Internal Server Error" in row.last_error
@@ -203,7 +203,7 @@ async def test_a_row_that_cannot_be_rendered_dies_after_max_attempts_and_others_
     for attempt in range(1, MAX_ATTEMPTS + 1):
         await harness.deliver()
         harness.advance(seconds=backoff(attempt).total_seconds())
-    row = next(r for r in await outbox_rows(harness) if r.chat_id == rita.id)
+    row = next(r for r in await builders.outbox_rows(harness) if r.chat_id == rita.id)
     assert row.status == OutboxStatus.DEAD
     assert "rendering failed: RuntimeError: the follow-up could not be read" in row.last_error
     harness.advance(hours=1)
@@ -217,7 +217,7 @@ async def test_a_timed_out_send_is_retried_and_delivered_exactly_once(quick: Har
     quick.fake.fail_next("sendMessage", "timeout", hang=5)
 
     assert await quick.deliver() == []
-    [row] = await outbox_rows(quick)
+    [row] = await builders.outbox_rows(quick)
     assert row.status == OutboxStatus.PENDING and row.attempts == 1
     assert "TimedOut" in row.last_error
     quick.advance(seconds=backoff(1).total_seconds())
@@ -243,27 +243,27 @@ async def test_a_send_whose_answer_is_lost_is_repeated_and_only_that_one(quick: 
     await quick.deliver()
     assert len(reminders_in(quick, rita.id)) == 2
     assert len(reminders_in(quick, ray.id)) == 1
-    assert {row.status for row in await outbox_rows(quick)} == {OutboxStatus.SENT}
+    assert {row.status for row in await builders.outbox_rows(quick)} == {OutboxStatus.SENT}
 
 
 async def test_a_blocked_rep_is_marked_unreachable_until_they_write_again(harness: Harness) -> None:
     rita, cid = await rep_with_reminder(harness, "Rita", "Wang Wei")
     ray, _ = await rep_with_reminder(harness, "Ray", "Li Na")
     now = harness.clock.now()
-    await follow_up(harness, cid, rita, now + timedelta(hours=1), note="second call")
+    await builders.follow_up(harness, cid, rita, now + timedelta(hours=1), note="second call")
     harness.fake.block(rita.id)
 
     [other] = await harness.deliver()
     assert other.chat_id == ray.id
     assert (await harness.user_row(rita)).unreachable_at == now
-    row = next(r for r in await outbox_rows(harness) if r.chat_id == rita.id)
+    row = next(r for r in await builders.outbox_rows(harness) if r.chat_id == rita.id)
     assert row.status == OutboxStatus.FAILED and "blocked" in row.last_error
 
     # her next reminder falls due while she is unreachable: not even tried
     harness.advance(hours=1)
     assert await harness.deliver() == []
     assert [chat for _, kind, chat in harness.fake.faults_fired if kind == "403"] == [rita.id]
-    assert [r.status for r in await outbox_rows(harness) if r.chat_id == rita.id] == [OutboxStatus.FAILED]
+    assert [r.status for r in await builders.outbox_rows(harness) if r.chat_id == rita.id] == [OutboxStatus.FAILED]
 
     # she unblocks the bot and writes to it: reachable again, and what fell due meanwhile comes, marked late
     harness.fake.unblock(rita.id)
@@ -273,7 +273,7 @@ async def test_a_blocked_rep_is_marked_unreachable_until_they_write_again(harnes
     held = await harness.deliver()
     assert [m.chat_id for m in held] == [rita.id, rita.id], [m.text for m in held]
     assert all("Late" in m.text for m in held) and sum("second call" in m.text for m in held) == 1
-    await follow_up(harness, cid, rita, harness.clock.now() + timedelta(minutes=30), note="third call")
+    await builders.follow_up(harness, cid, rita, harness.clock.now() + timedelta(minutes=30), note="third call")
     harness.advance(minutes=30)
     [reminder] = await harness.deliver()
     assert reminder.chat_id == rita.id and "third call" in reminder.text
@@ -288,15 +288,14 @@ async def test_other_users_are_answered_while_a_reminder_send_hangs(quick: Harne
     quick.fake.fail_next("sendMessage", "timeout", hang=hang + 5)
 
     sending = asyncio.create_task(quick.deliver())
-    while not quick.fake.faults_fired:
-        await asyncio.sleep(0.01)
+    await eventually(lambda: quick.fake.faults_fired, what="the reminder's send hangs")
     reply = await quick.send(visitor, "/help")
     assert reply and reply[0].chat_id == visitor.id
     assert not sending.done(), "the reply waited for the hanging reminder"
     assert [m for m in await sending if m.chat_id != visitor.id] == []
     # and while that row backs off, replies go out as usual
     assert await quick.send(visitor, "/help")
-    [row] = await outbox_rows(quick)
+    [row] = await builders.outbox_rows(quick)
     assert row.status == OutboxStatus.PENDING and row.not_before > quick.clock.now()
 
 
@@ -309,11 +308,10 @@ async def test_a_stop_mid_pass_hands_back_unsent_rows_and_each_reminder_goes_out
     quick.fake.fail_next("sendMessage", "timeout", times=CONCURRENCY, hang=5)
 
     sending = asyncio.create_task(quick.deliver())
-    while len(quick.fake.faults_fired) < CONCURRENCY:
-        await asyncio.sleep(0.01)
+    await eventually(lambda: len(quick.fake.faults_fired) >= CONCURRENCY, what=f"{CONCURRENCY} sends hang")
     await quick.stop_bot()
     assert await sending == []
-    rows = await outbox_rows(quick)
+    rows = await builders.outbox_rows(quick)
     assert all(row.status == OutboxStatus.PENDING and row.lease_until is None for row in rows)
     tried = [row for row in rows if row.attempts == 1]
     handed_back = [row for row in rows if row.attempts == 0]
@@ -326,7 +324,7 @@ async def test_a_stop_mid_pass_hands_back_unsent_rows_and_each_reminder_goes_out
     assert len(await quick.deliver()) == CONCURRENCY
     for rep, _ in reps:
         assert len(reminders_in(quick, rep.id)) == 1, rep.first_name
-    assert {row.status for row in await outbox_rows(quick)} == {OutboxStatus.SENT}
+    assert {row.status for row in await builders.outbox_rows(quick)} == {OutboxStatus.SENT}
 
 
 async def test_restart_with_pending_rows_and_one_claimed_by_a_crashed_sender_sends_each_once(
@@ -335,15 +333,15 @@ async def test_restart_with_pending_rows_and_one_claimed_by_a_crashed_sender_sen
     names = ["Alpha", "Beta", "Gamma", "Delta"]
     now = harness.clock.now()
     for name in names[:3]:
-        await follow_up(harness, await builders.customer(harness, rita, name), rita, now)
-    await follow_up(harness, await builders.customer(harness, rita, names[3]), rita, now + timedelta(hours=1))
+        await builders.follow_up(harness, await builders.customer(harness, rita, name), rita, now)
+    await builders.follow_up(harness, await builders.customer(harness, rita, names[3]), rita, now + timedelta(hours=1))
     delivery = harness.delivery
     await delivery._produce()
     # a sender that claimed one row and died before sending it
     async with harness.sessions() as session, session.begin():
         [crashed] = await outbox.claim(session, now=now, lease=timedelta(minutes=2), limit=1)
     await harness.stop_bot()
-    statuses = Counter(row.status for row in await outbox_rows(harness))
+    statuses = Counter(row.status for row in await builders.outbox_rows(harness))
     assert statuses == {OutboxStatus.PENDING: 2, OutboxStatus.SENDING: 1}
 
     await harness.start_bot()
@@ -359,7 +357,7 @@ async def test_restart_with_pending_rows_and_one_claimed_by_a_crashed_sender_sen
 
     seen = Counter(name for text in reminders_in(harness, rita.id) for name in names if name in text)
     assert seen == {name: 1 for name in names}
-    assert {row.status for row in await outbox_rows(harness)} == {OutboxStatus.SENT}
+    assert {row.status for row in await builders.outbox_rows(harness)} == {OutboxStatus.SENT}
 
 
 class RandomFaults:
@@ -399,20 +397,20 @@ async def test_many_reminders_with_random_faults_each_arrive_exactly_once(quick:
         rep = rng.choice(reps)
         name = f"Customer {n:03d}"
         cid = await builders.customer(quick, rep, name)
-        await follow_up(quick, cid, rep, start + timedelta(seconds=rng.randint(0, 300)))
+        await builders.follow_up(quick, cid, rep, start + timedelta(seconds=rng.randint(0, 300)))
         expected[(rep.id, name)] += 1
     faults = RandomFaults(seed=7, rate=0.3, most=MAX_ATTEMPTS - 2)
     quick.fake.faults.append(faults)
 
     for _ in range(40):
         await quick.deliver()
-        if {row.status for row in await outbox_rows(quick)} == {OutboxStatus.SENT} and len(
-                await outbox_rows(quick)) == len(expected):
+        if {row.status for row in await builders.outbox_rows(quick)} == {OutboxStatus.SENT} and len(
+                await builders.outbox_rows(quick)) == len(expected):
             break
         quick.advance(seconds=45)
 
     assert set(faults.fired) == set(RandomFaults.KINDS)
     delivered = Counter((m.chat_id, customer_in(m)) for m in quick.fake.sent)
     assert delivered == expected
-    rows = await outbox_rows(quick)
+    rows = await builders.outbox_rows(quick)
     assert len(rows) == len(expected) and {row.status for row in rows} == {OutboxStatus.SENT}

@@ -10,7 +10,6 @@ from bot.outbound.digest import digest_minutes
 from bot.sandbox.fake_telegram import FakeUser, Sent
 from storage.models import OutboxStatus, User
 from tests import builders
-from tests.builders_followups import follow_up, outbox_rows
 from tests.harness import Harness
 
 UTC = timezone.utc
@@ -24,7 +23,7 @@ async def with_something_due_every_day(harness: Harness, rep: FakeUser, days: in
     """A follow-up each local afternoon, so every morning has an agenda."""
     cid = await builders.customer(harness, rep, "Wang Wei")
     start = harness.clock.now()
-    return [await follow_up(harness, cid, rep, start + timedelta(days=day, hours=6), note=f"day {day}")
+    return [await builders.follow_up(harness, cid, rep, start + timedelta(days=day, hours=6), note=f"day {day}")
             for day in range(days)]
 
 
@@ -56,7 +55,7 @@ async def test_digest_arrives_at_half_past_eight_local_once_a_day(harness: Harne
     [wednesday] = digests(await harness.deliver())
     assert "2026-03-04 Wed" in wednesday.text
     rita_id = (await harness.user_row(rita)).id
-    keys = sorted(row.dedupe_key for row in await outbox_rows(harness)
+    keys = sorted(row.dedupe_key for row in await builders.outbox_rows(harness)
                   if row.user_id == rita_id and row.kind == "digest")
     assert keys == [f"digest:{rita_id}:2026-03-03", f"digest:{rita_id}:2026-03-04"]
 
@@ -135,7 +134,7 @@ async def test_an_empty_agenda_sends_no_digest(harness: Harness) -> None:
     await harness.deliver()
     harness.clock.set(datetime(2026, 3, 3, 0, 30, tzinfo=UTC))
     assert await harness.deliver() == []
-    [row] = [row for row in await outbox_rows(harness) if row.chat_id == rita.id]
+    [row] = [row for row in await builders.outbox_rows(harness) if row.chat_id == rita.id]
     assert row.kind == "digest" and row.status == OutboxStatus.SKIPPED
     assert (await harness.user_row(rita)).digest_at == datetime(2026, 3, 4, 0, 30, tzinfo=UTC)
 
@@ -167,7 +166,7 @@ async def test_a_queued_digest_not_sent_within_twelve_hours_is_dropped(harness: 
     await harness.delivery._produce()  # queued, then the sender stalled
     harness.advance(hours=13)
     assert digests(await harness.deliver()) == []
-    assert [row.status for row in await outbox_rows(harness)
+    assert [row.status for row in await builders.outbox_rows(harness)
             if row.chat_id == rita.id and row.kind == "digest"] == [OutboxStatus.SKIPPED]
 
 

@@ -1,9 +1,14 @@
-"""The fake Bot API judges Telegram's flood limits and injects failures, seen by a plain PTB Bot over HTTP."""
+"""The fake Bot API judges Telegram's flood limits and injects failures, seen by a plain PTB Bot over HTTP.
+
+The limits are judged on a clock the test sets, so a burst is a burst however
+slow the machine, and pacing is judged on the times the budget planned.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import defaultdict
 from collections.abc import AsyncIterator
 
 import pytest
@@ -12,8 +17,9 @@ from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
-from bot.sandbox.fake_telegram import BotApiError, FakeTelegram
+from bot.sandbox.fake_telegram import BotApiError, FakeTelegram, FloodLimits
 from bot.outbound.ratelimit import CountingRateLimiter, SendBudget, retry_after_seconds
+from tests.waiting import eventually, within
 
 GROUP = -1001
 
@@ -48,6 +54,31 @@ def refused(results: list[object]) -> list[RetryAfter]:
     return [result for result in results if isinstance(result, RetryAfter)]
 
 
+class SetClock:
+    """The fake's judge of Telegram's limits, asked at `now` (which the test sets) instead of the wall clock."""
+
+    def __init__(self, limits: FloodLimits) -> None:
+        self.limits = limits
+        self.now = 0.0
+        self.accepted: dict[int | str, list[float]] = defaultdict(list)
+
+    def check(self, chat_id: int | str, now: float) -> None:
+        self.limits.check(chat_id, self.now)
+
+    def accept(self, chat_id: int | str, now: float) -> None:
+        self.limits.accept(chat_id, self.now)
+        self.accepted[chat_id].append(self.now)
+
+
+def enforce_limits_on_a_set_clock(fake: FakeTelegram, **limits: float) -> SetClock:
+    """`fake.enforce_limits(**limits)`, judged at the returned clock's `now`."""
+    fake.enforce_limits(**limits)
+    assert fake.limits is not None
+    clock = SetClock(fake.limits)
+    fake.limits = clock  # type: ignore[assignment]
+    return clock
+
+
 # --- flood limits ---------------------------------------------------------------------------
 
 
@@ -61,7 +92,7 @@ async def test_limits_are_off_unless_switched_on(fake: FakeTelegram, bot: Bot) -
 
 async def test_a_second_message_to_a_chat_within_a_second_gets_429_and_is_not_taken(fake: FakeTelegram,
                                                                                       bot: Bot) -> None:
-    fake.enforce_limits()
+    enforce_limits_on_a_set_clock(fake)
     before = time.monotonic()
     first = await bot.send_message(5, "one")
     with pytest.raises(RetryAfter) as caught:
@@ -76,7 +107,7 @@ async def test_a_second_message_to_a_chat_within_a_second_gets_429_and_is_not_ta
 
 
 async def test_more_than_thirty_a_second_overall_gets_429(fake: FakeTelegram, bot: Bot) -> None:
-    fake.enforce_limits()
+    enforce_limits_on_a_set_clock(fake)
     results = await send_all(bot, list(range(1, 32)))
     assert len(refused(results)) == 1
     assert retry_after_seconds(refused(results)[0]) == 1
@@ -84,7 +115,7 @@ async def test_more_than_thirty_a_second_overall_gets_429(fake: FakeTelegram, bo
 
 
 async def test_a_group_gets_twenty_a_minute(fake: FakeTelegram, bot: Bot) -> None:
-    fake.enforce_limits(per_chat_interval=0)  # only the group's minute is judged here
+    enforce_limits_on_a_set_clock(fake, per_chat_interval=0)  # only the group's minute is judged here
     for _ in range(20):
         await bot.send_message(GROUP, "team")
     with pytest.raises(RetryAfter) as caught:
@@ -128,9 +159,15 @@ async def test_injected_timeout_takes_nothing_and_stop_lets_it_go(fake: FakeTele
         await impatient.send_message(5, "next one")
     assert [m.text for m in fake.sent] == ["next one"]
     assert fake.faults_fired == [("sendMessage", "timeout", 5)]
-    started = time.monotonic()
-    await fake.stop()
-    assert time.monotonic() - started < 5
+    # a request still held when the fake stops is answered then, not when its hang is over
+    fake.fail_next("sendMessage", "timeout", hang=3600)
+    async with plain_bot(fake, read_timeout=None) as patient:
+        held = asyncio.create_task(patient.send_message(5, "held until the stop"))
+        await eventually(lambda: len(fake.faults_fired) == 2, what="a second send is held")
+        await within(fake.stop(), what="the fake to stop while a request is held")
+        with pytest.raises(NetworkError, match="Gateway Timeout"):
+            await within(held, what="the held request's answer")
+    assert [m.text for m in fake.sent] == ["next one"]
 
 
 async def test_a_lost_answer_times_out_though_the_message_went_out(fake: FakeTelegram) -> None:
@@ -187,8 +224,8 @@ async def test_faults_queue_in_order_next_to_plain_hooks(fake: FakeTelegram, bot
 
 
 async def test_messages_paced_by_the_budget_get_no_429(fake: FakeTelegram, bot: Bot) -> None:
-    fake.enforce_limits()
-    pacer = SendBudget()
+    clock = enforce_limits_on_a_set_clock(fake)
+    pacer = SendBudget(monotonic=lambda: 0.0)
     # a second message to 6 of 24 chats must wait for the chat's second; 10 new chats then fill
     # the first second to 30 and spill into the next: the chat interval and the overall rate both bite
     first = [GROUP, -2002] + list(range(1, 23))
@@ -196,17 +233,17 @@ async def test_messages_paced_by_the_budget_get_no_429(fake: FakeTelegram, bot: 
     fresh = list(range(100, 110))
     plan = first + again + fresh
 
-    async def paced(chat_id: int, wait: float) -> None:
-        await asyncio.sleep(wait)
+    # each message goes out at the time the budget gave it
+    slots = sorted((pacer.reserve(chat_id), n, chat_id) for n, chat_id in enumerate(plan))
+    for slot, _, chat_id in slots:
+        clock.now = slot
         await bot.send_message(chat_id, "reminder")
-
-    started = time.monotonic()
-    await asyncio.gather(*(paced(chat_id, pacer.reserve(chat_id)) for chat_id in plan))
     assert fake.too_many_requests == 0 and len(fake.sent) == 40
-    assert time.monotonic() - started < 1.8
+    # no longer than the limits make it
+    assert max(slot for slot, _, _ in slots) < 1.8
     for chat_id in (1, GROUP):
-        first, second = [m.accepted_at for m in fake.chat(chat_id)]
-        assert second - first >= 0.95
+        first, second = clock.accepted[chat_id]
+        assert second - first >= 1.0
 
 
 async def test_counting_limiter_counts_sends_in_the_budget_and_does_not_retry(fake: FakeTelegram) -> None:

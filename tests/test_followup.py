@@ -13,9 +13,7 @@ from sqlmodel import select
 
 from storage.models import FollowUp, FollowUpStatus, Role, User
 from tests import builders
-from tests.builders_followups import follow_up_row, follow_ups_of
-from tests.builders_interactions import interactions_of, last_answer, with_button
-from tests.harness import Harness, texts
+from tests.harness import Harness, last_answer, texts, with_button
 
 
 def utc(*args: int) -> datetime:
@@ -60,7 +58,7 @@ async def test_followup_phrase_is_stored_in_utc_and_echoed_in_local_time(
     separator = "：" if lang == "zh" else ": "
     reply = texts(await harness.send(rep, f"/followup #{cid} {phrase}{separator}call back"))
     assert echo in reply and f"#{cid}" in reply and "call back" in reply
-    [row] = await follow_ups_of(harness, cid)
+    [row] = await builders.follow_ups_of(harness, cid)
     assert (row.due_at, row.remind_at, row.exact, row.note) == (due, due, exact, "call back")
     assert (row.repeat_unit, row.repeat_every) == (repeat or (None, None))
     assert row.status == FollowUpStatus.OPEN and row.origin_interaction_id is None
@@ -73,7 +71,7 @@ async def test_followup_by_chinese_name_without_space_and_full_width_colon(harne
     cid = await builders.customer(harness, rep, "王伟")
     reply = texts(await harness.send(rep, "/followup 王伟明天上午十点：回访"))
     assert "2026-03-03 10:00 周二" in reply and f"#{cid}" in reply and "回访" in reply
-    [row] = await follow_ups_of(harness, cid)
+    [row] = await builders.follow_ups_of(harness, cid)
     assert row.due_at == utc(2026, 3, 3, 2, 0) and row.note == "回访"
 
 
@@ -82,7 +80,7 @@ async def test_followup_by_name_without_a_note(harness: Harness) -> None:
     cid = await builders.customer(harness, rep, "Wang Wei", company="Acme")
     reply = texts(await harness.send(rep, "/followup Wang tomorrow 3pm"))
     assert f"#{cid} Wang Wei" in reply and "2026-03-03 15:00 Tue" in reply
-    [row] = await follow_ups_of(harness, cid)
+    [row] = await builders.follow_ups_of(harness, cid)
     assert row.note is None and row.exact
 
 
@@ -91,14 +89,14 @@ async def test_followup_by_phone_digits(harness: Harness) -> None:
     cid = await builders.customer(harness, rep, "Li Na", phone="+8613800001234")
     reply = texts(await harness.send(rep, "/followup 1234 in 2 hours"))
     assert f"#{cid} Li Na" in reply and "2026-03-02 11:00 Mon" in reply
-    assert len(await follow_ups_of(harness, cid)) == 1
+    assert len(await builders.follow_ups_of(harness, cid)) == 1
 
 
 async def test_a_clock_time_in_the_note_stays_in_the_note(harness: Harness) -> None:
     rep = await harness.member(Role.REP)
     cid = await builders.customer(harness, rep)
     await harness.send(rep, f"/followup #{cid} tomorrow 10:00: confirm the 14:30 meeting")
-    [row] = await follow_ups_of(harness, cid)
+    [row] = await builders.follow_ups_of(harness, cid)
     assert row.due_at == utc(2026, 3, 3, 2, 0) and row.note == "confirm the 14:30 meeting"
 
 
@@ -111,8 +109,8 @@ async def test_ambiguous_name_asks_then_schedules_for_the_chosen_customer(harnes
     assert await all_follow_ups(harness) == []
     done = texts(await harness.press(rep, asked[0], f"#{second}"))
     assert f"#{second} Wang Fang" in done and "2026-03-03 10:00 Tue" in done
-    assert await follow_ups_of(harness, first) == []
-    assert [row.note for row in await follow_ups_of(harness, second)] == ["samples"]
+    assert await builders.follow_ups_of(harness, first) == []
+    assert [row.note for row in await builders.follow_ups_of(harness, second)] == ["samples"]
 
 
 async def test_rep_in_new_york_gets_local_times(harness: Harness) -> None:
@@ -124,7 +122,7 @@ async def test_rep_in_new_york_gets_local_times(harness: Harness) -> None:
     assert "2026-03-02 10:00 Mon" in reply
     reply = texts(await harness.send(rep, f"/followup #{cid} next friday 3pm"))
     assert "2026-03-06 15:00 Fri" in reply
-    assert [row.due_at for row in await follow_ups_of(harness, cid)] == [utc(2026, 3, 2, 15, 0),
+    assert [row.due_at for row in await builders.follow_ups_of(harness, cid)] == [utc(2026, 3, 2, 15, 0),
                                                                          utc(2026, 3, 6, 20, 0)]
 
 
@@ -138,7 +136,7 @@ async def test_date_only_phrase_moves_out_of_quiet_hours_but_a_typed_time_is_kep
     assert "2026-03-06 10:00 Fri" in reply and "Moved from 2026-03-06 09:00 Fri" in reply
     reply = texts(await harness.send(rep, f"/followup #{cid} tomorrow 07:00"))
     assert "2026-03-03 07:00 Tue" in reply and "quiet hours" not in reply
-    rows = await follow_ups_of(harness, cid)
+    rows = await builders.follow_ups_of(harness, cid)
     assert [(row.due_at, row.exact) for row in rows] == [
         (utc(2026, 3, 5, 1, 0), False), (utc(2026, 3, 6, 2, 0), False), (utc(2026, 3, 2, 23, 0), True)]
 
@@ -238,7 +236,7 @@ async def test_same_follow_up_twice_is_stored_once(harness: Harness) -> None:
     await harness.send(rep, f"/followup #{cid} tomorrow 10:00: call")
     again = texts(await harness.send(rep, f"/followup #{cid} tomorrow 10:00: call"))
     assert "already have a follow-up" in again
-    assert len(await follow_ups_of(harness, cid)) == 1
+    assert len(await builders.follow_ups_of(harness, cid)) == 1
 
 
 # --- Undo ------------------------------------------------------------------------------------------------
@@ -251,7 +249,7 @@ async def test_undo_removes_the_follow_up_once(harness: Harness) -> None:
     data = echo.button("Undo").callback_data
     [undone] = await harness.press(rep, echo, "Undo")
     assert "Undone" in undone.text and f"#{cid}" in undone.text and undone.flat_buttons == []
-    assert await follow_ups_of(harness, cid) == []
+    assert await builders.follow_ups_of(harness, cid) == []
     await harness.press(rep, echo, data=data)
     assert "can't be undone" in last_answer(harness)
     harness.advance(minutes=5)
@@ -270,7 +268,7 @@ async def test_undo_by_someone_else_or_after_ten_minutes_changes_nothing(harness
     harness.advance(minutes=10, seconds=1)
     await harness.press(rep, echo, data=data)
     assert "can't be undone" in last_answer(harness)
-    assert [row.note for row in await follow_ups_of(harness, cid)] == ["keep"]
+    assert [row.note for row in await builders.follow_ups_of(harness, cid)] == ["keep"]
 
 
 async def test_change_button_reschedules_the_new_follow_up(harness: Harness) -> None:
@@ -280,7 +278,7 @@ async def test_change_button_reschedules_the_new_follow_up(harness: Harness) -> 
     [asked] = await harness.press(rep, echo, "Change")
     assert "New time" in asked.text
     assert "2026-03-04 16:00 Wed" in texts(await harness.send(rep, "wednesday 4pm"))
-    [row] = await follow_ups_of(harness, cid)
+    [row] = await builders.follow_ups_of(harness, cid)
     assert row.due_at == utc(2026, 3, 4, 8, 0)
 
 
@@ -302,14 +300,14 @@ async def test_card_button_quick_choice_schedules_in_two_taps(harness: Harness) 
     [echo] = await harness.press(rep, asked, "Tomorrow 09:00")
     assert echo.message_id == asked.message_id
     assert "2026-03-03 09:00 Tue" in echo.text and f"#{cid}" in echo.text
-    [row] = await follow_ups_of(harness, cid)
+    [row] = await builders.follow_ups_of(harness, cid)
     assert (row.due_at, row.exact, row.note) == (utc(2026, 3, 3, 1, 0), True, None)
     # a note can follow; the next plain text is not read as a time any more
     [ask_note] = await harness.press(rep, echo, "Add a note")
     assert "Note for the follow-up" in ask_note.text
     reply = texts(await harness.send(rep, "bring samples at 10:30"))
     assert "bring samples at 10:30" in reply and "2026-03-03 09:00 Tue" in reply
-    [row] = await follow_ups_of(harness, cid)
+    [row] = await builders.follow_ups_of(harness, cid)
     assert row.note == "bring samples at 10:30" and row.due_at == utc(2026, 3, 3, 1, 0)
 
 
@@ -321,7 +319,7 @@ async def test_a_quick_choice_pressed_twice_schedules_once(harness: Harness) -> 
     data = asked.button("Tomorrow 09:00").callback_data
     await harness.press(rep, asked, data=data)
     assert "already have a follow-up" in texts(await harness.press(rep, asked, data=data))
-    assert len(await follow_ups_of(harness, cid)) == 1
+    assert len(await builders.follow_ups_of(harness, cid)) == 1
 
 
 async def test_card_quick_choices_in_the_past_are_not_offered(harness: Harness) -> None:
@@ -347,11 +345,11 @@ async def test_card_button_accepts_a_typed_phrase_with_a_note(harness: Harness) 
     assert await all_follow_ups(harness) == []
     reply = texts(await harness.send(rep, "下周五下午3点：带样品"))
     assert "2026-03-13 15:00 周五" in reply and "带样品" in reply
-    [row] = await follow_ups_of(harness, cid)
+    [row] = await builders.follow_ups_of(harness, cid)
     assert (row.due_at, row.note) == (utc(2026, 3, 13, 7, 0), "带样品")
     # the question is closed: plain text is a search again
     assert "已设跟进" not in texts(await harness.send(rep, "明天上午十点"))
-    assert len(await follow_ups_of(harness, cid)) == 1
+    assert len(await builders.follow_ups_of(harness, cid)) == 1
 
 
 async def test_followup_with_only_an_id_asks_when_and_keeps_the_note(harness: Harness) -> None:
@@ -361,7 +359,7 @@ async def test_followup_with_only_an_id_asks_when_and_keeps_the_note(harness: Ha
     assert "When should I remind you" in asked.text
     [echo] = await harness.press(rep, asked, "In a week")
     assert "2026-03-09 09:00 Mon" in echo.text and "price list" in echo.text
-    assert [row.note for row in await follow_ups_of(harness, cid)] == ["price list"]
+    assert [row.note for row in await builders.follow_ups_of(harness, cid)] == ["price list"]
 
 
 async def test_forged_and_foreign_card_buttons_store_nothing(harness: Harness) -> None:
@@ -386,11 +384,11 @@ async def test_log_offers_the_next_follow_up_and_links_it_to_the_interaction(har
     cid = await builders.customer(harness, rep)
     logged = with_button(await harness.send(rep, f"/log #{cid}: talked prices"), "Tomorrow 09:00")
     assert "Next follow-up?" in logged.text
-    [interaction] = await interactions_of(harness, cid)
+    [interaction] = await builders.interactions_of(harness, cid)
     answered = await harness.press(rep, logged, "Tomorrow 09:00")
     echo = next(m for m in answered if m.message_id != logged.message_id)
     assert "2026-03-03 09:00 Tue" in echo.text and "Undo" in echo.flat_buttons[0].text
-    [row] = await follow_ups_of(harness, cid)
+    [row] = await builders.follow_ups_of(harness, cid)
     assert row.origin_interaction_id == interaction.id and row.due_at == utc(2026, 3, 3, 1, 0)
     # the log message keeps its Undo, loses the offer
     log_message = next(m for m in harness.fake.chat(rep.id) if m.message_id == logged.message_id)
@@ -405,12 +403,12 @@ async def test_log_dialogue_offers_another_time_typed(harness: Harness) -> None:
     channels = with_button(await harness.press(rep, anchor, data=f"log:{cid}"), "visit")
     await harness.press(rep, channels, "visit")
     logged = with_button(await harness.send(rep, "showed the catalogue"), "Other time")
-    [interaction] = await interactions_of(harness, cid)
+    [interaction] = await builders.interactions_of(harness, cid)
     asked = with_button(await harness.press(rep, logged, "Other time"), "Tomorrow 09:00")
     assert "When should I remind you" in asked.text
     reply = texts(await harness.send(rep, "in 3 days at 10:00: follow up on the catalogue"))
     assert "2026-03-05 10:00 Thu" in reply
-    [row] = await follow_ups_of(harness, cid)
+    [row] = await builders.follow_ups_of(harness, cid)
     assert (row.origin_interaction_id, row.note) == (interaction.id, "follow up on the catalogue")
 
 
@@ -423,9 +421,9 @@ async def test_log_offer_with_a_forged_interaction_sets_no_origin(harness: Harne
     cid = await builders.customer(harness, rep)
     anchor = (await harness.send(rep, "/help"))[0]
     await harness.press(rep, anchor, data=f"fupq:{cid}:{foreign_interaction}:wk")
-    [row] = await follow_ups_of(harness, cid)
+    [row] = await builders.follow_ups_of(harness, cid)
     assert row.origin_interaction_id is None
-    assert await follow_ups_of(harness, theirs) == []
+    assert await builders.follow_ups_of(harness, theirs) == []
 
 
 async def test_chinese_log_offer_and_reminder(harness: Harness) -> None:
@@ -438,7 +436,7 @@ async def test_chinese_log_offer_and_reminder(harness: Harness) -> None:
     harness.advance(hours=1)
     [reminder] = await harness.deliver()
     assert "王伟" in reminder.text and "完成" in [b.text for b in reminder.flat_buttons]
-    assert (await follow_up_row(harness, (await follow_ups_of(harness, cid))[0].id)).status == FollowUpStatus.OPEN
+    assert (await builders.follow_ups_of(harness, cid))[0].status == FollowUpStatus.OPEN
 
 
 async def test_help_and_command_menu_list_followup(harness: Harness) -> None:
@@ -470,7 +468,7 @@ async def test_long_notes_in_the_dialogues_are_refused_and_the_question_stays(ha
     await harness.press(rep, echo, "Add a note")
     assert "2000" in texts(await harness.send(rep, "z" * 2001))
     assert "short one" in texts(await harness.send(rep, "short one"))
-    assert [row.note for row in await follow_ups_of(harness, cid)] == ["short one"]
+    assert [row.note for row in await builders.follow_ups_of(harness, cid)] == ["short one"]
 
 
 async def test_the_same_follow_up_sent_twice_at_once_is_stored_once(harness: Harness) -> None:
@@ -479,4 +477,4 @@ async def test_the_same_follow_up_sent_twice_at_once_is_stored_once(harness: Har
     # a flaky connection resends: both copies are handled concurrently
     line = f"/followup #{cid} tomorrow 10:00: call"
     await asyncio.gather(harness.send(rep, line), harness.send(rep, line))
-    assert len(await follow_ups_of(harness, cid)) == 1
+    assert len(await builders.follow_ups_of(harness, cid)) == 1

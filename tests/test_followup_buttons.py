@@ -6,16 +6,14 @@ from datetime import datetime, timedelta, timezone
 
 from storage.models import FollowUpStatus, OutboxStatus
 from tests import builders
-from tests.builders_followups import follow_up, follow_up_row, outbox_rows
-from tests.builders_interactions import interactions_of, last_answer
-from tests.harness import Harness, texts
+from tests.harness import Harness, last_answer, texts
 
 
 async def reminder_for(harness: Harness, note: str = "send the quote", **kwargs):  # noqa: ANN201
     # the morning digest (tests/test_digest.py) would come too when the clock passes 08:30
     rita = await harness.member(name="Rita", digest=False)
     cid = await builders.customer(harness, rita, "Wang Wei", phone="+8613800138000")
-    fid = await follow_up(harness, cid, rita, harness.clock.now(), note=note, **kwargs)
+    fid = await builders.follow_up(harness, cid, rita, harness.clock.now(), note=note, **kwargs)
     [reminder] = await harness.deliver()
     return rita, cid, fid, reminder
 
@@ -27,13 +25,13 @@ async def test_done_logs_an_interaction_and_asks_for_an_optional_outcome(harness
     assert edited.message_id == reminder.message_id
     assert "✅ Done" in edited.text and "How did it go?" in edited.text
     assert [b.text for b in edited.flat_buttons] == ["Skip ⏭"]  # no Done/Snooze left to press
-    assert (await follow_up_row(harness, fid)).status == FollowUpStatus.DONE
-    [logged] = await interactions_of(harness, cid)
+    assert (await builders.follow_up_row(harness, fid)).status == FollowUpStatus.DONE
+    [logged] = await builders.interactions_of(harness, cid)
     assert logged.note == "send the quote" and logged.outcome is None
 
     reply = await harness.send(rita, "Agreed to a trial order")
     assert "Outcome saved" in texts(reply)
-    [logged] = await interactions_of(harness, cid)
+    [logged] = await builders.interactions_of(harness, cid)
     assert logged.outcome == "Agreed to a trial order"
 
 
@@ -42,7 +40,7 @@ async def test_skipping_the_outcome_keeps_the_done(harness: Harness) -> None:
     [asked] = await harness.press(rita, reminder, "Done")
     [skipped] = await harness.press(rita, asked, "Skip")
     assert "No outcome" in skipped.text
-    assert len(await interactions_of(harness, cid)) == 1
+    assert len(await builders.interactions_of(harness, cid)) == 1
     # the next plain text is a search again, not an outcome
     assert "Outcome saved" not in texts(await harness.send(rita, "Wang"))
 
@@ -54,7 +52,7 @@ async def test_done_pressed_twice_does_no_double_work(harness: Harness) -> None:
     # the same button again (an old copy of the message, a second device)
     await harness.press(rita, reminder, data=done)
     assert "already done" in last_answer(harness)
-    assert len(await interactions_of(harness, cid)) == 1
+    assert len(await builders.interactions_of(harness, cid)) == 1
 
 
 async def test_snooze_moves_reminder_one_hour(harness: Harness) -> None:
@@ -71,9 +69,9 @@ async def test_snooze_moves_reminder_one_hour(harness: Harness) -> None:
     # the first message's Done is from before the snooze: refused, the follow-up stays open
     await harness.press(rita, reminder, data=done)
     assert "changed since" in last_answer(harness)
-    assert (await follow_up_row(harness, fid)).status == FollowUpStatus.OPEN
+    assert (await builders.follow_up_row(harness, fid)).status == FollowUpStatus.OPEN
     await harness.press(rita, again, "Done")
-    assert (await follow_up_row(harness, fid)).status == FollowUpStatus.DONE
+    assert (await builders.follow_up_row(harness, fid)).status == FollowUpStatus.DONE
 
 
 async def test_snooze_into_quiet_hours_moves_to_their_end(harness: Harness) -> None:
@@ -81,7 +79,7 @@ async def test_snooze_into_quiet_hours_moves_to_their_end(harness: Harness) -> N
     rita, cid, fid, reminder = await reminder_for(harness)
     [edited] = await harness.press(rita, reminder, "Snooze 1h")
     assert "2026-03-03 08:00 Tue" in edited.text
-    row = await follow_up_row(harness, fid)
+    row = await builders.follow_up_row(harness, fid)
     assert row.remind_at.hour == 0 and row.remind_at.day == 3  # 08:00 Shanghai is 00:00 UTC
 
 
@@ -99,7 +97,7 @@ async def test_recurring_follow_up_done_moves_to_next_occurrence(harness: Harnes
     rita, cid, fid, reminder = await reminder_for(harness, repeat=("week", 2))
     [edited] = await harness.press(rita, reminder, "Done")
     assert "Next time: 2026-03-16 09:00 Mon" in edited.text
-    row = await follow_up_row(harness, fid)
+    row = await builders.follow_up_row(harness, fid)
     assert row.status == FollowUpStatus.OPEN and row.due_at == harness.clock.now() + timedelta(weeks=2)
     harness.advance(weeks=2)
     [next_reminder] = await harness.deliver()
@@ -117,7 +115,7 @@ async def test_cancel_from_the_view_asks_then_cancels(harness: Harness) -> None:
     assert "Cancel the follow-up" in confirm.text
     answered = await harness.press(rita, confirm, "Yes, cancel")
     assert "Cancelled" in next(m for m in answered if m.message_id == confirm.message_id).text
-    assert (await follow_up_row(harness, fid)).status == FollowUpStatus.CANCELLED
+    assert (await builders.follow_up_row(harness, fid)).status == FollowUpStatus.CANCELLED
     # the reminder message that still had buttons was edited: no stale Done in the chat
     stale = next(m for m in harness.fake.chat(rita.id) if m.message_id == again.message_id)
     assert stale.flat_buttons == [] and "Cancelled" in stale.text
@@ -134,7 +132,7 @@ async def test_reschedule_by_typed_phrase(harness: Harness) -> None:
     assert "already past" in texts(past)
     moved = await harness.send(rita, "明天下午3点")
     assert "2026-03-03 15:00 Tue" in texts(moved)
-    row = await follow_up_row(harness, fid)
+    row = await builders.follow_up_row(harness, fid)
     assert row.exact and row.remind_at == row.due_at
 
 
@@ -146,8 +144,8 @@ async def test_forged_and_foreign_follow_up_buttons_change_nothing(harness: Harn
     for data in ("fu:d:abc:1", f"fu:d:{fid}", f"fu:s:{fid}:1:zz", "fu:q:1:1:" + "x" * 40):
         assert await harness.press(rita, reminder, data=data) == []
         assert "no longer valid" in last_answer(harness)
-    assert (await follow_up_row(harness, fid)).status == FollowUpStatus.OPEN
-    assert [r.status for r in await outbox_rows(harness)] == [OutboxStatus.SENT]
+    assert (await builders.follow_up_row(harness, fid)).status == FollowUpStatus.OPEN
+    assert [r.status for r in await builders.outbox_rows(harness)] == [OutboxStatus.SENT]
 
 
 async def test_daily_follow_up_keeps_local_time_across_dst(harness: Harness) -> None:
@@ -156,17 +154,17 @@ async def test_daily_follow_up_keeps_local_time_across_dst(harness: Harness) -> 
     rita = await harness.member(name="Rita", digest=False)
     await harness.send(rita, "/tz Europe/Berlin")
     cid = await builders.customer(harness, rita, "Klaus")
-    fid = await follow_up(harness, cid, rita, harness.clock.now(), repeat=("day", 1))
+    fid = await builders.follow_up(harness, cid, rita, harness.clock.now(), repeat=("day", 1))
     arrivals = []
     for _ in range(3):
         [reminder] = await harness.deliver()
         arrivals.append(harness.clock.now())
         assert "09:00" in reminder.text
         await harness.press(rita, reminder, "Done")
-        row = await follow_up_row(harness, fid)
+        row = await builders.follow_up_row(harness, fid)
         harness.clock.set(row.due_at)
     assert [moment.hour for moment in arrivals] == [8, 8, 7]  # 09:00 CET, 09:00 CET, 09:00 CEST
-    assert (await follow_up_row(harness, fid)).due_at == datetime(2026, 3, 30, 7, 0, tzinfo=timezone.utc)
+    assert (await builders.follow_up_row(harness, fid)).due_at == datetime(2026, 3, 30, 7, 0, tzinfo=timezone.utc)
 
 
 async def test_outcome_shows_in_history(harness: Harness) -> None:
@@ -181,10 +179,10 @@ async def test_outcome_shows_in_history(harness: Harness) -> None:
 async def test_archiving_a_customer_cancels_its_open_follow_ups(harness: Harness) -> None:
     rita = await harness.member(name="Rita", digest=False)
     cid = await builders.customer(harness, rita, "Wang Wei")
-    fid = await follow_up(harness, cid, rita, harness.clock.now() + timedelta(hours=1))
+    fid = await builders.follow_up(harness, cid, rita, harness.clock.now() + timedelta(hours=1))
     [card] = await harness.send(rita, f"/show #{cid}")
     [archived] = await harness.press(rita, card, "Archive")
     assert "1 open follow-up(s) were cancelled" in archived.text
-    assert (await follow_up_row(harness, fid)).status == FollowUpStatus.CANCELLED
+    assert (await builders.follow_up_row(harness, fid)).status == FollowUpStatus.CANCELLED
     harness.advance(hours=2)
     assert await harness.deliver() == []

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.sandbox.fake_telegram import FakeUser, Sent
 from storage.models import Role
-from tests.builders_interactions import audit_actions, customer, customer_row, interactions_of, last_answer, purchases_of
-from tests.harness import Harness, texts
+from tests.builders import audit_actions, customer, customer_row, interactions_of, purchases_of
+from tests.harness import Harness, last_answer, texts
 
 
 async def open_history(harness: Harness, person: FakeUser, customer_id: int) -> Sent:

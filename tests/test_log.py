@@ -9,10 +9,8 @@ import pytest
 from bot.rules.refusal import Refusal
 from handlers.activity.interactions import parse_log
 from storage.models import Role
-from tests.builders_interactions import (
-    audit_actions, customer, customer_row, interactions_of, last_answer, with_button,
-)
-from tests.harness import Harness, texts
+from tests.builders import audit_actions, customer, customer_row, interactions_of
+from tests.harness import Harness, last_answer, texts, with_button
 
 
 @pytest.mark.parametrize(("line", "expected"), [

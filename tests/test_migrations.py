@@ -70,6 +70,7 @@ async def test_two_instances_upgrading_at_once_both_succeed(tmp_path) -> None:  
 
     from tests.conftest import PG_URL, USE_PG
     from tests.harness import pg_admin_execute, pg_url_with_db
+    from tests.waiting import within
 
     if USE_PG:
         name = f"salesbot_race_{uuid.uuid4().hex[:10]}"
@@ -83,7 +84,7 @@ async def test_two_instances_upgrading_at_once_both_succeed(tmp_path) -> None:  
         code = f"from storage.migrate import upgrade; upgrade({url!r})"
         runs = [await asyncio.create_subprocess_exec(sys.executable, "-c", code, cwd=root,
                                                      stderr=asyncio.subprocess.PIPE) for _ in range(2)]
-        results = [await asyncio.wait_for(run.communicate(), 60) for run in runs]
+        results = [await within(run.communicate(), what="an upgrade process to finish") for run in runs]
         assert [run.returncode for run in runs] == [0, 0], [err.decode()[-500:] for _, err in results]
         assert await current_revision(url) == head_revision()
     finally:

@@ -7,12 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.test_cli import clean_env
+from tests.harness import clean_env
+from tests.waiting import DEADLINE
 
 
 def playground(tmp_path: Path, script: str, db: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "bot", "playground", "--db", str(db)], input=script,
-                          cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=60, check=False)
+                          cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=DEADLINE,
+                          check=False)
 
 
 def test_scripted_session_switches_people_shows_and_presses_buttons(tmp_path: Path) -> None:

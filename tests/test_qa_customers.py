@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, select
+from sqlmodel import select
 
-from storage.models import Customer, Interaction, Purchase, Role
+from storage.models import Interaction, Purchase, Role
 from tests import builders
 from tests.harness import Harness, texts
 
 ZWSP = "\u200b"
-
-
-async def stored(harness: Harness) -> list[Customer]:
-    async with harness.sessions() as session:
-        return list(await session.exec(select(Customer).order_by(col(Customer.id))))
-
-
-def last_answer(harness: Harness) -> dict:
-    return harness.fake.callback_answers[-1]
 
 
 def seen(messages: list) -> str:
@@ -47,7 +38,7 @@ async def test_duplicate_phone_of_a_colleagues_customer_shows_no_id_and_no_dead_
 
     [reply] = await harness.send(manager, "/add Wang Junior, 13800138000")
     assert f"#{theirs}" in reply.text and reply.button(f"#{theirs}").callback_data == f"card:{theirs}"
-    assert [c.name for c in await stored(harness)] == ["Secret Client"]
+    assert [c.name for c in await builders.customers(harness)] == ["Secret Client"]
 
 
 async def test_invisible_names_are_refused_everywhere(harness: Harness) -> None:
@@ -58,7 +49,7 @@ async def test_invisible_names_are_refused_everywhere(harness: Harness) -> None:
     await harness.send(rep, "/add")
     assert "name can't be empty" in texts(await harness.send(rep, ZWSP))
     await harness.send(rep, "/cancel")
-    assert await stored(harness) == []
+    assert await builders.customers(harness) == []
 
     cid = await builders.customer(harness, rep, "Wang Wei")
     card = (await harness.send(rep, f"/show #{cid}"))[0]
@@ -67,7 +58,7 @@ async def test_invisible_names_are_refused_everywhere(harness: Harness) -> None:
     await harness.send(rep, "/cancel")
     await harness.press(rep, card, data=f"ef:{cid}:company")
     await harness.send(rep, ZWSP)
-    [customer] = await stored(harness)
+    [customer] = await builders.customers(harness)
     assert (customer.name, customer.company) == ("Wang Wei", None)
 
 
@@ -77,14 +68,14 @@ async def test_one_liner_must_start_with_the_name(harness: Harness) -> None:
                  "/add Wang Wei 138 0013 8000 Acme", "/add 王伟 13800138000"):
         reply = texts(await harness.send(rep, text))
         assert "/add Wang Wei, 138 0013 8000" in reply and "Nothing was saved" in reply, text
-    assert await stored(harness) == []
+    assert await builders.customers(harness) == []
 
 
 async def test_one_liner_fields_may_come_on_separate_lines(harness: Harness) -> None:
     rep = await harness.member(Role.REP)
     reply = texts(await harness.send(rep, "/add Wang Wei\n138 0013 8000\nAcme\nwang@example.com"))
     assert "Wang Wei · Acme" in reply and "+8613800138000" in reply
-    [customer] = await stored(harness)
+    [customer] = await builders.customers(harness)
     assert (customer.name, customer.phone, customer.company, customer.email) == (
         "Wang Wei", "+8613800138000", "Acme", "wang@example.com")
 
@@ -93,13 +84,13 @@ async def test_wechat_written_out_and_email_typed_with_a_chinese_keyboard_are_re
     rep = await harness.member(Role.REP)
     await harness.send(rep, "/add Li Na, WeChat: lina_88, li.na＠example。com")
     await harness.send(rep, "/add 王伟, 微信号：wangwei_1")
-    first, second = await stored(harness)
+    first, second = await builders.customers(harness)
     assert (first.wechat, first.email, first.company) == ("lina_88", "li.na@example.com", None)
     assert (second.wechat, second.company) == ("wangwei_1", None)
     card = (await harness.send(rep, f"/show #{second.id}"))[0]
     await harness.press(rep, card, data=f"ef:{second.id}:email")
     assert "wang＠qq。com" not in texts(await harness.send(rep, "wang＠qq。com"))
-    assert (await builders.stored(harness, second.id)).email == "wang@qq.com"
+    assert (await builders.customer_row(harness, second.id)).email == "wang@qq.com"
 
 
 async def test_tag_with_a_space_lists_and_pages(harness: Harness) -> None:
@@ -121,7 +112,7 @@ async def test_a_command_closes_the_open_question_so_the_next_text_is_not_stored
     await harness.send(rep, f"/show #{second}")
     reply = texts(await harness.send(rep, "Li Na"))
     assert f"#{second} Li Na" in reply and "Notes" not in reply
-    assert (await builders.stored(harness, first)).notes == "prefers tea"
+    assert (await builders.customer_row(harness, first)).notes == "prefers tea"
 
     await harness.press(rep, card, data=f"log:{first}")
     await harness.press(rep, card, data=f"logch:{first}:call")
@@ -150,14 +141,14 @@ async def test_forged_ids_with_odd_digits_or_too_large_get_a_toast_and_change_no
     await builders.interaction(harness, cid, rep)
     await builders.purchase(harness, cid, rep)
     picker = (await harness.send(rep, "/show Wang"))[0]
-    before = [c.model_dump() for c in await stored(harness)]
+    before = [c.model_dump() for c in await builders.customers(harness)]
     for data in ("pick:²", "pick:99999999999999999999", "undoadd:²", "undolog:²", "undosale:²", "att:²",
                  "hist:²:0", "hi:²", "hs:²"):
         sent = await harness.press(rep, picker, data=data)
-        answer = last_answer(harness)
+        answer = harness.fake.callback_answers[-1]
         assert sent == [] and answer.get("show_alert"), data
         assert "went wrong" not in answer["text"], data
-    assert [c.model_dump() for c in await stored(harness)] == before
+    assert [c.model_dump() for c in await builders.customers(harness)] == before
     async with harness.sessions() as session:
         assert len(list(await session.exec(select(Interaction)))) == 1
         assert len(list(await session.exec(select(Purchase)))) == 1
@@ -167,7 +158,7 @@ async def test_contact_shared_in_a_group_gets_no_reply_and_adds_nothing(harness:
     rep = await harness.member(Role.REP)
     assert await harness.chat.contact(rep, "8613800138000", "Wang", chat_id=-100123) == []
     assert await harness.chat.contact(harness.stranger(), "8613800138001", "Li", chat_id=-100123) == []
-    assert await stored(harness) == []
+    assert await builders.customers(harness) == []
 
 
 async def test_more_matches_than_pick_buttons_says_so(harness: Harness) -> None:
@@ -189,7 +180,7 @@ async def test_skip_typed_instead_of_pressed_skips_the_step(harness: Harness) ->
     assert "来源" in texts(await harness.send(rep, "skip"))
     assert "等级" in texts(await harness.send(rep, "跳过 ⏭"))
     assert "已添加客户" in texts(await harness.send(rep, "Skip"))
-    [customer] = await stored(harness)
+    [customer] = await builders.customers(harness)
     assert (customer.name, customer.phone, customer.company, customer.source) == ("赵六", None, None, None)
 
 

@@ -12,8 +12,8 @@ from bot.sandbox.fake_telegram import FakeUser
 from handlers.activity.interactions import parse_log
 from bot.rules.amounts import parse_amount_note
 from storage.models import Customer, Role
-from tests.builders_interactions import customer, interactions_of, last_answer, purchases_of, with_button
-from tests.harness import Harness, texts
+from tests.builders import customer, interactions_of, purchases_of
+from tests.harness import Harness, last_answer, texts, with_button
 
 
 async def open_log_note(harness: Harness, rep: FakeUser, customer_id: int, channel: str) -> list:

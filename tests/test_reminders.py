@@ -7,14 +7,13 @@ from datetime import timedelta
 from storage import outbox
 from storage.models import OutboxStatus
 from tests import builders
-from tests.builders_followups import follow_up, outbox_rows
 from tests.harness import Harness, texts
 
 
 async def test_reminder_arrives_at_due_time_with_phone_and_buttons(harness: Harness) -> None:
     rita = await harness.member(name="Rita")
     cid = await builders.customer(harness, rita, "Wang Wei", phone="+8613800138000")
-    await follow_up(harness, cid, rita, harness.clock.now() + timedelta(hours=1), note="send the quote")
+    await builders.follow_up(harness, cid, rita, harness.clock.now() + timedelta(hours=1), note="send the quote")
 
     assert await harness.deliver() == []
     harness.advance(minutes=59)
@@ -31,7 +30,7 @@ async def test_reminder_arrives_at_due_time_with_phone_and_buttons(harness: Harn
     assert [b.text for b in reminder.flat_buttons][:3] == ["Done", "Snooze 1h", "Tomorrow 09:00"]
     harness.advance(minutes=5)
     assert await harness.deliver() == []
-    [row] = await outbox_rows(harness)
+    [row] = await builders.outbox_rows(harness)
     assert row.status == OutboxStatus.SENT and row.message_id == reminder.message_id
 
 
@@ -39,7 +38,7 @@ async def test_reminder_in_chinese_for_a_chinese_rep(harness: Harness) -> None:
     li = await harness.member(name="Li", language="zh")
     await harness.send(li, "/lang zh")
     cid = await builders.customer(harness, li, "张伟")
-    await follow_up(harness, cid, li, harness.clock.now())
+    await builders.follow_up(harness, cid, li, harness.clock.now())
     [reminder] = await harness.deliver()
     assert "跟进提醒" in reminder.text and "周一" in reminder.text
     assert [b.text for b in reminder.flat_buttons][:3] == ["完成", "稍后1小时", "明天09:00"]
@@ -48,7 +47,7 @@ async def test_reminder_in_chinese_for_a_chinese_rep(harness: Harness) -> None:
 async def test_reminder_after_downtime_is_sent_once_marked_late(harness: Harness) -> None:
     rita = await harness.member()
     cid = await builders.customer(harness, rita)
-    await follow_up(harness, cid, rita, harness.clock.now() + timedelta(minutes=10))
+    await builders.follow_up(harness, cid, rita, harness.clock.now() + timedelta(minutes=10))
     await harness.stop_bot()
     harness.advance(hours=3)
     await harness.start_bot()
@@ -65,9 +64,9 @@ async def test_reminders_more_than_a_day_late_fold_into_one_catch_up(harness: Ha
     second = await builders.customer(harness, rita, "Beta")
     recent = await builders.customer(harness, rita, "Gamma")
     now = harness.clock.now()
-    await follow_up(harness, first, rita, now + timedelta(hours=1))
-    await follow_up(harness, second, rita, now + timedelta(hours=2))
-    await follow_up(harness, recent, rita, now + timedelta(hours=40))
+    await builders.follow_up(harness, first, rita, now + timedelta(hours=1))
+    await builders.follow_up(harness, second, rita, now + timedelta(hours=2))
+    await builders.follow_up(harness, recent, rita, now + timedelta(hours=40))
     harness.advance(hours=41)
 
     sent = await harness.deliver()
@@ -82,7 +81,7 @@ async def test_reminders_more_than_a_day_late_fold_into_one_catch_up(harness: Ha
 async def test_a_claimed_row_whose_sender_crashed_is_sent_after_its_lease(harness: Harness) -> None:
     rita = await harness.member()
     cid = await builders.customer(harness, rita)
-    await follow_up(harness, cid, rita, harness.clock.now())
+    await builders.follow_up(harness, cid, rita, harness.clock.now())
     await harness.stop_bot()
     # the first pass queued nothing yet; queue and claim as a sender that dies right after claiming would
     await harness.start_bot()
@@ -98,14 +97,14 @@ async def test_a_claimed_row_whose_sender_crashed_is_sent_after_its_lease(harnes
     assert "Wang Wei" in reminder.text
     harness.advance(minutes=3)
     assert await harness.deliver() == []
-    [row] = await outbox_rows(harness)
+    [row] = await builders.outbox_rows(harness)
     assert row.id == claimed.id and row.status == OutboxStatus.SENT
 
 
 async def test_reminder_of_a_closed_follow_up_is_not_sent(harness: Harness) -> None:
     rita = await harness.member()
     cid = await builders.customer(harness, rita)
-    fid = await follow_up(harness, cid, rita, harness.clock.now())
+    fid = await builders.follow_up(harness, cid, rita, harness.clock.now())
     delivery = harness.delivery
     await delivery._produce()
     async with harness.sessions() as session, session.begin():
@@ -115,5 +114,5 @@ async def test_reminder_of_a_closed_follow_up_is_not_sent(harness: Harness) -> N
                                          now=harness.clock.now())
         assert changed.changed
     assert texts(await harness.deliver()) == ""
-    [row] = await outbox_rows(harness)
+    [row] = await builders.outbox_rows(harness)
     assert row.status == OutboxStatus.SKIPPED

@@ -7,8 +7,8 @@ import pytest
 from bot.rules.amounts import AmountError, parse_amount, split_sale
 from storage.customers import stage_of
 from storage.models import Role, Stage, Team
-from tests.builders_interactions import audit_actions, customer, customer_row, last_answer, purchases_of, with_button
-from tests.harness import Harness, texts
+from tests.builders import audit_actions, customer, customer_row, purchases_of
+from tests.harness import Harness, last_answer, texts, with_button
 
 
 @pytest.mark.parametrize(("token", "minor"), [

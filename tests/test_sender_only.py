@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -16,9 +15,8 @@ from storage.db import make_engine, make_sessionmaker
 from storage.migrate import current_revision, head_revision
 from storage.models import OutboxMessage, OutboxStatus
 from tests import builders
-from tests.builders_followups import follow_up
-from tests.harness import ADMIN_TG_ID, Harness
-from tests.test_cli import TOKEN, clean_env, reap, stopped_by, wait_until
+from tests.harness import ADMIN_TG_ID, TOKEN, Harness, bot_process, reap, stopped_by
+from tests.waiting import eventually
 
 
 class PollCountingFake(FakeTelegram):
@@ -34,12 +32,9 @@ class PollCountingFake(FakeTelegram):
 
 
 async def sender_only(tmp_path: Path, fake: FakeTelegram, database_url: str) -> asyncio.subprocess.Process:
-    env = clean_env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url,
-                    TELEGRAM_BASE_FILE_URL=fake.base_file_url, DATABASE_URL=database_url,
-                    SALESBOT_ADMINS=str(ADMIN_TG_ID))
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--sender-only", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    return await bot_process(tmp_path, "run", "--sender-only", TELEGRAM_BOT_TOKEN=TOKEN,
+                             TELEGRAM_BASE_URL=fake.base_url, TELEGRAM_BASE_FILE_URL=fake.base_file_url,
+                             DATABASE_URL=database_url, SALESBOT_ADMINS=str(ADMIN_TG_ID))
 
 
 async def test_sender_only_sends_a_due_reminder_without_polling_and_stops_on_sigterm(
@@ -50,12 +45,12 @@ async def test_sender_only_sends_a_due_reminder_without_polling_and_stops_on_sig
     rows.sessions = make_sessionmaker(rows.engine)
     rita = await rows.member(name="Rita", digest=False)
     cid = await builders.customer(rows, rita, "Wang Wei", phone="+8613800138000")
-    await follow_up(rows, cid, rita, rows.clock.now() - timedelta(minutes=1), note="send the quote")
+    await builders.follow_up(rows, cid, rita, rows.clock.now() - timedelta(minutes=1), note="send the quote")
     fake = PollCountingFake(token=TOKEN)
     await fake.start()
     process = await sender_only(tmp_path, fake, database_url)
     try:
-        await wait_until(lambda: bool(fake.chat(rita.id)))
+        await eventually(lambda: fake.chat(rita.id), what="the sender sent Rita's reminder")
         stderr = await stopped_by(process, signal.SIGTERM)
         async with rows.sessions() as session:
             [row] = (await session.exec(select(OutboxMessage))).all()
@@ -80,7 +75,7 @@ async def test_sender_only_upgrades_the_database_first_and_stops_on_sigint(tmp_p
     process = await sender_only(tmp_path, fake, url)
     try:
         # the command menu is registered after start-up has set up the team on the migrated schema
-        await wait_until(lambda: {"", "zh"} <= set(fake.commands))
+        await eventually(lambda: {"", "zh"} <= set(fake.commands), what="the sender registered both command menus")
         stderr = await stopped_by(process, signal.SIGINT)
     finally:
         await reap(process)

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from bot.sandbox.fake_telegram import FakeUser, Sent
 from storage.models import AuditEvent, Role, Team
-from tests.harness import Harness, texts
+from tests.harness import Harness, last_answer, texts
 
 UTC = timezone.utc
 
@@ -23,10 +23,6 @@ async def cadence_of(harness: Harness) -> dict[str, int]:
     async with harness.sessions() as session:
         team = (await session.exec(select(Team).where(Team.is_default))).one()
         return dict(team.cadence())
-
-
-def last_answer(harness: Harness) -> str:
-    return harness.fake.callback_answers[-1]["text"]
 
 
 async def test_panel_shows_quiet_hours_and_digest_and_a_rep_sees_no_cadence(harness: Harness) -> None:

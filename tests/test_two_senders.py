@@ -15,9 +15,10 @@ from bot.outbound.delivery import CONCURRENCY, LEASE
 from bot.sandbox.fake_telegram import FakeUser
 from bot.outbound.ratelimit import SendBudget
 from storage.models import Customer, FollowUp, OutboxStatus, User
-from tests.builders_followups import outbox_rows
+from tests.builders import outbox_rows
 from tests.conftest import USE_PG
 from tests.harness import Harness
+from tests.waiting import eventually, within
 
 REPS = 50
 EACH = 10
@@ -79,9 +80,9 @@ async def both_send(harness: Harness, total: int, concurrent: int) -> list[int]:
         return sent
 
     try:
-        counts = await asyncio.wait_for(asyncio.gather(
+        counts = await within(asyncio.gather(
             *(keep_sending(application) for application in (harness.application, second) for _ in range(concurrent))
-        ), 60)
+        ), what="both instances settling every row")
     finally:
         await stop_sender(second)
     return [sum(counts[:concurrent]), sum(counts[concurrent:])]
@@ -123,8 +124,7 @@ async def test_rows_left_waiting_behind_slow_sends_are_left_to_their_lease_and_s
     # every send in flight hangs, and takes long enough that the rest of the batch has little lease left
     harness.fake.fail_next("sendMessage", "timeout", times=CONCURRENCY, hang=5)
     passing = asyncio.create_task(harness.delivery.run())
-    while len(harness.fake.faults_fired) < CONCURRENCY:
-        await asyncio.sleep(0.01)
+    await eventually(lambda: len(harness.fake.faults_fired) >= CONCURRENCY, what=f"{CONCURRENCY} sends hang")
     harness.advance(seconds=LEASE.total_seconds() / 2 + 10)
     assert await passing == 0
 
