@@ -30,21 +30,21 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import bindparam, insert, text  # noqa: E402
+from sqlalchemy import bindparam, insert, text
 
-from bot.app import build_application  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.lifecycle import running  # noqa: E402
-from bot.sandbox.fake_telegram import FakeTelegram  # noqa: E402
-from bot.outbound.ratelimit import SendBudget  # noqa: E402
-from storage.db import make_engine  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from storage.models import Customer, FollowUp, Team, User  # noqa: E402
+from bot.app import build_application
+from bot.config import Settings
+from bot.lifecycle import running
+from bot.outbound.ratelimit import SendBudget
+from bot.sandbox.fake_telegram import FakeTelegram
+from storage.db import make_engine
+from storage.migrate import upgrade
+from storage.models import Customer, FollowUp, Team, User
 
 PER_SECOND = 30
 PER_CHAT = 1.0
@@ -59,7 +59,7 @@ def percentile(values: list[float], q: float) -> float:
 async def load(url: str, *, reps: int, pending: int, customers_per_rep: int = 10) -> tuple[list[int], list[int]]:
     """Reps, customers and the far-future follow-ups; returns the reps' tg ids and customer ids."""
     engine = make_engine(url)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rng = random.Random(7)
     async with engine.begin() as connection:
         team_id = (await connection.execute(
@@ -100,7 +100,7 @@ async def add_due(url: str, customer_ids: list[int], *, due: int, window: float,
     """`due` follow-ups falling due evenly over `window` seconds, starting `lead` seconds from now."""
     engine = make_engine(url)
     rng = random.Random(11)
-    start = datetime.now(timezone.utc) + timedelta(seconds=lead)
+    start = datetime.now(UTC) + timedelta(seconds=lead)
     async with engine.begin() as connection:
         owners = dict((await connection.execute(text("SELECT id, owner_id FROM customer"))).all())
         team_id = (await connection.execute(text("SELECT MIN(id) FROM team"))).scalar_one()
@@ -123,7 +123,7 @@ async def query_ratio(url: str, repeats: int = 200) -> tuple[float, float, float
     due_query = text("SELECT * FROM follow_up WHERE remind_at <= :now AND status = 'open' "
                      "ORDER BY remind_at LIMIT 500")
     point = text("SELECT * FROM follow_up WHERE id = :id")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     timings: dict[str, list[float]] = {"due": [], "point": []}
     async with engine.connect() as connection:
         max_id = (await connection.execute(text("SELECT MAX(id) FROM follow_up"))).scalar_one()
@@ -202,11 +202,12 @@ async def run_one(url: str, *, reps: int, pending: int, due: int, window: float)
     application = build_application(settings, budget=SendBudget.unlimited() if unlimited else SendBudget(),
                                     polling=False)
     dues = await add_due(url, customer_ids, due=due, window=window, lead=3.0)
-    wall0, mono0 = datetime.now(timezone.utc), time.monotonic()
+    wall0, mono0 = datetime.now(UTC), time.monotonic()
     try:
         async with running(application):
             deadline = time.monotonic() + window + 3 + due / PER_SECOND + 60
-            while sum(1 for m in fake.sent if m.text and "bench due" in m.text) < due and time.monotonic() < deadline:
+            # polled, not awaited on an event: the bench watches the stand-in from outside, as a person would
+            while sum(1 for m in fake.sent if m.text and "bench due" in m.text) < due and time.monotonic() < deadline:  # noqa: ASYNC110
                 await asyncio.sleep(0.5)
     finally:
         await fake.stop()

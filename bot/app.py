@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import timezone
+from datetime import UTC
 
 from telegram import Bot, BotCommand
 from telegram.error import TelegramError
@@ -13,19 +13,22 @@ from telegram.request import HTTPXRequest
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.services import CONTEXT_TYPES, App
-from bot.outbound.delivery import CONCURRENCY, Delivery
 from bot.outbound.catch_up import CatchUp
+from bot.outbound.delivery import CONCURRENCY, Delivery
 from bot.outbound.digest import Digest
 from bot.outbound.kinds import Kind
-from bot.runtime.i18n import t
 from bot.outbound.ratelimit import CountingRateLimiter, SendBudget
 from bot.outbound.reminders import Reminders
+from bot.runtime.i18n import t
+from bot.services import CONTEXT_TYPES, App
 from handlers.activity import forwards, history, history_edit, interactions, sales
 from handlers.common import errors, pick, router, start
 from handlers.customers import add, add_guided, card, card_edit, find
 from handlers.followups import actions as followup_actions
-from handlers.followups import agenda, change as followup_change, create as followups, offer as followup_offer
+from handlers.followups import agenda
+from handlers.followups import change as followup_change
+from handlers.followups import create as followups
+from handlers.followups import offer as followup_offer
 from handlers.settings import preferences as settings
 from storage import users
 from storage.db import make_engine, make_sessionmaker
@@ -57,7 +60,7 @@ def build_application(config: Settings, *, clock: Clock | None = None, budget: S
         .base_url(config.telegram_base_url)
         .base_file_url(config.telegram_base_file_url)
         # all datetimes handed to PTB are aware UTC; local time is only for display
-        .defaults(Defaults(tzinfo=timezone.utc))
+        .defaults(Defaults(tzinfo=UTC))
         # no retries inside the limiter: a RetryAfter there would pause every request. Replies are
         # counted in the budget that paces proactive messages, so those make room for them
         .rate_limiter(CountingRateLimiter(budget))

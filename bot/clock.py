@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 
 class Clock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class FrozenClock(Clock):
@@ -16,7 +16,7 @@ class FrozenClock(Clock):
     def __init__(self, start: datetime) -> None:
         if start.tzinfo is None:
             raise ValueError("FrozenClock needs an aware datetime")
-        self._now = start.astimezone(timezone.utc)
+        self._now = start.astimezone(UTC)
 
     def now(self) -> datetime:
         return self._now
@@ -25,4 +25,4 @@ class FrozenClock(Clock):
         self._now += delta
 
     def set(self, moment: datetime) -> None:
-        self._now = moment.astimezone(timezone.utc)
+        self._now = moment.astimezone(UTC)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from babel.numbers import list_currencies
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 
@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
-        if not (value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")):
+        if not (value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://"))):
             raise ValueError("expected sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db")
         return value
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_
 from sqlmodel import col, select

@@ -15,8 +15,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import audit
-from storage.activity import UNDO_WINDOW
 from storage.access import Actor, visible_customers
+from storage.activity import UNDO_WINDOW
 from storage.models import Customer, Interaction, Stage, Tier
 
 NEW_FOR = timedelta(days=90)

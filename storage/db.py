@@ -41,7 +41,7 @@ def make_engine(url: str, *, foreign_keys: bool = True, **kwargs: object) -> Asy
     engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # noqa: ANN001
+    def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
         # take over transaction control so writes can start with BEGIN IMMEDIATE
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -53,7 +53,7 @@ def make_engine(url: str, *, foreign_keys: bool = True, **kwargs: object) -> Asy
         dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
     @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(conn):  # noqa: ANN001
+    def _on_begin(conn) -> None:  # noqa: ANN001
         # IMMEDIATE takes the write lock up front: no deadlock when a reader later writes
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 

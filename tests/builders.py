@@ -11,8 +11,8 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.sandbox.fake_telegram import FakeUser
 from bot.rules.phones import digits_of
+from bot.sandbox.fake_telegram import FakeUser
 from storage.models import AuditEvent, Customer, FollowUp, Interaction, OutboxMessage, Purchase, Tier, User
 from tests.harness import Harness
 

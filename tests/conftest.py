@@ -12,14 +12,14 @@ import functools
 import os
 import shutil
 import uuid
-from datetime import datetime, timezone
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import AsyncIterator, Iterator
 
 import pytest
 
-from tests.harness import Harness, pg_admin_execute, pg_url_with_db
 from storage.migrate import upgrade
+from tests.harness import Harness, pg_admin_execute, pg_url_with_db
 
 PG_URL = os.environ.get("DATABASE_URL", "")
 USE_PG = PG_URL.startswith("postgresql")
@@ -74,7 +74,7 @@ async def database_url(template_database: str, tmp_path: Path) -> AsyncIterator[
 @pytest.fixture
 def start_time() -> datetime:
     # Monday 2026-03-02 09:00 in Asia/Shanghai
-    return datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+    return datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
 @pytest.fixture

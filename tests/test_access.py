@@ -80,7 +80,7 @@ async def test_group_chatter_gets_no_reply_and_commands_no_data(harness: Harness
     assert "private chat" in reply and "join_" not in reply
 
 
-async def test_setup_link_makes_the_first_admin_once(database_url, start_time, caplog) -> None:  # noqa: ANN001
+async def test_setup_link_makes_the_first_admin_once(database_url, start_time, caplog) -> None:
     import logging
 
     from tests.harness import Harness as Bot

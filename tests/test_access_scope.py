@@ -14,7 +14,7 @@ from tests.harness import Harness, texts
 class World:
     """Two teams: rep A and rep B and a manager in the default team, a rep in another team."""
 
-    async def build(self, harness: Harness) -> "World":
+    async def build(self, harness: Harness) -> World:
         self.rep_a = await harness.member(Role.REP, name="Anna")
         self.rep_b = await harness.member(Role.REP, name="Bert")
         self.manager = await harness.member(Role.MANAGER, name="Mona")

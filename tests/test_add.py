@@ -104,7 +104,7 @@ async def test_duplicate_found_only_by_the_unique_index_gets_the_same_reply(
     real_by_phone = customer_storage.by_phone
     calls = []
 
-    async def misses_once(session, **kwargs):  # noqa: ANN001, ANN003, ANN202
+    async def misses_once(session, **kwargs):
         # the pre-check runs before a concurrent add commits; the insert then hits the index
         calls.append(kwargs)
         return None if len(calls) == 1 else await real_by_phone(session, **kwargs)

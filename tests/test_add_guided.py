@@ -99,7 +99,7 @@ async def test_half_finished_add_survives_a_restart(harness: Harness) -> None:
     rep = await harness.member(Role.REP)
     await harness.send(rep, "/add")
     await harness.send(rep, "Wang Wei")
-    [ask_company] = await harness.send(rep, "13800138000")
+    [_ask_company] = await harness.send(rep, "13800138000")
     await harness.restart_bot()
     [ask_source] = await harness.send(rep, "Acme")
     assert "come from" in ask_source.text
@@ -138,7 +138,7 @@ async def test_cancel_button_stores_nothing(harness: Harness) -> None:
 async def test_stale_and_forged_buttons_change_nothing(harness: Harness) -> None:
     rep = await harness.member(Role.REP)
     await harness.send(rep, "/add")
-    [ask_phone] = await harness.send(rep, "Wang Wei")
+    [_ask_phone] = await harness.send(rep, "Wang Wei")
     [ask_company] = await harness.send(rep, "13800138000")
     for forged in ("add:phone:skip", "add:company:vip", "add:tier:vip", "add:name:skip", "add:source:bribe", "add:"):
         assert await harness.press(rep, ask_company, data=forged) == []

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import update
 
-from bot.views.agenda import birthdays_on
 from bot.sandbox.fake_telegram import Sent
+from bot.views.agenda import birthdays_on
 from storage.models import Customer, Role, Tier
 from tests import builders
 from tests.harness import Harness, texts
 
-UTC = timezone.utc
+UTC = UTC
 
 
 async def untouched_for(harness: Harness, customer_id: int, days: int) -> None:

@@ -28,7 +28,6 @@ from handlers.customers.find import LIST_PAGE, read_filter
 from handlers.settings.preferences import ZONE
 from storage.models import AuditEvent, Customer, Dialogue, FollowUp, Interaction, Invite, Purchase, Role, Team, User
 from tests import builders
-
 from tests.harness import Harness, texts
 
 
@@ -62,7 +61,8 @@ def _encodes(field: Field, value: Any) -> bool:
 def built(spec: Callback) -> list[dict[str, Any]]:
     """Every combination of the spec's boundary values, each field named (an absent optional one is None)."""
     names = list(spec.fields)
-    return [dict(zip(names, values)) for values in itertools.product(*(samples(f) for f in spec.fields.values()))]
+    combinations = itertools.product(*(samples(field) for field in spec.fields.values()))
+    return [dict(zip(names, values, strict=True)) for values in combinations]
 
 
 ALL = sorted(SPECS.values(), key=lambda spec: spec.prefix)

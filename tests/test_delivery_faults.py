@@ -11,14 +11,15 @@ import asyncio
 import random
 import zlib
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from typing import Any, AsyncIterator
+from typing import Any
 
 import pytest
 
 from bot.outbound.delivery import CONCURRENCY, MAX_ATTEMPTS, backoff
-from bot.sandbox.fake_telegram import BotApiError, FakeUser, Hold, Sent
 from bot.outbound.ratelimit import SendBudget
+from bot.sandbox.fake_telegram import BotApiError, FakeUser, Hold, Sent
 from storage import outbox
 from storage.models import OutboxStatus
 from tests import builders
@@ -356,7 +357,7 @@ async def test_restart_with_pending_rows_and_one_claimed_by_a_crashed_sender_sen
     assert await harness.deliver() == []
 
     seen = Counter(name for text in reminders_in(harness, rita.id) for name in names if name in text)
-    assert seen == {name: 1 for name in names}
+    assert seen == dict.fromkeys(names, 1)
     assert {row.status for row in await builders.outbox_rows(harness)} == {OutboxStatus.SENT}
 
 

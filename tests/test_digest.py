@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
@@ -12,7 +12,7 @@ from storage.models import OutboxStatus, User
 from tests import builders
 from tests.harness import Harness
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def digests(messages: list[Sent]) -> list[Sent]:

@@ -17,8 +17,8 @@ from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
-from bot.sandbox.fake_telegram import BotApiError, FakeTelegram, FloodLimits
 from bot.outbound.ratelimit import CountingRateLimiter, SendBudget, retry_after_seconds
+from bot.sandbox.fake_telegram import BotApiError, FakeTelegram, FloodLimits
 from tests.waiting import eventually, within
 
 GROUP = -1001

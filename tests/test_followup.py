@@ -6,7 +6,7 @@ The clock starts on Monday 2026-03-02 09:00 in Asia/Shanghai (01:00 UTC).
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import select
@@ -17,7 +17,7 @@ from tests.harness import Harness, last_answer, texts, with_button
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 async def all_follow_ups(harness: Harness) -> list[FollowUp]:
@@ -25,7 +25,7 @@ async def all_follow_ups(harness: Harness) -> list[FollowUp]:
         return list((await session.exec(select(FollowUp))).all())
 
 
-async def set_quiet_hours(harness: Harness, person, start: int, end: int) -> None:  # noqa: ANN001
+async def set_quiet_hours(harness: Harness, person, start: int, end: int) -> None:
     """Quiet hours as minutes after local midnight, set straight in the database."""
     async with harness.sessions() as session, session.begin():
         user = (await session.exec(select(User).where(User.tg_id == person.id))).one()
@@ -285,7 +285,7 @@ async def test_change_button_reschedules_the_new_follow_up(harness: Harness) -> 
 # --- the card's Follow-up button -----------------------------------------------------------------------
 
 
-async def open_card(harness: Harness, person, cid: int, label: str = "Follow-up"):  # noqa: ANN001, ANN201
+async def open_card(harness: Harness, person, cid: int, label: str = "Follow-up"):
     return with_button(await harness.send(person, f"/show #{cid}"), label)
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from storage.models import FollowUpStatus, OutboxStatus
 from tests import builders
 from tests.harness import Harness, last_answer, texts
 
 
-async def reminder_for(harness: Harness, note: str = "send the quote", **kwargs):  # noqa: ANN201
+async def reminder_for(harness: Harness, note: str = "send the quote", **kwargs):
     # the morning digest (tests/test_digest.py) would come too when the clock passes 08:30
     rita = await harness.member(name="Rita", digest=False)
     cid = await builders.customer(harness, rita, "Wang Wei", phone="+8613800138000")
@@ -36,7 +36,7 @@ async def test_done_logs_an_interaction_and_asks_for_an_optional_outcome(harness
 
 
 async def test_skipping_the_outcome_keeps_the_done(harness: Harness) -> None:
-    rita, cid, fid, reminder = await reminder_for(harness)
+    rita, cid, _fid, reminder = await reminder_for(harness)
     [asked] = await harness.press(rita, reminder, "Done")
     [skipped] = await harness.press(rita, asked, "Skip")
     assert "No outcome" in skipped.text
@@ -46,7 +46,7 @@ async def test_skipping_the_outcome_keeps_the_done(harness: Harness) -> None:
 
 
 async def test_done_pressed_twice_does_no_double_work(harness: Harness) -> None:
-    rita, cid, fid, reminder = await reminder_for(harness)
+    rita, cid, _fid, reminder = await reminder_for(harness)
     done = reminder.button("Done").callback_data
     await harness.press(rita, reminder, "Done")
     # the same button again (an old copy of the message, a second device)
@@ -56,7 +56,7 @@ async def test_done_pressed_twice_does_no_double_work(harness: Harness) -> None:
 
 
 async def test_snooze_moves_reminder_one_hour(harness: Harness) -> None:
-    rita, cid, fid, reminder = await reminder_for(harness)
+    rita, _cid, fid, reminder = await reminder_for(harness)
     done = reminder.button("Done").callback_data
     [edited] = await harness.press(rita, reminder, "Snooze 1h")
     assert "Snoozed" in edited.text and "2026-03-02 10:00 Mon" in edited.text
@@ -76,7 +76,7 @@ async def test_snooze_moves_reminder_one_hour(harness: Harness) -> None:
 
 async def test_snooze_into_quiet_hours_moves_to_their_end(harness: Harness) -> None:
     harness.clock.set(harness.clock.now().replace(hour=12, minute=30))  # 20:30 in Shanghai
-    rita, cid, fid, reminder = await reminder_for(harness)
+    rita, _cid, fid, reminder = await reminder_for(harness)
     [edited] = await harness.press(rita, reminder, "Snooze 1h")
     assert "2026-03-03 08:00 Tue" in edited.text
     row = await builders.follow_up_row(harness, fid)
@@ -84,7 +84,7 @@ async def test_snooze_into_quiet_hours_moves_to_their_end(harness: Harness) -> N
 
 
 async def test_tomorrow_moves_to_nine_local(harness: Harness) -> None:
-    rita, cid, fid, reminder = await reminder_for(harness)
+    rita, _cid, _fid, reminder = await reminder_for(harness)
     [edited] = await harness.press(rita, reminder, "Tomorrow 09:00")
     assert "2026-03-03 09:00 Tue" in edited.text
     harness.advance(hours=23, minutes=59)
@@ -94,7 +94,7 @@ async def test_tomorrow_moves_to_nine_local(harness: Harness) -> None:
 
 
 async def test_recurring_follow_up_done_moves_to_next_occurrence(harness: Harness) -> None:
-    rita, cid, fid, reminder = await reminder_for(harness, repeat=("week", 2))
+    rita, _cid, fid, reminder = await reminder_for(harness, repeat=("week", 2))
     [edited] = await harness.press(rita, reminder, "Done")
     assert "Next time: 2026-03-16 09:00 Mon" in edited.text
     row = await builders.follow_up_row(harness, fid)
@@ -105,7 +105,7 @@ async def test_recurring_follow_up_done_moves_to_next_occurrence(harness: Harnes
 
 
 async def test_cancel_from_the_view_asks_then_cancels(harness: Harness) -> None:
-    rita, cid, fid, reminder = await reminder_for(harness)
+    rita, _cid, fid, reminder = await reminder_for(harness)
     await harness.press(rita, reminder, "Snooze 1h")
     harness.advance(hours=1)
     [again] = await harness.deliver()
@@ -122,7 +122,7 @@ async def test_cancel_from_the_view_asks_then_cancels(harness: Harness) -> None:
 
 
 async def test_reschedule_by_typed_phrase(harness: Harness) -> None:
-    rita, cid, fid, reminder = await reminder_for(harness)
+    rita, _cid, fid, reminder = await reminder_for(harness)
     [view] = await harness.press(rita, reminder, data=f"fu:v:{fid}")
     [asked] = await harness.press(rita, view, "Reschedule")
     assert "Tomorrow 09:00" in [b.text for b in asked.flat_buttons]
@@ -137,7 +137,7 @@ async def test_reschedule_by_typed_phrase(harness: Harness) -> None:
 
 
 async def test_forged_and_foreign_follow_up_buttons_change_nothing(harness: Harness) -> None:
-    rita, cid, fid, reminder = await reminder_for(harness)
+    rita, _cid, fid, reminder = await reminder_for(harness)
     other = await harness.member(name="Otto")
     answer = await harness.press(other, reminder, data=reminder.button("Done").callback_data)
     assert answer == [] and "no longer exists" in last_answer(harness)
@@ -150,7 +150,7 @@ async def test_forged_and_foreign_follow_up_buttons_change_nothing(harness: Harn
 
 async def test_daily_follow_up_keeps_local_time_across_dst(harness: Harness) -> None:
     # Friday 2026-03-27 09:00 in Berlin (CET, UTC+1); clocks go forward on Sunday the 29th
-    harness.clock.set(datetime(2026, 3, 27, 8, 0, tzinfo=timezone.utc))
+    harness.clock.set(datetime(2026, 3, 27, 8, 0, tzinfo=UTC))
     rita = await harness.member(name="Rita", digest=False)
     await harness.send(rita, "/tz Europe/Berlin")
     cid = await builders.customer(harness, rita, "Klaus")
@@ -164,11 +164,11 @@ async def test_daily_follow_up_keeps_local_time_across_dst(harness: Harness) -> 
         row = await builders.follow_up_row(harness, fid)
         harness.clock.set(row.due_at)
     assert [moment.hour for moment in arrivals] == [8, 8, 7]  # 09:00 CET, 09:00 CET, 09:00 CEST
-    assert (await builders.follow_up_row(harness, fid)).due_at == datetime(2026, 3, 30, 7, 0, tzinfo=timezone.utc)
+    assert (await builders.follow_up_row(harness, fid)).due_at == datetime(2026, 3, 30, 7, 0, tzinfo=UTC)
 
 
 async def test_outcome_shows_in_history(harness: Harness) -> None:
-    rita, cid, fid, reminder = await reminder_for(harness)
+    rita, cid, _fid, reminder = await reminder_for(harness)
     await harness.press(rita, reminder, "Done")
     await harness.send(rita, "Agreed to a trial order")
     [card] = await harness.send(rita, f"/show #{cid}")

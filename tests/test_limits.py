@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.sandbox.fake_telegram import MAX_TEXT
 from bot.runtime.turn import Turn, turn
+from bot.sandbox.fake_telegram import MAX_TEXT
 from storage.models import Role
 from tests.harness import Harness
 

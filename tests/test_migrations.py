@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
@@ -9,6 +11,8 @@ from sqlmodel import SQLModel
 import storage.models  # noqa: F401
 from storage.db import make_engine
 from storage.migrate import current_revision, head_revision
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 async def test_database_is_at_head(database_url: str) -> None:
@@ -40,10 +44,12 @@ async def test_lunar_birthdays_move_to_their_own_column(database_url: str) -> No
     try:
         async with engine.begin() as connection:
             await connection.execute(text(
-                "INSERT INTO team (id, name, currency, is_default, created_at) VALUES (1, 't', 'CNY', true, '2026-01-01 00:00:00')"
+                "INSERT INTO team (id, name, currency, is_default, created_at) "
+                "VALUES (1, 't', 'CNY', true, '2026-01-01 00:00:00')"
             ))
             await connection.execute(text(
-                "INSERT INTO app_user (id, tg_id, team_id, role, name, created_at) VALUES (1, 5, 1, 'rep', 'r', '2026-01-01 00:00:00')"
+                "INSERT INTO app_user (id, tg_id, team_id, role, name, created_at) "
+                "VALUES (1, 5, 1, 'rep', 'r', '2026-01-01 00:00:00')"
             ))
             for cid, lunar in ((1, True), (2, False)):
                 await connection.execute(text(
@@ -61,12 +67,11 @@ async def test_lunar_birthdays_move_to_their_own_column(database_url: str) -> No
         (1, None, "1990-04-23"), (2, "1990-04-23", None)]
 
 
-async def test_two_instances_upgrading_at_once_both_succeed(tmp_path) -> None:  # noqa: ANN001
+async def test_two_instances_upgrading_at_once_both_succeed(tmp_path) -> None:
     """On PostgreSQL the advisory lock serialises them; on SQLite the write lock does."""
     import asyncio
     import sys
     import uuid
-    from pathlib import Path
 
     from tests.conftest import PG_URL, USE_PG
     from tests.harness import pg_admin_execute, pg_url_with_db
@@ -80,7 +85,7 @@ async def test_two_instances_upgrading_at_once_both_succeed(tmp_path) -> None:  
         url = f"sqlite+aiosqlite:///{tmp_path / 'race.db'}"
     try:
         # separate processes, as two instances are: Alembic's context is process-global
-        root = str(Path(__file__).resolve().parent.parent)
+        root = str(ROOT)
         code = f"from storage.migrate import upgrade; upgrade({url!r})"
         runs = [await asyncio.create_subprocess_exec(sys.executable, "-c", code, cwd=root,
                                                      stderr=asyncio.subprocess.PIPE) for _ in range(2)]

@@ -65,7 +65,7 @@ def test_a_busy_chat_does_not_hold_up_the_others() -> None:
 def test_many_messages_to_many_chats_never_crowd_a_second() -> None:
     pacer, clock = budget()
     slots: dict[int, list[float]] = {}
-    for round_ in range(5):
+    for _round in range(5):
         for chat in range(1, 41):
             slots.setdefault(chat, []).append(clock.now + pacer.reserve(chat))
         clock.now += 0.3

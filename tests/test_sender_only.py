@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ async def sender_only(tmp_path: Path, fake: FakeTelegram, database_url: str) -> 
 async def test_sender_only_sends_a_due_reminder_without_polling_and_stops_on_sigterm(
         tmp_path: Path, database_url: str) -> None:
     # rows written at the real time: the process runs on the wall clock
-    rows = Harness(database_url, datetime.now(timezone.utc))
+    rows = Harness(database_url, datetime.now(UTC))
     rows.engine = make_engine(database_url)
     rows.sessions = make_sessionmaker(rows.engine)
     rita = await rows.member(name="Rita", digest=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import select
@@ -11,7 +11,7 @@ from bot.sandbox.fake_telegram import FakeUser, Sent
 from storage.models import AuditEvent, Role, Team
 from tests.harness import Harness, last_answer, texts
 
-UTC = timezone.utc
+UTC = UTC
 
 
 async def open_panel(harness: Harness, person: FakeUser) -> Sent:

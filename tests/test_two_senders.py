@@ -12,8 +12,8 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.outbound.delivery import CONCURRENCY, LEASE
-from bot.sandbox.fake_telegram import FakeUser
 from bot.outbound.ratelimit import SendBudget
+from bot.sandbox.fake_telegram import FakeUser
 from storage.models import Customer, FollowUp, OutboxStatus, User
 from tests.builders import outbox_rows
 from tests.conftest import USE_PG

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.rules.when import Repeat, When, parse_when, quick_choice, quick_choices, split_when
 
@@ -26,7 +27,7 @@ def local(when: When | None) -> str | None:
 
 def elapsed(start: datetime, end: datetime) -> timedelta:
     # subtracting datetimes of one zone gives the wall-clock difference, so compare in UTC
-    return end.astimezone(timezone.utc) - start.astimezone(timezone.utc)
+    return end.astimezone(UTC) - start.astimezone(UTC)
 
 
 def read(text: str, now: datetime = MONDAY, tz: ZoneInfo = SHANGHAI) -> tuple[str | None, bool | None]:
@@ -268,10 +269,10 @@ def test_dst_gap_keeps_wall_times_and_elapsed_offsets() -> None:
 
 
 def test_now_in_utc_is_read_in_the_reps_zone() -> None:
-    utc_now = MONDAY.astimezone(timezone.utc)
+    utc_now = MONDAY.astimezone(UTC)
     when = parse_when("明天上午十点", utc_now, SHANGHAI)
     assert local(when) == "2026-03-03 10:00" and when.at.tzinfo is SHANGHAI
-    assert local(parse_when("tomorrow 10:00", datetime(2026, 3, 2, 23, 0, tzinfo=timezone.utc), SHANGHAI)) == (
+    assert local(parse_when("tomorrow 10:00", datetime(2026, 3, 2, 23, 0, tzinfo=UTC), SHANGHAI)) == (
         "2026-03-04 10:00"  # 23:00 UTC is already Tuesday in Shanghai
     )
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,8 +27,8 @@ from telegram.ext import Application, ContextTypes
 from bot.clock import Clock
 from bot.outbound.kinds import Kind, Rendered
 from bot.outbound.ratelimit import SendBudget, retry_after_seconds
-from bot.runtime.text import trim_text
 from bot.runtime.keyboards import inline
+from bot.runtime.text import trim_text
 from storage import outbox
 from storage.models import OutboxMessage, OutboxStatus
 
@@ -201,7 +201,7 @@ class Delivery:
         try:
             async with self.sessions() as session:
                 rendered = await kind.render(session, row, self.clock.now()) if kind else None
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             # nothing was sent yet: retry like a network error, so a row that cannot be rendered dies
             # after MAX_ATTEMPTS with the reason instead of coming back after every lease
             log.exception("rendering outbox row %s failed", row.id)

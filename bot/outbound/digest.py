@@ -18,14 +18,14 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.views.agenda_load import load_agenda
-from bot.views.agenda import TODAY, agenda_message
 from bot.config import Settings
 from bot.outbound.kinds import Rendered, ToRep
+from bot.rules.schedule import in_quiet_hours, next_local_time
 from bot.runtime.people import language_of, zone_of
+from bot.views.agenda import TODAY, agenda_message
+from bot.views.agenda_load import load_agenda
 from storage import digests, outbox, users
 from storage.models import OutboxMessage, User
-from bot.rules.schedule import in_quiet_hours, next_local_time
 
 DIGEST_AT = 8 * 60 + 30
 TOO_LATE = timedelta(hours=12)

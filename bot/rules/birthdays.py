@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from lunar_python import Lunar
+
 from bot.rules.refusal import Refusal
 
 BIRTHDAY = re.compile(

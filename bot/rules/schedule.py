@@ -6,7 +6,7 @@ work on local wall time, so a DST change moves nothing a person set.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -28,7 +28,7 @@ def out_of_quiet_hours(moment: datetime, zone: ZoneInfo, start: int, end: int) -
     """The moment itself, or the end of the quiet hours it falls in (as UTC)."""
     local = moment.astimezone(zone)
     if not in_quiet_hours(local, start, end):
-        return moment.astimezone(timezone.utc)
+        return moment.astimezone(UTC)
     end_day = local.date()
     if minutes_of(local) >= end and start > end:
         end_day += timedelta(days=1)  # in the evening part of a window that wraps midnight
@@ -39,7 +39,7 @@ def local_time_on(day, minutes: int, zone: ZoneInfo) -> datetime:  # noqa: ANN00
     """UTC of a wall-clock time on a local day (a time skipped by DST lands just after the gap)."""
     wall = datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=zone)
     # round-trip through UTC normalises a non-existent wall time (spring forward)
-    return wall.astimezone(timezone.utc)
+    return wall.astimezone(UTC)
 
 
 def next_local_time(after: datetime, zone: ZoneInfo, minutes: int) -> datetime:

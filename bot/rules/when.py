@@ -28,7 +28,7 @@ import calendar
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 DEFAULT_HOUR = 9
@@ -121,7 +121,7 @@ def quick_choice(code: str, now: datetime, tz: ZoneInfo) -> When | None:
 
 def _settle(moment: datetime) -> datetime:
     """Give a wall time its real offset; one skipped by a DST gap moves forward by the gap."""
-    return moment.astimezone(timezone.utc).astimezone(moment.tzinfo)
+    return moment.astimezone(UTC).astimezone(moment.tzinfo)
 
 
 def _wall(day: date, hour: int, minute: int, tz: ZoneInfo, extra_days: int = 0) -> datetime:
@@ -130,7 +130,7 @@ def _wall(day: date, hour: int, minute: int, tz: ZoneInfo, extra_days: int = 0) 
 
 def _later(now: datetime, minutes: int) -> datetime:
     """Elapsed time, not wall time: 'in 2 hours' across a DST change is still two hours."""
-    moment = now.astimezone(timezone.utc) + timedelta(minutes=minutes)
+    moment = now.astimezone(UTC) + timedelta(minutes=minutes)
     return moment.replace(second=0, microsecond=0).astimezone(now.tzinfo)
 
 
@@ -153,7 +153,8 @@ SHIFTS = {"today": 0, "tonight": 0, "tomorrow": 1, "tmr": 1, "tmrw": 1, "今天"
           "明天": 1, "明日": 1, "明晚": 1, "明早": 1, "后天": 2, "大后天": 3}
 SHIFT_PERIODS = {"tonight": "night", "今晚": "晚", "明晚": "晚", "今早": "早", "明早": "早"}
 PERIODS = {  # word → (how it reads an hour, the hour when said alone)
-    "morning": ("am", 9), "上午": ("am", 9), "早上": ("am", 9), "早晨": ("am", 9), "早": ("am", 9), "凌晨": ("am", None),
+    "morning": ("am", 9), "上午": ("am", 9), "早上": ("am", 9), "早晨": ("am", 9), "早": ("am", 9),
+    "凌晨": ("am", None),
     "noon": ("noon", 12), "midday": ("noon", 12), "中午": ("noon", 12),
     "afternoon": ("pm", 14), "下午": ("pm", 14), "evening": ("pm", 18), "傍晚": ("pm", 18),
     "night": ("night", 20), "tonight": ("night", 20), "晚上": ("night", 20), "晚": ("night", 20), "夜里": ("night", 20),
@@ -171,7 +172,7 @@ def _num(text: str) -> int:
             raise ValueError(text)
         return (CN_DIGITS.index(tens) if tens else 1) * 10 + (CN_DIGITS.index(units) if units else 0)
     # digit by digit only for years and '零五': '三三' is more likely a name ending in 三 than 33
-    if not (len(text) in (1, 4) or text[0] == "零" and len(text) == 2):
+    if not (len(text) in (1, 4) or (text[0] == "零" and len(text) == 2)):
         raise ValueError(text)
     return int("".join(str(CN_DIGITS.index(c)) for c in text))
 
@@ -275,7 +276,8 @@ def _next_span(m: re.Match, f: _Facts) -> None:
 
 
 # "coming" (friday, this friday, 周五), "after" (next friday: never today), or Monday-based weeks from this one
-WEEK_MODES = {None: "coming", "this": "coming", "coming": "coming", "next": "after", "这": 0, "本": 0, "下": 1, "下下": 2}
+WEEK_MODES = {None: "coming", "this": "coming", "coming": "coming", "next": "after",
+              "这": 0, "本": 0, "下": 1, "下下": 2}
 
 
 def _weekday_word(m: re.Match, f: _Facts) -> None:
@@ -383,7 +385,7 @@ def _time_of_day(f: _Facts) -> tuple[int, int, int, bool] | None:
         hour = hour % 12 + (12 if ap == "p" else 0)
     elif kind == "am" and hour > 12:
         raise ValueError("morning after noon")
-    elif kind == "noon" and 1 <= hour <= 5 or kind in ("pm", "night") and 1 <= hour <= 11:
+    elif (kind == "noon" and 1 <= hour <= 5) or (kind in ("pm", "night") and 1 <= hour <= 11):
         hour += 12
     elif kind == "night" and hour == 12:
         return 0, minute, 1, True  # 晚上12点: the midnight ending that evening

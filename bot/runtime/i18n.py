@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import string
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -14,7 +14,7 @@ LANGUAGES = ("en", "zh")
 log = logging.getLogger(__name__)
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(language: str) -> dict[str, str]:
     with open(LOCALES / f"{language}.po", "rb") as handle:
         po = read_po(handle, locale=language)

@@ -9,26 +9,27 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
-from typing import Any, Awaitable, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import filters
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.rules.refusal import Key, Refusal
-from bot.services import Context
 from bot.runtime.callbacks import Callback
 from bot.runtime.i18n import pick_language, t
 from bot.runtime.keyboards import Keyboard, markup
 from bot.runtime.people import zone_of
 from bot.runtime.text import split_text, trim_text
+from bot.services import Context
 from storage import dialogues, users
 from storage.access import Actor
 from storage.models import User

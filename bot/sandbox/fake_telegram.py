@@ -18,8 +18,9 @@ import math
 import secrets
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -413,7 +414,7 @@ class FakeTelegram:
                 try:
                     await asyncio.wait_for(
                         self._changed.wait_for(lambda: bool(self.updates) or self.polling_paused), timeout)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
             return [u for u in self.updates if u["update_id"] >= offset][:100]
 

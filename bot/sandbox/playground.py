@@ -16,11 +16,11 @@ from pathlib import Path
 from telegram.ext import Updater
 
 from bot.app import build_application
-from bot.services import App
-from bot.lifecycle import running, upgrade_database
 from bot.config import ConfigError, load_settings
+from bot.lifecycle import running, upgrade_database
 from bot.sandbox.fake_telegram import Chat, FakeTelegram, FakeUser, Sent
 from bot.sandbox.terminal import render, stdin_lines
+from bot.services import App
 from storage import users
 from storage.models import Role, User
 

@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.rules.schedule import local_day_bounds, local_time_on
 from bot.views.agenda import EXTRAS_SHOWN, OVERDUE, PAGE, TODAY, UPCOMING, UPCOMING_DAYS, Agenda, birthdays_on
 from storage import agenda as store
 from storage import users
 from storage.models import User
-from bot.rules.schedule import local_day_bounds, local_time_on
 
 # how many customers due a touch are counted for "…and N more" (listing stops at EXTRAS_SHOWN)
 CADENCE_COUNTED = 100

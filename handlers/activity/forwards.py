@@ -15,8 +15,8 @@ from bot.runtime.callbacks import ID, QUESTION, Callback
 from bot.runtime.flows import close_dialogue, flow, open_dialogue
 from bot.runtime.turn import Turn, turn
 from handlers.activity.interactions import LOG_FLOW, record
-from handlers.common.refs import note_too_long
 from handlers.common.pick import continuation, label, with_customer
+from handlers.common.refs import note_too_long
 from storage import customers, dialogues, interactions
 from storage.dialogues import DialogueState
 from storage.models import Channel, Customer

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from bot.rules.amounts import money
 from bot.runtime.callbacks import ID, PAGE, Callback, Choice
 from bot.runtime.turn import Turn, turn
-from bot.rules.amounts import money
 from bot.views.buttons import BACK, HISTORY
 from storage import history, interactions, sales
 from storage.history import HistoryEntry

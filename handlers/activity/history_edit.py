@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from bot.rules.amounts import AmountError, parse_amount
+from bot.rules.oneliners import MAX_NOTE
 from bot.runtime.flows import flow
 from bot.runtime.turn import Turn, turn
 from handlers.activity.history import ENTRY, HISTORY_PAGE, MANAGE, as_entry, entry_view, fetch
-from bot.rules.oneliners import MAX_NOTE
 from handlers.common.refs import note_too_long
-from bot.rules.amounts import AmountError, parse_amount
 from storage import dialogues, interactions, sales
 from storage.dialogues import DialogueState
 

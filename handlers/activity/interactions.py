@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.rules.oneliners import MAX_NOTE, split_note, split_reference
+from bot.rules.refusal import Refusal
 from bot.runtime.callbacks import ID, QUESTION, Callback, Choice
 from bot.runtime.flows import close_dialogue, flow, open_dialogue
 from bot.runtime.turn import Turn, turn
 from bot.views.buttons import LOG
-from handlers.common.pick import pressed
-from handlers.followups.offer import next_follow_up
-from handlers.common.pick import continuation, with_customer
-from bot.rules.oneliners import MAX_NOTE, split_note, split_reference
-from bot.rules.refusal import Refusal
+from handlers.common.pick import continuation, pressed, with_customer
 from handlers.common.refs import note_too_long
+from handlers.followups.offer import next_follow_up
 from storage import dialogues, interactions
 from storage.dialogues import DialogueState
 from storage.models import Channel, Customer
@@ -22,7 +20,8 @@ from storage.models import Channel, Customer
 LOG_FLOW = "log"
 CHANNEL_WORDS = {
     **{channel.value: channel for channel in Channel},
-    "电话": Channel.CALL, "拜访": Channel.VISIT, "邮件": Channel.EMAIL, "消息": Channel.MESSAGE, "会议": Channel.MEETING,
+    "电话": Channel.CALL, "拜访": Channel.VISIT, "邮件": Channel.EMAIL, "消息": Channel.MESSAGE,
+    "会议": Channel.MEETING,
 }
 CHINESE_WORDS = [word for word in CHANNEL_WORDS if not word.isascii()]
 CHANNEL = Callback("logch", customer=ID, channel=Choice(*Channel))

@@ -8,9 +8,8 @@ from bot.rules.amounts import AmountError, money, parse_amount_note, split_sale
 from bot.runtime.callbacks import ID, Callback
 from bot.runtime.flows import flow
 from bot.runtime.turn import Turn, turn
-from handlers.common.pick import pressed
 from bot.views.buttons import SALE
-from handlers.common.pick import continuation, with_customer
+from handlers.common.pick import continuation, pressed, with_customer
 from handlers.common.refs import note_too_long
 from storage import dialogues, sales, users
 from storage.customers import stage_of
@@ -39,8 +38,8 @@ async def record(turn: Turn, customer_id: int, amount_minor: int, note: str | No
         turn.reply(turn.t("customer.not_found_short"))
         return
     customer, purchase = recorded.customer, recorded.purchase
-    lines = [turn.t("sale.recorded", amount=money(turn.lang, amount_minor, currency), id=customer.id, name=customer.name,
-                    when=turn.stamp(purchase.at))]
+    lines = [turn.t("sale.recorded", amount=money(turn.lang, amount_minor, currency), id=customer.id,
+                    name=customer.name, when=turn.stamp(purchase.at))]
     stage = stage_of(customer, turn.now)
     if stage != recorded.stage_before:
         lines.append(turn.t("sale.stage_changed", before=turn.t(f"stage.{recorded.stage_before.value}"),

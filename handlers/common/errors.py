@@ -8,8 +8,8 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.runtime.i18n import pick_language, t
-from bot.services import Context
 from bot.runtime.turn import TurnFailed
+from bot.services import Context
 
 log = logging.getLogger(__name__)
 

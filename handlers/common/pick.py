@@ -6,8 +6,9 @@ the button carries only the customer id, which is re-checked against access.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from telegram.ext import BaseHandler, CallbackQueryHandler
 

@@ -6,10 +6,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.rules.oneliners import EMAIL, FIELD_SEPARATOR, MAX_NAME, MAX_NOTE, blank, email_typed, split_fields
 from bot.rules.phones import MIN_PHONE_DIGITS, contact_phone, digits_of, looks_like_phone, normalise_phone
 from bot.rules.refusal import Refusal
 from bot.runtime.callbacks import ID, Callback
@@ -17,7 +19,6 @@ from bot.runtime.flows import ACTIONS
 from bot.runtime.turn import Turn, turn
 from bot.views.buttons import CARD
 from handlers.customers.view import card_keyboard, card_text
-from bot.rules.oneliners import EMAIL, FIELD_SEPARATOR, MAX_NAME, MAX_NOTE, blank, email_typed, split_fields
 from storage import customers
 from storage.customers import DuplicatePhone
 

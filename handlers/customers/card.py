@@ -10,12 +10,10 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.runtime.callbacks import ID, Callback, Choice
 from bot.runtime.turn import Turn, turn
-from bot.views.buttons import CARD
+from bot.views.buttons import ARCHIVE, BACK, CARD, DELETE, TIER, UNARCHIVE
+from handlers.common.pick import continuation, pressed, with_customer
 from handlers.customers.card_fields import raw, shown
-from bot.views.buttons import ARCHIVE, BACK, DELETE, TIER, UNARCHIVE
-from handlers.common.pick import pressed
 from handlers.customers.view import card_keyboard, card_text
-from handlers.common.pick import continuation, with_customer
 from storage import audit, customers, followups
 from storage.models import Customer, Tier
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from bot.rules.refusal import Refusal
 from bot.runtime.callbacks import ID, Callback, Choice
 from bot.runtime.flows import flow
 from bot.runtime.turn import Turn, turn
-from handlers.customers.card import set_field
-from handlers.common.pick import pressed
 from bot.views.buttons import BACK, EDIT
-from bot.rules.refusal import Refusal
+from handlers.common.pick import pressed
+from handlers.customers.card import set_field
 from handlers.customers.card_fields import CHOICES, FIELDS, REQUIRED, choice_key, cleared, parse, shown
 from storage import customers, dialogues
 from storage.customers import DuplicatePhone
@@ -61,8 +61,8 @@ async def on_field(turn: Turn) -> None:
     customer, field = found[0], found[1].field
     back = [(turn.t("card.button_back"), BACK.data(customer=customer.id))]
     clear = [(turn.t("edit.clear"), CLEAR.data(customer=customer.id, field=field))] if field not in REQUIRED else []
-    question = dict(id=customer.id, name=customer.name, field=field_name(turn, field),
-                    current=shown(turn, customer, field) or "—")
+    question = {"id": customer.id, "name": customer.name, "field": field_name(turn, field),
+                    "current": shown(turn, customer, field) or "—"}
     if field in CHOICES:
         choices = [(turn.t(choice_key(field, value)), CHOICE.data(customer=customer.id, field=field, value=value))
                    for value in CHOICES[field]]

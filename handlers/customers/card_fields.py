@@ -7,10 +7,10 @@ from functools import lru_cache
 from zoneinfo import available_timezones
 
 from bot.rules.birthdays import lunar_label, parse_birthday
-from bot.runtime.turn import Turn
+from bot.rules.oneliners import EMAIL, MAX_NAME, MAX_NOTE, blank, email_typed, split_fields
 from bot.rules.phones import BadPhone, normalise_phone
 from bot.rules.refusal import Refusal
-from bot.rules.oneliners import EMAIL, MAX_NAME, MAX_NOTE, blank, email_typed, split_fields
+from bot.runtime.turn import Turn
 from storage.models import Customer, Kind, Source, Urgency
 
 # in the order the edit menu shows them

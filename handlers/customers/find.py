@@ -13,8 +13,8 @@ from bot.runtime.flows import action, flow
 from bot.runtime.i18n import LANGUAGES, t
 from bot.runtime.turn import Turn, turn
 from bot.views.buttons import CARD
-from handlers.customers.card import open_card
 from handlers.common.pick import label
+from handlers.customers.card import open_card
 from storage import customers, dialogues
 from storage.dialogues import DialogueState
 from storage.models import Customer, Stage, Tier

@@ -5,12 +5,12 @@ The card's buttons are declared in bot/views/buttons.py, beside the other button
 
 from __future__ import annotations
 
-
 from bot.rules.birthdays import lunar_label
 from bot.runtime.turn import Turn
-from bot.views.buttons import LOG, SALE, EDIT, TIER, HISTORY, DELETE, ASK_FOLLOW_UP, ARCHIVE, UNARCHIVE
+from bot.views.buttons import ARCHIVE, ASK_FOLLOW_UP, DELETE, EDIT, HISTORY, LOG, SALE, TIER, UNARCHIVE
 from storage.customers import stage_of
 from storage.models import Customer, Interaction, Kind
+
 
 def card_text(turn: Turn, customer: Customer, last: Interaction | None = None) -> str:
     """Key fields, lifecycle stage and the last interaction; `#id` always shown."""

@@ -9,14 +9,14 @@ Buttons in a list carry its origin (bot/views/buttons.py), to redraw the list th
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from bot.rules.when import Repeat
 from bot.runtime.callbacks import QUESTION, Callback
 from bot.runtime.flows import close_dialogue, flow, open_dialogue
 from bot.runtime.turn import Turn, turn
-from bot.rules.when import Repeat
 from bot.views.buttons import DONE, SNOOZE, TOMORROW, VIEW
 from handlers.followups.view import label, snooze_time, view_keyboard, view_text
 from storage import dialogues, followups
@@ -87,7 +87,7 @@ def next_occurrence(turn: Turn, follow_up: FollowUp) -> datetime | None:
     local = follow_up.due_at.astimezone(turn.tz)
     while local <= turn.now:
         local = repeat.next_after(local)
-    return local.astimezone(timezone.utc)
+    return local.astimezone(UTC)
 
 
 @turn()
@@ -158,7 +158,7 @@ async def on_tomorrow(turn: Turn) -> None:
     if not (button := turn.button(TOMORROW)):
         return
     tomorrow = turn.now.astimezone(turn.tz).date() + timedelta(days=1)
-    local = datetime.combine(tomorrow, time(9, 0), tzinfo=turn.tz).astimezone(timezone.utc)
+    local = datetime.combine(tomorrow, time(9, 0), tzinfo=turn.tz).astimezone(UTC)
     await move(turn, button.follow_up, button.version, snooze_time(turn, local), exact=False, origin=button.origin,
                notice_key="fu.snoozed")
 

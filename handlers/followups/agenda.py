@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.views.agenda_load import load_agenda
-from bot.views.agenda import agenda_message
-from bot.views.buttons import AGENDA_PAGE, ORIGINS, OVERDUE, OVERDUE_LIST, TODAY, UPCOMING
 from bot.runtime.flows import action
 from bot.runtime.turn import Turn, turn
+from bot.views.agenda import agenda_message
+from bot.views.agenda_load import load_agenda
+from bot.views.buttons import AGENDA_PAGE, ORIGINS, OVERDUE, OVERDUE_LIST, TODAY, UPCOMING
 
 
 def handlers() -> list[BaseHandler]:

@@ -13,8 +13,18 @@ from bot.runtime.flows import flow
 from bot.runtime.turn import Turn, turn
 from bot.views.buttons import VIEW
 from handlers.followups.actions import load, move, retire_reminder, show_unchanged
-from handlers.followups.view import (CANCEL, QUICK_CODE, RESCHEDULE, due_time, label, quick_keyboard, read_quick,
-                                     read_when, view_keyboard, view_text)
+from handlers.followups.view import (
+    CANCEL,
+    QUICK_CODE,
+    RESCHEDULE,
+    due_time,
+    label,
+    quick_keyboard,
+    read_quick,
+    read_when,
+    view_keyboard,
+    view_text,
+)
 from storage import dialogues, followups
 from storage.dialogues import DialogueState
 

@@ -10,14 +10,14 @@ from datetime import datetime
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.rules.oneliners import MAX_NOTE, split_note, split_reference
+from bot.rules.when import Repeat, When, parse_when, split_when
 from bot.runtime.callbacks import ID, Callback, Optional
 from bot.runtime.flows import flow
 from bot.runtime.turn import Turn, turn
-from bot.rules.when import Repeat, When, parse_when, split_when
-from handlers.followups.view import QUICK_CODE, RESCHEDULE, ahead, due_time, label, quick_keyboard, read_when
 from handlers.common.pick import continuation, with_customer
-from bot.rules.oneliners import MAX_NOTE, split_note, split_reference
 from handlers.common.refs import note_too_long
+from handlers.followups.view import QUICK_CODE, RESCHEDULE, ahead, due_time, label, quick_keyboard, read_when
 from storage import dialogues, followups
 from storage.dialogues import DialogueState
 from storage.models import Customer, FollowUp, FollowUpStatus

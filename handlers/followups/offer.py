@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from bot.rules.oneliners import split_note
 from bot.runtime.flows import close_dialogue, flow
 from bot.runtime.i18n import LANGUAGES, t
 from bot.runtime.turn import Turn, turn
-from handlers.common.pick import pressed
 from bot.views.buttons import ASK_FOLLOW_UP
-from handlers.followups.view import quick_keyboard, read_quick, read_when
-from handlers.followups.create import ASK_FLOW, QUICK_FOLLOW_UP, ask, create
-from bot.rules.oneliners import split_note
+from handlers.common.pick import pressed
 from handlers.common.refs import note_too_long
+from handlers.followups.create import ASK_FLOW, QUICK_FOLLOW_UP, ask, create
+from handlers.followups.view import quick_keyboard, read_quick, read_when
 from storage import dialogues, interactions
 from storage.dialogues import DialogueState
 

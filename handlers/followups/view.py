@@ -5,14 +5,14 @@ Reschedule and Cancel are declared here, with the view that draws them; followup
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from bot.views.followup import reminder_keyboard, reminder_text, when_label
+from bot.rules.schedule import out_of_quiet_hours
+from bot.rules.when import QUICK_CODES, When, parse_when, quick_choice, quick_choices
 from bot.runtime.callbacks import ID, Callback, Choice
 from bot.runtime.turn import Turn
-from bot.rules.when import QUICK_CODES, When, parse_when, quick_choice, quick_choices
+from bot.views.followup import reminder_keyboard, reminder_text, when_label
 from storage.models import Customer, FollowUp
-from bot.rules.schedule import out_of_quiet_hours
 
 QUICK_CODE = Choice(*QUICK_CODES)  # a quick choice ("in 1 hour", "tomorrow 09:00", …) by its code
 RESCHEDULE = Callback("fu:r", follow_up=ID, version=ID)
@@ -26,7 +26,7 @@ def label(turn: Turn, moment: datetime) -> str:
 
 def due_time(turn: Turn, when: When) -> datetime:
     """UTC due time; a time the rep did not type exactly moves out of their quiet hours."""
-    at = when.at.astimezone(timezone.utc)
+    at = when.at.astimezone(UTC)
     if when.exact or turn.user is None:
         return at
     return out_of_quiet_hours(at, turn.tz, turn.user.quiet_start, turn.user.quiet_end)

@@ -11,9 +11,9 @@ from bot.runtime.callbacks import Callback, Choice, Text, family
 from bot.runtime.flows import action, flow
 from bot.runtime.i18n import LANGUAGES
 from bot.runtime.turn import Turn, turn
-from handlers.settings import schedule
 from handlers.common.menu import main_menu
 from handlers.common.start import INVITE
+from handlers.settings import schedule
 from storage import dialogues, users
 from storage.dialogues import DialogueState
 from storage.models import Role
