@@ -1,7 +1,7 @@
 """Reminder delivery under load, against the Bot API stand-in with Telegram's flood limits enforced.
 
 100,000 pending follow-ups across 1,000 reps, 2,000 of them falling due within
-one minute. The real sender (bot/delivery.py) runs as in production: woken by
+one minute. The real sender (bot/outbound/delivery.py) runs as in production: woken by
 the JobQueue, pacing itself with the process's SendBudget. Printed, per database:
 
 - lateness p50/p99 beyond what the rate limit forces (each message compared with

@@ -161,7 +161,7 @@ class Customer(SQLModel, table=True):
     tags: str = Field(default="", max_length=500)  # ",tag1,tag2," so one LIKE finds a whole tag
     notes: str | None = Field(default=None, sa_column=Column(Text))
     birthday: date | None = None
-    lunar_birthday: str | None = Field(default=None, max_length=16)  # see bot/birthdays.py
+    lunar_birthday: str | None = Field(default=None, max_length=16)  # see bot/rules/birthdays.py
     tz: str | None = Field(default=None, max_length=64)
     archived_at: datetime | None = Field(default=None, sa_column=utc_column())
     # the customer blocked the bot: nothing more is queued for them

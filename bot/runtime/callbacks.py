@@ -7,7 +7,7 @@ data per button: a spec whose largest data could be longer is refused when it is
 
 Each spec is declared once, beside the handler that answers it; when a module that handler imports
 draws the button too (a shared view, which cannot import the handler back), in that module instead:
-bot/views/buttons.py for the buttons bot/ itself draws, handlers/customers/view.py for the card's.
+bot/views/buttons.py for the buttons bot/ itself draws and those on the customer card.
 `SPECS` holds them all by prefix, and refuses a prefix declared twice.
 """
 

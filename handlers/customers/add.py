@@ -1,6 +1,6 @@
 """Adding customers: the `/add Name, phone, company` one-liner, a shared contact, and Undo.
 
-`/add` alone starts the guided dialogue in handlers/add_guided.py (the "add" action).
+`/add` alone starts the guided dialogue in handlers/customers/add_guided.py (the "add" action).
 """
 
 from __future__ import annotations

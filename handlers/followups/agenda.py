@@ -1,6 +1,6 @@
 """/today, /overdue, /upcoming: the rep's own agenda, paged, with Done / Snooze / Edit on every follow-up.
 
-The follow-up buttons (`fu:*`) are handled in handlers/followup_actions.py, which
+The follow-up buttons (`fu:*`) are handled in handlers/followups/actions.py, which
 redraws the list it was pressed in through `show_agenda`.
 """
 
