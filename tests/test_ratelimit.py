@@ -77,6 +77,17 @@ def test_many_messages_to_many_chats_never_crowd_a_second() -> None:
     assert max(everything) - 5000.0 < 7.0
 
 
+def test_a_slot_given_ahead_for_a_chat_leaves_the_others_no_unused_room() -> None:
+    pacer, clock = budget()
+    assert pacer.reserve(1) == 0.0
+    assert pacer.reserve(1) == 1.0  # its next message, a second on
+    clock.now += 0.51  # the others come later, out of step with it
+    others = [clock.now + pacer.reserve(chat) for chat in range(2, 40)]
+    # 38 messages and the one given ahead take 39 spacings' worth of time, none skipped before it
+    assert max(others) == pytest.approx(5000.51 + 38 / 30)
+    assert busiest_second(others + [5000.0, 5001.0]) == 30
+
+
 def test_a_group_gets_twenty_a_minute_one_a_second() -> None:
     pacer, _ = budget()
     waits = [pacer.reserve(GROUP) for _ in range(21)]

@@ -77,7 +77,7 @@ class SendBudget:
     Reservations never move once given; a later one takes the earliest slot the
     earlier ones left, so one chat's messages go out in order, spaced by its
     interval, while other chats use the gaps. Reserved slots are spread at the
-    overall rate (30 a second: one every 33 ms), never bunched.
+    overall rate (30 a second: each 33 ms after the ones before it), never bunched.
     """
 
     def __init__(self, *, per_second: float = 30, per_chat_interval: float = 1.0, group_per_minute: int = 20,
@@ -205,17 +205,20 @@ class SendBudget:
         del self._slots[:bisect_right(self._slots, now - self._window)]
 
     def _free_overall(self, t: float) -> float:
-        """The earliest time from `t` at least a spacing away from every slot, in no crowded window.
+        """The earliest time from `t` at least a spacing after every slot before it, in no crowded window.
 
         Spacing slots at the overall rate, rather than sending 30 at once, keeps each message's
         way to Telegram short, so the times Telegram sees stay close to the slots given here.
+        Only the slots before count: one given earlier for later (a chat's next message, a second
+        on) is seldom in step with the others, and keeping a spacing before it too would leave up
+        to a spacing of room unused each time, so a queue that is never empty falls behind.
         """
         slots, window, burst, gap = self._slots, self._window, self._burst, self._gap
         begin = t
         if self._full_from <= t < self._full_until:
             begin, t = self._full_from, self._full_until
         while True:
-            near = bisect_left(slots, t + gap)
+            near = bisect_right(slots, t)
             if self._first_within(t, gap) < near:
                 t = slots[near - 1] + gap
                 continue
