@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError
@@ -56,7 +57,16 @@ async def running(application: Application, *, receive: Receive | None = None,
 
 def check_database(url: str) -> None:
     """Connect once, so an unreachable database is reported as a setting, not as a traceback."""
+    from sqlalchemy.engine import make_url
+
     from storage.migrate import current_revision
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        # checked before connecting: aiosqlite's thread can outlive a failed connect and print a traceback
+        folder = Path(parsed.database).expanduser().resolve().parent
+        if not folder.is_dir():
+            raise ConfigError(f"DATABASE_URL: cannot open the database: no such directory: {folder}")
 
     async def probe() -> None:
         await asyncio.wait_for(current_revision(url), CONNECT_TIMEOUT)
