@@ -37,6 +37,21 @@ class Totals:
     refunded: dict[str, int]
 
 
+@dataclass
+class RefundsUncovered:
+    """Removing or lowering this sale would leave the customer's refunds above what it paid."""
+    paid: int
+
+
+async def uncovered(session: AsyncSession, *, purchase: Purchase, amount_after: int) -> RefundsUncovered | None:
+    """Whether a sale may go from its amount to `amount_after` (0: removed) and still cover the refunds."""
+    if purchase.amount_minor <= 0 or amount_after >= purchase.amount_minor:
+        return None
+    await activity.refresh(session, customer_id=purchase.customer_id)  # locks the customer's row, as record does
+    so_far = await paid(session, customer_id=purchase.customer_id, currency=purchase.currency)
+    return RefundsUncovered(so_far) if so_far - purchase.amount_minor + amount_after < 0 else None
+
+
 async def totals(session: AsyncSession, *, customer_id: int) -> Totals:
     """The customer's sales total by currency, net of refunds, and how many sales (not refunds) make it."""
     refund = -col(Purchase.amount_minor)
@@ -91,8 +106,11 @@ async def record(
 
 async def undo(
     session: AsyncSession, *, actor: Actor, purchase_id: int, now: datetime,
-) -> tuple[Purchase, Customer] | None:
+) -> tuple[Purchase, Customer] | RefundsUncovered | None:
     """Remove the actor's own purchase recorded less than 10 minutes ago; None if that is not the case."""
+    found = await get(session, actor=actor, purchase_id=purchase_id)
+    if found and (refused := await uncovered(session, purchase=found[0], amount_after=0)):
+        return refused
     removed = await activity.remove(session, actor=actor, model=Purchase, entry_id=purchase_id, now=now, undo=True)
     if removed is not None:
         await audit.record(session, actor=actor, action="sale.undo", now=now, customer_id=removed[1].id,
@@ -116,10 +134,13 @@ async def set_note(
 
 async def set_amount(
     session: AsyncSession, *, actor: Actor, purchase_id: int, amount_minor: int, now: datetime,
-) -> tuple[Purchase, Customer] | None:
+) -> tuple[Purchase, Customer] | RefundsUncovered | None:
+    """A sale's new amount; a refund's amount is not edited here (None), it is undone or deleted."""
     found = await get(session, actor=actor, purchase_id=purchase_id)
-    if found is None:
+    if found is None or found[0].amount_minor < 0:
         return None
+    if refused := await uncovered(session, purchase=found[0], amount_after=amount_minor):
+        return refused
     before = found[0].amount_minor
     changed = await activity.change(session, actor=actor, model=Purchase, entry_id=purchase_id,
                                     amount_minor=amount_minor)
@@ -131,7 +152,10 @@ async def set_amount(
 
 async def remove(
     session: AsyncSession, *, actor: Actor, purchase_id: int, now: datetime,
-) -> tuple[Purchase, Customer] | None:
+) -> tuple[Purchase, Customer] | RefundsUncovered | None:
+    found = await get(session, actor=actor, purchase_id=purchase_id)
+    if found and (refused := await uncovered(session, purchase=found[0], amount_after=0)):
+        return refused
     removed = await activity.remove(session, actor=actor, model=Purchase, entry_id=purchase_id, now=now, undo=False)
     if removed is not None:
         purchase, customer = removed

@@ -237,3 +237,22 @@ async def test_forged_refund_buttons_change_nothing(harness: Harness) -> None:
         assert "Secret Client" not in texts(messages)
         assert last_answer(harness), data
     assert [row.amount_minor for row in await purchases_of(harness, theirs)] == [70000]
+
+
+async def test_a_sale_whose_refunds_remain_cannot_be_undone_deleted_or_lowered(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    cid = await customer(harness, rep)
+    recorded = with_button(await harness.send(rep, f"/sale #{cid} 1000"), "Undo")
+    await harness.send(rep, f"/sale #{cid} refund 400")
+    await harness.press(rep, recorded, "Undo")
+    assert "Undo or delete the refund first" in last_answer(harness)
+    anchor = (await harness.send(rep, "/help"))[0]
+    [page] = await harness.press(rep, anchor, data=f"hist:{cid}:0")
+    [entry] = await harness.press(rep, page, "2")
+    sale_id = entry.button("Delete").callback_data.rsplit(":", 1)[1]
+    await harness.press(rep, entry, data=f"hx:s:delok:{sale_id}")
+    assert "Undo or delete the refund first" in last_answer(harness)
+    await harness.press(rep, entry, "Edit amount")
+    assert "Send a larger amount" in texts(await harness.send(rep, "300"))
+    assert "Amount updated" in texts(await harness.send(rep, "两千"))
+    assert sorted(row.amount_minor for row in await purchases_of(harness, cid)) == [-40000, 200000]

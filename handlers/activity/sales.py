@@ -15,7 +15,7 @@ from storage import dialogues, sales, users
 from storage.customers import stage_of
 from storage.dialogues import DialogueState
 from storage.models import Customer
-from storage.sales import RefundRefused
+from storage.sales import RefundRefused, RefundsUncovered
 
 SALE_FLOW = "sale"
 UNDO = Callback("undosale", purchase=ID)
@@ -117,6 +117,9 @@ async def on_undo(turn: Turn) -> None:
     if not (button := turn.button(UNDO, refusal="sale.undo_failed")):
         return
     undone = await sales.undo(turn.session, actor=turn.actor, purchase_id=button.purchase, now=turn.now)
+    if isinstance(undone, RefundsUncovered):
+        turn.toast(turn.t("sale.refunds_uncovered"), alert=True)
+        return
     if not undone:
         turn.toast(turn.t("sale.undo_failed"), alert=True)
         return
