@@ -25,8 +25,10 @@ async def refresh(session: AsyncSession, *, customer_id: int) -> None:
     """Recompute the customer's activity columns from its interactions and purchases."""
     touched = (select(func.max(col(Interaction.at)))
                .where(col(Interaction.customer_id) == col(Customer.id)).scalar_subquery())
-    first = select(func.min(col(Purchase.at))).where(col(Purchase.customer_id) == col(Customer.id)).scalar_subquery()
-    last = select(func.max(col(Purchase.at))).where(col(Purchase.customer_id) == col(Customer.id)).scalar_subquery()
+    # a refund (a negative amount) is not a purchase: it moves neither date, so not the lifecycle stage
+    bought = (col(Purchase.customer_id) == col(Customer.id), col(Purchase.amount_minor) > 0)
+    first = select(func.min(col(Purchase.at))).where(*bought).scalar_subquery()
+    last = select(func.max(col(Purchase.at))).where(*bought).scalar_subquery()
     await session.exec(  # type: ignore[call-overload]
         update(Customer).where(col(Customer.id) == customer_id)
         .values(last_interaction_at=touched, first_purchase_at=first, last_purchase_at=last)

@@ -1,10 +1,13 @@
-"""Purchases: record, undo, edit, delete. Amounts are integer minor units in the team's currency."""
+"""Purchases: record, undo, edit, delete, totals. Amounts are integer minor units in the team's currency;
+a refund is a purchase with a negative amount."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import case, func
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import activity, audit, customers
@@ -18,29 +21,96 @@ class Recorded:
     purchase: Purchase
     customer: Customer
     stage_before: Stage
+    total: int  # the customer's net total in the purchase's currency, this one included
+
+
+@dataclass
+class RefundRefused:
+    customer: Customer
+    paid: int  # what the customer has paid so far, net of earlier refunds
+
+
+@dataclass
+class Totals:
+    net: dict[str, int]  # by currency, refunds subtracted
+    sales: int  # how many sales; refunds are not counted
+    refunded: dict[str, int]
+
+
+@dataclass
+class RefundsUncovered:
+    """Removing or lowering this sale would leave the customer's refunds above what it paid."""
+    paid: int
+
+
+async def uncovered(session: AsyncSession, *, purchase: Purchase, amount_after: int) -> RefundsUncovered | None:
+    """Whether a sale may go from its amount to `amount_after` (0: removed) and still cover the refunds."""
+    if purchase.amount_minor <= 0 or amount_after >= purchase.amount_minor:
+        return None
+    await activity.refresh(session, customer_id=purchase.customer_id)  # locks the customer's row, as record does
+    so_far = await paid(session, customer_id=purchase.customer_id, currency=purchase.currency)
+    return RefundsUncovered(so_far) if so_far - purchase.amount_minor + amount_after < 0 else None
+
+
+async def totals(session: AsyncSession, *, customer_id: int) -> Totals:
+    """The customer's sales total by currency, net of refunds, and how many sales (not refunds) make it."""
+    refund = -col(Purchase.amount_minor)
+    rows = await session.exec(
+        select(col(Purchase.currency), func.sum(col(Purchase.amount_minor)),
+               func.sum(case((col(Purchase.amount_minor) > 0, 1), else_=0)),
+               func.sum(case((col(Purchase.amount_minor) < 0, refund), else_=0)))
+        .where(col(Purchase.customer_id) == customer_id).group_by(col(Purchase.currency))
+        .order_by(col(Purchase.currency))
+    )
+    found = Totals({}, 0, {})
+    for currency, net, count, refunded in rows:
+        found.net[currency], found.refunded[currency] = int(net), int(refunded)
+        found.sales += int(count)
+    return found
+
+
+async def paid(session: AsyncSession, *, customer_id: int, currency: str) -> int:
+    total = await session.exec(
+        select(func.coalesce(func.sum(col(Purchase.amount_minor)), 0))
+        .where(col(Purchase.customer_id) == customer_id, col(Purchase.currency) == currency)
+    )
+    return int(total.one())
 
 
 async def record(
     session: AsyncSession, *, actor: Actor, customer_id: int, amount_minor: int, currency: str, note: str | None,
     now: datetime,
-) -> Recorded | None:
-    """Record a purchase by a customer the actor may see; None if they may not."""
+) -> Recorded | RefundRefused | None:
+    """Record a purchase (a refund when negative) by a customer the actor may see; None if they may not.
+
+    A refund may not exceed what the customer has paid in that currency: RefundRefused says how much that is.
+    """
     customer = await customers.get_visible(session, actor=actor, customer_id=customer_id)
     if customer is None:
         return None
     stage_before = stage_of(customer, now)
+    if amount_minor < 0:
+        # the UPDATE locks the customer's row first, so two refunds at once cannot both pass the check
+        await activity.refresh(session, customer_id=customer_id)
+        so_far = await paid(session, customer_id=customer_id, currency=currency)
+        if -amount_minor > so_far:
+            return RefundRefused(customer, so_far)
     purchase = Purchase(customer_id=customer_id, user_id=actor.user_id, amount_minor=amount_minor,
                         currency=currency, note=note, at=now, created_at=now)
     session.add(purchase)
     await session.flush()
     await activity.refresh(session, customer_id=customer_id)
-    return Recorded(purchase, await activity.reload(session, customer), stage_before)
+    total = await paid(session, customer_id=customer_id, currency=currency)
+    return Recorded(purchase, await activity.reload(session, customer), stage_before, total)
 
 
 async def undo(
     session: AsyncSession, *, actor: Actor, purchase_id: int, now: datetime,
-) -> tuple[Purchase, Customer] | None:
+) -> tuple[Purchase, Customer] | RefundsUncovered | None:
     """Remove the actor's own purchase recorded less than 10 minutes ago; None if that is not the case."""
+    found = await get(session, actor=actor, purchase_id=purchase_id)
+    if found and (refused := await uncovered(session, purchase=found[0], amount_after=0)):
+        return refused
     removed = await activity.remove(session, actor=actor, model=Purchase, entry_id=purchase_id, now=now, undo=True)
     if removed is not None:
         await audit.record(session, actor=actor, action="sale.undo", now=now, customer_id=removed[1].id,
@@ -64,10 +134,13 @@ async def set_note(
 
 async def set_amount(
     session: AsyncSession, *, actor: Actor, purchase_id: int, amount_minor: int, now: datetime,
-) -> tuple[Purchase, Customer] | None:
+) -> tuple[Purchase, Customer] | RefundsUncovered | None:
+    """A sale's new amount; a refund's amount is not edited here (None), it is undone or deleted."""
     found = await get(session, actor=actor, purchase_id=purchase_id)
-    if found is None:
+    if found is None or found[0].amount_minor < 0:
         return None
+    if refused := await uncovered(session, purchase=found[0], amount_after=amount_minor):
+        return refused
     before = found[0].amount_minor
     changed = await activity.change(session, actor=actor, model=Purchase, entry_id=purchase_id,
                                     amount_minor=amount_minor)
@@ -79,7 +152,10 @@ async def set_amount(
 
 async def remove(
     session: AsyncSession, *, actor: Actor, purchase_id: int, now: datetime,
-) -> tuple[Purchase, Customer] | None:
+) -> tuple[Purchase, Customer] | RefundsUncovered | None:
+    found = await get(session, actor=actor, purchase_id=purchase_id)
+    if found and (refused := await uncovered(session, purchase=found[0], amount_after=0)):
+        return refused
     removed = await activity.remove(session, actor=actor, model=Purchase, entry_id=purchase_id, now=now, undo=False)
     if removed is not None:
         purchase, customer = removed

@@ -21,6 +21,7 @@ HISTORY_PAGE = Callback("hp", customer=ID, page=PAGE)  # ◀ ▶ and Back, in pl
 ENTRY = {"i": Callback("hi", entry=ID), "s": Callback("hs", entry=ID)}
 # what to do to an entry: edit its note or a sale's amount, delete it (asks), delete it (confirmed)
 MANAGE = Callback("hx", kind=Choice(*ENTRY), action=Choice("note", "amount", "del", "delok"), entry=ID)
+REFUND = Callback("hr", purchase=ID)  # refund (part of) a sale: answered in handlers/activity/refunds.py
 
 
 def handlers() -> list[BaseHandler]:
@@ -41,7 +42,9 @@ def as_entry(row: Interaction | Purchase) -> HistoryEntry:
 
 def headline(turn: Turn, entry: HistoryEntry) -> str:
     """'2026-03-02 09:00 · 📞 call' or '2026-03-02 09:00 · 💰 CN¥5,000.00'."""
-    if entry.kind == "s":
+    if entry.kind == "s" and (entry.amount_minor or 0) < 0:
+        what = f"↩️ {turn.t('history.refund')} {money(turn.lang, -(entry.amount_minor or 0), entry.currency or '')}"
+    elif entry.kind == "s":
         what = f"💰 {money(turn.lang, entry.amount_minor or 0, entry.currency or '')}"
     else:
         what = f"{ICONS.get(entry.channel or '', '•')} {turn.t(f'channel.{entry.channel}')}"
@@ -108,12 +111,15 @@ def entry_view(turn: Turn, entry: HistoryEntry, customer: Customer) -> tuple[str
     if entry.outcome:
         lines.append(turn.t("history.outcome", outcome=entry.outcome))
     kind, entry_id = entry.kind, entry.id
-    actions = []
-    if kind == "s":
-        actions.append((turn.t("history.edit_amount"), MANAGE.data(kind=kind, action="amount", entry=entry_id)))
+    actions, sale_actions = [], []
+    if kind == "s" and (entry.amount_minor or 0) > 0:
+        sale_actions = [(turn.t("history.edit_amount"), MANAGE.data(kind=kind, action="amount", entry=entry_id)),
+                        (turn.t("history.refund_button"), REFUND.data(purchase=entry_id))]
     actions += [(turn.t("history.edit_note"), MANAGE.data(kind=kind, action="note", entry=entry_id)),
                 (turn.t("button.delete"), MANAGE.data(kind=kind, action="del", entry=entry_id))]
-    return "\n".join(lines), [actions, [(turn.t("history.back"), HISTORY_PAGE.data(customer=customer.id, page=0))]]
+    rows = [sale_actions] if sale_actions else []
+    return "\n".join(lines), [*rows, actions,
+                              [(turn.t("history.back"), HISTORY_PAGE.data(customer=customer.id, page=0))]]
 
 
 async def fetch(turn: Turn, kind: str, entry_id: int) -> tuple[HistoryEntry, Customer] | None:

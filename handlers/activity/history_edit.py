@@ -16,6 +16,7 @@ from handlers.activity.history import ENTRY, HISTORY_PAGE, MANAGE, as_entry, ent
 from handlers.common.refs import note_too_long
 from storage import dialogues, interactions, sales
 from storage.dialogues import DialogueState
+from storage.sales import RefundsUncovered
 
 EDIT_FLOW = "history"
 
@@ -43,7 +44,8 @@ async def on_manage(turn: Turn) -> None:
         await remove_entry(turn, kind, entry.id)
     else:
         await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now,
-                            state=DialogueState(EDIT_FLOW, action, {"kind": kind, "id": entry.id}))
+                            state=DialogueState(EDIT_FLOW, action, {"kind": kind, "id": entry.id,
+                                                                    "currency": entry.currency}))
         turn.reply(turn.t(f"history.ask_{action}", id=customer.id, name=customer.name, limit=MAX_NOTE,
                           currency=entry.currency or ""))
 
@@ -53,6 +55,9 @@ async def remove_entry(turn: Turn, kind: str, entry_id: int) -> None:
         removed = await interactions.remove(turn.session, actor=turn.actor, interaction_id=entry_id, now=turn.now)
     else:
         removed = await sales.remove(turn.session, actor=turn.actor, purchase_id=entry_id, now=turn.now)
+    if isinstance(removed, RefundsUncovered):
+        turn.toast(turn.t("sale.refunds_uncovered"), alert=True)
+        return
     if removed is None:
         turn.toast(turn.t("history.not_found"), alert=True)
         return
@@ -67,7 +72,7 @@ async def edit_step(turn: Turn, state: DialogueState) -> None:
     kind, entry_id, text = state.data["kind"], state.data["id"], turn.text
     if state.step == "amount":
         try:
-            amount_minor = parse_amount(text)
+            amount_minor = parse_amount(text, state.data.get("currency") or "CNY")
         except AmountError as error:
             turn.refuse(error)
             return
@@ -80,6 +85,9 @@ async def edit_step(turn: Turn, state: DialogueState) -> None:
                                               now=turn.now)
     else:
         changed = await sales.set_note(turn.session, actor=turn.actor, purchase_id=entry_id, note=text, now=turn.now)
+    if isinstance(changed, RefundsUncovered):
+        turn.reply(turn.t("sale.refunds_uncovered") + "\n" + turn.t("history.ask_larger_amount"))
+        return
     await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
     if changed is None:
         turn.reply(turn.t("history.not_found"))

@@ -1,10 +1,10 @@
-"""/sale, the card's Sale button with its amount dialogue, and Undo of a recorded sale."""
+"""/sale (and refunds: /sale #12 refund 200), the card's Sale button with its amount dialogue, and Undo."""
 
 from __future__ import annotations
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.rules.amounts import AmountError, money, parse_amount_note, split_sale
+from bot.rules.amounts import AmountError, money, parse_sale, split_sale
 from bot.runtime.callbacks import ID, Callback
 from bot.runtime.flows import flow
 from bot.runtime.turn import Turn, turn
@@ -15,6 +15,7 @@ from storage import dialogues, sales, users
 from storage.customers import stage_of
 from storage.dialogues import DialogueState
 from storage.models import Customer
+from storage.sales import RefundRefused, RefundsUncovered
 
 SALE_FLOW = "sale"
 UNDO = Callback("undosale", purchase=ID)
@@ -29,39 +30,54 @@ def handlers() -> list[BaseHandler]:
     ]
 
 
-async def record(turn: Turn, customer_id: int, amount_minor: int, note: str | None) -> None:
-    """Store the purchase in the team's currency and answer with it, the stage change and Undo."""
-    currency = (await users.team_of(turn.session, turn.actor)).currency
+async def team_currency(turn: Turn) -> str:
+    return (await users.team_of(turn.session, turn.actor)).currency
+
+
+async def record(turn: Turn, customer_id: int, amount_minor: int, note: str | None,
+                 more: list[list[tuple[str, str]]] | None = None) -> None:
+    """Store the sale (a refund when negative) in the team's currency; answer with it, the stage change and Undo."""
+    currency = await team_currency(turn)
     recorded = await sales.record(turn.session, actor=turn.actor, customer_id=customer_id, amount_minor=amount_minor,
                                   currency=currency, note=note, now=turn.now)
     if recorded is None:
         turn.reply(turn.t("customer.not_found_short"))
         return
+    if isinstance(recorded, RefundRefused):
+        turn.reply(turn.t("sale.refund_too_large", id=recorded.customer.id, name=recorded.customer.name,
+                          paid=money(turn.lang, recorded.paid, currency)))
+        return
     customer, purchase = recorded.customer, recorded.purchase
-    lines = [turn.t("sale.recorded", amount=money(turn.lang, amount_minor, currency), id=customer.id,
-                    name=customer.name, when=turn.stamp(purchase.at))]
+    amount = money(turn.lang, abs(amount_minor), currency)
+    if amount_minor < 0:
+        lines = [turn.t("sale.refund_recorded", amount=amount, id=customer.id, name=customer.name,
+                        when=turn.stamp(purchase.at), total=money(turn.lang, recorded.total, currency))]
+    else:
+        lines = [turn.t("sale.recorded", amount=amount, id=customer.id, name=customer.name,
+                        when=turn.stamp(purchase.at))]
     stage = stage_of(customer, turn.now)
     if stage != recorded.stage_before:
         lines.append(turn.t("sale.stage_changed", before=turn.t(f"stage.{recorded.stage_before.value}"),
                             after=turn.t(f"stage.{stage.value}")))
-    turn.reply("\n".join(lines), [[(turn.t("button.undo"), UNDO.data(purchase=purchase.id))]])
+    turn.reply("\n".join(lines), [[(turn.t("button.undo"), UNDO.data(purchase=purchase.id))], *(more or [])])
 
 
 @turn()
 async def on_sale(turn: Turn) -> None:
-    """/sale #12 5000 first order"""
+    """/sale #12 5000 first order · /sale #12 refund 200 · /sale 王伟 两千"""
     if not turn.args:
-        turn.reply(turn.t("sale.usage"))
+        turn.reply(turn.t("sale.usage") + "\n" + turn.t("sale.usage_refund"))
         return
     reference, rest = split_sale(turn.args)
     try:
-        amount_minor, note = parse_amount_note(rest)
+        sale = parse_sale(rest, await team_currency(turn))
     except AmountError as error:
         turn.refuse(error)
         return
-    if note_too_long(turn, note):
+    if note_too_long(turn, sale.note):
         return
-    await with_customer(turn, reference, "sale", {"amount_minor": amount_minor, "note": note})
+    amount_minor = -sale.amount_minor if sale.refund else sale.amount_minor
+    await with_customer(turn, reference, "sale", {"amount_minor": amount_minor, "note": sale.note})
 
 
 @continuation("sale")
@@ -75,7 +91,7 @@ async def on_sale_button(turn: Turn) -> None:
     if not (found := await pressed(turn, SALE)):
         return
     customer = found[0]
-    currency = (await users.team_of(turn.session, turn.actor)).currency
+    currency = await team_currency(turn)
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now,
                         state=DialogueState(SALE_FLOW, "amount", {"customer_id": customer.id}))
     turn.reply(turn.t("sale.ask_amount", id=customer.id, name=customer.name, currency=currency))
@@ -83,16 +99,16 @@ async def on_sale_button(turn: Turn) -> None:
 
 @flow(SALE_FLOW)
 async def amount_step(turn: Turn, state: DialogueState) -> None:
-    """'amount [note]' typed in the sale dialogue; a wrong amount is asked again."""
+    """'amount [note]' (or 'refund 200') typed in the sale dialogue; a wrong amount is asked again."""
     try:
-        amount_minor, note = parse_amount_note(turn.text)
+        sale = parse_sale(turn.text, await team_currency(turn))
     except AmountError as error:
         turn.refuse(error)
         return
-    if note_too_long(turn, note):
+    if note_too_long(turn, sale.note):
         return
     await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
-    await record(turn, state.data["customer_id"], amount_minor, note)
+    await record(turn, state.data["customer_id"], -sale.amount_minor if sale.refund else sale.amount_minor, sale.note)
 
 
 @turn()
@@ -101,9 +117,13 @@ async def on_undo(turn: Turn) -> None:
     if not (button := turn.button(UNDO, refusal="sale.undo_failed")):
         return
     undone = await sales.undo(turn.session, actor=turn.actor, purchase_id=button.purchase, now=turn.now)
+    if isinstance(undone, RefundsUncovered):
+        turn.toast(turn.t("sale.refunds_uncovered"), alert=True)
+        return
     if not undone:
         turn.toast(turn.t("sale.undo_failed"), alert=True)
         return
     purchase, customer = undone
-    turn.edit(turn.t("sale.undone", amount=money(turn.lang, purchase.amount_minor, purchase.currency), id=customer.id,
+    key = "sale.refund_undone" if purchase.amount_minor < 0 else "sale.undone"
+    turn.edit(turn.t(key, amount=money(turn.lang, abs(purchase.amount_minor), purchase.currency), id=customer.id,
                      name=customer.name))

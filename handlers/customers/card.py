@@ -14,7 +14,7 @@ from bot.views.buttons import ARCHIVE, BACK, CARD, DELETE, TIER, UNARCHIVE
 from handlers.common.pick import continuation, pressed, with_customer
 from handlers.customers.card_fields import raw, shown
 from handlers.customers.view import card_keyboard, card_text
-from storage import audit, customers, followups
+from storage import audit, customers, followups, sales
 from storage.models import Customer, Tier
 
 TIER_CHOSEN = Callback("tv", customer=ID, tier=Choice(*Tier))
@@ -39,7 +39,7 @@ async def open_card(turn: Turn, customer: Customer, *, edit: bool = False, notic
     """Show the card (a view is audit-logged); `notice` goes above it, e.g. what was just changed."""
     last = await customers.last_interaction(turn.session, customer_id=customer.id)
     await audit.record(turn.session, actor=turn.actor, action="view", now=turn.now, customer_id=customer.id)
-    text = card_text(turn, customer, last)
+    text = card_text(turn, customer, last, await sales.totals(turn.session, customer_id=customer.id))
     if notice:
         text = f"{notice}\n\n{text}"
     (turn.edit if edit else turn.reply)(text, card_keyboard(turn, customer))

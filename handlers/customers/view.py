@@ -5,15 +5,17 @@ The card's buttons are declared in bot/views/buttons.py, beside the other button
 
 from __future__ import annotations
 
+from bot.rules.amounts import money
 from bot.rules.birthdays import lunar_label
 from bot.runtime.turn import Turn
 from bot.views.buttons import ARCHIVE, ASK_FOLLOW_UP, DELETE, EDIT, HISTORY, LOG, SALE, TIER, UNARCHIVE
 from storage.customers import stage_of
 from storage.models import Customer, Interaction, Kind
+from storage.sales import Totals
 
 
-def card_text(turn: Turn, customer: Customer, last: Interaction | None = None) -> str:
-    """Key fields, lifecycle stage and the last interaction; `#id` always shown."""
+def card_text(turn: Turn, customer: Customer, last: Interaction | None = None, totals: Totals | None = None) -> str:
+    """Key fields, lifecycle stage, sales and the last interaction; `#id` always shown."""
     lines = [f"#{customer.id} {customer.name}" + (f" · {customer.company}" if customer.company else "")]
     if customer.archived_at is not None:
         lines.append(turn.t("card.archived"))
@@ -41,6 +43,8 @@ def card_text(turn: Turn, customer: Customer, last: Interaction | None = None) -
         lines.append(turn.t("card.tz", value=customer.tz))
     if customer.notes:
         lines.append(turn.t("card.notes", value=customer.notes))
+    if totals is not None and totals.sales:
+        lines.append(sales_line(turn, totals))
     if last is not None:
         when = turn.local(last.at).strftime("%Y-%m-%d %H:%M")
         lines.append(turn.t("card.last_interaction", when=when, channel=turn.t(f"channel.{last.channel}"),
@@ -48,6 +52,14 @@ def card_text(turn: Turn, customer: Customer, last: Interaction | None = None) -
     else:
         lines.append(turn.t("card.no_interaction"))
     return "\n".join(lines)
+
+
+def sales_line(turn: Turn, totals: Totals) -> str:
+    """'💰 Sales: CN¥12,300.00 in 3 sales', net of refunds (and how much was refunded)."""
+    total = " + ".join(money(turn.lang, amount, currency) for currency, amount in totals.net.items())
+    line = turn.t("card.sales_one" if totals.sales == 1 else "card.sales", total=total, count=totals.sales)
+    refunded = [money(turn.lang, amount, currency) for currency, amount in totals.refunded.items() if amount]
+    return line + (turn.t("card.sales_refunded", refunded=" + ".join(refunded)) if refunded else "")
 
 
 def card_keyboard(turn: Turn, customer: Customer) -> list[list[tuple[str, str]]]:
