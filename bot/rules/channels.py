@@ -83,9 +83,9 @@ def read_channel(body: str) -> tuple[str | None, str | None]:
     body = body.strip()
     colon = NOTE_SEPARATOR.search(body)
     slot = body[: colon.start()].strip() if colon else body
-    if not slot:
-        note = NOTE_START.sub("", body) or None
-        return (DEFAULT if note else None), note
+    if not slot:  # "#12: note", kept as typed after the colon
+        note = body[colon.end():].strip() if colon else None
+        return (DEFAULT if note else None), note or None
     found = leading_word(slot)
     if found is None:
         return (DEFAULT if colon is None else None), body
