@@ -63,7 +63,9 @@ def test_every_channel_word_reads_after_an_id_and_after_a_name(word: str) -> Non
     ("#12 lunch with the buyer", ("#12", "visit", "lunch with the buyer")),
     ("#12 party: ate", ("#12", None, "party: ate")),
     ("#12 团建：一起吃了饭", ("#12", None, "团建：一起吃了饭")),
-    ("#12 went well", ("#12", "call", "went well")),  # a note with no channel word: call, as the contract says
+    ("#12 went well", ("#12", "call", "went well")),
+    ("#12 skype", ("#12", None, "skype")),  # a lone word is a channel the table lacks: asked
+    ("#12 回访了", ("#12", "call", "回访了")),  # a note with no channel word: call, as the contract says
     ("王伟: 打了电话", ("王伟", "call", "打了电话")),
     ("王伟", ("王伟", None, None)),
     ("Wang Wei lunch: price", ("Wang Wei", "visit", "lunch: price")),
@@ -104,6 +106,15 @@ async def test_unknown_word_in_chinese_asks_and_a_typed_channel_word_answers(har
     assert (row.channel, row.note) == ("message", "团建：一起吃了饭")
     await harness.press(rep, asked, "拜访")
     assert len(await interactions_of(harness, cid)) == 1
+
+
+async def test_a_lone_unknown_word_is_asked_too_not_saved_as_a_call(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    cid = await customer(harness, rep)
+    asked = with_button(await harness.send(rep, f"/log #{cid} skype"), "meeting")
+    assert "How were you in touch" in asked.text and await interactions_of(harness, cid) == []
+    await harness.press(rep, asked, "meeting")
+    assert [(row.channel, row.note) for row in await interactions_of(harness, cid)] == [("meeting", "skype")]
 
 
 async def test_the_channel_question_survives_a_restart(harness: Harness) -> None:

@@ -78,7 +78,7 @@ def read_channel(body: str) -> tuple[str | None, str | None]:
 
     'visit: showed the catalogue' → (visit, 'showed the catalogue'); 'lunch: price' → (visit, 'lunch: price');
     'called back' → (call, 'called back'); ': note' or a sentence with no channel word → (call, all of it);
-    nothing → (None, None); an unknown word before a colon ('party: ate') → (None, 'party: ate').
+    nothing → (None, None); an unknown word before a colon ('party: ate') or alone ('skype') → (None, as typed).
     """
     body = body.strip()
     colon = NOTE_SEPARATOR.search(body)
@@ -88,7 +88,9 @@ def read_channel(body: str) -> tuple[str | None, str | None]:
         return (DEFAULT if note else None), note or None
     found = leading_word(slot)
     if found is None:
-        return (DEFAULT if colon is None else None), body
+        # a lone Latin word ("skype") is a channel the table lacks; a sentence is a note, and a call
+        sentence = colon is None and not (slot.isascii() and len(slot.split()) == 1)
+        return (DEFAULT if sentence else None), body
     word, length = found
     rest = body[length:]
     glued = bool(rest) and not NOTE_START.match(rest)  # "电话里说…": the word is part of the sentence
