@@ -277,6 +277,7 @@ async def tour(harness: Harness) -> Shown:
     await press(await press(await card(), "Archive"), "Unarchive")
     await press(await press(await card(), "Log"), "visit")
     await send(f"/log #{cid}: called about the price")
+    await press(await send(f"/log #{cid} party: cake"), "visit")
     await send(f"/sale #{cid} 5000")
     for day in range(9):
         await builders.interaction(harness, cid, mona, note=f"call {day}", at=now - timedelta(days=day + 1))

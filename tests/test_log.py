@@ -20,16 +20,18 @@ from tests.harness import Harness, last_answer, texts, with_button
     ("王伟 会议: 季度复盘", ("王伟", "meeting", "季度复盘")),
     ("王伟邮件: 发了报价", ("王伟", "email", "发了报价")),
     ("Wang Wei MESSAGE", ("Wang Wei", "message", None)),
-    ("#12", ("#12", "call", None)),
+    ("#12", ("#12", None, None)),
     ("#12 called back", ("#12", "call", "called back")),
 ])
 def test_log_line_is_read_as_reference_channel_note(line: str, expected: tuple) -> None:
     assert parse_log(line) == expected
 
 
-def test_unknown_channel_word_after_id_is_refused() -> None:
+def test_unknown_channel_word_after_id_is_kept_in_the_note_and_asked_for() -> None:
+    assert parse_log("#12 lunch: note") == ("#12", "visit", "lunch: note")
+    assert parse_log("#12 party: note") == ("#12", None, "party: note")
     with pytest.raises(Refusal):
-        parse_log("#12 lunch: note")
+        parse_log(": note")
 
 
 async def test_log_with_default_channel_keeps_colons_of_times_in_the_note(harness: Harness) -> None:
@@ -57,10 +59,10 @@ async def test_log_without_arguments_shows_its_form(harness: Harness) -> None:
     assert "/log #12: note" in reply and "/log #12 visit: note" in reply
 
 
-async def test_log_with_unknown_channel_word_stores_nothing(harness: Harness) -> None:
+async def test_log_with_unknown_channel_word_stores_nothing_until_asked(harness: Harness) -> None:
     rep = await harness.member(Role.REP)
     cid = await customer(harness, rep)
-    assert "is not a channel" in texts(await harness.send(rep, f"/log #{cid} lunch: ate"))
+    assert "How were you in touch" in texts(await harness.send(rep, f"/log #{cid} party: ate"))
     assert await interactions_of(harness, cid) == []
 
 

@@ -146,7 +146,7 @@ async def test_a_shared_contact_closes_the_note_question_too(harness: Harness) -
     ("#12 visit showed the catalogue", ("#12", "visit", "showed the catalogue")),
     ("#12 拜访 谈了价格", ("#12", "visit", "谈了价格")),
     ("#12 电话里说下周再谈", ("#12", "call", "电话里说下周再谈")),
-    ("#12 visited the plant", ("#12", "call", "visited the plant")),
+    ("#12 visited the plant", ("#12", "visit", "visited the plant")),
     ("#1 visit：10:00 见面", ("#1", "visit", "10:00 见面")),
 ])
 def test_a_channel_word_right_after_the_id_is_the_channel(line: str, expected: tuple) -> None:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
+from bot.runtime.text import fill
+
 LOCALES = Path(__file__).parent / "locales"
 LANGUAGES = ("en", "zh")
 log = logging.getLogger(__name__)
@@ -43,4 +45,4 @@ def t(language: str, key: str, **values: object) -> str:
     if text is None:
         log.error("missing text %r for %s", key, language)
         return key
-    return text.format(**values) if values else text
+    return fill(text, values) if values else text

@@ -6,6 +6,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.rules.amounts import money
 from bot.runtime.callbacks import ID, PAGE, Callback, Choice
+from bot.runtime.text import cut, tidy_note
 from bot.runtime.turn import Turn, turn
 from bot.views.buttons import BACK, HISTORY
 from storage import history, interactions, sales
@@ -55,9 +56,9 @@ def headline(turn: Turn, entry: HistoryEntry) -> str:
     return f"{turn.stamp(entry.at)} · {what}"
 
 
-def cut(note: str, limit: int = LIST_NOTE) -> str:
-    note = " ".join(note.split())
-    return note if len(note) <= limit else note[: limit - 1] + "…"
+def listed(note: str) -> str:
+    """A note or outcome on one line of a page, without a leading dash ("- sent quote")."""
+    return cut(tidy_note(note), LIST_NOTE)
 
 
 async def show_page(turn: Turn, customer_id: int, page: int, *, edit: bool) -> None:
@@ -76,8 +77,9 @@ async def show_page(turn: Turn, customer_id: int, page: int, *, edit: bool) -> N
     else:
         lines = [turn.t("history.title", id=customer.id, name=customer.name, page=page + 1, pages=pages)]
         for index, entry in enumerate(entries, 1):
-            lines.append(f"{index}. {headline(turn, entry)}" + (f"\n    {cut(entry.note)}" if entry.note else "")
-                         + (f"\n    {turn.t('history.outcome', outcome=cut(entry.outcome))}" if entry.outcome else ""))
+            outcome = turn.t("history.outcome", outcome=listed(entry.outcome)) if entry.outcome else ""
+            lines.append(f"{index}. {headline(turn, entry)}" + (f"\n    {listed(entry.note)}" if entry.note else "")
+                         + (f"\n    {outcome}" if outcome else ""))
         lines.append(turn.t("history.hint"))
         text = "\n".join(lines)
         buttons = [(str(index), ENTRY[entry.kind].data(entry=entry.id)) for index, entry in enumerate(entries, 1)]
@@ -107,7 +109,7 @@ def entry_view(turn: Turn, entry: HistoryEntry, customer: Customer) -> tuple[str
     lines = [f"#{customer.id} {customer.name}", headline(turn, entry)]
     if entry.voice_file_id:
         lines.append(turn.t("history.voice"))
-    lines.append(turn.t("history.note", note=entry.note) if entry.note else turn.t("history.no_note"))
+    lines.append(turn.t("history.note", note=tidy_note(entry.note)) if entry.note else turn.t("history.no_note"))
     if entry.outcome:
         lines.append(turn.t("history.outcome", outcome=entry.outcome))
     kind, entry_id = entry.kind, entry.id

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.rules.oneliners import MAX_NOTE, split_note, split_reference
+from bot.rules.channels import DEFAULT, channel_named, read_channel, trailing_word
+from bot.rules.oneliners import ID_REFERENCE, MAX_NOTE, split_note, split_reference
 from bot.rules.refusal import Refusal
 from bot.runtime.callbacks import ID, QUESTION, Callback, Choice
 from bot.runtime.flows import close_dialogue, flow, open_dialogue
@@ -18,16 +19,14 @@ from storage.dialogues import DialogueState
 from storage.models import Channel, Customer
 
 LOG_FLOW = "log"
-CHANNEL_WORDS = {
-    **{channel.value: channel for channel in Channel},
-    "电话": Channel.CALL, "拜访": Channel.VISIT, "邮件": Channel.EMAIL, "消息": Channel.MESSAGE,
-    "会议": Channel.MEETING,
-}
-CHINESE_WORDS = [word for word in CHANNEL_WORDS if not word.isascii()]
+# the note was typed with a word that is not a channel: which channel, before it is saved
+CHANNEL_FLOW = "logchannel"
 CHANNEL = Callback("logch", customer=ID, channel=Choice(*Channel))
 # Skip names the note question, so the Skip of an older question cannot log a newer one
 SKIP = Callback("logskip", question=QUESTION)
 UNDO = Callback("undolog", interaction=ID)
+# the channel for a note typed with an unknown channel word; names the question, like Skip
+LOG_AS = Callback("logas", question=QUESTION, channel=Choice(*Channel))
 
 
 def handlers() -> list[BaseHandler]:
@@ -36,38 +35,32 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(on_log_button, pattern=LOG.pattern),
         CallbackQueryHandler(on_channel, pattern=CHANNEL.pattern),
         CallbackQueryHandler(on_skip, pattern=SKIP.pattern),
+        CallbackQueryHandler(on_log_as, pattern=LOG_AS.pattern),
         CallbackQueryHandler(on_undo, pattern=UNDO.pattern),
     ]
 
 
-def peel_channel(head: str) -> tuple[str, Channel]:
-    """'#12 visit' → ('#12', visit); '王伟拜访' → ('王伟', visit); no channel word → call."""
-    parts = head.rsplit(maxsplit=1)
-    if len(parts) == 2 and parts[1].lower() in CHANNEL_WORDS:
-        return parts[0], CHANNEL_WORDS[parts[1].lower()]
-    for word in CHINESE_WORDS:
-        if head.endswith(word) and len(head) > len(word):
-            return head[: -len(word)].strip(), CHANNEL_WORDS[word]
-    return head, Channel.CALL
+def parse_log(text: str) -> tuple[str, Channel | None, str | None]:
+    """'#12 visit: note' → ('#12', visit, 'note'); '王伟拜访' → ('王伟', visit, None).
 
-
-def parse_log(text: str) -> tuple[str, Channel, str | None]:
-    """'#12 visit: note' → ('#12', visit, 'note'); with no colon, the words after an #id are the note."""
+    The channel is None when the rep must be asked: nothing after the reference, or an unknown word
+    where the channel goes ('#12 party: ate' keeps 'party: ate' as the note). See bot/rules/channels.py.
+    """
+    text = text.strip()
     head, note = split_note(text)
-    head, channel = peel_channel(head)
-    reference, rest = split_reference(head)
-    if rest and note is None and channel is Channel.CALL:
-        # no colon: "#12 visit showed the catalogue" — a channel word may lead the note
-        word, *after = rest.split(maxsplit=1)
-        if word.lower() in CHANNEL_WORDS:
-            channel, rest = CHANNEL_WORDS[word.lower()], "".join(after)
-    if rest and note is not None:
-        raise Refusal("log.unknown_channel", word=rest[:50])
-    if rest:
-        note = rest
+    reference, _ = split_reference(head)
     if not reference:
         raise Refusal("log.usage", word="")
-    return reference, channel, note
+    if ID_REFERENCE.match(head):
+        channel, note = read_channel(text[len(reference):])
+    elif found := trailing_word(reference):
+        reference, word = found
+        channel = word.channel
+        if word.in_note:  # "王伟 吃饭：聊了价格": the meal is part of the note
+            note = text[len(reference):].strip()
+    else:
+        channel = DEFAULT if note else None
+    return reference, Channel(channel) if channel else None, note
 
 
 async def record(turn: Turn, customer_id: int, channel: str, note: str | None, *, direction: str = "out",
@@ -102,22 +95,61 @@ async def on_log(turn: Turn) -> None:
         return
     if note_too_long(turn, note):
         return
-    await with_customer(turn, reference, "log", {"channel": channel.value, "note": note})
+    await with_customer(turn, reference, "log", {"channel": channel and channel.value, "note": note})
 
 
 @continuation("log")
 async def log_chosen(turn: Turn, customer: Customer, payload: dict) -> None:
-    await record(turn, customer.id, payload["channel"], payload.get("note"))
+    if payload["channel"]:
+        await record(turn, customer.id, payload["channel"], payload.get("note"))
+    elif payload.get("note") is None:
+        ask_channel(turn, customer)  # "/log #12": as the card's Log button, the note comes next
+    else:
+        await ask_channel_for_note(turn, customer.id, customer.name, payload["note"])
+
+
+def channel_rows(turn: Turn, button: Callback, **values: object) -> list[list[tuple[str, str]]]:
+    channels = [(turn.t(f"channel.{c.value}"), button.data(channel=c, **values)) for c in Channel]
+    return [channels[:3], channels[3:]]
+
+
+def ask_channel(turn: Turn, customer: Customer) -> None:
+    turn.reply(turn.t("log.pick_channel", id=customer.id, name=customer.name),
+               channel_rows(turn, CHANNEL, customer=customer.id))
+
+
+async def ask_channel_for_note(turn: Turn, customer_id: int, name: str, note: str) -> None:
+    """A word that is no channel was typed where the channel goes: never guess a call, ask, keep the note."""
+    state = DialogueState(CHANNEL_FLOW, "channel", {"customer_id": customer_id, "name": name, "note": note})
+    await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now, state=state)
+    turn.reply(turn.t("log.pick_channel_for_note", id=customer_id, name=name, note=note),
+               channel_rows(turn, LOG_AS, question=state.fingerprint()))
 
 
 @turn()
 async def on_log_button(turn: Turn) -> None:
     """The card's Log button: which channel?"""
-    if not (found := await pressed(turn, LOG)):
+    if found := await pressed(turn, LOG):
+        ask_channel(turn, found[0])
+
+
+@turn()
+async def on_log_as(turn: Turn) -> None:
+    """The channel for a note kept from /log: save them together."""
+    if not (button := turn.button(LOG_AS)) or not (state := await open_dialogue(turn, CHANNEL_FLOW, button.question)):
         return
-    customer = found[0]
-    channels = [(turn.t(f"channel.{c.value}"), CHANNEL.data(customer=customer.id, channel=c)) for c in Channel]
-    turn.reply(turn.t("log.pick_channel", id=customer.id, name=customer.name), [channels[:3], channels[3:]])
+    if await close_dialogue(turn):
+        await record(turn, state.data["customer_id"], button.channel.value, state.data["note"], edit=True)
+
+
+@flow(CHANNEL_FLOW)
+async def channel_typed(turn: Turn, state: DialogueState) -> None:
+    """The channel typed instead of tapped ("微信"); anything else asks again."""
+    if (word := channel_named(turn.text)) is None:
+        await ask_channel_for_note(turn, state.data["customer_id"], state.data["name"], state.data["note"])
+        return
+    await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
+    await record(turn, state.data["customer_id"], word.channel, state.data["note"])
 
 
 @turn()

@@ -9,6 +9,7 @@ from bot.rules.amounts import money
 from bot.rules.birthdays import lunar_label
 from bot.runtime.turn import Turn
 from bot.views.buttons import ARCHIVE, ASK_FOLLOW_UP, DELETE, EDIT, HISTORY, LOG, SALE, TIER, UNARCHIVE
+from bot.views.contact import channel_and_note
 from storage.customers import stage_of
 from storage.models import Customer, Interaction, Kind
 from storage.sales import Totals
@@ -47,8 +48,8 @@ def card_text(turn: Turn, customer: Customer, last: Interaction | None = None, t
         lines.append(sales_line(turn, totals))
     if last is not None:
         when = turn.local(last.at).strftime("%Y-%m-%d %H:%M")
-        lines.append(turn.t("card.last_interaction", when=when, channel=turn.t(f"channel.{last.channel}"),
-                            note=(last.note or "")[:200]))
+        lines.append(turn.t("card.last_interaction", when=when,
+                            contact=channel_and_note(turn.lang, last.channel, last.note)))
     else:
         lines.append(turn.t("card.no_interaction"))
     return "\n".join(lines)
