@@ -284,7 +284,8 @@ async def tour(harness: Harness) -> Shown:
     history = await press(await card(), "History")
     await press(history, "▶")
     await press(await press(history, "1"), "Delete")
-    refund = await press(await press(await press(await card(), "History"), "2"), "Refund")
+    # History, newest first: the two /log lines of this minute, then the sale
+    refund = await press(await press(await press(await card(), "History"), "3"), "Refund")
     await press(refund, "All of it")
     echo = await send(f"/followup #{cid} tomorrow 10:00")
     await press(echo, "Change")
