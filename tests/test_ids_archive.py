@@ -1,0 +1,162 @@
+"""Ids are never given out twice; archiving asks about open follow-ups and Unarchive can restore them;
+a manager deleting a rep's customer tells the rep."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import text
+
+from storage.db import make_engine
+from storage.migrate import upgrade
+from storage.models import Role
+from tests import builders
+from tests.harness import Harness, customer_id_in, with_button
+
+# --- ids only grow ----------------------------------------------------------------------------------
+
+
+async def add(harness: Harness, rep, line: str) -> int:
+    return customer_id_in(with_button(await harness.send(rep, f"/add {line}"), "Undo").text)
+
+
+async def delete_by_card(harness: Harness, person, cid: int) -> None:
+    [card] = await harness.send(person, f"/show #{cid}")
+    [confirm] = await harness.press(person, card, "Delete" if person.language_code == "en" else "删除")
+    [done] = await harness.press(person, confirm, "Yes" if person.language_code == "en" else "确认删除")
+    assert await builders.customer_row(harness, cid) is None, done.text
+
+
+async def test_a_deleted_newest_customer_number_is_never_given_again(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    first = await add(harness, rep, "Wang Wei, 13800138000")
+    newest = await add(harness, rep, "Li Na, 13900139000")
+    await delete_by_card(harness, rep, newest)
+    again = await add(harness, rep, "Zhao Lei, 13700137000")
+    assert again > newest > first
+    [card] = await harness.send(rep, f"/show #{newest}")
+    assert "Zhao" not in card.text
+
+
+async def test_an_undone_add_frees_no_number_even_after_a_restart(harness: Harness) -> None:
+    rep = await harness.member(Role.REP, language="zh")
+    undone = with_button(await harness.send(rep, "/add 王伟, 13800138000"), "撤销")
+    undone_id = customer_id_in(undone.text)
+    await harness.press(rep, undone, "撤销")
+    assert await builders.customer_row(harness, undone_id) is None
+    next_id = await add_zh(harness, rep, "李娜, 13900139000")
+    assert next_id > undone_id
+    await delete_by_card(harness, rep, next_id)
+    await harness.restart_bot()
+    after_restart = await add_zh(harness, rep, "赵磊, 13700137000")
+    assert after_restart > next_id
+    assert [row.id for row in await builders.customers(harness)] == [after_restart]
+
+
+async def add_zh(harness: Harness, rep, line: str) -> int:
+    return customer_id_in(with_button(await harness.send(rep, f"/add {line}"), "撤销").text)
+
+
+async def test_undone_follow_up_interaction_and_sale_numbers_are_not_reused(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    cid = await builders.customer(harness, rep, "Wang Wei")
+    undone = {}
+    for kind, command in (("follow_up", f"/followup #{cid} tomorrow 10:00: call"),
+                          ("interaction", f"/log #{cid}: met"),
+                          ("sale", f"/sale #{cid} 100")):
+        echo = with_button(await harness.send(rep, command), "Undo")
+        undone[kind] = (await ids_of(harness, cid))[kind]
+        await harness.press(rep, echo, "Undo")
+        assert (await ids_of(harness, cid))[kind] == []
+    await harness.restart_bot()
+    for command in (f"/followup #{cid} tomorrow 11:00: call", f"/log #{cid}: met again", f"/sale #{cid} 200"):
+        await harness.send(rep, command)
+    now = await ids_of(harness, cid)
+    for kind, [gone] in undone.items():
+        [new] = now[kind]
+        assert new > gone, kind
+
+
+async def test_an_interaction_and_a_sale_deleted_from_history_leave_their_numbers_unused(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    cid = await builders.customer(harness, rep, "Wang Wei")
+    await harness.send(rep, f"/sale #{cid} 100")
+    harness.advance(minutes=1)
+    await harness.send(rep, f"/log #{cid}: mistake")
+    gone = await ids_of(harness, cid)
+    for _ in range(2):  # the newest entry first: the log, then the sale
+        anchor = (await harness.send(rep, "/help"))[0]
+        [page] = await harness.press(rep, anchor, data=f"hist:{cid}:0")
+        [entry] = await harness.press(rep, page, "1")
+        [confirm] = await harness.press(rep, entry, "Delete")
+        await harness.press(rep, confirm, "Yes, delete")
+    assert await ids_of(harness, cid) == {"follow_up": [], "interaction": [], "sale": []}
+    await harness.send(rep, f"/log #{cid}: the real one")
+    await harness.send(rep, f"/sale #{cid} 300")
+    now = await ids_of(harness, cid)
+    assert now["interaction"][0] > gone["interaction"][0] and now["sale"][0] > gone["sale"][0]
+
+
+async def ids_of(harness: Harness, cid: int) -> dict[str, list[int]]:
+    return {
+        "follow_up": [row.id for row in await builders.follow_ups_of(harness, cid)],
+        "interaction": sorted(row.id for row in await builders.interactions_of(harness, cid)),
+        "sale": [row.id for row in await builders.purchases_of(harness, cid)],
+    }
+
+
+async def test_the_migration_stops_an_existing_sqlite_file_reusing_ids(tmp_path) -> None:
+    """A file made before ids only grew, with its newest rows already deleted: after the upgrade no id comes back,
+    not even one only the audit log or the outbox still names."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    await asyncio.to_thread(upgrade, url, "0004")
+    at = "'2026-01-01 00:00:00'"
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as connection:
+            run = connection.execute
+            await run(text(f"INSERT INTO team (name, currency, is_default, created_at) VALUES ('t', 'CNY', 1, {at})"))
+            await run(text(f"INSERT INTO app_user (tg_id, team_id, role, name, created_at) "
+                           f"VALUES (5, 1, 'rep', 'r', {at})"))
+            for _ in range(3):
+                await run(text(f"INSERT INTO customer (team_id, owner_id, name, kind, tier, tags, created_by, "
+                               f"created_at, updated_at) VALUES (1, 1, 'c', 'person', 'vip', '', 1, {at}, {at})"))
+            for _ in range(2):
+                await run(text(f"INSERT INTO follow_up (team_id, customer_id, owner_id, created_by, due_at, exact, "
+                               f"status, version, created_at, updated_at) "
+                               f"VALUES (1, 1, 1, 1, {at}, 1, 'open', 1, {at}, {at})"))
+            await run(text(f"INSERT INTO interaction (customer_id, user_id, channel, direction, at, created_at) "
+                           f"VALUES (1, 1, 'call', 'out', {at}, {at})"))
+            await run(text(f"INSERT INTO outbox_message (dedupe_key, kind, chat_id, ref_id, payload, status, late, "
+                           f"not_before, attempts, created_at) "
+                           f"VALUES ('remind:2:v1', 'remind', 5, 2, '{{}}', 'sent', 0, {at}, 0, {at})"))
+            # the newest customer and follow-up are deleted; an interaction deleted long ago is only in the audit log
+            await run(text("DELETE FROM customer WHERE id = 3"))
+            await run(text("DELETE FROM follow_up WHERE id = 2"))
+            await run(text(f"INSERT INTO audit_event (at, action, customer_id, detail) "
+                           f"VALUES ({at}, 'interaction.delete', 1, '{{\"interaction\": 7}}')"))
+            await run(text(f"INSERT INTO audit_event (at, action, customer_id, detail) "
+                           f"VALUES ({at}, 'delete', 3, '{{\"name\": \"c\"}}')"))
+        await asyncio.to_thread(upgrade, url)
+        async with engine.begin() as connection:
+            run = connection.execute
+            await run(text(f"INSERT INTO customer (team_id, owner_id, name, kind, tier, tags, created_by, created_at, "
+                           f"updated_at) VALUES (1, 1, 'new', 'person', 'vip', '', 1, {at}, {at})"))
+            await run(text(f"INSERT INTO follow_up (team_id, customer_id, owner_id, created_by, due_at, exact, "
+                           f"status, version, created_at, updated_at) "
+                           f"VALUES (1, 1, 1, 1, {at}, 1, 'open', 1, {at}, {at})"))
+            await run(text(f"INSERT INTO interaction (customer_id, user_id, channel, direction, at, created_at) "
+                           f"VALUES (1, 1, 'call', 'out', {at}, {at})"))
+            customer = (await run(text("SELECT max(id) FROM customer"))).scalar()
+            follow_up = (await run(text("SELECT max(id) FROM follow_up"))).scalar()
+            interaction = (await run(text("SELECT max(id) FROM interaction"))).scalar()
+            await run(text("DELETE FROM customer WHERE id = :id"), {"id": customer})
+            await run(text(f"INSERT INTO customer (team_id, owner_id, name, kind, tier, tags, created_by, created_at, "
+                           f"updated_at) VALUES (1, 1, 'newer', 'person', 'vip', '', 1, {at}, {at})"))
+            newer = (await run(text("SELECT max(id) FROM customer"))).scalar()
+            kept = (await run(text("SELECT count(*) FROM customer"))).scalar()
+            broken = (await run(text("PRAGMA foreign_key_check"))).all()
+    finally:
+        await engine.dispose()
+    assert (customer, follow_up, interaction, newer) == (4, 3, 8, 5)
+    assert kept == 3 and broken == []
