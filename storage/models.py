@@ -244,6 +244,8 @@ class FollowUpStatus(StrEnum):
     OPEN = "open"
     DONE = "done"
     CANCELLED = "cancelled"
+    # closed because its customer was archived; Unarchive can reopen exactly these
+    ARCHIVED = "archived"
 
 
 class FollowUp(SQLModel, table=True):

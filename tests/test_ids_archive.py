@@ -4,14 +4,16 @@ a manager deleting a rep's customer tells the rep."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from sqlalchemy import text
 
+from bot.sandbox.fake_telegram import Sent
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Role
 from tests import builders
-from tests.harness import Harness, customer_id_in, with_button
+from tests.harness import Harness, customer_id_in, texts, with_button
 
 # --- ids only grow ----------------------------------------------------------------------------------
 
@@ -160,3 +162,107 @@ async def test_the_migration_stops_an_existing_sqlite_file_reusing_ids(tmp_path)
         await engine.dispose()
     assert (customer, follow_up, interaction, newer) == (4, 3, 8, 5)
     assert kept == 3 and broken == []
+
+
+# --- archive asks; Unarchive restores ---------------------------------------------------------------
+
+
+async def archive_asked(harness: Harness, person, cid: int) -> Sent:
+    [card] = await harness.send(person, f"/show #{cid}")
+    [asked] = await harness.press(person, card, "Archive" if person.language_code == "en" else "归档")
+    return asked
+
+
+async def test_archiving_with_open_follow_ups_asks_first_and_unarchive_restores_them(harness: Harness) -> None:
+    rita = await harness.member(name="Rita", digest=False)
+    cid = await builders.customer(harness, rita, "Wang Wei")
+    soon = await builders.follow_up(harness, cid, rita, harness.clock.now() + timedelta(hours=1), note="quote")
+    later = await builders.follow_up(harness, cid, rita, harness.clock.now() + timedelta(days=3), note="visit")
+    done = await builders.follow_up(harness, cid, rita, harness.clock.now() + timedelta(days=1))
+    async with harness.engine.begin() as connection:
+        await connection.execute(text("UPDATE follow_up SET status = 'done', remind_at = NULL WHERE id = :id"),
+                                 {"id": done})
+
+    asked = await archive_asked(harness, rita, cid)
+    assert f"Archive #{cid} Wang Wei? Its 2 open follow-up(s) will be cancelled" in asked.text
+    [kept] = await harness.press(rita, asked, "No, keep")
+    assert (await builders.customer_row(harness, cid)).archived_at is None
+    assert {row.status for row in await builders.follow_ups_of(harness, cid)} == {"open", "done"}
+    assert f"#{cid} Wang Wei" in kept.text
+
+    asked = await archive_asked(harness, rita, cid)
+    [archived] = await harness.press(rita, asked, "Archive anyway")
+    assert "2 open follow-up(s) were cancelled" in archived.text and "Unarchive offers" in archived.text
+    assert await statuses(harness, cid) == {soon: "archived", later: "archived", done: "done"}
+    harness.advance(hours=2)  # the first one's time passes while archived: no reminder
+    assert await harness.deliver() == []
+
+    [back] = await harness.press(rita, archived, "Unarchive")
+    assert "The archive cancelled 2 follow-up(s)" in back.text
+    [restored] = await harness.press(rita, back, "Restore 2 follow-up(s)")
+    assert "2 follow-up(s) restored" in restored.text
+    assert await statuses(harness, cid) == {soon: "open", later: "open", done: "done"}
+    [reminder] = await harness.deliver()  # the one whose time passed, once; the other waits for its time
+    assert reminder.chat_id == rita.id and "quote" in reminder.text and f"#{cid}" in reminder.text
+    assert await harness.deliver() == []
+    assert "quote" in texts(await harness.send(rita, "/overdue"))
+
+    await harness.press(rita, back, data=f"furestore:{cid}")  # the offer pressed again, from another device
+    assert "Nothing to restore" in harness.fake.callback_answers[-1]["text"]
+    assert await statuses(harness, cid) == {soon: "open", later: "open", done: "done"}
+    harness.advance(days=3)
+    [second] = await harness.deliver()
+    assert "visit" in second.text
+
+
+async def statuses(harness: Harness, cid: int) -> dict[int, str]:
+    return {row.id: row.status for row in await builders.follow_ups_of(harness, cid)}
+
+
+async def test_archiving_without_open_follow_ups_asks_nothing_in_chinese(harness: Harness) -> None:
+    li = await harness.member(name="李娜", language="zh", digest=False)
+    cid = await builders.customer(harness, li, "王伟")
+    archived = await archive_asked(harness, li, cid)
+    assert f"#{cid} 已归档" in archived.text
+    [back] = await harness.press(li, archived, "取消归档")
+    assert "已取消归档" in back.text and "恢复" not in texts([back])
+
+    await builders.follow_up(harness, cid, li, harness.clock.now() + timedelta(hours=1))
+    asked = await archive_asked(harness, li, cid)
+    assert f"确定归档 #{cid} 王伟？它还有 1 条未完成的跟进" in asked.text
+    [archived] = await harness.press(li, asked, "仍然归档")
+    [back] = await harness.press(li, archived, "取消归档")
+    assert "归档时取消了 1 条跟进" in back.text
+    [restored] = await harness.press(li, back, "恢复这 1 条跟进")
+    assert "已恢复 1 条跟进" in restored.text
+
+
+async def test_follow_ups_not_restored_stay_cancelled_after_the_next_archive(harness: Harness) -> None:
+    rita = await harness.member(name="Rita", digest=False)
+    cid = await builders.customer(harness, rita, "Wang Wei")
+    fid = await builders.follow_up(harness, cid, rita, harness.clock.now() + timedelta(hours=1))
+    [archived] = await harness.press(rita, await archive_asked(harness, rita, cid), "Archive anyway")
+    [offer] = await harness.press(rita, archived, "Unarchive")
+    archived_again = await archive_asked(harness, rita, cid)  # nothing open: no question
+    assert "archived" in archived_again.text and "Its" not in archived_again.text
+    await harness.press(rita, offer, data=f"furestore:{cid}")  # a stale offer while archived again
+    assert "unarchive it first" in harness.fake.callback_answers[-1]["text"]
+    [back] = await harness.press(rita, archived_again, "Unarchive")
+    assert "Restore" not in texts([back]) + " ".join(b.text for b in back.flat_buttons)
+    assert (await builders.follow_up_row(harness, fid)).status == "cancelled"
+    harness.advance(hours=2)
+    assert await harness.deliver() == []
+
+
+async def test_restore_is_refused_to_who_may_not_see_the_customer(harness: Harness) -> None:
+    rita = await harness.member(name="Rita", digest=False)
+    sam = await harness.member(name="Sam", digest=False)
+    cid = await builders.customer(harness, rita, "Wang Wei")
+    fid = await builders.follow_up(harness, cid, rita, harness.clock.now() + timedelta(hours=1))
+    [archived] = await harness.press(rita, await archive_asked(harness, rita, cid), "Archive anyway")
+    [offer] = await harness.press(rita, archived, "Unarchive")
+    for person, data in ((sam, f"furestore:{cid}"), (sam, f"archok:{cid}")):
+        assert await harness.press(person, offer, data=data) == []
+        assert harness.fake.callback_answers[-1].get("show_alert") is True
+    assert (await builders.follow_up_row(harness, fid)).status == "archived"
+    assert (await builders.customer_row(harness, cid)).archived_at is None
