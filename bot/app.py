@@ -14,6 +14,7 @@ from telegram.request import HTTPXRequest
 from bot.clock import Clock
 from bot.config import Settings
 from bot.outbound.catch_up import CatchUp
+from bot.outbound.customer_deleted import CustomerDeleted
 from bot.outbound.delivery import CONCURRENCY, Delivery
 from bot.outbound.digest import Digest
 from bot.outbound.kinds import Kind
@@ -129,7 +130,7 @@ async def _start_delivery(application: App) -> Delivery:
 
 def outbox_kinds(config: Settings) -> list[Kind]:
     """Every kind of proactive message the sender knows; a new kind is one more entry here."""
-    return [Reminders(config), CatchUp(config), Digest(config)]
+    return [Reminders(config), CatchUp(config), Digest(config), CustomerDeleted(config)]
 
 
 async def _post_stop(application: App) -> None:

@@ -4,6 +4,7 @@ a manager deleting a rep's customer tells the rep."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 
 from sqlalchemy import text
@@ -266,3 +267,65 @@ async def test_restore_is_refused_to_who_may_not_see_the_customer(harness: Harne
         assert harness.fake.callback_answers[-1].get("show_alert") is True
     assert (await builders.follow_up_row(harness, fid)).status == "archived"
     assert (await builders.customer_row(harness, cid)).archived_at is None
+
+
+# --- the owner is told when someone else deletes their customer ---------------------------------------
+
+
+async def test_a_manager_deleting_a_reps_customer_tells_the_rep_once_in_the_reps_language(harness: Harness) -> None:
+    li = await harness.member(Role.REP, name="李娜", language="zh", digest=False)
+    mona = await harness.member(Role.MANAGER, name="Mona", digest=False)
+    cid = await builders.customer(harness, li, "王伟")
+    await builders.follow_up(harness, cid, li, harness.clock.now() + timedelta(days=1))
+    [card] = await harness.send(mona, f"/show #{cid}")
+    [confirm] = await harness.press(mona, card, "Delete")
+    [done] = await harness.press(mona, confirm, "Yes")
+    assert f"Deleted #{cid} 王伟" in done.text and "李娜, whose customer it was, is being told" in done.text
+    [row] = [row for row in await builders.outbox_rows(harness) if row.kind == "deleted"]
+    assert (row.chat_id, row.customer_id) == (li.id, None)
+    assert json.loads(row.payload) == {"id": cid, "name": "王伟", "by": "Mona"}
+
+    await harness.restart_bot()  # the customer row is gone: what the notice says is in its outbox row
+    [notice] = await harness.deliver()
+    assert notice.chat_id == li.id
+    assert notice.text == f"🗑 Mona 删除了你的客户 #{cid} 王伟，其沟通、成交记录和跟进也一并删除了。"
+    assert await harness.deliver() == []
+    assert len(harness.fake.chat(li.id)) == 1
+
+
+async def test_an_english_rep_is_told_after_their_quiet_hours(harness: Harness) -> None:
+    rita = await harness.member(Role.REP, name="Rita", digest=False)
+    mona = await harness.member(Role.MANAGER, name="Mona", digest=False)
+    cid = await builders.customer(harness, rita, "Wang Wei")
+    harness.advance(hours=13)  # 22:00 in Shanghai: Rita's quiet hours
+    [card] = await harness.send(mona, f"/show #{cid}")
+    [confirm] = await harness.press(mona, card, "Delete")
+    await harness.press(mona, confirm, "Yes")
+    assert await harness.deliver() == []
+    harness.advance(hours=10)  # 08:00
+    [notice] = await harness.deliver()
+    assert (notice.chat_id, notice.text) == (
+        rita.id, f"🗑 Mona deleted your customer #{cid} Wang Wei, with its history and follow-ups.")
+
+
+async def test_a_rep_deleting_their_own_customer_sends_no_notice(harness: Harness) -> None:
+    rita = await harness.member(Role.REP, name="Rita", digest=False)
+    mona = await harness.member(Role.MANAGER, name="Mona", digest=False)
+    own = await builders.customer(harness, rita, "Wang Wei")
+    await delete_by_card(harness, rita, own)
+    monas = await builders.customer(harness, mona, "Li Na")
+    await delete_by_card(harness, mona, monas)
+    assert [row for row in await builders.outbox_rows(harness) if row.kind == "deleted"] == []
+    assert await harness.deliver() == []
+
+
+async def test_a_refused_delete_queues_no_notice(harness: Harness) -> None:
+    rita = await harness.member(Role.REP, name="Rita", digest=False)
+    other_team = await harness.team()
+    boss = await harness.member(Role.MANAGER, name="Boss", team_id=other_team, digest=False)
+    cid = await builders.customer(harness, rita, "Wang Wei")
+    [anchor] = await harness.send(boss, "/help")
+    assert await harness.press(boss, anchor, data=f"delok:{cid}") == []
+    assert await builders.customer_row(harness, cid) is not None
+    assert await builders.outbox_rows(harness) == []
+    assert await harness.deliver() == []

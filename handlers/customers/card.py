@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.outbound.customer_deleted import name_of, tell_owner
 from bot.runtime.callbacks import ID, Callback, Choice
 from bot.runtime.turn import Turn, turn
 from bot.views.buttons import BACK, CARD, DELETE, TIER
@@ -123,7 +124,8 @@ async def on_delete(turn: Turn) -> None:
 
 @turn()
 async def on_delete_confirmed(turn: Turn) -> None:
-    """Delete the customer with its interactions and sales; the audit row keeps the name."""
+    """Delete the customer with its interactions and sales; the audit row keeps the name, and an owner who is
+    not the one deleting is told."""
     if not (found := await pressed(turn, DELETE_CONFIRMED)):
         return
     customer = await customers.delete_customer(turn.session, actor=turn.actor, customer_id=found[0].id)
@@ -132,4 +134,9 @@ async def on_delete_confirmed(turn: Turn) -> None:
         return
     await audit.record(turn.session, actor=turn.actor, action="delete", now=turn.now, customer_id=customer.id,
                        name=customer.name)
-    turn.edit(turn.t("card.deleted", id=customer.id, name=customer.name))
+    text = turn.t("card.deleted", id=customer.id, name=customer.name)
+    if told := await tell_owner(turn.session, customer=customer, by=turn.user, now=turn.now, settings=turn.settings):
+        owner, due = told
+        turn.wake(due)
+        text += "\n" + turn.t("card.owner_told", owner=name_of(owner))
+    turn.edit(text)
