@@ -262,9 +262,10 @@ async def test_restore_is_refused_to_who_may_not_see_the_customer(harness: Harne
     fid = await builders.follow_up(harness, cid, rita, harness.clock.now() + timedelta(hours=1))
     [archived] = await harness.press(rita, await archive_asked(harness, rita, cid), "Archive anyway")
     [offer] = await harness.press(rita, archived, "Unarchive")
-    for person, data in ((sam, f"furestore:{cid}"), (sam, f"archok:{cid}")):
-        assert await harness.press(person, offer, data=data) == []
-        assert harness.fake.callback_answers[-1].get("show_alert") is True
+    for data in (f"furestore:{cid}", f"archok:{cid}", "furestore:999999", "archok:999999"):
+        assert await harness.press(sam, offer, data=data) == []
+        assert harness.fake.callback_answers[-1] == {**harness.fake.callback_answers[-1],
+                                                     "text": "Customer not found.", "show_alert": True}
     assert (await builders.follow_up_row(harness, fid)).status == "archived"
     assert (await builders.customer_row(harness, cid)).archived_at is None
 
