@@ -14,6 +14,7 @@ from telegram.request import HTTPXRequest
 from bot.clock import Clock
 from bot.config import Settings
 from bot.outbound.catch_up import CatchUp
+from bot.outbound.customer_deleted import CustomerDeleted
 from bot.outbound.delivery import CONCURRENCY, Delivery
 from bot.outbound.digest import Digest
 from bot.outbound.kinds import Kind
@@ -23,7 +24,7 @@ from bot.runtime.i18n import t
 from bot.services import CONTEXT_TYPES, App
 from handlers.activity import forwards, history, history_edit, interactions, refunds, sales
 from handlers.common import errors, pick, router, start
-from handlers.customers import add, add_guided, card, card_edit, find
+from handlers.customers import add, add_guided, archive, card, card_edit, find
 from handlers.followups import actions as followup_actions
 from handlers.followups import agenda
 from handlers.followups import change as followup_change
@@ -37,7 +38,8 @@ log = logging.getLogger(__name__)
 
 # order matters: commands and buttons of each feature first, the catch-all text router last
 FEATURES = [
-    start, pick, add, add_guided, find, card, card_edit, interactions, sales, history, history_edit, refunds, settings,
+    start, pick, add, add_guided, find, card, archive, card_edit, interactions, sales, history, history_edit, refunds,
+    settings,
     followups, followup_offer, followup_actions, followup_change, agenda, forwards, router,
 ]
 
@@ -129,7 +131,7 @@ async def _start_delivery(application: App) -> Delivery:
 
 def outbox_kinds(config: Settings) -> list[Kind]:
     """Every kind of proactive message the sender knows; a new kind is one more entry here."""
-    return [Reminders(config), CatchUp(config), Digest(config)]
+    return [Reminders(config), CatchUp(config), Digest(config), CustomerDeleted(config)]
 
 
 async def _post_stop(application: App) -> None:

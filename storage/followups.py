@@ -165,21 +165,50 @@ async def cancel(
                            customer_id=changed.customer.id, followup=follow_up_id)
     return changed
 
-async def cancel_all_for_customer(session: AsyncSession, *, customer_id: int, now: datetime) -> int:
-    """An archived customer has no open promises left: cancel them (and what was queued for them)."""
+async def open_count(session: AsyncSession, *, customer_id: int) -> int:
+    """How many promises to this customer are still open (archiving asks first when there are any)."""
+    return (await session.exec(select(func.count()).select_from(FollowUp).where(
+        col(FollowUp.customer_id) == customer_id, col(FollowUp.status) == OPEN))).one()
+
+async def close_for_archive(session: AsyncSession, *, customer_id: int, now: datetime) -> int:
+    """An archived customer has no open promises left: close them as ARCHIVED (and skip what was queued for
+    them), so Unarchive can bring back exactly these. Those an earlier archive closed and nobody restored
+    stay closed for good."""
+    await session.exec(  # type: ignore[call-overload]
+        update(FollowUp).where(col(FollowUp.customer_id) == customer_id,
+                               col(FollowUp.status) == FollowUpStatus.ARCHIVED)
+        .values(status=FollowUpStatus.CANCELLED, updated_at=now).execution_options(synchronize_session=False)
+    )
     ids = list((await session.exec(
         select(FollowUp.id).where(col(FollowUp.customer_id) == customer_id, col(FollowUp.status) == OPEN)
     )).all())
     if ids:
         await session.exec(  # type: ignore[call-overload]
             update(FollowUp).where(col(FollowUp.id).in_(ids), col(FollowUp.status) == OPEN)
-            .values(status=FollowUpStatus.CANCELLED, remind_at=None, done_at=now, updated_at=now,
+            .values(status=FollowUpStatus.ARCHIVED, remind_at=None, done_at=now, updated_at=now,
                     version=FollowUp.version + 1)
             .execution_options(synchronize_session=False)
         )
         for follow_up_id in ids:
             await outbox.skip_for(session, kind="remind", ref_id=follow_up_id)
     return len(ids)
+
+async def archived_count(session: AsyncSession, *, customer_id: int) -> int:
+    """How many follow-ups the customer's archive closed and Unarchive may restore."""
+    return (await session.exec(select(func.count()).select_from(FollowUp).where(
+        col(FollowUp.customer_id) == customer_id, col(FollowUp.status) == FollowUpStatus.ARCHIVED))).one()
+
+async def restore_archived(session: AsyncSession, *, customer_id: int, now: datetime) -> list[datetime]:
+    """Reopen the follow-ups the archive closed, each with its reminder to come as if never closed (at once,
+    marked late, when its time has passed); their due times, none when another press restored them first."""
+    result = await session.exec(  # type: ignore[call-overload]
+        update(FollowUp).where(col(FollowUp.customer_id) == customer_id,
+                               col(FollowUp.status) == FollowUpStatus.ARCHIVED)
+        # a new version: the reminder is a new message, not the one skipped at archiving
+        .values(status=OPEN, remind_at=FollowUp.due_at, done_at=None, updated_at=now, version=FollowUp.version + 1)
+        .returning(col(FollowUp.due_at)).execution_options(synchronize_session=False)
+    )
+    return list(result.scalars())
 
 
 async def complete(

@@ -64,11 +64,17 @@ def utc_column(nullable: bool = True, index: bool = False) -> Column:
     return Column(UtcDateTime(), nullable=nullable, index=index)
 
 
+# ids a user, a card or an outbox key sees are never given out again: on SQLite a plain INTEGER PRIMARY KEY
+# reuses the highest id once its row is deleted, AUTOINCREMENT does not (PostgreSQL sequences never reuse)
+IDS_ONLY_GROW = {"sqlite_autoincrement": True}
+
 DEFAULT_QUIET_START = 21 * 60
 DEFAULT_QUIET_END = 8 * 60
 
 
 class Team(SQLModel, table=True):
+    __table_args__ = IDS_ONLY_GROW
+
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100)
     currency: str = Field(default="CNY", max_length=3)
@@ -87,6 +93,7 @@ class Team(SQLModel, table=True):
 
 class User(SQLModel, table=True):
     __tablename__ = "app_user"
+    __table_args__ = IDS_ONLY_GROW
 
     id: int | None = Field(default=None, primary_key=True)
     tg_id: int = Field(sa_column=Column(BigInteger, unique=True, nullable=False))
@@ -111,6 +118,8 @@ class User(SQLModel, table=True):
 
 
 class Invite(SQLModel, table=True):
+    __table_args__ = IDS_ONLY_GROW
+
     id: int | None = Field(default=None, primary_key=True)
     token: str = Field(max_length=40, unique=True)
     team_id: int = Field(foreign_key="team.id")
@@ -142,6 +151,7 @@ class Customer(SQLModel, table=True):
             sqlite_where=text("phone IS NOT NULL"),
             postgresql_where=text("phone IS NOT NULL"),
         ),
+        IDS_ONLY_GROW,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -176,6 +186,8 @@ class Customer(SQLModel, table=True):
 
 
 class Interaction(SQLModel, table=True):
+    __table_args__ = IDS_ONLY_GROW
+
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(
         sa_column=Column(Integer, ForeignKey("customer.id", ondelete="CASCADE"), nullable=False, index=True)
@@ -191,6 +203,8 @@ class Interaction(SQLModel, table=True):
 
 
 class Purchase(SQLModel, table=True):
+    __table_args__ = IDS_ONLY_GROW
+
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(
         sa_column=Column(Integer, ForeignKey("customer.id", ondelete="CASCADE"), nullable=False, index=True)
@@ -205,6 +219,7 @@ class Purchase(SQLModel, table=True):
 
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
+    __table_args__ = IDS_ONLY_GROW
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
@@ -229,13 +244,15 @@ class FollowUpStatus(StrEnum):
     OPEN = "open"
     DONE = "done"
     CANCELLED = "cancelled"
+    # closed because its customer was archived; Unarchive can reopen exactly these
+    ARCHIVED = "archived"
 
 
 class FollowUp(SQLModel, table=True):
     """A promise to get back to a customer; the reminder is materialised into the outbox at `remind_at`."""
 
     __tablename__ = "follow_up"
-    __table_args__ = (Index("ix_follow_up_owner_status_due", "owner_id", "status", "due_at"),)
+    __table_args__ = (Index("ix_follow_up_owner_status_due", "owner_id", "status", "due_at"), IDS_ONLY_GROW)
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: int = Field(foreign_key="team.id")
@@ -279,7 +296,7 @@ class OutboxMessage(SQLModel, table=True):
     """One proactive message. The unique dedupe key makes queueing it twice a no-op."""
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),)
+    __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"), IDS_ONLY_GROW)
 
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(max_length=120, unique=True)

@@ -290,6 +290,8 @@ async def tour(harness: Harness) -> Shown:
     echo = await send(f"/followup #{cid} tomorrow 10:00")
     await press(echo, "Change")
     await send(f"/followup #{cid}")
+    asked = await press(await card(), "Archive")  # the follow-up makes it ask first
+    await press(await press(await press(asked, "Archive anyway"), "Unarchive"), "Restore")
     for n in range(11):
         other = await builders.customer(harness, mona, f"Client {n}", tags=["展会客户"], tier="vip",
                                         birthday=date(1990, 3, 2) if n == 0 else None)

@@ -1,4 +1,4 @@
-"""The customer card: /show, opening it from a button, tier, archive and delete.
+"""The customer card: /show, opening it from a button, tier and delete (archive: handlers/customers/archive.py).
 
 Every button carries only an id; the customer is looked up again through the
 actor's scope on each press, so a forged or stale button changes nothing.
@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.outbound.customer_deleted import name_of, tell_owner
 from bot.runtime.callbacks import ID, Callback, Choice
 from bot.runtime.turn import Turn, turn
-from bot.views.buttons import ARCHIVE, BACK, CARD, DELETE, TIER, UNARCHIVE
+from bot.views.buttons import BACK, CARD, DELETE, TIER
 from handlers.common.pick import continuation, pressed, with_customer
 from handlers.customers.card_fields import raw, shown
 from handlers.customers.view import card_keyboard, card_text
-from storage import audit, customers, followups, sales
+from storage import audit, customers, sales
 from storage.models import Customer, Tier
 
 TIER_CHOSEN = Callback("tv", customer=ID, tier=Choice(*Tier))
@@ -28,21 +29,21 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(on_back, pattern=BACK.pattern),
         CallbackQueryHandler(on_tier, pattern=TIER.pattern),
         CallbackQueryHandler(on_tier_chosen, pattern=TIER_CHOSEN.pattern),
-        CallbackQueryHandler(on_archive, pattern=ARCHIVE.pattern),
-        CallbackQueryHandler(on_unarchive, pattern=UNARCHIVE.pattern),
         CallbackQueryHandler(on_delete, pattern=DELETE.pattern),
         CallbackQueryHandler(on_delete_confirmed, pattern=DELETE_CONFIRMED.pattern),
     ]
 
 
-async def open_card(turn: Turn, customer: Customer, *, edit: bool = False, notice: str | None = None) -> None:
-    """Show the card (a view is audit-logged); `notice` goes above it, e.g. what was just changed."""
+async def open_card(turn: Turn, customer: Customer, *, edit: bool = False, notice: str | None = None,
+                    extra_rows: list | None = None) -> None:
+    """Show the card (a view is audit-logged); `notice` goes above it, e.g. what was just changed, and
+    `extra_rows` of buttons above the card's own, e.g. an offer that notice makes."""
     last = await customers.last_interaction(turn.session, customer_id=customer.id)
     await audit.record(turn.session, actor=turn.actor, action="view", now=turn.now, customer_id=customer.id)
     text = card_text(turn, customer, last, await sales.totals(turn.session, customer_id=customer.id))
     if notice:
         text = f"{notice}\n\n{text}"
-    (turn.edit if edit else turn.reply)(text, card_keyboard(turn, customer))
+    (turn.edit if edit else turn.reply)(text, (extra_rows or []) + card_keyboard(turn, customer))
 
 
 @turn()
@@ -111,36 +112,6 @@ async def set_field(turn: Turn, customer: Customer, field: str, values: dict, *,
 
 
 @turn()
-async def on_archive(turn: Turn) -> None:
-    """Archive hides from lists and search and keeps everything."""
-    if found := await pressed(turn, ARCHIVE):
-        await set_archived(turn, found[0], archive=True)
-
-
-@turn()
-async def on_unarchive(turn: Turn) -> None:
-    """Unarchive brings an archived customer back."""
-    if found := await pressed(turn, UNARCHIVE):
-        await set_archived(turn, found[0], archive=False)
-
-
-async def set_archived(turn: Turn, customer: Customer, *, archive: bool) -> None:
-    changed = await customers.set_archived(turn.session, actor=turn.actor, customer_id=customer.id, now=turn.now,
-                                           archived=archive)
-    cancelled = 0
-    if changed:
-        await audit.record(turn.session, actor=turn.actor, action="archive" if archive else "unarchive",
-                           now=turn.now, customer_id=customer.id)
-        if archive:
-            cancelled = await followups.cancel_all_for_customer(turn.session, customer_id=customer.id, now=turn.now)
-    await turn.session.refresh(customer)
-    notice = turn.t("card.archived_done" if archive else "card.unarchived_done", id=customer.id)
-    if cancelled:
-        notice += "\n" + turn.t("card.followups_cancelled", count=cancelled)
-    await open_card(turn, customer, edit=True, notice=notice)
-
-
-@turn()
 async def on_delete(turn: Turn) -> None:
     """Deleting is final, so ask first."""
     if not (found := await pressed(turn, DELETE)):
@@ -153,7 +124,8 @@ async def on_delete(turn: Turn) -> None:
 
 @turn()
 async def on_delete_confirmed(turn: Turn) -> None:
-    """Delete the customer with its interactions and sales; the audit row keeps the name."""
+    """Delete the customer with its interactions and sales; the audit row keeps the name, and an owner who is
+    not the one deleting is told."""
     if not (found := await pressed(turn, DELETE_CONFIRMED)):
         return
     customer = await customers.delete_customer(turn.session, actor=turn.actor, customer_id=found[0].id)
@@ -162,4 +134,9 @@ async def on_delete_confirmed(turn: Turn) -> None:
         return
     await audit.record(turn.session, actor=turn.actor, action="delete", now=turn.now, customer_id=customer.id,
                        name=customer.name)
-    turn.edit(turn.t("card.deleted", id=customer.id, name=customer.name))
+    text = turn.t("card.deleted", id=customer.id, name=customer.name)
+    if told := await tell_owner(turn.session, customer=customer, by=turn.user, now=turn.now, settings=turn.settings):
+        owner, due = told
+        turn.wake(due)
+        text += "\n" + turn.t("card.owner_told", owner=name_of(owner))
+    turn.edit(text)

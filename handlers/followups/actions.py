@@ -73,8 +73,8 @@ def retire_reminder(turn: Turn, changed: Changed, notice: str) -> None:
 async def show_unchanged(turn: Turn, changed: Changed, origin: str | None) -> None:
     """A press on an older state: say what happened, show it as it stands."""
     follow_up = changed.follow_up
-    key = {FollowUpStatus.DONE: "fu.already_done", FollowUpStatus.CANCELLED: "fu.already_cancelled"}.get(
-        follow_up.status, "fu.changed_since")
+    key = {FollowUpStatus.DONE: "fu.already_done", FollowUpStatus.CANCELLED: "fu.already_cancelled",
+           FollowUpStatus.ARCHIVED: "fu.already_cancelled"}.get(follow_up.status, "fu.changed_since")
     turn.toast(turn.t(key), alert=True)
     await redraw(turn, origin, follow_up, changed.customer, turn.t(key))
 
