@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import update
 
 from bot.sandbox.fake_telegram import FakeUser, Sent
-from storage.models import Customer, FollowUpStatus, Tier
+from storage.models import Customer, FollowUpStatus, Role, Tier
 from tests import builders
 from tests.harness import Harness, last_answer, texts
 
@@ -190,3 +190,73 @@ async def test_the_morning_digest_has_the_same_compact_buttons(harness: Harness)
     [item] = await harness.press(rita, digest, "3 Zhang Min")
     assert "Zhang Min" in item.text and "Done" in [b.text for b in item.flat_buttons]
 
+
+
+# --- who owns a customer, who logged an entry -------------------------------------------------------
+
+
+async def team_with_customers(harness: Harness, manager_language: str = "en") -> tuple[FakeUser, ...]:
+    rita = await harness.member(name="Rita")
+    ray = await harness.member(name="Ray")
+    max_ = await harness.member(Role.MANAGER, name="Max", language=manager_language)
+    return rita, ray, max_
+
+
+async def history_of(harness: Harness, person: FakeUser, customer_id: int) -> str:
+    [card] = await harness.send(person, f"/show #{customer_id}")
+    return texts(await harness.press(person, card, data=f"hist:{customer_id}:0"))
+
+
+async def test_a_manager_sees_whose_customer_it_is_and_who_logged_what(harness: Harness) -> None:
+    rita, ray, max_ = await team_with_customers(harness)
+    wang = await builders.customer(harness, rita, "Wang Wei", company="Acme")
+    fang = await builders.customer(harness, ray, "Wang Fang")
+    await builders.interaction(harness, wang, rita, note="first call", at=harness.clock.now() - timedelta(days=1))
+    await harness.send(max_, f"/log #{wang} visit: dropped by with the boss")
+
+    card = texts(await harness.send(max_, f"/show #{wang}"))
+    assert card.splitlines()[:2] == [f"#{wang} Wang Wei · Acme", "👤 Owner: Rita"]
+
+    [listed] = await harness.send(max_, "/list")
+    labels = [b.text for b in listed.flat_buttons]
+    assert f"#{wang} Wang Wei · Acme — Rita" in labels and f"#{fang} Wang Fang — Ray" in labels
+    [found] = await harness.send(max_, "/find Wang")
+    assert {b.text for b in found.flat_buttons} == {f"#{wang} Wang Wei · Acme — Rita", f"#{fang} Wang Fang — Ray"}
+
+    history = await history_of(harness, max_, wang)
+    assert re.search(r"^1\. 2026-03-02 09:00 · 🚶 visit — Max$", history, flags=re.MULTILINE), history
+    assert re.search(r"^2\. 2026-03-01 09:00 · 📞 call — Rita$", history, flags=re.MULTILINE), history
+    assert "first call" in history and "dropped by with the boss" in history
+
+    admin_card = texts(await harness.send(harness.admin, f"/show #{fang}"))
+    assert "👤 Owner: Ray" in admin_card
+
+
+async def test_a_manager_in_chinese_sees_the_owner(harness: Harness) -> None:
+    rita, _, max_ = await team_with_customers(harness, manager_language="zh")
+    cid = await builders.customer(harness, rita, "张伟")
+    await builders.purchase(harness, cid, rita, amount_minor=5000_00)
+    assert "👤 负责人：Rita" in texts(await harness.send(max_, f"/show #{cid}"))
+    history = await history_of(harness, max_, cid)
+    assert re.search(r"^1\. .* · 💰 .*5,000\.00 — Rita$", history, flags=re.MULTILINE), history
+
+
+async def test_a_reps_own_views_stay_uncluttered_but_name_a_colleagues_entry(harness: Harness) -> None:
+    rita, _, max_ = await team_with_customers(harness)
+    wang = await builders.customer(harness, rita, "Wang Wei", company="Acme")
+    await builders.customer(harness, rita, "Wang Lei")
+    await builders.interaction(harness, wang, rita, note="first call", at=harness.clock.now() - timedelta(days=1))
+    await harness.send(max_, f"/log #{wang} visit: dropped by with the boss")
+
+    card = texts(await harness.send(rita, f"/show #{wang}"))
+    assert "Owner" not in card and "Rita" not in card
+    [listed] = await harness.send(rita, "/list")
+    assert f"#{wang} Wang Wei · Acme" in [b.text for b in listed.flat_buttons]
+    assert all("—" not in b.text for b in listed.flat_buttons)
+    [found] = await harness.send(rita, "/find Wang")
+    assert all("Rita" not in b.text and "—" not in b.text for b in found.flat_buttons)
+
+    history = await history_of(harness, rita, wang)
+    assert re.search(r"^1\. 2026-03-02 09:00 · 🚶 visit — Max$", history, flags=re.MULTILINE), history
+    assert re.search(r"^2\. 2026-03-01 09:00 · 📞 call$", history, flags=re.MULTILINE), history
+    assert "Rita" not in history

@@ -11,6 +11,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.runtime.callbacks import ID, Callback, Choice
 from bot.runtime.turn import Turn, turn
 from bot.views.buttons import ARCHIVE, BACK, CARD, DELETE, TIER, UNARCHIVE
+from handlers.common.owners import names_shown
 from handlers.common.pick import continuation, pressed, with_customer
 from handlers.customers.card_fields import raw, shown
 from handlers.customers.view import card_keyboard, card_text
@@ -39,7 +40,8 @@ async def open_card(turn: Turn, customer: Customer, *, edit: bool = False, notic
     """Show the card (a view is audit-logged); `notice` goes above it, e.g. what was just changed."""
     last = await customers.last_interaction(turn.session, customer_id=customer.id)
     await audit.record(turn.session, actor=turn.actor, action="view", now=turn.now, customer_id=customer.id)
-    text = card_text(turn, customer, last)
+    owner = (await names_shown(turn, [customer.owner_id])).get(customer.owner_id)
+    text = card_text(turn, customer, last, owner=owner)
     if notice:
         text = f"{notice}\n\n{text}"
     (turn.edit if edit else turn.reply)(text, card_keyboard(turn, customer))
