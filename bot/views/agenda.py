@@ -27,6 +27,7 @@ NOTE_SHOWN = 60
 UPCOMING_DAYS = 7
 LABEL_WIDTH = 12  # a button label this wide (in latin characters) fits a third of a phone's width
 
+
 @dataclass
 class BirthdayToday:
     customer: Customer
