@@ -26,6 +26,7 @@ class HistoryEntry:
     amount_minor: int | None = None
     currency: str | None = None
     outcome: str | None = None
+    user_id: int | None = None  # who logged it
 
 
 async def history(
@@ -40,12 +41,12 @@ async def history(
         col(Interaction.note).label("note"), col(Interaction.channel).label("channel"),
         col(Interaction.direction).label("direction"), col(Interaction.voice_file_id).label("voice_file_id"),
         cast(null(), BigInteger).label("amount_minor"), cast(null(), String).label("currency"),
-        col(Interaction.outcome).label("outcome"),
+        col(Interaction.outcome).label("outcome"), col(Interaction.user_id).label("user_id"),
     ).where(col(Interaction.customer_id) == customer_id)
     sales = select(
         literal_column("'s'", String), col(Purchase.id), col(Purchase.at), col(Purchase.note),
         cast(null(), String), cast(null(), String), cast(null(), String),
-        col(Purchase.amount_minor), col(Purchase.currency), cast(null(), String),
+        col(Purchase.amount_minor), col(Purchase.currency), cast(null(), String), col(Purchase.user_id),
     ).where(col(Purchase.customer_id) == customer_id)
     merged = union_all(talks, sales).subquery()
     total = (await session.exec(select(func.count()).select_from(merged))).one()

@@ -193,3 +193,12 @@ async def set_cadence(session: AsyncSession, *, actor: Actor, tier: str, days: i
         update(Team).where(col(Team.id) == actor.team_id).values({column: days})
     )
     return True
+
+
+async def names_of(session: AsyncSession, *, user_ids: set[int]) -> dict[int, str]:
+    """Display names by user id (the Telegram name, else the @username), for showing who owns or logged what."""
+    if not user_ids:
+        return {}
+    rows = await session.exec(select(User).where(col(User.id).in_(user_ids)))
+    return {user.id: user.name or (f"@{user.username}" if user.username else f"#{user.id}")  # type: ignore[misc]
+            for user in rows}

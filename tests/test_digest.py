@@ -43,7 +43,7 @@ async def test_digest_arrives_at_half_past_eight_local_once_a_day(harness: Harne
     assert "2026-03-03 15:00 Tue — Wang Wei" in digest.text and "day 1" in digest.text
     assert "Overdue (1)" in digest.text  # Monday's 15:00 was never closed
     # the digest's buttons are the /today list's
-    assert digest.buttons[0][0].callback_data.startswith("fu:d:") and digest.buttons[0][0].callback_data.endswith(":t")
+    assert digest.buttons[0][0].callback_data.startswith("fu:v:") and digest.buttons[0][0].callback_data.endswith(":t")
 
     assert await harness.deliver() == []
     harness.advance(hours=3)
@@ -197,13 +197,16 @@ async def test_each_person_gets_the_digest_at_their_own_half_past_eight(harness:
     assert second.chat_id == rita.id and "2026-03-03 Tue" in second.text
 
 
-async def test_done_pressed_in_the_digest_turns_it_into_the_current_today_list(harness: Harness) -> None:
+async def test_an_item_done_from_the_digest_turns_the_digest_into_the_current_today_list(harness: Harness) -> None:
     rita = await harness.member()
     await with_something_due_every_day(harness, rita)
     await harness.deliver()
     harness.clock.set(datetime(2026, 3, 3, 0, 30, tzinfo=UTC))
     [digest] = digests(await harness.deliver())
     assert "1. 2026-03-02 15:00 Mon" in digest.text
-    await harness.press(rita, digest, "✅ 1")
-    assert digest.edited and "✅ Done: Wang Wei" in digest.text and "📅 Today, 2026-03-03 Tue" in digest.text
+    [item] = await harness.press(rita, digest, "1 Wang Wei")
+    await harness.press(rita, item, "Done")
+    assert item.edited and "✅ Done: Wang Wei" in item.text and not digest.edited
+    await harness.press(rita, digest, "1 Wang Wei")  # the digest still shows it
+    assert digest.edited and "already done" in digest.text and "📅 Today, 2026-03-03 Tue" in digest.text
     assert "2026-03-02 15:00" not in digest.text and "1. 2026-03-03 15:00 Tue" in digest.text

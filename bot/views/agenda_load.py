@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.rules.schedule import local_day_bounds, local_time_on
-from bot.views.agenda import EXTRAS_SHOWN, OVERDUE, PAGE, TODAY, UPCOMING, UPCOMING_DAYS, Agenda, birthdays_on
+from bot.views.agenda import OVERDUE, PAGE, TODAY, UPCOMING, UPCOMING_DAYS, Agenda, birthdays_on, window
 from storage import agenda as store
 from storage import users
 from storage.models import User
 
-# how many customers due a touch are counted for "…and N more" (listing stops at EXTRAS_SHOWN)
-CADENCE_COUNTED = 100
+# customers due a touch listed at most (longest untouched first): twenty pages
+CADENCE_LISTED = 100
 
 
 async def load_agenda(session: AsyncSession, *, user: User, now: datetime, tz: ZoneInfo, origin: str,
@@ -37,18 +37,23 @@ async def load_agenda(session: AsyncSession, *, user: User, now: datetime, tz: Z
     else:
         raise ValueError(f"unknown agenda origin {origin!r}")
     total = await store.count_open(session, owner_id=user.id, after=after, before=before)
-    page = max(0, min(page, (total - 1) // PAGE if total else 0))
-    rows = await store.open_page(session, owner_id=user.id, after=after, before=before, offset=page * PAGE,
-                                 limit=PAGE) if total else []
-    agenda = Agenda(origin=origin, day=day, now=now, follow_ups=rows, total=total, page=page, until=until)
+    cadence, birthdays = [], []
+    if origin in (TODAY, OVERDUE):
+        team = await users.team_of(session, users.actor_of(user))
+        cadence = await store.cadence_due(session, owner_id=user.id, team=team, now=now, limit=CADENCE_LISTED)
+    if origin == TODAY:
+        birthdays = birthdays_on(await store.with_birthdays(session, owner_id=user.id), day)
+    count = total + len(cadence) + len(birthdays)
+    page = max(0, min(page, (count - 1) // PAGE if count else 0))
+    shown = window(0, total, page)
+    rows = await store.open_page(session, owner_id=user.id, after=after, before=before, offset=shown.start,
+                                 limit=shown.stop - shown.start) if shown.stop > shown.start else []
+    agenda = Agenda(origin=origin, day=day, now=now, follow_ups=rows, total=total, page=page, until=until,
+                    cadence=cadence[window(total, len(cadence), page)], cadence_total=len(cadence),
+                    birthdays=birthdays[window(total + len(cadence), len(birthdays), page)],
+                    birthdays_total=len(birthdays))
     if origin == TODAY:
         agenda.overdue_total = await store.count_open(session, owner_id=user.id, after=None, before=now)
     elif origin == OVERDUE:
         agenda.overdue_total = total
-    if page == 0 and origin in (TODAY, OVERDUE):
-        team = await users.team_of(session, users.actor_of(user))
-        due = await store.cadence_due(session, owner_id=user.id, team=team, now=now, limit=CADENCE_COUNTED)
-        agenda.cadence, agenda.cadence_total = due[:EXTRAS_SHOWN], len(due)
-    if page == 0 and origin == TODAY:
-        agenda.birthdays = birthdays_on(await store.with_birthdays(session, owner_id=user.id), day)
     return agenda

@@ -1,7 +1,8 @@
 """The buttons bot/ itself draws, in views and proactive messages; their handlers are in handlers/ and import these.
 
-A follow-up's Done, Snooze and Edit carry the version they were drawn for, and, in a list, the list's
-origin so the list can be redrawn where the button was pressed.
+A follow-up's Done, Snooze and Tomorrow carry the version they were drawn for. An agenda item's button (VIEW)
+carries the list's origin and page, so a press on an item closed meanwhile redraws that page as it is now;
+Done and Snooze with an origin are from lists drawn before items were opened one at a time, still in chats.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ ORIGIN = Choice(*ORIGINS)
 DONE = Callback("fu:d", follow_up=ID, version=ID, origin=Optional(ORIGIN))
 SNOOZE = Callback("fu:s", follow_up=ID, version=ID, origin=Optional(ORIGIN))
 TOMORROW = Callback("fu:t", follow_up=ID, version=ID, origin=Optional(ORIGIN))
-VIEW = Callback("fu:v", follow_up=ID, origin=Optional(ORIGIN))
+VIEW = Callback("fu:v", follow_up=ID, origin=Optional(ORIGIN), page=Optional(PAGE))
 CARD = Callback("card", customer=ID)
 LOG = Callback("log", customer=ID)
 AGENDA_PAGE = Callback("ag", origin=ORIGIN, page=PAGE)

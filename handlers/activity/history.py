@@ -9,6 +9,7 @@ from bot.runtime.callbacks import ID, PAGE, Callback, Choice
 from bot.runtime.text import cut, tidy_note
 from bot.runtime.turn import Turn, turn
 from bot.views.buttons import BACK, HISTORY
+from handlers.common.owners import names_shown
 from storage import history, interactions, sales
 from storage.history import HistoryEntry
 from storage.models import Customer, Interaction, Purchase
@@ -76,9 +77,13 @@ async def show_page(turn: Turn, customer_id: int, page: int, *, edit: bool) -> N
         text, rows = turn.t("history.empty", id=customer.id, name=customer.name), []
     else:
         lines = [turn.t("history.title", id=customer.id, name=customer.name, page=page + 1, pages=pages)]
+        # who logged each entry, for a manager, or for a rep when it was someone else
+        by = await names_shown(turn, {entry.user_id for entry in entries})
         for index, entry in enumerate(entries, 1):
             outcome = turn.t("history.outcome", outcome=listed(entry.outcome)) if entry.outcome else ""
-            lines.append(f"{index}. {headline(turn, entry)}" + (f"\n    {listed(entry.note)}" if entry.note else "")
+            logged_by = f" — {by[entry.user_id]}" if entry.user_id in by else ""
+            lines.append(f"{index}. {headline(turn, entry)}{logged_by}"
+                         + (f"\n    {listed(entry.note)}" if entry.note else "")
                          + (f"\n    {outcome}" if outcome else ""))
         lines.append(turn.t("history.hint"))
         text = "\n".join(lines)

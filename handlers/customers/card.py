@@ -12,6 +12,7 @@ from bot.outbound.customer_deleted import name_of, tell_owner
 from bot.runtime.callbacks import ID, Callback, Choice
 from bot.runtime.turn import Turn, turn
 from bot.views.buttons import BACK, CARD, DELETE, TIER
+from handlers.common.owners import names_shown
 from handlers.common.pick import continuation, pressed, with_customer
 from handlers.customers.card_fields import raw, shown
 from handlers.customers.view import card_keyboard, card_text
@@ -40,7 +41,8 @@ async def open_card(turn: Turn, customer: Customer, *, edit: bool = False, notic
     `extra_rows` of buttons above the card's own, e.g. an offer that notice makes."""
     last = await customers.last_interaction(turn.session, customer_id=customer.id)
     await audit.record(turn.session, actor=turn.actor, action="view", now=turn.now, customer_id=customer.id)
-    text = card_text(turn, customer, last, await sales.totals(turn.session, customer_id=customer.id))
+    owner = (await names_shown(turn, [customer.owner_id])).get(customer.owner_id)
+    text = card_text(turn, customer, last, await sales.totals(turn.session, customer_id=customer.id), owner=owner)
     if notice:
         text = f"{notice}\n\n{text}"
     (turn.edit if edit else turn.reply)(text, (extra_rows or []) + card_keyboard(turn, customer))

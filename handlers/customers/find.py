@@ -13,6 +13,7 @@ from bot.runtime.flows import action, flow
 from bot.runtime.i18n import LANGUAGES, t
 from bot.runtime.turn import Turn, turn
 from bot.views.buttons import CARD
+from handlers.common.owners import names_shown
 from handlers.common.pick import label
 from handlers.customers.card import open_card
 from storage import customers, dialogues
@@ -88,11 +89,14 @@ async def show_results(turn: Turn, query: str) -> None:
         lines = [turn.t("find.results", query=query)]
         if len(found) > RESULTS:
             lines.append(turn.t("find.more", count=RESULTS))
-        turn.reply("\n".join(lines), _rows(found[:RESULTS]))
+        turn.reply("\n".join(lines), await _rows(turn, found[:RESULTS]))
 
 
-def _rows(found: list[Customer]) -> list[list[tuple[str, str]]]:
-    return [[(label(customer), CARD.data(customer=customer.id))] for customer in found]
+async def _rows(turn: Turn, found: list[Customer]) -> list[list[tuple[str, str]]]:
+    """A button per customer; a manager's say whose it is."""
+    owners = await names_shown(turn, {customer.owner_id for customer in found})
+    return [[(label(customer) + (f" — {owners[customer.owner_id]}" if customer.owner_id in owners else ""),
+              CARD.data(customer=customer.id))] for customer in found]
 
 
 def read_filter(text: str) -> dict[str, str] | None:
@@ -162,7 +166,7 @@ async def show_list(turn: Turn, text: str, *, page: int, pressed: bool = False) 
         ("◀", page - 1, page > 0),
         ("▶", page + 1, (page + 1) * PAGE_SIZE < total),
     ) if shown and LIST_PAGE.accepts(filter=code, page=to)]
-    (turn.edit if pressed else turn.reply)(heading, _rows(rows) + [nav])
+    (turn.edit if pressed else turn.reply)(heading, await _rows(turn, rows) + [nav])
 
 
 def _filter_name(turn: Turn, chosen: dict[str, str]) -> str:

@@ -15,9 +15,13 @@ from storage.models import Customer, Interaction, Kind
 from storage.sales import Totals
 
 
-def card_text(turn: Turn, customer: Customer, last: Interaction | None = None, totals: Totals | None = None) -> str:
-    """Key fields, lifecycle stage, sales and the last interaction; `#id` always shown."""
+def card_text(turn: Turn, customer: Customer, last: Interaction | None = None, totals: Totals | None = None, *,
+              owner: str | None = None) -> str:
+    """Key fields, lifecycle stage, sales and the last interaction; `#id` always shown; `owner`: whose it is,
+    when the viewer is to be told (handlers/common/owners.py)."""
     lines = [f"#{customer.id} {customer.name}" + (f" · {customer.company}" if customer.company else "")]
+    if owner:
+        lines.append(turn.t("card.owner", name=owner))
     if customer.archived_at is not None:
         lines.append(turn.t("card.archived"))
     lines.append(turn.t("card.tier_stage", tier=turn.t(f"tier.{customer.tier}"),

@@ -186,15 +186,22 @@ async def move(turn: Turn, follow_up_id: int, version: int, due: datetime, *, ex
 
 @turn()
 async def on_view(turn: Turn) -> None:
-    """The follow-up with all its buttons: a new message from a list, in place otherwise."""
+    """The follow-up with all its buttons: an agenda item opened as a new message, in place otherwise.
+
+    An item closed or gone since the list was drawn changes nothing: the alert says so and the list's page
+    is redrawn as it is now.
+    """
     if not (button := turn.button(VIEW)):
         return
-    if not (found := await load(turn, button.follow_up)):
+    found = await followups.get(turn.session, actor=turn.actor, follow_up_id=button.follow_up)
+    status = found[0].status if found else None
+    if status != FollowUpStatus.OPEN:
+        key = {None: "fu.not_found", FollowUpStatus.DONE: "fu.already_done"}.get(status, "fu.already_cancelled")
+        turn.toast(turn.t(key), alert=True)
+        if button.origin:
+            from handlers.followups.agenda import show_agenda  # the lists import this module's callbacks' data
+            await show_agenda(turn, button.origin, page=button.page or 0, edit=True, notice=turn.t(key))
         return
     follow_up, customer = found
-    if follow_up.status != FollowUpStatus.OPEN:
-        turn.toast(turn.t("fu.already_done" if follow_up.status == FollowUpStatus.DONE
-                          else "fu.already_cancelled"), alert=True)
-        return
     (turn.reply if button.origin else turn.edit)(view_text(turn, follow_up, customer),
                                                  view_keyboard(turn, follow_up))

@@ -1,7 +1,7 @@
-"""/today, /overdue, /upcoming: the rep's own agenda, paged, with Done / Snooze / Edit on every follow-up.
+"""/today, /overdue, /upcoming: the rep's own agenda, five items a page, one button per item to open it.
 
-The follow-up buttons (`fu:*`) are handled in handlers/followups/actions.py, which
-redraws the list it was pressed in through `show_agenda`.
+An item's button opens the follow-up (`fu:v`, handled in handlers/followups/actions.py, which
+redraws a stale list through `show_agenda`) or the customer's card.
 """
 
 from __future__ import annotations
