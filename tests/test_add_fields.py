@@ -315,3 +315,27 @@ async def test_a_button_of_an_older_question_changes_nothing(harness: Harness) -
     assert "no longer valid" in last_answer(harness)
     assert "Where does “Acme” go?" in first.text
     assert await builders.customers(harness) == []
+
+
+async def test_a_long_number_inside_a_field_of_text_stays_text(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    await harness.send(rep, "/add Wang Wei, 13812345678, Acme 2000-2020")
+    customer = await only_customer(harness)
+    assert (customer.phone, customer.company) == ("+8613812345678", "Acme 2000-2020")
+
+
+async def test_a_name_and_phone_in_the_first_field_before_a_comma(harness: Harness) -> None:
+    rep = await harness.member(Role.REP, language="zh-hans")
+    await harness.send(rep, "/add 刘洋 13712345678，阿里巴巴")
+    customer = await only_customer(harness)
+    assert (customer.name, customer.phone, customer.company) == ("刘洋", "+8613712345678", "阿里巴巴")
+
+
+@pytest.mark.parametrize(("line", "language"), [("/add Wang Wei, Tel: 021-6234 5678, Acme", "en"),
+                                                ("/add 王伟 电话：021-62345678 Acme", "zh-hans"),
+                                                ("/add 王伟 手机13812345678 Acme", "zh-hans")])
+async def test_a_word_naming_the_phone_is_not_read_as_the_company(harness: Harness, line: str, language: str) -> None:
+    rep = await harness.member(Role.REP, language=language)
+    await harness.send(rep, line)
+    customer = await only_customer(harness)
+    assert customer.company == "Acme" and customer.phone in ("+862162345678", "+8613812345678")

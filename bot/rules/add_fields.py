@@ -30,9 +30,12 @@ WECHAT_FIELD = re.compile(rf"{WECHAT_WORD}(?:\s*[:：]\s*(?P<id>\S.*)|\s+(?P<wor
 WECHAT_SAME = re.compile(r"微信同号|同微信|微信同手机号?|wechat\s*same(?:\s*as\s*phone)?", re.IGNORECASE)
 
 # an extension right after a number: '… 5678 ext 12', '…5678转12', '… x12', '… #12', '分机 12'
-EXTENSION = re.compile(r"(?<=\d{4})\s*-?\s*(?:ext\.?|extension|x|#|转|分机号?)\s*[:：.]?\s*(?P<ext>\d{1,6})(?!\w)",
+EXTENSION = re.compile(r"(?<=\d{3})\s*-?\s*(?:ext\.?|extension|x|#|转|分机号?)\s*[:：.]?\s*(?P<ext>\d{1,6})(?!\w)",
                        re.IGNORECASE)
 EXTENSION_FIELD = re.compile(r"(?:ext\.?|extension|x|#|转|分机号?)\s*[:：.]?\s*(?P<ext>\d{1,6})", re.IGNORECASE)
+# a word naming the number after it ('Tel: 021…', '手机13712345678') says nothing more than the number does
+PHONE_LABEL = re.compile(r"(?:(?<![A-Za-z])(?:tel|phone|mobile|mob|cell)\.?|电话|手机号?|座机|联系电话)"
+                         r"\s*[:：]?\s*(?=[+(\d])", re.IGNORECASE)
 EXT_MARK = "\ue000"  # stands for an extension while a line is split into words; private use, never typed
 PHONE_WORD = re.compile(r"\+?[\d\-()]*\d[\d\-()]*")
 SHORT_NUMBER = re.compile(r"[\d\s\-]+")
@@ -79,7 +82,7 @@ def is_company_suffix(text: str) -> bool:
 
 def whole_field(text: str, region: str) -> list[Piece] | None:
     """A field that is one value of a kind (a phone, an e-mail, a WeChat ID…), or None for free text."""
-    nfkc = unicodedata.normalize("NFKC", text)
+    nfkc = PHONE_LABEL.sub("", unicodedata.normalize("NFKC", text))
     if match := WECHAT_FIELD.fullmatch(nfkc):
         return [Piece("wechat", checked("wechat", match["id"] or match["word"]), text)]
     if WECHAT_SAME.fullmatch(nfkc):
@@ -105,8 +108,9 @@ def is_phone_field(text: str, region: str) -> bool:
 def phones_in(run: list[str], region: str, spaced: bool) -> list[Piece]:
     """Number words side by side: the longest valid phone among them; the rest read the same way.
 
-    'Liu 137 1234 5678 8001' → phone 13712345678 and the short number 8001; a run of 7 digits or
-    more with no valid phone in it is refused with the reason.
+    'Liu 137 1234 5678 8001' → phone 13712345678 and the short number 8001. On a line without
+    separators a run of 7 digits or more with no valid phone in it is refused with the reason;
+    inside a field of text ('Acme 2000-2020') it stays text.
     """
     if not run:
         return []
@@ -123,6 +127,8 @@ def phones_in(run: list[str], region: str, spaced: bool) -> list[Piece]:
                 continue
             return (phones_in(run[:start], region, spaced) + [Piece("phone", phone, window)]
                     + phones_in(run[start + length:], region, spaced))
+    if not spaced:
+        return [Piece("text", " ".join(run))]
     normalise_phone(" ".join(run), region)  # raises BadPhone with the reason
     raise AssertionError("unreachable: no window was valid, so the whole run is not")
 
@@ -138,7 +144,7 @@ def scan(text: str, region: str, *, spaced: bool) -> list[Piece]:
         extensions.append((match.group(0).strip(), match["ext"]))
         return f" {EXT_MARK}{len(extensions) - 1} "
 
-    words = EXTENSION.sub(mark, unicodedata.normalize("NFKC", text)).split()
+    words = EXTENSION.sub(mark, PHONE_LABEL.sub(" ", unicodedata.normalize("NFKC", text))).split()
     pieces: list[Piece] = []
     pending: list[str] = []  # words of free text not yet closed by a value
 
