@@ -37,6 +37,8 @@ EXTENSION_FIELD = re.compile(r"(?:ext\.?|extension|x|#|转|分机号?)\s*[:：.]
 PHONE_LABEL = re.compile(r"(?:(?<![A-Za-z])(?:tel|phone|mobile|mob|cell)\.?|电话|手机号?|座机|联系电话)"
                          r"\s*[:：]?\s*(?=[+(\d])", re.IGNORECASE)
 EXT_MARK = "\ue000"  # stands for an extension while a line is split into words; private use, never typed
+MAX_PHONE_DIGITS = 17  # E.164 allows 15; a trunk 0 or an international prefix typed with it adds a few
+MAX_RUN_WORDS = 24
 PHONE_WORD = re.compile(r"\+?[\d\-()]*\d[\d\-()]*")
 SHORT_NUMBER = re.compile(r"[\d\s\-]+")
 
@@ -116,17 +118,28 @@ def phones_in(run: list[str], region: str, spaced: bool) -> list[Piece]:
         return []
     if len(digits_of("".join(run))) < MIN_PHONE_DIGITS:
         return [Piece("number" if spaced else "text", " ".join(run))]
-    for length in range(len(run), 0, -1):
-        for start in range(len(run) - length + 1):
-            window = " ".join(run[start:start + length])
-            if len(digits_of(window)) < MIN_PHONE_DIGITS:
-                continue
-            try:
-                phone = normalise_phone(window, region)
-            except BadPhone:
-                continue
-            return (phones_in(run[:start], region, spaced) + [Piece("phone", phone, window)]
-                    + phones_in(run[start + length:], region, spaced))
+    if len(run) > MAX_RUN_WORDS:
+        # no one types a phone in that many pieces; reading every window would take seconds
+        if not spaced:
+            return [Piece("text", " ".join(run))]
+        raise BadPhone(" ".join(run), "too_long")
+    windows = []  # (start, end) of the words that could be one phone, at most MAX_PHONE_DIGITS digits long
+    for start in range(len(run)):
+        digits = 0
+        for end in range(start, len(run)):
+            digits += len(digits_of(run[end]))
+            if digits > MAX_PHONE_DIGITS:
+                break
+            if digits >= MIN_PHONE_DIGITS:
+                windows.append((start, end + 1))
+    for start, end in sorted(windows, key=lambda window: (window[0] - window[1], window[0])):
+        window = " ".join(run[start:end])
+        try:
+            phone = normalise_phone(window, region)
+        except BadPhone:
+            continue
+        return (phones_in(run[:start], region, spaced) + [Piece("phone", phone, window)]
+                + phones_in(run[end:], region, spaced))
     if not spaced:
         return [Piece("text", " ".join(run))]
     normalise_phone(" ".join(run), region)  # raises BadPhone with the reason

@@ -51,9 +51,9 @@ async def add_line(turn: Turn) -> None:
     except Refusal as refused:
         turn.reply(turn.said(refused) + "\n" + turn.t("add.nothing_saved"))
         return
-    typed = [turn.t("add.name_only_hint")] if draft["name_only"] else [turn.t("add.edit_hint")]
+    hints = [turn.t("add.name_only_hint")] if draft["name_only"] else [turn.t("add.edit_hint")]
     if not draft["doubts"]:
-        await save(turn, fields, [read_as(turn, fields), *typed])
+        await save(turn, fields, [read_as(turn, fields), *hints])
         return
     # a phone already in the team is said now, not after the rep has answered the questions
     existing = await customers.by_phone(turn.session, team_id=turn.actor.team_id, phone=fields["phone"]) \
@@ -62,7 +62,7 @@ async def add_line(turn: Turn) -> None:
         text, rows = await duplicate_reply(turn, existing.id)  # type: ignore[arg-type]
         turn.reply(text + "\n" + turn.t("add.nothing_saved"), rows)
         return
-    await add_check.ask(turn, draft, typed)
+    await add_check.ask(turn, draft, hints)
 
 
 # --- handlers -------------------------------------------------------------------------

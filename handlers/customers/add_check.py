@@ -42,9 +42,9 @@ def question(turn: Turn, state: DialogueState) -> tuple[str, list[list[tuple[str
     return text, rows
 
 
-async def ask(turn: Turn, draft: dict[str, Any], typed: list[str]) -> None:
-    """Keep the reading and ask about its first unsure value."""
-    state = DialogueState(FLOW, "where", {**draft, "typed": typed})
+async def ask(turn: Turn, draft: dict[str, Any], hints: list[str]) -> None:
+    """Keep the reading (and the hints to show under the card) and ask about its first unsure value."""
+    state = DialogueState(FLOW, "where", {**draft, "hints": hints})
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, state=state, now=turn.now)
     turn.reply(*question(turn, state))
 
@@ -70,20 +70,21 @@ async def on_answer(turn: Turn) -> None:
         return
     draft = state.data
     placed(draft, button.choice)
-    if draft["doubts"]:
-        await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, state=state, now=turn.now)
-        turn.edit(*question(turn, state))
-        return
-    if not await close_dialogue(turn):
-        return
     try:
         fields = with_notes(turn, draft)
         if fields.get("company"):
             fields["company"] = checked("company", fields["company"])
     except Refusal as refused:
-        turn.edit(turn.said(refused) + "\n" + turn.t("add.nothing_saved"))
+        if await close_dialogue(turn):
+            turn.edit(turn.said(refused) + "\n" + turn.t("add.nothing_saved"))
         return
-    await save(turn, fields, [read_as(turn, fields), *draft["typed"]])
+    if draft["doubts"]:
+        await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, state=state, now=turn.now)
+        turn.edit(*question(turn, state))
+        return
+    # of two quick taps on the last answer, only the one that closes the question saves
+    if await close_dialogue(turn):
+        await save(turn, fields, [read_as(turn, fields), *draft["hints"]])
 
 
 @flow(FLOW)

@@ -40,8 +40,8 @@ async def duplicate_reply(turn: Turn, existing_id: int) -> tuple[str, list[list[
                                                        CARD.data(customer=existing_id))]]
 
 
-async def save(turn: Turn, fields: dict[str, Any], typed: list[str] | None = None) -> None:
-    """Store the customer and show its card with Undo; `typed`: lines saying how a typed line was read.
+async def save(turn: Turn, fields: dict[str, Any], hints: list[str] | None = None) -> None:
+    """Store the customer and show its card with Undo; `hints`: lines under the card, e.g. how a line was read.
 
     `turn.edit` replaces the question when a button finished the add; a typed add gets a new message.
     """
@@ -53,4 +53,4 @@ async def save(turn: Turn, fields: dict[str, Any], typed: list[str] | None = Non
         return
     # the card's keyboard carries Edit, for a value that went to the wrong field
     keyboard = card_keyboard(turn, customer) + [[(turn.t("button.undo"), UNDO.data(customer=customer.id))]]
-    turn.edit("\n".join([turn.t("add.added"), card_text(turn, customer), *(typed or [])]), keyboard)
+    turn.edit("\n".join([turn.t("add.added"), card_text(turn, customer), *(hints or [])]), keyboard)
