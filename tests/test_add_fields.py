@@ -339,3 +339,19 @@ async def test_a_word_naming_the_phone_is_not_read_as_the_company(harness: Harne
     await harness.send(rep, line)
     customer = await only_customer(harness)
     assert customer.company == "Acme" and customer.phone in ("+862162345678", "+8613812345678")
+
+
+async def test_the_question_survives_a_restart(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    [question] = await harness.send(rep, "/add Wang Wei, 13812345678, 12345")
+    await harness.restart_bot()
+    await harness.press(rep, question, "Note")
+    assert (await only_customer(harness)).notes == "12345"
+
+
+async def test_cancel_command_closes_the_question(harness: Harness) -> None:
+    rep = await harness.member(Role.REP, language="zh-hans")
+    [question] = await harness.send(rep, "/add 王伟 13800138000 8001")
+    await harness.send(rep, "/cancel")
+    assert await harness.press(rep, question, "备注") == []
+    assert await builders.customers(harness) == []
