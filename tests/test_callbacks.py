@@ -312,6 +312,7 @@ async def tour(harness: Harness) -> Shown:
     for answer in ("Zhou Xin", "13700137000", "Zhouco"):
         question = shown.add(mona, await harness.send(mona, answer))
     await press(question, "Skip")
+    await press(await send("/add Zhao Lei, 13900139000, 8001"), "Note")
     await send("/show Client")
     shown.add(mona, await harness.chat.forward(mona, "Please send the price list", "Wang Wei"))
     return shown

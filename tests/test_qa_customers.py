@@ -65,7 +65,7 @@ async def test_invisible_names_are_refused_everywhere(harness: Harness) -> None:
 async def test_one_liner_must_start_with_the_name(harness: Harness) -> None:
     rep = await harness.member(Role.REP)
     for text in ("/add , 13800138000, Acme", "/add 13800138000", "/add ，138 0013 8000", "/add ,,,",
-                 "/add Wang Wei 138 0013 8000 Acme", "/add 王伟 13800138000"):
+                 "/add 138 0013 8000 Wang Wei Acme", "/add 13800138000/王伟"):
         reply = texts(await harness.send(rep, text))
         assert "/add Wang Wei, 138 0013 8000" in reply and "Nothing was saved" in reply, text
     assert await builders.customers(harness) == []

@@ -62,3 +62,8 @@ def contact_phone(raw: str, region: str) -> str:
         if raw.lstrip().startswith(("+", "0")):
             raise
         return normalise_phone("+" + digits_of(raw), region)
+
+
+def national_digits(e164: str) -> str:
+    """'+8613712345678' → '13712345678': the number as dialled at home, as a WeChat ID tied to it is written."""
+    return phonenumbers.national_significant_number(phonenumbers.parse(e164))

@@ -1,30 +1,27 @@
 """Adding customers: the `/add Name, phone, company` one-liner, a shared contact, and Undo.
 
 `/add` alone starts the guided dialogue in handlers/customers/add_guided.py (the "add" action).
+How a typed line is read is in bot/rules/add_fields.py; a value whose place is unsure is asked
+about first (handlers/customers/add_check.py), and the card says where each value went.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.rules.oneliners import EMAIL, FIELD_SEPARATOR, MAX_NAME, MAX_NOTE, blank, email_typed, split_fields
-from bot.rules.phones import MIN_PHONE_DIGITS, contact_phone, digits_of, looks_like_phone, normalise_phone
+from bot.rules.add_fields import checked, read_line
+from bot.rules.phones import contact_phone
 from bot.rules.refusal import Refusal
-from bot.runtime.callbacks import ID, Callback
 from bot.runtime.flows import ACTIONS
 from bot.runtime.turn import Turn, turn
-from bot.views.buttons import CARD
-from handlers.customers.view import card_keyboard, card_text
+from handlers.customers import add_check
+from handlers.customers.add_saving import UNDO, duplicate_reply, read_as, save, with_notes
 from storage import customers
-from storage.customers import DuplicatePhone
 
-WECHAT = re.compile(r"^(?:wx|wechat|weixin|微信号?)\s*[:：]\s*", re.IGNORECASE)
-LIMITS = {"name": MAX_NAME, "company": MAX_NAME, "email": 254, "wechat": 100, "notes": MAX_NOTE}
-UNDO = Callback("undoadd", customer=ID)
 
 def handlers() -> list[BaseHandler]:
     return [
@@ -32,80 +29,8 @@ def handlers() -> list[BaseHandler]:
         # a contact shared in a group is the members' business, not a customer to add
         MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE, on_contact),
         CallbackQueryHandler(on_undo, pattern=UNDO.pattern),
+        *add_check.handlers(),
     ]
-
-
-# --- reading input -------------------------------------------------------------------
-
-def checked(field: str, value: str) -> str:
-    """Whitespace tidied; longer than the field's limit is refused with the limit."""
-    value = " ".join(value.split())
-    if len(value) > LIMITS[field]:
-        raise Refusal(f"add.{field}_too_long", limit=LIMITS[field])
-    if field == "name" and blank(value):
-        raise Refusal("add.name_empty")
-    return value
-
-
-def classify(token: str, region: str) -> tuple[str, str]:
-    """One field after the name: (kind, value), kind being phone, email, wechat or company."""
-    if looks_like_phone(token):
-        return "phone", normalise_phone(token, region)
-    prefix = WECHAT.match(token)
-    if prefix and token[prefix.end():].strip():
-        return "wechat", checked("wechat", token[prefix.end():])
-    email = email_typed(token)
-    if EMAIL.fullmatch(email):
-        return "email", checked("email", email)
-    return "company", checked("company", token)
-
-
-def parse_one_liner(text: str, region: str) -> dict[str, Any]:
-    """'Wang Wei, 138 0013 8000, Acme' → name, phone, company; fields after the name in any order.
-
-    A field whose kind is already taken (a second phone, a second company) is kept in the notes.
-    """
-    fields = split_fields(text)
-    # the name comes first: nothing before the first comma, or a phone number in it, is a mistyped line
-    if (not fields or blank(FIELD_SEPARATOR.split(text, maxsplit=1)[0])
-            or len(digits_of(fields[0])) >= MIN_PHONE_DIGITS):
-        raise Refusal("add.usage")
-    found: dict[str, Any] = {"name": checked("name", fields[0])}
-    extra = []
-    for token in fields[1:]:
-        kind, value = classify(token, region)
-        if kind in found:
-            extra.append(token)
-        else:
-            found[kind] = value
-    if extra:
-        found["notes"] = checked("notes", ", ".join(extra))
-    return found
-
-
-# --- saving and showing ---------------------------------------------------------------
-
-async def duplicate_reply(turn: Turn, existing_id: int) -> tuple[str, list[list[tuple[str, str]]]]:
-    """Who already has this phone: its #id and a button to its card, only for someone who may open it."""
-    if await customers.get_visible(turn.session, actor=turn.actor, customer_id=existing_id) is None:
-        return turn.t("add.duplicate_colleague"), []
-    return turn.t("add.duplicate", id=existing_id), [[(turn.t("add.open_existing", id=existing_id),
-                                                       CARD.data(customer=existing_id))]]
-
-
-async def save(turn: Turn, fields: dict[str, Any]) -> None:
-    """Store the customer and show its card with Undo.
-
-    `turn.edit` replaces the guided question when a button finished the add; a typed add gets a new message.
-    """
-    try:
-        customer = await customers.add(turn.session, actor=turn.actor, now=turn.now, **fields)
-    except DuplicatePhone as duplicate:
-        text, rows = await duplicate_reply(turn, duplicate.existing_id)
-        turn.edit(text + "\n" + turn.t("add.nothing_saved"), rows)
-        return
-    keyboard = card_keyboard(turn, customer) + [[(turn.t("button.undo"), UNDO.data(customer=customer.id))]]
-    turn.edit(turn.t("add.added") + "\n" + card_text(turn, customer), keyboard)
 
 
 async def save_read(turn: Turn, read: Callable[[], dict[str, Any]]) -> None:
@@ -118,6 +43,28 @@ async def save_read(turn: Turn, read: Callable[[], dict[str, Any]]) -> None:
     await save(turn, fields)
 
 
+async def add_line(turn: Turn) -> None:
+    """A typed line: saved with the line saying where each value went, or first a question when unsure."""
+    try:
+        draft = asdict(read_line(turn.args, turn.settings.salesbot_phone_region))
+        fields = with_notes(turn, draft)
+    except Refusal as refused:
+        turn.reply(turn.said(refused) + "\n" + turn.t("add.nothing_saved"))
+        return
+    hints = [turn.t("add.name_only_hint")] if draft["name_only"] else [turn.t("add.edit_hint")]
+    if not draft["doubts"]:
+        await save(turn, fields, [read_as(turn, fields), *hints])
+        return
+    # a phone already in the team is said now, not after the rep has answered the questions
+    existing = await customers.by_phone(turn.session, team_id=turn.actor.team_id, phone=fields["phone"]) \
+        if fields.get("phone") else None
+    if existing is not None:
+        text, rows = await duplicate_reply(turn, existing.id)  # type: ignore[arg-type]
+        turn.reply(text + "\n" + turn.t("add.nothing_saved"), rows)
+        return
+    await add_check.ask(turn, draft, hints)
+
+
 # --- handlers -------------------------------------------------------------------------
 
 @turn()
@@ -126,7 +73,7 @@ async def on_add(turn: Turn) -> None:
     if not turn.args:
         await ACTIONS["add"](turn)
         return
-    await save_read(turn, lambda: parse_one_liner(turn.args, turn.settings.salesbot_phone_region))
+    await add_line(turn)
 
 
 @turn()

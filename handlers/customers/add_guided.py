@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from bot.rules.add_fields import checked
 from bot.rules.phones import normalise_phone
 from bot.rules.refusal import Refusal
 from bot.runtime.callbacks import Callback, Choice, Optional
 from bot.runtime.flows import action, close_dialogue, flow
 from bot.runtime.i18n import LANGUAGES, t
 from bot.runtime.turn import Turn, turn
-from handlers.customers.add import checked, duplicate_reply, save
+from handlers.customers.add_saving import duplicate_reply, save
 from storage import customers, dialogues
 from storage.dialogues import DialogueState
 from storage.models import Source, Tier
