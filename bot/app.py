@@ -27,6 +27,7 @@ from handlers.customers import add, add_guided, card, card_edit, find
 from handlers.followups import actions as followup_actions
 from handlers.followups import agenda
 from handlers.followups import change as followup_change
+from handlers.followups import clarify as followup_clarify
 from handlers.followups import create as followups
 from handlers.followups import offer as followup_offer
 from handlers.settings import preferences as settings
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 # order matters: commands and buttons of each feature first, the catch-all text router last
 FEATURES = [
     start, pick, add, add_guided, find, card, card_edit, interactions, sales, history, history_edit, settings,
-    followups, followup_offer, followup_actions, followup_change, agenda, forwards, router,
+    followups, followup_offer, followup_clarify, followup_actions, followup_change, agenda, forwards, router,
 ]
 
 # shown in the client's command menu, in this order

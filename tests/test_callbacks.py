@@ -285,6 +285,8 @@ async def tour(harness: Harness) -> Shown:
     await press(await press(history, "1"), "Delete")
     echo = await send(f"/followup #{cid} tomorrow 10:00")
     await press(echo, "Change")
+    await send(f"/followup #{cid} tomorrow 10:00: samples")  # the same time, another note: merge or keep both
+    await send(f"/followup #{cid} tomorrow 4 call")  # is 4 the hour?
     await send(f"/followup #{cid}")
     for n in range(11):
         other = await builders.customer(harness, mona, f"Client {n}", tags=["展会客户"], tier="vip",
