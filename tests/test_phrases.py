@@ -14,6 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.rules.when import When, leading_readings, leading_when, parse_when
+from storage.models import Role
+from tests import builders
+from tests.harness import Harness, last_answer, texts, with_button
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
@@ -120,6 +123,12 @@ def test_no_leading_time(text: str) -> None:
     assert leading_readings(text, MONDAY, SHANGHAI) == []
 
 
+@pytest.mark.parametrize("text", ["tomorrow 25:00", "明天25点", "tomorrow 10:60 call", "tomorrow 10:00 11:00 call",
+                                  "tomorrow 13pm"])
+def test_a_wrong_clock_after_the_day_is_not_read_as_the_note(text: str) -> None:
+    assert leading_readings(text, MONDAY, SHANGHAI) == []
+
+
 @pytest.mark.parametrize(("text", "readings"), [
     ("10 call him", [("2026-03-02 10:00", "call him"), (None, "10 call him")]),
     ("tomorrow 10 call him", [("2026-03-03 10:00", "call him"), ("2026-03-03 09:00", "10 call him")]),
@@ -139,3 +148,230 @@ def test_leading_readings_never_raise_and_the_note_is_from_the_text(text: str) -
         assert note == note.lstrip(" \t\n:：,，;；").rstrip()
         assert note in text
         assert when is None or when.at.tzinfo is SHANGHAI
+
+
+# --- /followup without the colon, through the bot ------------------------------------------------------------
+
+
+async def follow_up_rows(harness: Harness, cid: int) -> list[tuple[datetime, str | None, bool]]:
+    return [(row.due_at, row.note, row.exact) for row in await builders.follow_ups_of(harness, cid)]
+
+
+# (line after "#<id> ", language, echo, stored due_at UTC, note, exact)
+WITHOUT_COLON = [
+    ("3天后 回访", "zh", "2026-03-05 09:00 周四", utc(2026, 3, 5, 1, 0), "回访", False),
+    ("3天后回访", "zh", "2026-03-05 09:00 周四", utc(2026, 3, 5, 1, 0), "回访", False),
+    ("tomorrow 10am send quote", "en", "2026-03-03 10:00 Tue", utc(2026, 3, 3, 2, 0), "send quote", True),
+    ("明天上午十点回访", "zh", "2026-03-03 10:00 周二", utc(2026, 3, 3, 2, 0), "回访", True),
+    ("月底 对账", "zh", "2026-03-31 09:00 周二", utc(2026, 3, 31, 1, 0), "对账", False),
+    ("end of month: send the invoice", "en", "2026-03-31 09:00 Tue", utc(2026, 3, 31, 1, 0), "send the invoice",
+     False),
+    ("周末拜访", "zh", "2026-03-07 09:00 周六", utc(2026, 3, 7, 1, 0), "拜访", False),
+    ("weekend check the offer", "en", "2026-03-07 09:00 Sat", utc(2026, 3, 7, 1, 0), "check the offer", False),
+    ("下个月 报价", "zh", "2026-04-01 09:00 周三", utc(2026, 4, 1, 1, 0), "报价", False),
+    ("next month renew the contract", "en", "2026-04-01 09:00 Wed", utc(2026, 4, 1, 1, 0), "renew the contract",
+     False),
+    ("年底回款", "zh", "2026-12-31 09:00 周四", utc(2026, 12, 31, 1, 0), "回款", False),
+    ("end of year: annual review", "en", "2026-12-31 09:00 Thu", utc(2026, 12, 31, 1, 0), "annual review", False),
+]
+
+
+@pytest.mark.parametrize(("line", "lang", "echo", "due", "note", "exact"), WITHOUT_COLON,
+                         ids=[case[0] for case in WITHOUT_COLON])
+async def test_followup_reads_the_time_at_the_start_and_the_rest_as_the_note(
+    harness: Harness, line: str, lang: str, echo: str, due: datetime, note: str, exact: bool,
+) -> None:
+    rep = await harness.member(Role.REP, language=lang)
+    cid = await builders.customer(harness, rep, "王伟" if lang == "zh" else "Wang Wei")
+    reply = texts(await harness.send(rep, f"/followup #{cid} {line}"))
+    assert echo in reply and f"#{cid}" in reply and note in reply
+    assert await follow_up_rows(harness, cid) == [(due, note, exact)]
+
+
+async def test_a_number_that_may_be_the_hour_is_asked_about_in_english(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    cid = await builders.customer(harness, rep)
+    [asked] = await harness.send(rep, f"/followup #{cid} 10 call him")
+    assert "is the number a time?" in asked.text and f"#{cid}" in asked.text
+    assert [button.text for button in asked.flat_buttons] == ["2026-03-02 10:00 Mon · call him",
+                                                              "Pick a time · 10 call him"]
+    assert await follow_up_rows(harness, cid) == []
+    later = asked.button("Pick a time").callback_data
+    [echo] = await harness.press(rep, asked, "10:00 Mon")
+    assert echo.message_id == asked.message_id and "2026-03-02 10:00 Mon" in echo.text and "call him" in echo.text
+    assert await follow_up_rows(harness, cid) == [(utc(2026, 3, 2, 2, 0), "call him", True)]
+    # the question is answered: its other button is stale now
+    await harness.press(rep, asked, data=later)
+    assert "expired" in last_answer(harness) or "no longer" in last_answer(harness)
+    assert len(await follow_up_rows(harness, cid)) == 1
+
+
+async def test_a_number_kept_in_the_note_in_chinese(harness: Harness) -> None:
+    rep = await harness.member(Role.REP, language="zh")
+    cid = await builders.customer(harness, rep, "王伟")
+    [asked] = await harness.send(rep, f"/followup #{cid} 明天 10 回访")
+    assert "这个数字是时间吗" in asked.text
+    assert [button.text for button in asked.flat_buttons] == ["2026-03-03 10:00 周二 · 回访",
+                                                              "2026-03-03 09:00 周二 · 10 回访"]
+    await harness.press(rep, asked, "09:00")
+    assert await follow_up_rows(harness, cid) == [(utc(2026, 3, 3, 1, 0), "10 回访", False)]
+
+
+async def test_a_time_typed_instead_of_a_reading_keeps_the_whole_note(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    cid = await builders.customer(harness, rep)
+    await harness.send(rep, f"/followup #{cid} tomorrow 4 boxes of samples")
+    reply = texts(await harness.send(rep, "friday 11:00"))
+    assert "2026-03-06 11:00 Fri" in reply
+    assert await follow_up_rows(harness, cid) == [(utc(2026, 3, 6, 3, 0), "4 boxes of samples", True)]
+
+
+async def test_pick_a_time_asks_when_with_the_number_in_the_note(harness: Harness) -> None:
+    rep = await harness.member(Role.REP, language="zh")
+    cid = await builders.customer(harness, rep, "王伟")
+    [asked] = await harness.send(rep, f"/followup #{cid} 3 回访")
+    assert [button.text for button in asked.flat_buttons] == ["2026-03-02 15:00 周一 · 回访", "另选时间 · 3 回访"]
+    when = with_button(await harness.press(rep, asked, "另选时间"), "明天")
+    await harness.press(rep, when, "明天")
+    assert await follow_up_rows(harness, cid) == [(utc(2026, 3, 3, 1, 0), "3 回访", True)]
+
+
+@pytest.mark.parametrize(("line", "lang", "refused", "left_out"), [
+    ("改天 3天后", "zh", "没看懂“改天 3天后”", "3天后"),
+    ("sometime tomorrow 10:00", "en", "couldn't read “sometime tomorrow 10:00”", "tomorrow 10:00"),
+    ("明天25点", "zh", "没看懂“明天25点”", None),
+    ("tomorrow 25:00", "en", "couldn't read “tomorrow 25:00”", None),
+])
+async def test_a_refused_phrase_is_not_offered_as_its_own_example(
+    harness: Harness, line: str, lang: str, refused: str, left_out: str | None,
+) -> None:
+    rep = await harness.member(Role.REP, language=lang)
+    cid = await builders.customer(harness, rep)
+    reply = texts(await harness.send(rep, f"/followup #{cid} {line}"))
+    assert refused in reply
+    examples = reply.split("：" if lang == "zh" else "Try for example:")[-1]
+    assert line not in examples and "2027-03-01 15:00" in examples
+    if left_out:
+        assert left_out not in examples
+    assert await builders.follow_ups_of(harness, cid) == []
+
+
+async def test_named_customer_with_the_typed_phrase_in_the_examples_leaves_it_out(harness: Harness) -> None:
+    rep = await harness.member(Role.REP, language="zh")
+    await builders.customer(harness, rep, "王伟")
+    reply = texts(await harness.send(rep, "/followup 王伟 3天后 回访"))
+    assert "没找到时间" in reply and "3天后" not in reply.split("可以这样写时间：")[-1]
+
+
+# --- the same time twice ------------------------------------------------------------------------------------
+
+
+async def test_same_time_with_another_note_keeps_both_notes_and_merges_on_request(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    cid = await builders.customer(harness, rep)
+    await harness.send(rep, f"/followup #{cid} tomorrow 10:00: call")
+    [echo] = await harness.send(rep, f"/followup #{cid} tomorrow 10am send quote")
+    assert "already had a follow-up at 2026-03-03 10:00 Tue: “call”" in echo.text and "send quote" in echo.text
+    due = utc(2026, 3, 3, 2, 0)
+    assert sorted(await follow_up_rows(harness, cid)) == [(due, "call", True), (due, "send quote", True)]
+    merge = echo.button("Add the note to the existing follow-up").callback_data
+    [merged] = await harness.press(rep, echo, data=merge)
+    assert "Note added" in merged.text and "call\nsend quote" in merged.text
+    [row] = await builders.follow_ups_of(harness, cid)
+    assert (row.due_at, row.note) == (due, "call\nsend quote")
+    assert "followup.merge" in await builders.audit_actions(harness, cid)
+    # a second press finds nothing to merge and changes nothing
+    await harness.press(rep, echo, data=merge)
+    assert "can't be merged" in last_answer(harness)
+    assert await follow_up_rows(harness, cid) == [(due, "call\nsend quote", True)]
+
+
+async def test_same_time_keep_both_in_chinese(harness: Harness) -> None:
+    rep = await harness.member(Role.REP, language="zh")
+    cid = await builders.customer(harness, rep, "王伟")
+    await harness.send(rep, f"/followup #{cid} 明天上午十点")
+    [echo] = await harness.send(rep, f"/followup #{cid} 明天上午十点 带样品")
+    assert "已经有一条跟进，没有备注" in echo.text
+    [kept] = await harness.press(rep, echo, "两条都保留")
+    assert "带样品" in kept.text and "两条都保留" not in texts([kept]) + "".join(b.text for b in kept.flat_buttons)
+    due = utc(2026, 3, 3, 2, 0)
+    assert set(await follow_up_rows(harness, cid)) == {(due, None, True), (due, "带样品", True)}
+
+
+async def test_exact_repeat_is_stored_once_and_said_so(harness: Harness) -> None:
+    rep = await harness.member(Role.REP, language="zh")
+    cid = await builders.customer(harness, rep, "王伟")
+    await harness.send(rep, f"/followup #{cid} 3天后 回访")
+    again = texts(await harness.send(rep, f"/followup #{cid} 3天后回访"))
+    assert "已有" in again and "未重复添加" in again
+    assert len(await builders.follow_ups_of(harness, cid)) == 1
+
+
+async def test_merge_after_the_earlier_one_is_done_changes_nothing(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    cid = await builders.customer(harness, rep)
+    [first] = await harness.send(rep, f"/followup #{cid} tomorrow 10:00: call")
+    [echo] = await harness.send(rep, f"/followup #{cid} tomorrow 10:00: send quote")
+    await harness.press(rep, first, "Undo")
+    await harness.press(rep, echo, "Add the note")
+    assert "can't be merged" in last_answer(harness)
+    assert await follow_up_rows(harness, cid) == [(utc(2026, 3, 3, 2, 0), "send quote", True)]
+
+
+# --- /log in the past ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("line", "lang", "channel", "at", "note", "shown"), [
+    ("#{cid} visit yesterday 15:00: met at the expo", "en", "visit", utc(2026, 3, 1, 7, 0), "met at the expo",
+     "2026-03-01 15:00"),
+    ("#{cid} 昨天拜访：展会上见过", "zh", "visit", utc(2026, 3, 1, 1, 0), "展会上见过", "2026-03-01 09:00"),
+    ("#{cid} 拜访 昨天下午3点：谈了价格", "zh", "visit", utc(2026, 3, 1, 7, 0), "谈了价格", "2026-03-01 15:00"),
+    ("#{cid} yesterday call: left a voicemail", "en", "call", utc(2026, 3, 1, 1, 0), "left a voicemail",
+     "2026-03-01 09:00"),
+    ("王伟 前天 电话：问了交期", "zh", "call", utc(2026, 2, 28, 1, 0), "问了交期", "2026-02-28 09:00"),
+    ("#{cid} today: quick call", "en", "call", utc(2026, 3, 2, 1, 0), "quick call", "2026-03-02 09:00"),
+])
+async def test_log_with_a_time_phrase_is_logged_in_the_past(
+    harness: Harness, line: str, lang: str, channel: str, at: datetime, note: str, shown: str,
+) -> None:
+    rep = await harness.member(Role.REP, language=lang)
+    cid = await builders.customer(harness, rep, "王伟")
+    reply = texts(await harness.send(rep, "/log " + line.format(cid=cid)))
+    assert shown in reply and f"#{cid}" in reply
+    [row] = await builders.interactions_of(harness, cid)
+    assert (row.channel, row.at, row.note, row.created_at) == (channel, at, note, harness.clock.now())
+    assert (await builders.customer_row(harness, cid)).last_interaction_at == at
+
+
+@pytest.mark.parametrize(("line", "lang", "expected"), [
+    ("#{cid} visit tomorrow: bring samples", "en", "hasn't happened yet"),
+    ("#{cid} visit in 2 hours", "en", "hasn't happened yet"),
+    ("#{cid} 明天拜访：带样品", "zh", "还没到"),
+    ("#{cid} 今天下午3点 电话：回访", "zh", "还没到"),
+])
+async def test_log_in_the_future_is_refused_and_nothing_stored(harness: Harness, line: str, lang: str,
+                                                                expected: str) -> None:
+    rep = await harness.member(Role.REP, language=lang)
+    cid = await builders.customer(harness, rep, "王伟")
+    reply = texts(await harness.send(rep, "/log " + line.format(cid=cid)))
+    assert expected in reply and "/followup" in reply
+    assert await builders.interactions_of(harness, cid) == []
+
+
+async def test_today_before_nine_is_logged_now(harness: Harness) -> None:
+    harness.clock.set(utc(2026, 3, 2, 0, 30))  # 08:30 in Shanghai
+    rep = await harness.member(Role.REP)
+    cid = await builders.customer(harness, rep)
+    await harness.send(rep, f"/log #{cid} today: early call")
+    [row] = await builders.interactions_of(harness, cid)
+    assert row.at == utc(2026, 3, 2, 0, 30)
+
+
+async def test_a_time_word_inside_a_note_or_a_name_is_not_a_log_time(harness: Harness) -> None:
+    rep = await harness.member(Role.REP, language="zh")
+    cid = await builders.customer(harness, rep, "李明天")
+    await harness.send(rep, f"/log #{cid} will send the contract tomorrow")
+    await harness.send(rep, "/log 李明天：约了下周见")
+    rows = await builders.interactions_of(harness, cid)
+    assert sorted(row.note for row in rows) == ["will send the contract tomorrow", "约了下周见"]
+    assert all(row.at == harness.clock.now() for row in rows)

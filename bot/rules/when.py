@@ -123,6 +123,8 @@ def leading_readings(text: str, now: datetime, tz: ZoneInfo) -> list[tuple[When 
     found = _leading(text, now, tz)
     cut, when = found if found else (0, None)
     phrase, rest = text[:cut], _note(text[cut:])
+    if CLOCKISH.match(unicodedata.normalize("NFKC", rest).lower()):
+        return []  # 'tomorrow 25:00' is a wrong time, not tomorrow with the note '25:00'
     number = BARE_HOUR.match(rest)
     if number is not None:
         hour = int(number[1])
@@ -386,6 +388,8 @@ def _period(m: re.Match, f: _Facts) -> None:
 
 
 NUM = r"(?:[0-9]{1,5}|[零〇一二两三四五六七八九十]{1,3})"
+# a clock time that did not parse: the start of a note must not look like one
+CLOCKISH = re.compile(rf"[0-9]{{1,2}}\s*:\s*[0-9]|[0-9]{{1,2}}\s*[ap]\.?m(?![a-z])|{NUM}\s*[点點时]")
 EN_NUM = rf"(?:[0-9]{{1,5}}|(?:{'|'.join(word for word in EN_NUMBERS if word != 'other')})(?![a-z]))"
 EN_UNIT = r"(?P<u>min(?:ute)?s?|m|h(?:ou)?rs?|h|days?|d|w(?:ee)?ks?|w|mo(?:nth)?s?)(?![a-z])"
 CN_UNIT = r"(?P<u>分钟|分|小时|钟头|天|日|周|星期|礼拜|月)"

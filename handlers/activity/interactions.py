@@ -1,11 +1,21 @@
-"""/log, the card's Log button with its note dialogue, and Undo of a logged interaction."""
+"""/log, the card's Log button with its note dialogue, and Undo of a logged interaction.
+
+`/log #12 visit yesterday 15:00: met at the expo` and `/log #12 昨天拜访：…` log in the past: a time phrase
+after the reference, before or after the channel word and before the colon, is when it took place. A day
+without a time is logged at 09:00 of that day, the start of the working day, as a follow-up's date is
+(today's at now when 09:00 has not come yet); a moment still ahead is refused, nothing is stored.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.rules.oneliners import MAX_NOTE, split_note, split_reference
+from bot.rules.oneliners import ID_REFERENCE, MAX_NOTE, split_note, split_reference
 from bot.rules.refusal import Refusal
+from bot.rules.when import When, suffix_when
 from bot.runtime.callbacks import ID, QUESTION, Callback, Choice
 from bot.runtime.flows import close_dialogue, flow, open_dialogue
 from bot.runtime.turn import Turn, turn
@@ -13,6 +23,7 @@ from bot.views.buttons import LOG
 from handlers.common.pick import continuation, pressed, with_customer
 from handlers.common.refs import note_too_long
 from handlers.followups.offer import next_follow_up
+from handlers.followups.view import label
 from storage import dialogues, interactions
 from storage.dialogues import DialogueState
 from storage.models import Channel, Customer
@@ -70,11 +81,49 @@ def parse_log(text: str) -> tuple[str, Channel, str | None]:
     return reference, channel, note
 
 
+def peel_time(text: str, now: datetime, tz: ZoneInfo) -> tuple[str, When | None, str]:
+    """'#12 visit yesterday 15:00: met' → ('#12 visit: met', When, 'yesterday 15:00'); '#12 昨天拜访：谈了' →
+    ('#12 拜访: 谈了', When, '昨天'); no time → (text, None, '').
+
+    After a name the time needs a space before it ('李明天' stays a name). Without a colon the time is read
+    only when nothing but the reference and a channel word is left: '#12 will send it tomorrow' is a note."""
+    head, note = split_note(text)
+    body, _ = peel_channel(head)
+    tail = head[len(body):] if body != head and head.startswith(body) else ""
+    for part, after in [(head, ""), (body, tail)][: 2 if tail else 1]:
+        found = suffix_when(part, now, tz)
+        if found is None or found[1].repeat is not None:
+            continue
+        before, phrase = part[:found[0]], part[found[0]:]
+        if not (ID_REFERENCE.match(before) or before[-1:].isspace() or phrase[:1].isspace()):
+            continue  # '李明天' is a name, not 李 and tomorrow
+        rebuilt = f"{before.strip()} {after.strip()}".strip() + (f": {note}" if note is not None else "")
+        try:
+            if note is None and parse_log(rebuilt)[2] is not None:
+                continue
+        except Refusal:
+            continue
+        return rebuilt, found[1], phrase.strip()
+    return text, None, ""
+
+
+def log_time(turn: Turn, when: When, phrase: str) -> datetime | None:
+    """When the contact took place; None after a reply when that is still ahead."""
+    local_now = turn.now.astimezone(turn.tz)
+    if not when.exact and when.at.date() == local_now.date() and when.at > local_now:
+        return turn.now  # "today" before 09:00
+    if when.at > turn.now:
+        turn.reply(turn.t("log.in_future", text=phrase[:60], when=label(turn, when.at)))
+        return None
+    return when.at
+
+
 async def record(turn: Turn, customer_id: int, channel: str, note: str | None, *, direction: str = "out",
-                 voice_file_id: str | None = None, edit: bool = False) -> None:
+                 voice_file_id: str | None = None, edit: bool = False, at: datetime | None = None) -> None:
     """Store the interaction and answer with what was logged, an Undo button and the next follow-up offered."""
     logged = await interactions.log(turn.session, actor=turn.actor, customer_id=customer_id, channel=channel,
-                                    note=note, now=turn.now, direction=direction, voice_file_id=voice_file_id)
+                                    note=note, now=turn.now, direction=direction, voice_file_id=voice_file_id,
+                                    at=at)
     if logged is None:
         turn.reply(turn.t("customer.not_found_short"))
         return
@@ -95,19 +144,23 @@ async def on_log(turn: Turn) -> None:
     if not turn.args:
         turn.reply(turn.t("log.usage"))
         return
+    text, when, phrase = peel_time(turn.args, turn.now.astimezone(turn.tz), turn.tz)
     try:
-        reference, channel, note = parse_log(turn.args)
+        reference, channel, note = parse_log(text)
     except Refusal as refused:
         turn.refuse(refused)
         return
-    if note_too_long(turn, note):
+    at = when and log_time(turn, when, phrase)
+    if (when and not at) or note_too_long(turn, note):
         return
-    await with_customer(turn, reference, "log", {"channel": channel.value, "note": note})
+    await with_customer(turn, reference, "log", {"channel": channel.value, "note": note,
+                                                 "at": at.isoformat() if at else None})
 
 
 @continuation("log")
 async def log_chosen(turn: Turn, customer: Customer, payload: dict) -> None:
-    await record(turn, customer.id, payload["channel"], payload.get("note"))
+    at = datetime.fromisoformat(payload["at"]) if payload.get("at") else None
+    await record(turn, customer.id, payload["channel"], payload.get("note"), at=at)
 
 
 @turn()
