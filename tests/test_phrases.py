@@ -256,11 +256,27 @@ async def test_a_refused_phrase_is_not_offered_as_its_own_example(
     assert await builders.follow_ups_of(harness, cid) == []
 
 
-async def test_named_customer_with_the_typed_phrase_in_the_examples_leaves_it_out(harness: Harness) -> None:
+@pytest.mark.parametrize(("line", "lang", "echo", "due", "note"), [
+    ("王伟 3天后 回访", "zh", "2026-03-05 09:00 周四", utc(2026, 3, 5, 1, 0), "回访"),
+    ("王伟 3天后回访：带样品", "zh", "2026-03-05 09:00 周四", utc(2026, 3, 5, 1, 0), "回访：带样品"),
+    ("Wang Wei tomorrow 10am send quote", "en", "2026-03-03 10:00 Tue", utc(2026, 3, 3, 2, 0), "send quote"),
+])
+async def test_a_name_then_the_time_then_the_note_without_a_colon(
+    harness: Harness, line: str, lang: str, echo: str, due: datetime, note: str,
+) -> None:
+    rep = await harness.member(Role.REP, language=lang)
+    cid = await builders.customer(harness, rep, "Wang Wei" if lang == "en" else "王伟")
+    reply = texts(await harness.send(rep, f"/followup {line}"))
+    assert echo in reply and f"#{cid}" in reply
+    assert [(row.due_at, row.note) for row in await builders.follow_ups_of(harness, cid)] == [(due, note)]
+
+
+async def test_a_name_glued_to_a_time_word_is_not_split_inside_the_name(harness: Harness) -> None:
     rep = await harness.member(Role.REP, language="zh")
-    await builders.customer(harness, rep, "王伟")
-    reply = texts(await harness.send(rep, "/followup 王伟 3天后 回访"))
-    assert "没找到时间" in reply and "3天后" not in reply.split("可以这样写时间：")[-1]
+    cid = await builders.customer(harness, rep, "周五")
+    reply = texts(await harness.send(rep, "/followup 周五 明天 回访"))
+    assert "2026-03-03 09:00 周二" in reply and f"#{cid} 周五" in reply
+    assert [row.note for row in await builders.follow_ups_of(harness, cid)] == ["回访"]
 
 
 # --- the same time twice ------------------------------------------------------------------------------------

@@ -7,11 +7,12 @@ guessing (which reading of a number, a second note at the same time) are in foll
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.rules.oneliners import MAX_NOTE, split_note, split_reference
+from bot.rules.oneliners import MAX_NAME, MAX_NOTE, split_note, split_reference
 from bot.rules.when import Repeat, When, leading_readings, parse_when, split_when
 from bot.runtime.callbacks import ID, Callback, Optional
 from bot.runtime.flows import flow
@@ -24,6 +25,7 @@ from storage.dialogues import DialogueState
 from storage.models import Customer, FollowUp, FollowUpStatus
 
 ASK_FLOW = "followup"
+NAME_WORDS = 8  # spaces tried after a name for a leading time ('Wang Wei Acme tomorrow …')
 NOTE_FLOW = "followup_note"
 UNDO = Callback("fuundo", follow_up=ID)
 ADD_NOTE = Callback("funote", follow_up=ID)
@@ -43,20 +45,23 @@ def handlers() -> list[BaseHandler]:
     ]
 
 
-def read_named(turn: Turn, head: str) -> tuple[str, When] | None:
-    """'王伟明天上午十点' / 'Wang tomorrow 3pm' → (reference, when): the time ends the part before the colon.
-
-    None after a reply saying what is wrong (no time found, not understood, past)."""
+def read_named(turn: Turn, text: str) -> tuple[str, When | None, str] | None:
+    """A name, company or phone digits, then the time: (reference, when, '') when the time ends the part before
+    the colon ('王伟明天上午十点：回访'), or (reference, None, '<when> <note>') when a time leads what follows a
+    space ('Wang tomorrow 10am send quote'). None after a reply saying what is wrong."""
+    head, _ = split_note(text)
     local_now = turn.now.astimezone(turn.tz)
     if parse_when(head, local_now, turn.tz) is not None:
         turn.reply(turn.t("followup.no_customer", text=head[:60]))
         return None
-    found = split_when(head, local_now, turn.tz)
-    if found is None:
-        turn.reply(turn.t("followup.no_time_found", text=head[:60], examples=examples(turn, head)))
-        return None
-    reference, when = found
-    return (reference, when) if ahead(turn, when) else None
+    if found := split_when(head, local_now, turn.tz):
+        return (found[0], found[1], "") if ahead(turn, found[1]) else None
+    # only at spaces, and only a few: without a space a name's own characters could read as a time ('王周五明天')
+    for space in list(re.finditer(r"\s+", text[:MAX_NAME + 1]))[:NAME_WORDS]:
+        if leading_readings(text[space.end():], local_now, turn.tz):
+            return text[:space.start()].strip(), None, text[space.end():]
+    turn.reply(turn.t("followup.no_time_found", text=head[:60], examples=examples(turn, head)))
+    return None
 
 
 def stored(when: When | None, note: str | None) -> dict:
@@ -80,18 +85,22 @@ async def on_followup(turn: Turn) -> None:
         turn.reply(turn.t("followup.usage"))
         return
     reference, after = split_reference(turn.args)
-    if reference.startswith("#"):
-        await by_id(turn, reference, after)
-        return
-    head, note = split_note(turn.args)
-    if note_too_long(turn, note) or not (found := read_named(turn, head)):
-        return
-    await with_customer(turn, found[0], "followup", stored(found[1], note))
+    if not reference.startswith("#"):
+        if not (found := read_named(turn, turn.args)):
+            return
+        reference, when, after = found
+        if when is not None:
+            note = split_note(turn.args)[1]
+            if not note_too_long(turn, note):
+                await with_customer(turn, reference, "followup", stored(when, note))
+            return
+    await with_time_first(turn, reference, after)
 
 
-async def by_id(turn: Turn, reference: str, after: str) -> None:
-    """'#12 <when> <note>': the longest time phrase at the start, the rest (colon or not) the note. A bare number
-    that may be the hour ('#12 tomorrow 10 call him') is asked about; '#12' or '#12: note' asks when."""
+async def with_time_first(turn: Turn, reference: str, after: str) -> None:
+    """'<when> <note>' after the reference: the longest time phrase at the start, the rest (colon or not) the
+    note. A bare number that may be the hour ('#12 tomorrow 10 call him') is asked about; '#12' or '#12: note'
+    asks when."""
     phrase, note = split_note(after)
     if not phrase:
         if not note_too_long(turn, note):
