@@ -28,6 +28,7 @@ from handlers.customers import add, add_guided, archive, card, card_edit, find
 from handlers.followups import actions as followup_actions
 from handlers.followups import agenda
 from handlers.followups import change as followup_change
+from handlers.followups import clarify as followup_clarify
 from handlers.followups import create as followups
 from handlers.followups import offer as followup_offer
 from handlers.settings import preferences as settings
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 FEATURES = [
     start, pick, add, add_guided, find, card, archive, card_edit, interactions, sales, history, history_edit, refunds,
     settings,
-    followups, followup_offer, followup_actions, followup_change, agenda, forwards, router,
+    followups, followup_offer, followup_clarify, followup_actions, followup_change, agenda, forwards, router,
 ]
 
 # shown in the client's command menu, in this order

@@ -57,9 +57,9 @@ async def schedule(
 
 async def open_at(
     session: AsyncSession, *, actor: Actor, customer_id: int, due_at: datetime,
-) -> FollowUp | None:
-    """The actor's open follow-up on this customer due at exactly this moment: a second one would only repeat it
-    (a button tapped twice, a command sent twice).
+) -> list[FollowUp]:
+    """The actor's open follow-ups on this customer due at exactly this moment, oldest first: a new one with
+    the same note would only repeat one of them (a button tapped twice, a command sent twice).
 
     The customer row is locked first, so two such taps at once on PostgreSQL are served one after the other
     (SQLite's BEGIN IMMEDIATE already does that) and the second sees the first one's follow-up."""
@@ -67,8 +67,41 @@ async def open_at(
     statement = select(FollowUp).where(
         col(FollowUp.owner_id) == actor.user_id, col(FollowUp.customer_id) == customer_id,
         col(FollowUp.due_at) == due_at, col(FollowUp.status) == OPEN,
+    ).order_by(col(FollowUp.id))
+    return list((await session.exec(statement)).all())
+
+
+async def merge(
+    session: AsyncSession, *, actor: Actor, follow_up_id: int, into_id: int, now: datetime,
+) -> tuple[FollowUp, Customer] | None:
+    """Append the note of the actor's follow-up `follow_up_id` to `into_id` (same customer, same due time, both
+    open) and remove the first; None, changing nothing, when that no longer holds."""
+    found, into = (await get(session, actor=actor, follow_up_id=follow_up_id),
+                   await get(session, actor=actor, follow_up_id=into_id))
+    if found is None or into is None or follow_up_id == into_id:
+        return None
+    # lock both rows and read them afresh: a Done or a reschedule meanwhile makes the merge moot
+    await session.exec(select(FollowUp.id).where(col(FollowUp.id).in_([follow_up_id, into_id])).with_for_update())
+    second, first = found[0], into[0]
+    await session.refresh(second)
+    await session.refresh(first)
+    if (second.owner_id != actor.user_id or first.owner_id != actor.user_id or not second.note
+            or second.customer_id != first.customer_id or second.due_at != first.due_at
+            or second.status != OPEN or first.status != OPEN):
+        return None
+    await outbox.skip_for(session, kind="remind", ref_id=follow_up_id)
+    await session.exec(delete(FollowUp).where(col(FollowUp.id) == follow_up_id))  # type: ignore[call-overload]
+    session.expunge(second)
+    # joined in SQL: NULL || '\n' is NULL, so a follow-up without a note simply takes the new one
+    joined = func.coalesce(col(FollowUp.note) + "\n", "") + second.note
+    await session.exec(  # type: ignore[call-overload]
+        update(FollowUp).where(col(FollowUp.id) == into_id)
+        .values(note=joined, updated_at=now).execution_options(synchronize_session=False)
     )
-    return (await session.exec(statement)).first()
+    await session.refresh(first)
+    await audit.record(session, actor=actor, action="followup.merge", now=now, customer_id=into[1].id,
+                       followup=into_id, merged=follow_up_id)
+    return first, into[1]
 
 
 async def set_note(

@@ -14,14 +14,15 @@ from storage.models import Customer, Interaction
 
 async def log(
     session: AsyncSession, *, actor: Actor, customer_id: int, channel: str, note: str | None, now: datetime,
-    direction: str = "out", voice_file_id: str | None = None,
+    direction: str = "out", voice_file_id: str | None = None, at: datetime | None = None,
 ) -> tuple[Interaction, Customer] | None:
-    """Log an interaction with a customer the actor may see; None if they may not."""
+    """Log an interaction with a customer the actor may see, at `at` (a past moment the rep named) or now; None if
+    they may not."""
     customer = await customers.get_visible(session, actor=actor, customer_id=customer_id)
     if customer is None:
         return None
     interaction = Interaction(customer_id=customer_id, user_id=actor.user_id, channel=channel, direction=direction,
-                              note=note, voice_file_id=voice_file_id, at=now, created_at=now)
+                              note=note, voice_file_id=voice_file_id, at=at or now, created_at=now)
     session.add(interaction)
     await session.flush()
     await activity.refresh(session, customer_id=customer_id)

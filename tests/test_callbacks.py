@@ -289,6 +289,8 @@ async def tour(harness: Harness) -> Shown:
     await press(refund, "All of it")
     echo = await send(f"/followup #{cid} tomorrow 10:00")
     await press(echo, "Change")
+    await send(f"/followup #{cid} tomorrow 10:00: samples")  # the same time, another note: merge or keep both
+    await send(f"/followup #{cid} tomorrow 4 call")  # is 4 the hour?
     await send(f"/followup #{cid}")
     asked = await press(await card(), "Archive")  # the follow-up makes it ask first
     await press(await press(await press(asked, "Archive anyway"), "Unarchive"), "Restore")

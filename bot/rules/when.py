@@ -13,13 +13,24 @@ Choices where a phrase could be read two ways:
 - "friday"/"周五" is the coming one, today only if a time later today is given; "next friday" is the first
   Friday after today; 下周五 is the Friday of next (Monday-based) week; "every monday 10:00" starts like
   "monday 10:00".
+- Ends and weekends (09:00 unless a time is given): 月底/月末/"end of (the) month"/"month end" is this month's
+  last day, or next month's when that moment has passed; 本月底/"end of this month" stays in this month and
+  下个月底/"end of next month" is next month's last day. 年底/年末/"end of (the) year" is 31 December (the calendar
+  day, not the last working day: a rep who means "before the holidays" says a date), next year's once passed.
+  周末/"weekend" is the first of this week's Saturday and Sunday still ahead at that time (on a Saturday at 10:00
+  it is Sunday; on a Sunday afternoon next Saturday); 下周末/"next weekend" is the Saturday of next (Monday-based)
+  week. 下个月/"next month" is the 1st of next month.
 - "03-01"/"3/1"/"3月1日" without a year: month first; this year, or next year when that day has passed.
 - Hours are as written unless a part of the day says otherwise: "3:00" is 03:00. A Chinese hour of 1–6 with
   no part of the day ("明天3点") is the afternoon, as it is said at work; "凌晨3点" is 03:00. "12am" is 00:00,
   "12pm"/中午12点/上午12点 12:00, 晚上12点 the midnight that ends that evening (00:00 the next day).
 - Offsets in minutes/hours count real elapsed time (across DST); days/weeks/months count calendar days and
   land at 09:00 unless a time is given ("3天后下午3点"). A wall time skipped by DST moves forward by the gap.
-- More than 10 years ahead is refused; the past is not (the caller compares with now).
+- More than 10 years ahead is refused; the past is not (the caller compares with now): yesterday/昨天/前天
+  are read for logging what already happened.
+- A one-liner without a colon ('3天后回访', 'tomorrow 10am send quote') is the longest time phrase at its start
+  and a note (leading_when); a bare number right after it ('tomorrow 10 call him') may be the hour or the
+  note's, so leading_readings gives both and the caller asks.
 """
 
 from __future__ import annotations
@@ -27,6 +38,7 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -77,14 +89,71 @@ def split_when(text: str, now: datetime, tz: ZoneInfo) -> tuple[str, When] | Non
 
     Cuts at whitespace and punctuation, and at every boundary touching a non-ASCII character, since
     Chinese needs no space ('张三明天上午十点'). Only the last MAX_PHRASE characters are tried."""
+    found = suffix_when(text, now, tz)
+    return (text[:found[0]].strip(), found[1]) if found else None
+
+
+def suffix_when(text: str, now: datetime, tz: ZoneInfo) -> tuple[int, When] | None:
+    """(where the time starts, When) for split_when; something must come before the time."""
     for cut in range(max(1, len(text) - MAX_PHRASE), len(text)):
-        if _ascii_word(text[cut - 1]) and _ascii_word(text[cut]):
-            continue  # inside an English word or number
-        head = text[:cut].strip()
-        when = parse_when(text[cut:], now, tz) if head else None
+        if not _cuttable(text, cut):
+            continue
+        when = parse_when(text[cut:], now, tz) if text[:cut].strip() else None
         if when is not None:
-            return head, when
+            return cut, when
     return None
+
+
+def leading_when(text: str, now: datetime, tz: ZoneInfo) -> tuple[When, str] | None:
+    """(When, '<note>') from '<when> <note>': the longest prefix that parses whole; the note may be empty.
+
+    Cuts like split_when ('3天后回访' splits too), never inside an English word or number. What separates
+    the two (spaces, ':', '：', ',') is not part of the note. Only the first MAX_PHRASE characters are tried."""
+    found = _leading(text, now, tz)
+    return (found[1], _note(text[found[0]:])) if found else None
+
+
+def leading_readings(text: str, now: datetime, tz: ZoneInfo) -> list[tuple[When | None, str]]:
+    """What '<when> <note>' can mean: [(When, note)] when clear; [] when no time leads.
+
+    Two readings when a bare number follows the time or stands in its place ('tomorrow 10 call him',
+    '10 call him'): first with that number as the hour (1–6 read as the afternoon, as said at work), then
+    with the number kept in the note, the time without it (None when there is none: the caller asks when).
+    A number that cannot be that time's hour ('in 2 hours 3 boxes') or is counting ('3个样品') is the note's."""
+    found = _leading(text, now, tz)
+    cut, when = found if found else (0, None)
+    phrase, rest = text[:cut], _note(text[cut:])
+    if CLOCKISH.match(unicodedata.normalize("NFKC", rest).lower()):
+        return []  # 'tomorrow 25:00' is a wrong time, not tomorrow with the note '25:00'
+    number = BARE_HOUR.match(rest)
+    if number is not None:
+        hour = int(number[1])
+        for clock in dict.fromkeys((hour + 12 if 1 <= hour <= 6 else hour, hour)):
+            as_hour = parse_when(f"{phrase} {clock}:00", now, tz) if clock <= 23 else None
+            if as_hour is not None and as_hour.repeat == (when.repeat if when else None):
+                return [(as_hour, _note(rest[number.end():])), (when, rest)]
+    return [(when, rest)] if when else []
+
+
+# a number of one or two digits alone ('10 call him', '10: call', '10回访'), not a count ('3个样品', '2箱')
+BARE_HOUR = re.compile(r"([0-9]{1,2})(?=[\s:：,，]|$|[^\x00-\x7f个份件箱台次位家万千百元块号號点點时分天周月年岁%％])")
+NOTE_LEAD = " \t\n:：,，;；"
+
+
+def _leading(text: str, now: datetime, tz: ZoneInfo) -> tuple[int, When] | None:
+    for cut in range(min(len(text), MAX_PHRASE), 0, -1):
+        if _cuttable(text, cut) and (when := parse_when(text[:cut], now, tz)) is not None:
+            return cut, when
+    return None
+
+
+def _cuttable(text: str, cut: int) -> bool:
+    """Not inside an English word or number: 'mon' is not read out of 'monitor'."""
+    return not (0 < cut < len(text) and _ascii_word(text[cut - 1]) and _ascii_word(text[cut]))
+
+
+def _note(text: str) -> str:
+    return text.lstrip(NOTE_LEAD).rstrip()
 
 
 QUICK_CODES = ("h1", "eve", "tom", "mon", "wk")
@@ -149,9 +218,10 @@ EN_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five"
               "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "other": 2}
 UNIT_WORDS = {"天": "day", "日": "day", "周": "week", "星期": "week", "礼拜": "week", "月": "month", "分钟": "minute",
               "分": "minute", "小时": "hour", "钟头": "hour", "daily": "day", "weekly": "week", "monthly": "month"}
-SHIFTS = {"today": 0, "tonight": 0, "tomorrow": 1, "tmr": 1, "tmrw": 1, "今天": 0, "今日": 0, "今晚": 0, "今早": 0,
-          "明天": 1, "明日": 1, "明晚": 1, "明早": 1, "后天": 2, "大后天": 3}
-SHIFT_PERIODS = {"tonight": "night", "今晚": "晚", "明晚": "晚", "今早": "早", "明早": "早"}
+SHIFTS = {"today": 0, "tonight": 0, "tomorrow": 1, "tmr": 1, "tmrw": 1, "yesterday": -1, "今天": 0, "今日": 0,
+          "今晚": 0, "今早": 0, "明天": 1, "明日": 1, "明晚": 1, "明早": 1, "后天": 2, "大后天": 3,
+          "昨天": -1, "昨日": -1, "昨晚": -1, "前天": -2, "大前天": -3}
+SHIFT_PERIODS = {"tonight": "night", "今晚": "晚", "明晚": "晚", "昨晚": "晚", "今早": "早", "明早": "早"}
 PERIODS = {  # word → (how it reads an hour, the hour when said alone)
     "morning": ("am", 9), "上午": ("am", 9), "早上": ("am", 9), "早晨": ("am", 9), "早": ("am", 9),
     "凌晨": ("am", None),
@@ -264,8 +334,22 @@ def _date(m: re.Match, f: _Facts) -> None:
     f.put("day", ("date", _num(groups["y"]) if groups.get("y") else None, month, day))
 
 
+def _month_end(m: re.Match, f: _Facts) -> None:
+    which = m.groupdict().get("k")
+    f.put("day", ("month_end", 1 if which in ("下", "next") else 0, which is None))
+
+
+def _year_end(m: re.Match, f: _Facts) -> None:
+    f.put("day", ("year_end", m.groupdict().get("k") is None))  # 年底 rolls over once passed, 今年年底 does not
+
+
+def _weekend(m: re.Match, f: _Facts) -> None:
+    f.put("day", ("weekend", {"next": 1, "下": 1, "下下": 2}.get(m["pre"], "coming")))
+
+
 def _shift_word(m: re.Match, f: _Facts) -> None:
-    f.put("day", ("shift", 2 if "after" in m[0] else SHIFTS[m[0]]))
+    word = m[0]
+    f.put("day", ("shift", 2 if "after" in word else -2 if "before" in word else SHIFTS[word]))
     if m[0] in SHIFT_PERIODS:
         f.put("period", SHIFT_PERIODS[m[0]])
 
@@ -304,6 +388,8 @@ def _period(m: re.Match, f: _Facts) -> None:
 
 
 NUM = r"(?:[0-9]{1,5}|[零〇一二两三四五六七八九十]{1,3})"
+# a clock time that did not parse: the start of a note must not look like one
+CLOCKISH = re.compile(rf"[0-9]{{1,2}}\s*:\s*[0-9]|[0-9]{{1,2}}\s*[ap]\.?m(?![a-z])|{NUM}\s*[点點时]")
 EN_NUM = rf"(?:[0-9]{{1,5}}|(?:{'|'.join(word for word in EN_NUMBERS if word != 'other')})(?![a-z]))"
 EN_UNIT = r"(?P<u>min(?:ute)?s?|m|h(?:ou)?rs?|h|days?|d|w(?:ee)?ks?|w|mo(?:nth)?s?)(?![a-z])"
 CN_UNIT = r"(?P<u>分钟|分|小时|钟头|天|日|周|星期|礼拜|月)"
@@ -334,8 +420,15 @@ RULES = [(re.compile(pattern, re.ASCII), apply) for pattern, apply in [
     (rf"(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?\s*(?:of\s+)?{EN_MONTH}{EN_YEAR}", _date),
     (r"(?P<m>[0-9]{1,2})[-/](?P<d>[0-9]{1,2})(?![0-9])", _date),
     (rf"(?P<d>{NUM})\s*[号號日]", _date),
-    (r"(?:today|tonight|tomorrow|tmrw|tmr|(?:the\s+)?day\s+after\s+tomorrow)(?![a-z])", _shift_word),
-    (r"大后天|后天|明天|明日|今天|今日|今晚|明晚|明早|今早", _shift_word),
+    (r"end\s+of\s+(?:the\s+|(?P<k>this|next)\s+)?month(?![a-z])|month[\s-]?end(?![a-z])", _month_end),
+    (r"(?:(?P<k>下|本|这)\s*(?:个\s*)?)?月\s*[底末]", _month_end),
+    (r"end\s+of\s+(?:the\s+|(?P<k>this)\s+)?year(?![a-z])|year[\s-]?end(?![a-z])", _year_end),
+    (r"(?:(?P<k>今)\s*年\s*年?|年)\s*[底末]", _year_end),
+    (r"(?:(?P<pre>this|next|coming|the)\s+)?week-?ends?(?![a-z])", _weekend),
+    (r"(?:(?P<pre>下下|下|这|本)\s*(?:个\s*)?)?周\s*末", _weekend),
+    (r"(?:today|tonight|tomorrow|tmrw|tmr|yesterday|(?:the\s+)?day\s+(?:after\s+tomorrow|before\s+yesterday))(?![a-z])",
+     _shift_word),
+    (r"大后天|后天|明天|明日|今天|今日|今晚|明晚|明早|今早|大前天|前天|昨天|昨日|昨晚", _shift_word),
     (r"(?P<k>next)\s+(?P<u>week|month)(?![a-z])", _next_span),
     (rf"(?:(?P<pre>next|this|coming)\s+)?{EN_WEEKDAY}", _weekday_word),
     (rf"(?:(?P<pre>下下|下|这|本)\s*(?:个\s*)?)?{CN_WEEKDAY}", _weekday_word),
@@ -392,21 +485,35 @@ def _time_of_day(f: _Facts) -> tuple[int, int, int, bool] | None:
     return hour, minute, 0, True
 
 
-def _day(kind: tuple, today: date, later_today: bool) -> date:
+def _day(kind: tuple, today: date, later_today: bool, ahead: Callable[[date], bool]) -> date:
+    """The day `kind` names; `ahead(day)` tells whether that day at the phrase's time is still to come."""
     if kind[0] == "shift":
         return today + timedelta(days=kind[1])
     if kind[0] == "week":
         return today + timedelta(days=7 * kind[1] - today.weekday())
     if kind[0] == "month":
         return _shift(today.replace(day=1), "month", kind[1]).replace(day=kind[2] or 1)
+    if kind[0] == "month_end":
+        _, months, rolls = kind
+        last = _month_last(_shift(today.replace(day=1), "month", months))
+        return last if ahead(last) or not rolls else _month_last(_shift(today.replace(day=1), "month", 1))
+    if kind[0] == "year_end":
+        last = date(today.year, 12, 31)
+        return last if ahead(last) or not kind[1] else date(today.year + 1, 12, 31)
+    if kind[0] == "weekend":
+        saturday = today + timedelta(days=5 - today.weekday())
+        if isinstance(kind[1], int):  # 下周末: the Saturday of a Monday-based week
+            return saturday + timedelta(days=7 * kind[1])
+        return next(day for day in (saturday, saturday + timedelta(days=1), saturday + timedelta(days=7))
+                    if ahead(day))
     if kind[0] == "weekday":
         _, weekday, mode = kind
         if isinstance(mode, int):  # 下周五: a day of a Monday-based week
             return today + timedelta(days=7 * mode + weekday - today.weekday())
-        ahead = (weekday - today.weekday()) % 7
-        if ahead == 0 and (mode == "after" or not later_today):
-            ahead = 7
-        return today + timedelta(days=ahead)
+        ahead_days = (weekday - today.weekday()) % 7
+        if ahead_days == 0 and (mode == "after" or not later_today):
+            ahead_days = 7
+        return today + timedelta(days=ahead_days)
     _, year, month, day = kind  # a date; without a year (or month) the next one that has not passed
     if month is None:
         first = today.replace(day=1)
@@ -414,6 +521,10 @@ def _day(kind: tuple, today: date, later_today: bool) -> date:
     if year is None:
         year = today.year if (month, day) >= (today.month, today.day) else today.year + 1
     return date(year, month, day)
+
+
+def _month_last(first: date) -> date:
+    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
 def _resolve(f: _Facts, now: datetime) -> When:
@@ -430,7 +541,8 @@ def _resolve(f: _Facts, now: datetime) -> When:
                 raise ValueError("two days")
             day = _shift(today, f.offset[1], f.offset[0])
         elif f.day:
-            day = _day(f.day, today, later_today)
+            hour, minute, extra = tod[:3] if tod else (DEFAULT_HOUR, 0, 0)
+            day = _day(f.day, today, later_today, lambda day: _wall(day, hour, minute, tz, extra) > now)
         elif tod:
             day = today if later_today else today + timedelta(days=1)
         else:  # a repeat alone starts one interval from now

@@ -1,12 +1,22 @@
-"""/log, the card's Log button with its note dialogue, and Undo of a logged interaction."""
+"""/log, the card's Log button with its note dialogue, and Undo of a logged interaction.
+
+`/log #12 visit yesterday 15:00: met at the expo` and `/log #12 昨天拜访：…` log in the past: a time phrase
+after the reference, before or after the channel word and before the colon, is when it took place. A day
+without a time is logged at 09:00 of that day, the start of the working day, as a follow-up's date is
+(today's at now when 09:00 has not come yet); a moment still ahead is refused, nothing is stored.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.rules.channels import DEFAULT, channel_named, read_channel, trailing_word
 from bot.rules.oneliners import ID_REFERENCE, MAX_NOTE, split_note, split_reference
 from bot.rules.refusal import Refusal
+from bot.rules.when import When, suffix_when
 from bot.runtime.callbacks import ID, QUESTION, Callback, Choice
 from bot.runtime.flows import close_dialogue, flow, open_dialogue
 from bot.runtime.turn import Turn, turn
@@ -14,6 +24,7 @@ from bot.views.buttons import LOG
 from handlers.common.pick import continuation, pressed, with_customer
 from handlers.common.refs import note_too_long
 from handlers.followups.offer import next_follow_up
+from handlers.followups.view import label
 from storage import dialogues, interactions
 from storage.dialogues import DialogueState
 from storage.models import Channel, Customer
@@ -63,11 +74,50 @@ def parse_log(text: str) -> tuple[str, Channel | None, str | None]:
     return reference, Channel(channel) if channel else None, note
 
 
+def peel_time(text: str, now: datetime, tz: ZoneInfo) -> tuple[str, When | None, str]:
+    """'#12 visit yesterday 15:00: met' → ('#12 visit: met', When, 'yesterday 15:00'); '#12 昨天拜访：谈了' →
+    ('#12 拜访: 谈了', When, '昨天'); no time → (text, None, '').
+
+    After a name the time needs a space before it ('李明天' stays a name). Without a colon the time is read
+    only when nothing but the reference and a channel word is left: '#12 will send it tomorrow' is a note."""
+    head, note = split_note(text)
+    found = trailing_word(head)
+    body = found[0] if found else head
+    tail = head[len(body):] if body != head and head.startswith(body) else ""
+    for part, after in [(head, ""), (body, tail)][: 2 if tail else 1]:
+        found = suffix_when(part, now, tz)
+        if found is None or found[1].repeat is not None:
+            continue
+        before, phrase = part[:found[0]], part[found[0]:]
+        if not (ID_REFERENCE.match(before) or before[-1:].isspace() or phrase[:1].isspace()):
+            continue  # '李明天' is a name, not 李 and tomorrow
+        rebuilt = f"{before.strip()} {after.strip()}".strip() + (f": {note}" if note is not None else "")
+        try:
+            if note is None and parse_log(rebuilt)[2] is not None:
+                continue
+        except Refusal:
+            continue
+        return rebuilt, found[1], phrase.strip()
+    return text, None, ""
+
+
+def log_time(turn: Turn, when: When, phrase: str) -> datetime | None:
+    """When the contact took place; None after a reply when that is still ahead."""
+    local_now = turn.now.astimezone(turn.tz)
+    if not when.exact and when.at.date() == local_now.date() and when.at > local_now:
+        return turn.now  # "today" before 09:00
+    if when.at > turn.now:
+        turn.reply(turn.t("log.in_future", text=phrase[:60], when=label(turn, when.at)))
+        return None
+    return when.at
+
+
 async def record(turn: Turn, customer_id: int, channel: str, note: str | None, *, direction: str = "out",
-                 voice_file_id: str | None = None, edit: bool = False) -> None:
+                 voice_file_id: str | None = None, edit: bool = False, at: datetime | None = None) -> None:
     """Store the interaction and answer with what was logged, an Undo button and the next follow-up offered."""
     logged = await interactions.log(turn.session, actor=turn.actor, customer_id=customer_id, channel=channel,
-                                    note=note, now=turn.now, direction=direction, voice_file_id=voice_file_id)
+                                    note=note, now=turn.now, direction=direction, voice_file_id=voice_file_id,
+                                    at=at)
     if logged is None:
         turn.reply(turn.t("customer.not_found_short"))
         return
@@ -88,24 +138,29 @@ async def on_log(turn: Turn) -> None:
     if not turn.args:
         turn.reply(turn.t("log.usage"))
         return
+    text, when, phrase = peel_time(turn.args, turn.now.astimezone(turn.tz), turn.tz)
     try:
-        reference, channel, note = parse_log(turn.args)
+        reference, channel, note = parse_log(text)
     except Refusal as refused:
         turn.refuse(refused)
         return
-    if note_too_long(turn, note):
+    at = when and log_time(turn, when, phrase)
+    if (when and not at) or note_too_long(turn, note):
         return
-    await with_customer(turn, reference, "log", {"channel": channel and channel.value, "note": note})
+    await with_customer(turn, reference, "log", {"channel": channel and channel.value, "note": note,
+                                                 "at": at.isoformat() if at else None})
 
 
 @continuation("log")
 async def log_chosen(turn: Turn, customer: Customer, payload: dict) -> None:
+    at = payload.get("at")
     if payload["channel"]:
-        await record(turn, customer.id, payload["channel"], payload.get("note"))
-    elif payload.get("note") is None:
+        await record(turn, customer.id, payload["channel"], payload.get("note"),
+                     at=datetime.fromisoformat(at) if at else None)
+    elif payload.get("note") is None and at is None:
         ask_channel(turn, customer)  # "/log #12": as the card's Log button, the note comes next
     else:
-        await ask_channel_for_note(turn, customer.id, customer.name, payload["note"])
+        await ask_channel_for_note(turn, customer.id, customer.name, payload.get("note"), at)
 
 
 def channel_rows(turn: Turn, button: Callback, **values: object) -> list[list[tuple[str, str]]]:
@@ -118,12 +173,19 @@ def ask_channel(turn: Turn, customer: Customer) -> None:
                channel_rows(turn, CHANNEL, customer=customer.id))
 
 
-async def ask_channel_for_note(turn: Turn, customer_id: int, name: str, note: str) -> None:
-    """A word that is no channel was typed where the channel goes: never guess a call, ask, keep the note."""
-    state = DialogueState(CHANNEL_FLOW, "channel", {"customer_id": customer_id, "name": name, "note": note})
+async def ask_channel_for_note(turn: Turn, customer_id: int, name: str, note: str | None, at: str | None) -> None:
+    """A word that is no channel was typed where the channel goes: never guess a call, ask, keep the note
+    (and the past time it was given, if any)."""
+    state = DialogueState(CHANNEL_FLOW, "channel", {"customer_id": customer_id, "name": name, "note": note, "at": at})
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now, state=state)
-    turn.reply(turn.t("log.pick_channel_for_note", id=customer_id, name=name, note=note),
-               channel_rows(turn, LOG_AS, question=state.fingerprint()))
+    question = (turn.t("log.pick_channel_for_note", id=customer_id, name=name, note=note) if note
+                else turn.t("log.pick_channel", id=customer_id, name=name))
+    turn.reply(question, channel_rows(turn, LOG_AS, question=state.fingerprint()))
+
+
+def kept_time(state: DialogueState) -> datetime | None:
+    at = state.data.get("at")
+    return datetime.fromisoformat(at) if at else None
 
 
 @turn()
@@ -139,17 +201,19 @@ async def on_log_as(turn: Turn) -> None:
     if not (button := turn.button(LOG_AS)) or not (state := await open_dialogue(turn, CHANNEL_FLOW, button.question)):
         return
     if await close_dialogue(turn):
-        await record(turn, state.data["customer_id"], button.channel.value, state.data["note"], edit=True)
+        await record(turn, state.data["customer_id"], button.channel.value, state.data["note"], edit=True,
+                     at=kept_time(state))
 
 
 @flow(CHANNEL_FLOW)
 async def channel_typed(turn: Turn, state: DialogueState) -> None:
     """The channel typed instead of tapped ("微信"); anything else asks again."""
     if (word := channel_named(turn.text)) is None:
-        await ask_channel_for_note(turn, state.data["customer_id"], state.data["name"], state.data["note"])
+        await ask_channel_for_note(turn, state.data["customer_id"], state.data["name"], state.data["note"],
+                                   state.data.get("at"))
         return
     await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
-    await record(turn, state.data["customer_id"], word.channel, state.data["note"])
+    await record(turn, state.data["customer_id"], word.channel, state.data["note"], at=kept_time(state))
 
 
 @turn()

@@ -1,31 +1,38 @@
 """/followup, creating and echoing a follow-up, Undo of a new follow-up, and its note.
 
 Undo works for its author only, within 10 minutes, once. Asking "when?" with quick choices is in
-followups/offer.py, which answers the quick choices drawn here too.
+followups/offer.py, which answers the quick choices drawn here too; the questions asked instead of
+guessing (which reading of a number, a second note at the same time) are in followups/clarify.py.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.rules.oneliners import MAX_NOTE, split_note, split_reference
-from bot.rules.when import Repeat, When, parse_when, split_when
+from bot.rules.oneliners import MAX_NAME, MAX_NOTE, split_note, split_reference
+from bot.rules.when import Repeat, When, leading_readings, parse_when, split_when
 from bot.runtime.callbacks import ID, Callback, Optional
 from bot.runtime.flows import flow
 from bot.runtime.turn import Turn, turn
 from handlers.common.pick import continuation, with_customer
 from handlers.common.refs import note_too_long
-from handlers.followups.view import QUICK_CODE, RESCHEDULE, ahead, due_time, label, quick_keyboard, read_when
+from handlers.followups.view import QUICK_CODE, RESCHEDULE, ahead, due_time, examples, label, quick_keyboard
 from storage import dialogues, followups
 from storage.dialogues import DialogueState
 from storage.models import Customer, FollowUp, FollowUpStatus
 
 ASK_FLOW = "followup"
+NAME_WORDS = 8  # spaces tried after a name for a leading time ('Wang Wei Acme tomorrow …')
 NOTE_FLOW = "followup_note"
 UNDO = Callback("fuundo", follow_up=ID)
 ADD_NOTE = Callback("funote", follow_up=ID)
+# a second follow-up at the same time with another note: join its note to the earlier one, or keep both
+# (answered in followups/clarify.py)
+MERGE = Callback("fumerge", follow_up=ID, into=ID)
+KEEP_BOTH = Callback("fukeep", follow_up=ID)
 # a quick choice on the "when?" question, or under a logged interaction (which becomes the follow-up's origin)
 QUICK_FOLLOW_UP = Callback("fupq", customer=ID, interaction=Optional(ID), code=QUICK_CODE)
 
@@ -38,52 +45,87 @@ def handlers() -> list[BaseHandler]:
     ]
 
 
-def read_line(turn: Turn, head: str) -> tuple[str, When | None] | None:
-    """'#12 tomorrow 10:00' / '王伟明天上午十点' → (reference, when); '#12' alone → ('#12', None) to ask.
-
-    None after a reply saying what is wrong (no time found, not understood, past, no customer)."""
-    reference, phrase = split_reference(head)
-    if reference.startswith("#"):
-        if not phrase:
-            return reference, None
-        when = read_when(turn, phrase)
-        return (reference, when) if when else None
+def read_named(turn: Turn, text: str) -> tuple[str, When | None, str] | None:
+    """A name, company or phone digits, then the time: (reference, when, '') when the time ends the part before
+    the colon ('王伟明天上午十点：回访'), or (reference, None, '<when> <note>') when a time leads what follows a
+    space ('Wang tomorrow 10am send quote'). None after a reply saying what is wrong."""
+    head, _ = split_note(text)
     local_now = turn.now.astimezone(turn.tz)
     if parse_when(head, local_now, turn.tz) is not None:
         turn.reply(turn.t("followup.no_customer", text=head[:60]))
         return None
-    found = split_when(head, local_now, turn.tz)
-    if found is None:
-        turn.reply(turn.t("followup.no_when", text=head[:60]))
+    if found := split_when(head, local_now, turn.tz):
+        return (found[0], found[1], "") if ahead(turn, found[1]) else None
+    # only at spaces, and only a few: without a space a name's own characters could read as a time ('王周五明天')
+    for space in list(re.finditer(r"\s+", text[:MAX_NAME + 1]))[:NAME_WORDS]:
+        if leading_readings(text[space.end():], local_now, turn.tz):
+            return text[:space.start()].strip(), None, text[space.end():]
+    turn.reply(turn.t("followup.no_time_found", text=head[:60], examples=examples(turn, head)))
+    return None
+
+
+def stored(when: When | None, note: str | None) -> dict:
+    """A reading as a continuation or a dialogue keeps it (JSON)."""
+    return {"at": when.at.isoformat() if when else None, "exact": bool(when and when.exact), "note": note or None,
+            "repeat": [when.repeat.unit, when.repeat.every] if when and when.repeat else None}
+
+
+def restored(turn: Turn, payload: dict) -> When | None:
+    if payload.get("at") is None:
         return None
-    reference, when = found
-    return (reference, when) if ahead(turn, when) else None
+    repeat = Repeat(*payload["repeat"]) if payload.get("repeat") else None
+    return When(datetime.fromisoformat(payload["at"]).astimezone(turn.tz), payload["exact"], repeat)
 
 
 @turn()
 async def on_followup(turn: Turn) -> None:
-    """/followup #12 tomorrow 10:00: note — also a name, company or phone digits before the time."""
+    """/followup #12 tomorrow 10:00: note, /followup #12 3天后 回访 — or a name, company or phone digits, then the
+    time, then ': note'."""
     if not turn.args:
         turn.reply(turn.t("followup.usage"))
         return
-    head, note = split_note(turn.args)
-    if note_too_long(turn, note) or not (read := read_line(turn, head)):
+    reference, after = split_reference(turn.args)
+    if not reference.startswith("#"):
+        if not (found := read_named(turn, turn.args)):
+            return
+        reference, when, after = found
+        if when is not None:
+            note = split_note(turn.args)[1]
+            if not note_too_long(turn, note):
+                await with_customer(turn, reference, "followup", stored(when, note))
+            return
+    await with_time_first(turn, reference, after)
+
+
+async def with_time_first(turn: Turn, reference: str, after: str) -> None:
+    """'<when> <note>' after the reference: the longest time phrase at the start, the rest (colon or not) the
+    note. A bare number that may be the hour ('#12 tomorrow 10 call him') is asked about; '#12' or '#12: note'
+    asks when."""
+    phrase, note = split_note(after)
+    if not phrase:
+        if not note_too_long(turn, note):
+            await with_customer(turn, reference, "followup_ask", {"note": note})
         return
-    reference, when = read
-    if when is None:
-        await with_customer(turn, reference, "followup_ask", {"note": note})
+    readings = leading_readings(after, turn.now.astimezone(turn.tz), turn.tz)
+    if not readings:
+        turn.reply(turn.t("fu.when_unread", text=phrase[:60], examples=examples(turn, phrase)))
         return
-    payload = {"at": when.at.isoformat(), "exact": when.exact, "note": note,
-               "repeat": [when.repeat.unit, when.repeat.every] if when.repeat else None}
-    await with_customer(turn, reference, "followup", payload)
+    if note_too_long(turn, max((rest for _, rest in readings), key=len) or None):
+        return
+    if len(readings) > 1:
+        await with_customer(turn, reference, "followup_which",
+                            {"readings": [stored(when, rest) for when, rest in readings]})
+        return
+    when, rest = readings[0]
+    if ahead(turn, when):
+        await with_customer(turn, reference, "followup", stored(when, rest))
 
 
 @continuation("followup")
 async def followup_chosen(turn: Turn, customer: Customer, payload: dict) -> None:
     """The reference resolved (at once or by a pick button): schedule, unless the time has passed meanwhile."""
-    repeat = Repeat(*payload["repeat"]) if payload.get("repeat") else None
-    when = When(datetime.fromisoformat(payload["at"]).astimezone(turn.tz), payload["exact"], repeat)
-    if ahead(turn, when):
+    when = restored(turn, payload)
+    if when is not None and ahead(turn, when):
         await create(turn, customer.id, when, payload.get("note"))
 
 
@@ -104,8 +146,9 @@ async def create(turn: Turn, customer_id: int, when: When, note: str | None, *, 
                  edit: bool = False) -> None:
     """Store the follow-up (out of quiet hours unless typed exactly), wake the sender, echo it with Undo."""
     due = due_time(turn, when)
-    existing = await followups.open_at(turn.session, actor=turn.actor, customer_id=customer_id, due_at=due)
-    if existing is not None:
+    same_time = await followups.open_at(turn.session, actor=turn.actor, customer_id=customer_id, due_at=due)
+    # an exact repeat (or one that adds no note) is stored once; a different note is kept, and merging offered
+    if same_time and (not note or any(row.note == note for row in same_time)):
         turn.reply(turn.t("followup.duplicate", id=customer_id, when=label(turn, due)))
         return
     created = await followups.schedule(
@@ -119,8 +162,19 @@ async def create(turn: Turn, customer_id: int, when: When, note: str | None, *, 
     follow_up, customer = created
     turn.wake(due)
     moved_from = when.at if due != when.at else None
-    (turn.edit if edit else turn.reply)(echo(turn, follow_up, customer, moved_from=moved_from),
-                                        echo_keyboard(turn, follow_up))
+    text, keyboard = echo(turn, follow_up, customer, moved_from=moved_from), echo_keyboard(turn, follow_up)
+    if same_time:
+        text += "\n" + same_time_line(turn, same_time[0])
+        keyboard += [[(turn.t("followup.merge"), MERGE.data(follow_up=follow_up.id, into=same_time[0].id))],
+                     [(turn.t("followup.keep_both"), KEEP_BOTH.data(follow_up=follow_up.id))]]
+    (turn.edit if edit else turn.reply)(text, keyboard)
+
+
+def same_time_line(turn: Turn, earlier: FollowUp) -> str:
+    """The follow-up already at that time, so the rep can see what merging would join."""
+    if earlier.note:
+        return turn.t("followup.same_time_note", when=label(turn, earlier.due_at), note=earlier.note[:200])
+    return turn.t("followup.same_time_bare", when=label(turn, earlier.due_at))
 
 
 def echo(turn: Turn, follow_up: FollowUp, customer: Customer, *, moved_from: datetime | None = None) -> str:

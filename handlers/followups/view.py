@@ -5,6 +5,7 @@ Reschedule and Cancel are declared here, with the view that draws them; followup
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 
 from bot.rules.schedule import out_of_quiet_hours
@@ -42,9 +43,21 @@ def read_when(turn: Turn, text: str) -> When | None:
     """A typed time phrase, or a reply with examples (not understood / already past) and None."""
     when = parse_when(text, turn.now.astimezone(turn.tz), turn.tz)
     if when is None:
-        turn.reply(turn.t("fu.when_unknown", text=text[:60]))
+        turn.reply(turn.t("fu.when_unread", text=text[:60], examples=examples(turn, text)))
         return None
     return ahead(turn, when)
+
+
+def examples(turn: Turn, refused: str) -> str:
+    """Example phrases from the catalog, leaving out any that is the refused text or a part of it: showing the
+    very phrase just refused would say it is fine."""
+    typed = _plain(refused)
+    return " · ".join(example for example in turn.t("fu.when_examples").split(" · ")
+                      if not typed or (_plain(example) not in typed and typed not in _plain(example)))
+
+
+def _plain(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).lower().split())
 
 
 def ahead(turn: Turn, when: When) -> When | None:
