@@ -298,3 +298,13 @@ async def test_drafts_expire_like_dialogues(harness: Harness) -> None:
     assert "no longer valid" in last_answer(harness)
     assert "What is their name" in texts(await harness.send(rep, "/add"))
     assert (await rows(harness))[1] == []
+
+
+async def test_a_forwarded_message_sets_the_add_aside(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    await half_done_add(harness, rep)
+    replies = await harness.chat.forward(rep, "Please send the price list", "Zhou Xin")
+    assert "Which customer should I log it to?" in replies[0].text
+    assert aside(replies).text == "📝 Set aside: new customer “Wang Wei” (name, phone typed)"
+    opened, kept = await rows(harness)
+    assert opened[0][0] == "attach" and [k[:2] for k in kept] == [("add", "company")]

@@ -90,17 +90,21 @@ async def interrupt(turn: Turn) -> None:
         await dialogues.clear(turn.session, tg_id=tg_id(turn))
 
 
-async def after_button(turn: Turn, before: DialogueState | None) -> None:
-    """After a button: if it replaced or closed the dialogue that was open and is not one of that
-    dialogue's own buttons, the dialogue is set aside."""
+async def after(turn: Turn, before: DialogueState | None) -> None:
+    """After any update but a command: the dialogue open before is set aside if a button other than its own
+    replaced or closed it, or a message (a forward, a voice note) opened another flow in its place."""
     kind = DRAFTABLE.get(before.flow) if before else None
     if kind is None or before is None:
         return
-    prefix = turn.data.split(":", 1)[0]
-    if prefix in kind.buttons:
+    if turn.update.callback_query is not None and turn.data.split(":", 1)[0] in kind.buttons:
         return
-    after = await dialogues.current(turn.session, tg_id=tg_id(turn), now=turn.now)
-    if after is None or after.fingerprint() != before.fingerprint():
+    now_open = await dialogues.current(turn.session, tg_id=tg_id(turn), now=turn.now)
+    if turn.update.callback_query is not None:
+        replaced = now_open is None or now_open.fingerprint() != before.fingerprint()
+    else:
+        # a message answers its own flow (which may close it); only another flow's dialogue replaces it
+        replaced = now_open is not None and now_open.flow != before.flow
+    if replaced:
         await set_aside(turn, before)
 
 

@@ -245,13 +245,14 @@ async def _handle(update: Update, context: Context, handler: Handler, settings: 
                     await users.refresh_profile(session, user, name=tg_user.full_name, username=tg_user.username,
                                                telegram_language=tg_user.language_code)
                 before = None
-                if user is not None and update.callback_query is not None:
-                    before = await dialogues.current(session, tg_id=tg_user.id, now=now)
-                elif user is not None and closes_dialogue and STARTS_ANEW.check_update(update):
+                if user is not None and update.callback_query is None and closes_dialogue \
+                        and STARTS_ANEW.check_update(update):
                     await drafts.interrupt(current)
+                elif user is not None:
+                    before = await dialogues.current(session, tg_id=tg_user.id, now=now)
                 await handler(current)
                 if before is not None:
-                    await drafts.after_button(current, before)
+                    await drafts.after(current, before)
                 for text, keyboard in current.asides.values():
                     current.reply(text, keyboard)
         except Exception as error:
