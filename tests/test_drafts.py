@@ -308,3 +308,12 @@ async def test_a_forwarded_message_sets_the_add_aside(harness: Harness) -> None:
     assert aside(replies).text == "📝 Set aside: new customer “Wang Wei” (name, phone typed)"
     opened, kept = await rows(harness)
     assert opened[0][0] == "attach" and [k[:2] for k in kept] == [("add", "company")]
+
+
+async def test_help_in_a_group_names_no_draft_and_leaves_the_dialogue(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    await half_done_add(harness, rep)
+    replies = await harness.send(rep, "/help", chat_id=-100123)
+    assert "Set aside" not in texts(replies) and len(replies) == 1
+    opened, kept = await rows(harness)
+    assert [o[:2] for o in opened] == [("add", "company")] and kept == []

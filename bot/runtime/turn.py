@@ -245,10 +245,12 @@ async def _handle(update: Update, context: Context, handler: Handler, settings: 
                     await users.refresh_profile(session, user, name=tg_user.full_name, username=tg_user.username,
                                                telegram_language=tg_user.language_code)
                 before = None
-                if user is not None and update.callback_query is None and closes_dialogue \
-                        and STARTS_ANEW.check_update(update):
+                # a group is not where the private dialogue goes on, nor where its draft may be named
+                if user is None or current.in_group:
+                    pass
+                elif update.callback_query is None and closes_dialogue and STARTS_ANEW.check_update(update):
                     await drafts.interrupt(current)
-                elif user is not None:
+                else:
                     before = await dialogues.current(session, tg_id=tg_user.id, now=now)
                 await handler(current)
                 if before is not None:
