@@ -317,3 +317,17 @@ async def test_help_in_a_group_names_no_draft_and_leaves_the_dialogue(harness: H
     assert "Set aside" not in texts(replies) and len(replies) == 1
     opened, kept = await rows(harness)
     assert [o[:2] for o in opened] == [("add", "company")] and kept == []
+
+
+async def test_an_edit_question_interrupted_by_a_command_is_resumed(harness: Harness) -> None:
+    rep = await harness.member(Role.REP, language="zh-hans")
+    cid = await builders.customer(harness, rep, "王伟")
+    [card] = await harness.send(rep, f"/show #{cid}")
+    [menu] = await harness.press(rep, card, "编辑")
+    await harness.press(rep, menu, "电话")
+    line = aside(await harness.send(rep, "/today"), "继续填")
+    assert line.text == f"📝 已暂存：#{cid} 王伟 的新电话"
+    [question] = await harness.press(rep, line, "继续填")
+    assert f"#{cid} 王伟 的新电话" in question.text
+    await harness.send(rep, "13900139000")
+    assert (await builders.customer_row(harness, cid)).phone == "+8613900139000"
