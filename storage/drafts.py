@@ -9,6 +9,7 @@ from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import upsert_insert
 from storage.dialogues import STALE_AFTER, DialogueState
 from storage.models import Draft
 
@@ -20,11 +21,14 @@ def _state(row: Draft) -> DialogueState:
 async def keep(session: AsyncSession, *, tg_id: int, state: DialogueState, now: datetime) -> DialogueState | None:
     """Keep `state` as the user's draft of its flow; the older draft of that flow it replaces, if any."""
     older = await get(session, tg_id=tg_id, flow=state.flow, now=now)
-    await session.exec(delete(Draft).where(col(Draft.user_tg_id) == tg_id,  # type: ignore[call-overload]
-                                           col(Draft.flow) == state.flow))
-    session.add(Draft(user_tg_id=tg_id, flow=state.flow, step=state.step,
-                      data=json.dumps(state.data, ensure_ascii=False), set_aside_at=now))
-    await session.flush()
+    values = {"user_tg_id": tg_id, "flow": state.flow, "step": state.step,
+              "data": json.dumps(state.data, ensure_ascii=False), "set_aside_at": now, "pending": None,
+              "text_is_search": False}
+    # insert or replace in one statement, so two updates of one user at once cannot collide
+    statement = upsert_insert(session, Draft).values(**values).on_conflict_do_update(
+        index_elements=[Draft.user_tg_id, Draft.flow],
+        set_={k: v for k, v in values.items() if k not in ("user_tg_id", "flow")})
+    await session.exec(statement)  # type: ignore[call-overload]
     return older
 
 
@@ -60,7 +64,8 @@ async def discard(session: AsyncSession, *, tg_id: int, flow: str) -> bool:
 async def all_of(session: AsyncSession, *, tg_id: int, now: datetime) -> list[DialogueState]:
     """The user's live drafts, newest first."""
     rows = (await session.exec(select(Draft).where(col(Draft.user_tg_id) == tg_id)
-                               .order_by(col(Draft.set_aside_at).desc()))).all()
+                               .order_by(col(Draft.set_aside_at).desc())
+                               .execution_options(populate_existing=True))).all()
     return [_state(row) for row in rows if row.set_aside_at >= now - STALE_AFTER]
 
 
@@ -69,7 +74,8 @@ async def asking_about(session: AsyncSession, *, tg_id: int, now: datetime,
     """The newest draft set aside within `within` whose user has not said that plain text is a search."""
     row = (await session.exec(select(Draft).where(col(Draft.user_tg_id) == tg_id,
                                                   col(Draft.set_aside_at) >= now - within)
-                              .order_by(col(Draft.set_aside_at).desc()))).first()
+                              .order_by(col(Draft.set_aside_at).desc())
+                              .execution_options(populate_existing=True))).first()
     return _state(row) if row is not None and not row.text_is_search else None
 
 
