@@ -96,7 +96,8 @@ async def after(turn: Turn, before: DialogueState | None) -> None:
     kind = DRAFTABLE.get(before.flow) if before else None
     if kind is None or before is None:
         return
-    if turn.update.callback_query is not None and turn.data.split(":", 1)[0] in kind.buttons:
+    if turn.update.callback_query is not None and any(turn.data == prefix or turn.data.startswith(f"{prefix}:")
+                                                      for prefix in kind.buttons):
         return
     now_open = await dialogues.current(turn.session, tg_id=tg_id(turn), now=turn.now)
     if turn.update.callback_query is not None:
