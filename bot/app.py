@@ -23,7 +23,7 @@ from bot.outbound.reminders import Reminders
 from bot.runtime.i18n import t
 from bot.services import CONTEXT_TYPES, App
 from handlers.activity import forwards, history, history_edit, interactions, refunds, sales
-from handlers.common import errors, pick, router, start
+from handlers.common import drafts, errors, pick, router, start
 from handlers.customers import add, add_guided, archive, card, card_edit, find
 from handlers.followups import actions as followup_actions
 from handlers.followups import agenda
@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 FEATURES = [
     start, pick, add, add_guided, find, card, archive, card_edit, interactions, sales, history, history_edit, refunds,
     settings,
-    followups, followup_offer, followup_clarify, followup_actions, followup_change, agenda, forwards, router,
+    followups, followup_offer, followup_clarify, followup_actions, followup_change, agenda, forwards, drafts, router,
 ]
 
 # shown in the client's command menu, in this order

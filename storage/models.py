@@ -240,6 +240,20 @@ class Dialogue(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=utc_column(nullable=False))
 
 
+class Draft(SQLModel, table=True):
+    """A dialogue set aside when something else interrupted it: one per flow and user, to resume later."""
+
+    user_tg_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    flow: str = Field(max_length=40, primary_key=True)
+    step: str = Field(max_length=40)
+    data: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    set_aside_at: datetime = Field(sa_column=utc_column(nullable=False))
+    # plain text typed after the interruption, held while the user says whether it answers this draft
+    pending: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # the user chose "search" for such a text: later texts are searches again without asking
+    text_is_search: bool = False
+
+
 class FollowUpStatus(StrEnum):
     OPEN = "open"
     DONE = "done"

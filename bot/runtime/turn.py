@@ -24,6 +24,7 @@ from telegram.ext import filters
 
 from bot.config import Settings
 from bot.rules.refusal import Key, Refusal
+from bot.runtime import drafts
 from bot.runtime.callbacks import Callback
 from bot.runtime.i18n import pick_language, t
 from bot.runtime.keyboards import Keyboard, markup
@@ -47,6 +48,10 @@ class Turn:
     lang: str
     actions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     answered: bool = False
+    # dialogues set aside by this turn, by flow: the line saying so, sent after the turn's own replies
+    asides: dict[str, tuple[str, Keyboard]] = field(default_factory=dict)
+    # a text the user typed earlier, answered now in place of the message (a set-aside draft's answer)
+    typed: str | None = None
 
     @property
     def actor(self) -> Actor:
@@ -59,6 +64,8 @@ class Turn:
 
     @property
     def text(self) -> str:
+        if self.typed is not None:
+            return self.typed
         message = self.update.effective_message
         # PostgreSQL refuses NUL in text; it never means anything in a chat message
         return ((message.text or message.caption or "") if message else "").replace("\x00", "").strip()
@@ -182,7 +189,8 @@ def turn(*, members_only: bool = True, private_only: bool = True,
     """Wrap `async def handler(turn)` into a PTB callback with a session and access check.
 
     A command or a shared contact starts something new, so it closes any unfinished dialogue
-    first: otherwise the old question would take the next plain message. /cancel passes
+    first: otherwise the old question would take the next plain message. One with something typed in it
+    is set aside as a draft, and the reply says so (bot/runtime/drafts.py). /cancel passes
     `closes_dialogue=False` to close it itself and say so.
     """
 
@@ -236,9 +244,19 @@ async def _handle(update: Update, context: Context, handler: Handler, settings: 
                 if user is not None:
                     await users.refresh_profile(session, user, name=tg_user.full_name, username=tg_user.username,
                                                telegram_language=tg_user.language_code)
-                    if closes_dialogue and update.callback_query is None and STARTS_ANEW.check_update(update):
-                        await dialogues.clear(session, tg_id=tg_user.id)
+                before = None
+                # a group is not where the private dialogue goes on, nor where its draft may be named
+                if user is None or current.in_group:
+                    pass
+                elif update.callback_query is None and closes_dialogue and STARTS_ANEW.check_update(update):
+                    await drafts.interrupt(current)
+                else:
+                    before = await dialogues.current(session, tg_id=tg_user.id, now=now)
                 await handler(current)
+                if before is not None:
+                    await drafts.after(current, before)
+                for text, keyboard in current.asides.values():
+                    current.reply(text, keyboard)
         except Exception as error:
             # leaving the block rolls back; the error handler apologises in the user's chosen language
             raise TurnFailed(lang) from error

@@ -17,6 +17,7 @@ from bot.rules.channels import DEFAULT, channel_named, read_channel, trailing_wo
 from bot.rules.oneliners import ID_REFERENCE, MAX_NOTE, split_note, split_reference
 from bot.rules.refusal import Refusal
 from bot.rules.when import When, suffix_when
+from bot.runtime import drafts
 from bot.runtime.callbacks import ID, QUESTION, Callback, Choice
 from bot.runtime.flows import close_dialogue, flow, open_dialogue
 from bot.runtime.turn import Turn, turn
@@ -25,7 +26,7 @@ from handlers.common.pick import continuation, pressed, with_customer
 from handlers.common.refs import note_too_long
 from handlers.followups.offer import next_follow_up
 from handlers.followups.view import label
-from storage import dialogues, interactions
+from storage import customers, dialogues, interactions
 from storage.dialogues import DialogueState
 from storage.models import Channel, Customer
 
@@ -224,8 +225,34 @@ async def on_channel(turn: Turn) -> None:
     customer, channel = found[0], found[1].channel.value
     state = DialogueState(LOG_FLOW, "note", {"customer_id": customer.id, "channel": channel})
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now, state=state)
-    turn.edit(turn.t("log.ask_note", channel=turn.t(f"channel.{channel}"), id=customer.id, name=customer.name,
-                     limit=MAX_NOTE), [[(turn.t("button.skip"), SKIP.data(question=state.fingerprint()))]])
+    ask_note(turn, state, customer)
+
+
+def ask_note(turn: Turn, state: DialogueState, customer: Customer) -> None:
+    turn.edit(turn.t("log.ask_note", channel=turn.t(f"channel.{state.data['channel']}"), id=customer.id,
+                     name=customer.name, limit=MAX_NOTE),
+              [[(turn.t("button.skip"), SKIP.data(question=state.fingerprint()))]])
+
+
+async def describe_note(turn: Turn, state: DialogueState) -> str | None:
+    """'call note for #12 Wang Wei'; None once the customer is out of reach: nothing left to log."""
+    customer = await customers.get_visible(turn.session, actor=turn.actor, customer_id=state.data["customer_id"])
+    if customer is None:
+        return None
+    return turn.t("drafts.log", channel=turn.t(f"channel.{state.data['channel']}"), id=customer.id,
+                  name=customer.name)
+
+
+async def ask_again(turn: Turn, state: DialogueState) -> None:
+    customer = await customers.get_visible(turn.session, actor=turn.actor, customer_id=state.data["customer_id"])
+    if customer is None:
+        await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
+        turn.edit(turn.t("customer.not_found_short"))
+        return
+    ask_note(turn, state, customer)
+
+
+drafts.draftable(LOG_FLOW, describe=describe_note, ask=ask_again, buttons=(SKIP.prefix,))
 
 
 @flow(LOG_FLOW)

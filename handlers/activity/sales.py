@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.rules.amounts import AmountError, money, parse_sale, split_sale
+from bot.runtime import drafts
 from bot.runtime.callbacks import ID, Callback
 from bot.runtime.flows import flow
 from bot.runtime.turn import Turn, turn
 from bot.views.buttons import SALE
 from handlers.common.pick import continuation, pressed, with_customer
 from handlers.common.refs import note_too_long
-from storage import dialogues, sales, users
+from storage import customers, dialogues, sales, users
 from storage.customers import stage_of
 from storage.dialogues import DialogueState
 from storage.models import Customer
@@ -91,10 +94,32 @@ async def on_sale_button(turn: Turn) -> None:
     if not (found := await pressed(turn, SALE)):
         return
     customer = found[0]
-    currency = await team_currency(turn)
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now,
                         state=DialogueState(SALE_FLOW, "amount", {"customer_id": customer.id}))
-    turn.reply(turn.t("sale.ask_amount", id=customer.id, name=customer.name, currency=currency))
+    await ask_amount(turn, customer, turn.reply)
+
+
+async def ask_amount(turn: Turn, customer: Customer, say: Callable[[str], None]) -> None:
+    currency = await team_currency(turn)
+    say(turn.t("sale.ask_amount", id=customer.id, name=customer.name, currency=currency))
+
+
+async def describe_sale(turn: Turn, state: DialogueState) -> str | None:
+    """'sale for #12 Wang Wei'; None once the customer is out of reach."""
+    customer = await customers.get_visible(turn.session, actor=turn.actor, customer_id=state.data["customer_id"])
+    return turn.t("drafts.sale", id=customer.id, name=customer.name) if customer else None
+
+
+async def ask_again(turn: Turn, state: DialogueState) -> None:
+    customer = await customers.get_visible(turn.session, actor=turn.actor, customer_id=state.data["customer_id"])
+    if customer is None:
+        await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
+        turn.edit(turn.t("customer.not_found_short"))
+        return
+    await ask_amount(turn, customer, turn.edit)
+
+
+drafts.draftable(SALE_FLOW, describe=describe_sale, ask=ask_again)
 
 
 @flow(SALE_FLOW)

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.runtime import drafts
 from bot.runtime.flows import ACTIONS, FLOWS
 from bot.runtime.turn import Turn, turn
 from handlers.common.menu import command_for_label, main_menu
 from storage import dialogues
+from storage import drafts as kept
 
 
 def guards() -> list[BaseHandler]:
@@ -36,9 +38,16 @@ def handlers() -> list[BaseHandler]:
 
 @turn(closes_dialogue=False)
 async def on_cancel(turn: Turn) -> None:
-    """Leave whatever dialogue is open."""
-    cleared = await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
-    turn.reply(turn.t("cancel.done" if cleared else "cancel.nothing"), main_menu(turn.lang))
+    """Leave whatever dialogue is open, saying what was discarded; with none open, offer the drafts set aside."""
+    tg_id = turn.update.effective_user.id
+    what = await drafts.describe(turn, await dialogues.current(turn.session, tg_id=tg_id, now=turn.now))
+    if await dialogues.clear(turn.session, tg_id=tg_id):
+        turn.reply(turn.t("cancel.discarded", what=what) if what else turn.t("cancel.done"), main_menu(turn.lang))
+        return
+    turn.reply(turn.t("cancel.nothing"), main_menu(turn.lang))
+    for state in await kept.all_of(turn.session, tg_id=tg_id, now=turn.now):
+        if what := await drafts.describe(turn, state):
+            turn.reply(turn.t("drafts.kept", what=what), drafts.rows(turn, state))
 
 
 @turn()
@@ -56,12 +65,14 @@ async def on_text(turn: Turn) -> None:
     """Menu button, next dialogue step, or — with nothing open — a search."""
     command = command_for_label(turn.text)
     if command is not None and command in ACTIONS:
-        await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
+        await drafts.interrupt(turn)
         await ACTIONS[command](turn)
         return
     state = await dialogues.current(turn.session, tg_id=turn.update.effective_user.id, now=turn.now)
     if state is not None and state.flow in FLOWS:
         await FLOWS[state.flow](turn, state)
+    elif state is None and await drafts.ask_about_text(turn):
+        return
     elif "search" in ACTIONS:
         await ACTIONS["search"](turn)
     else:

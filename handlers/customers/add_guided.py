@@ -1,6 +1,7 @@
 """Guided /add: name → phone → company → source channel → tier; every step after the name can be skipped.
 
-The answers so far live in the dialogue table, so a half-finished add survives a restart.
+The answers so far live in the dialogue table, so a half-finished add survives a restart; one
+interrupted by another command or button is set aside as a draft, and `/add` offers to continue it.
 Buttons carry the step they answer (`add:<step>:<choice>`); a press is honoured only while
 the stored dialogue is still at that step, so stale or forged buttons change nothing.
 """
@@ -12,12 +13,14 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.rules.add_fields import checked
 from bot.rules.phones import normalise_phone
 from bot.rules.refusal import Refusal
+from bot.runtime import drafts
 from bot.runtime.callbacks import Callback, Choice, Optional
 from bot.runtime.flows import action, close_dialogue, flow
 from bot.runtime.i18n import LANGUAGES, t
 from bot.runtime.turn import Turn, turn
 from handlers.customers.add_saving import duplicate_reply, save
 from storage import customers, dialogues
+from storage import drafts as kept
 from storage.dialogues import DialogueState
 from storage.models import Source, Tier
 
@@ -31,10 +34,12 @@ BUTTONS_PER_ROW = 3
 # `add:<step>:<choice>` answers the question of that step (a choice or skip); `add:cancel` ends the dialogue
 BUTTON = Callback("add", step=Choice(*NEXT, CANCEL),
                   choice=Optional(Choice(*(value for values in CHOICES.values() for value in values), SKIP)))
+NEW = Callback("addnew")
 
 
 def handlers() -> list[BaseHandler]:
-    return [CallbackQueryHandler(on_button, pattern=BUTTON.pattern)]
+    return [CallbackQueryHandler(on_button, pattern=BUTTON.pattern),
+            CallbackQueryHandler(on_start_new, pattern=NEW.pattern)]
 
 
 def tg_id(turn: Turn) -> int:
@@ -56,10 +61,45 @@ def ask(turn: Turn, state: DialogueState, problem: str | None = None,
 
 @action("add")
 async def start(turn: Turn) -> None:
-    """The Add menu button, or /add with nothing after it."""
+    """The Add menu button, or /add with nothing after it: with a draft set aside, offer to continue it."""
+    draft = await kept.get(turn.session, tg_id=tg_id(turn), flow=FLOW, now=turn.now)
+    if draft is not None and (what := await describe(turn, draft)):
+        turn.asides.pop(FLOW, None)  # the offer says it all
+        resume = drafts.RESUME.data(flow=FLOW, question=draft.fingerprint())
+        turn.reply(turn.t("add.draft_offer", what=what), [
+            [(turn.t("button.continue_draft", name=draft.data.get(NAME, "")[:30]), resume)],
+            [(turn.t("button.start_new"), NEW.data())]])
+        return
+    await start_new(turn)
+
+
+async def start_new(turn: Turn) -> None:
     state = DialogueState(FLOW, NAME, {})
     await dialogues.put(turn.session, tg_id=tg_id(turn), state=state, now=turn.now)
     ask(turn, state)
+
+
+async def describe(turn: Turn, state: DialogueState) -> str | None:
+    """'new customer “Wang Wei” (name, phone typed)'; None before the name: nothing worth keeping."""
+    if not state.data.get(NAME):
+        return None
+    fields = turn.t("drafts.separator").join(turn.t(f"edit.field_{step}").lower()
+                                              for step in NEXT if state.data.get(step))
+    return turn.t("drafts.add", name=state.data[NAME], fields=fields)
+
+
+async def ask_again(turn: Turn, state: DialogueState) -> None:
+    ask(turn, state)
+
+
+@turn()
+async def on_start_new(turn: Turn) -> None:
+    """"Start new" under the offer to continue a draft: the draft stays until a newer one replaces it."""
+    if turn.button(NEW):
+        await start_new(turn)
+
+
+drafts.draftable(FLOW, describe=describe, ask=ask_again, buttons=("add",))
 
 
 async def advance(turn: Turn, state: DialogueState, value: str | None) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.rules.refusal import Refusal
+from bot.runtime import drafts
 from bot.runtime.callbacks import ID, Callback, Choice
 from bot.runtime.flows import flow
 from bot.runtime.turn import Turn, turn
@@ -19,6 +20,7 @@ from handlers.customers.card_fields import CHOICES, FIELDS, REQUIRED, choice_key
 from storage import customers, dialogues
 from storage.customers import DuplicatePhone
 from storage.dialogues import DialogueState
+from storage.models import Customer
 
 EDIT_FLOW = "edit"
 FIELD = Callback("ef", customer=ID, field=Choice(*FIELDS))
@@ -60,20 +62,58 @@ async def on_field(turn: Turn) -> None:
         return
     customer, field = found[0], found[1].field
     back = [(turn.t("card.button_back"), BACK.data(customer=customer.id))]
-    clear = [(turn.t("edit.clear"), CLEAR.data(customer=customer.id, field=field))] if field not in REQUIRED else []
-    question = {"id": customer.id, "name": customer.name, "field": field_name(turn, field),
-                    "current": shown(turn, customer, field) or "—"}
     if field in CHOICES:
         choices = [(turn.t(choice_key(field, value)), CHOICE.data(customer=customer.id, field=field, value=value))
                    for value in CHOICES[field]]
         rows = [choices[i:i + 3] for i in range(0, len(choices), 3)]
-        turn.edit(turn.t("edit.choose", **question), rows + [clear + back])
+        rows.append(clear_row(turn, customer, field) + back)
+        turn.edit(turn.t("edit.choose", **question(turn, customer, field)), rows)
         return
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now,
                         state=DialogueState(EDIT_FLOW, field, {"customer_id": customer.id}))
+    ask_value(turn, customer, field, edit=False)
+
+
+def question(turn: Turn, customer: Customer, field: str) -> dict[str, object]:
+    return {"id": customer.id, "name": customer.name, "field": field_name(turn, field),
+            "current": shown(turn, customer, field) or "—"}
+
+
+def clear_row(turn: Turn, customer: Customer, field: str) -> list[tuple[str, str]]:
+    return [(turn.t("edit.clear"), CLEAR.data(customer=customer.id, field=field))] if field not in REQUIRED else []
+
+
+def ask_value(turn: Turn, customer: Customer, field: str, *, edit: bool) -> None:
+    """The typed-value question; `edit`: in place of the pressed message (a resumed draft)."""
     hint = turn.t(f"edit.hint_{field}") if field in ("phone", "tags", "birthday", "tz") else ""
-    turn.reply("\n".join(filter(None, [turn.t("edit.ask", **question), hint, turn.t("edit.cancel_hint")])),
-               [clear] if clear else None)
+    clear = clear_row(turn, customer, field)
+    (turn.edit if edit else turn.reply)(
+        "\n".join(filter(None, [turn.t("edit.ask", **question(turn, customer, field)), hint,
+                                turn.t("edit.cancel_hint")])), [clear] if clear else None)
+
+
+async def describe_edit(turn: Turn, state: DialogueState) -> str | None:
+    """'new Phone for #12 Wang Wei'; None once the customer is out of reach."""
+    customer = await customers.get_visible(turn.session, actor=turn.actor,
+                                           customer_id=int(state.data.get("customer_id", 0)))
+    if customer is None or state.step not in FIELDS:
+        return None
+    return turn.t("drafts.edit", field=field_name(turn, state.step), id=customer.id, name=customer.name)
+
+
+async def ask_again(turn: Turn, state: DialogueState) -> None:
+    customer = await customers.get_visible(turn.session, actor=turn.actor,
+                                           customer_id=int(state.data.get("customer_id", 0)))
+    if customer is None or state.step not in FIELDS:
+        await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
+        turn.edit(turn.t("customer.not_found_short"))
+        return
+    ask_value(turn, customer, state.step, edit=True)
+
+
+# the card's edit menu is one place: moving about in it is not an interruption
+drafts.draftable(EDIT_FLOW, describe=describe_edit, ask=ask_again,
+                 buttons=(EDIT.prefix, FIELD.prefix, CHOICE.prefix, CLEAR.prefix, BACK.prefix))
 
 
 @turn()
