@@ -9,11 +9,11 @@ from __future__ import annotations
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.runtime.callbacks import PAGE, Callback, Text
-from bot.runtime.flows import action, flow
+from bot.runtime.flows import ACTIONS, action, flow
 from bot.runtime.i18n import LANGUAGES, t
 from bot.runtime.turn import Turn, turn
 from bot.views.buttons import CARD
-from handlers.common.pick import label
+from handlers.common.pick import label, number_hint
 from handlers.customers.card import open_card
 from storage import customers, dialogues
 from storage.dialogues import DialogueState
@@ -26,6 +26,10 @@ PAGE_SIZE = 10
 # the filter as typed: '' (all), a tier or stage code, or a tag — 16 characters, 48 bytes in Chinese;
 # 54 bytes is what Telegram's 64 leave beside `list:` and the page
 LIST_PAGE = Callback("list", filter=Text(max_bytes=54), page=PAGE)
+# typed as a search, these ask how the bot works, not for a customer
+HELP_WORDS = {"help", "?", "hi", "hello", "hey", "start", "menu", "how", "how to", "what can you do",
+              "帮助", "帮忙", "求助", "你好", "您好", "嗨", "哈喽", "在吗", "怎么用", "如何使用", "使用说明", "说明",
+              "菜单", "功能"}
 
 
 def _aliases(prefix: str, values: list[str]) -> dict[str, str]:
@@ -76,9 +80,18 @@ async def search_typed_text(turn: Turn) -> None:
     await show_results(turn, turn.text)
 
 
+def asks_for_help(text: str) -> bool:
+    """`help`, `帮助`, `你好`, `?` and the like, whatever the case and trailing punctuation."""
+    words = " ".join(text.lower().replace("/", " ").split())
+    return words.rstrip("!！.。~～,，") in HELP_WORDS or (bool(words) and set(words) <= set("?？ "))
+
+
 async def show_results(turn: Turn, query: str) -> None:
-    """One hit opens the card (`#12` too); several are buttons; none gets a hint."""
+    """One hit opens the card (`#12` too); several are buttons; none gets a hint; `help` shows the help."""
     query = query.strip()[:MAX_QUERY]
+    if asks_for_help(query) and "help" in ACTIONS:
+        await ACTIONS["help"](turn)
+        return
     found = await customers.resolve(turn.session, actor=turn.actor, reference=query, limit=RESULTS + 1)
     if not found:
         turn.reply(turn.t("find.nothing", query=query))
@@ -86,6 +99,8 @@ async def show_results(turn: Turn, query: str) -> None:
         await open_card(turn, found[0])
     else:
         lines = [turn.t("find.results", query=query)]
+        if hint := number_hint(turn, query, found):
+            lines.append(hint)
         if len(found) > RESULTS:
             lines.append(turn.t("find.more", count=RESULTS))
         turn.reply("\n".join(lines), _rows(found[:RESULTS]))

@@ -1,0 +1,177 @@
+"""Finding and setting things the way reps really type them (issue 9, "Forgiving input").
+
+Typos and short words in /find and plain text, phone endings, e-mail and WeChat IDs, help words typed
+as a search, bare customer numbers, time zones by city or offset, year-less birthdays, and /list filters
+that share a word.
+"""
+
+from __future__ import annotations
+
+from storage.models import Role
+from tests import builders
+from tests.harness import Harness, texts
+
+
+def card_ids(message) -> list[str]:
+    return [button.callback_data for button in message.flat_buttons if button.callback_data.startswith("card:")]
+
+
+# --- /find and plain text ---------------------------------------------------------------------------
+
+
+async def test_typos_of_one_or_two_letters_still_find_the_name(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    wang = await builders.customer(harness, rep, "Wang Wei")
+    await builders.customer(harness, rep, "Zhao Lei")
+    await builders.customer(harness, rep, "Wendy Ng")
+    for query in ("/find wnag", "/find wagn", "wnag", "/find Wang Wie", "/find wangg"):
+        [card] = await harness.send(rep, query)
+        assert f"#{wang} Wang Wei" in card.text and "Stage:" in card.text, (query, card.text)
+
+
+async def test_a_chinese_name_with_one_wrong_character_is_found(harness: Harness) -> None:
+    rep = await harness.member(Role.REP, language="zh")
+    cid = await builders.customer(harness, rep, "张晓明")
+    await builders.customer(harness, rep, "李娜")
+    assert f"#{cid} 张晓明" in texts(await harness.send(rep, "张小明"))
+    assert "没有找到" in texts(await harness.send(rep, "王芳"))
+
+
+async def test_one_or_two_letters_match_only_the_start_of_a_word(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    wang = await builders.customer(harness, rep, "Wang Wei")
+    await builders.customer(harness, rep, "Zhao Lei")
+    await builders.customer(harness, rep, "Anna Schwarz", company="Delta")
+    [card] = await harness.send(rep, "/find wa")
+    assert f"#{wang} Wang Wei" in card.text  # not Schwarz, which only contains "wa"
+    [card] = await harness.send(rep, "/find w")
+    assert f"#{wang} Wang Wei" in card.text
+    assert "Nothing found" in texts(await harness.send(rep, "/find x"))
+    assert "Nothing found" in texts(await harness.send(rep, "/find qz"))  # no typo pass for two letters
+
+
+async def test_results_are_ordered_best_match_first(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    contains = await builders.customer(harness, rep, "Merlin")
+    company = await builders.customer(harness, rep, "Aaron Bo", company="Lindt")
+    word = await builders.customer(harness, rep, "Zoe Lin")
+    starts = await builders.customer(harness, rep, "Lina Wu")
+    exact = await builders.customer(harness, rep, "Lin")
+    found = (await harness.send(rep, "/find lin"))[0]
+    # the whole name, a name starting so, a word of it, then the rest by name
+    assert card_ids(found) == [f"card:{cid}" for cid in (exact, starts, word, company, contains)]
+    typos = (await harness.send(rep, "/find lni"))[0]  # one swap away from lin, lina is further
+    assert card_ids(typos)[0] == f"card:{exact}"
+
+
+async def test_typo_pass_does_not_return_unrelated_customers(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    for name in ("Anna Bell", "Bob Stone", "Carla Nunez", "Dan Wong", "Nina Garcia"):
+        await builders.customer(harness, rep, name)
+    assert "Nothing found" in texts(await harness.send(rep, "/find wnagg"))  # "wong" is two edits from "wnagg"
+    reply = texts(await harness.send(rep, "/find Ngaa"))
+    assert "Nothing found" in reply
+
+
+async def test_four_digits_match_only_the_end_of_a_phone(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    ends = await builders.customer(harness, rep, "Wang Wei", phone="+8613800131234")
+    await builders.customer(harness, rep, "Li Na", phone="+8613912345678")  # 1234 in the middle
+    [card] = await harness.send(rep, "/find 1234")
+    assert f"#{ends} Wang Wei" in card.text
+    middle = (await harness.send(rep, "/find 12345"))[0]  # five digits may match anywhere
+    assert "Li Na" in middle.text
+    assert "Nothing found" in texts(await harness.send(rep, "/find 3456"))
+
+
+async def test_email_and_wechat_id_are_searchable(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    wang = await builders.customer(harness, rep, "Wang Wei", email="wei.wang@acme.cn", wechat="wx_wangwei88")
+    await builders.customer(harness, rep, "Li Na", email="lina@sunrise.com")
+    for query in ("/find wei.wang@acme.cn", "/find WEI.WANG@ACME.CN", "/find wei.wang", "/find acme.cn",
+                  "/find wx_wangwei88", "wx_wangwei"):
+        [card] = await harness.send(rep, query)
+        assert f"#{wang} Wang Wei" in card.text, (query, card.text)
+    # a common word of an address does not list everyone who has one
+    assert "Nothing found" in texts(await harness.send(rep, "/find com"))
+
+
+async def test_help_words_show_the_help_not_a_customer(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    await builders.customer(harness, rep, "Helen Park")  # "help" is one letter from "helen"
+    await builders.customer(harness, rep, "Hilda Ho")
+    for text in ("help", "Help!", "?", "？", "hi", "hello", "/find help"):
+        reply = texts(await harness.send(rep, text))
+        assert "What I can do" in reply and "Helen" not in reply, (text, reply)
+    zh = await harness.member(Role.REP, name="Xiao", language="zh")
+    await builders.customer(harness, zh, "你好公司")
+    for text in ("帮助", "你好", "怎么用", "？", "您好！"):
+        reply = texts(await harness.send(zh, text))
+        assert "我能帮你做这些" in reply, (text, reply)
+
+
+async def test_help_word_inside_a_longer_search_still_searches(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    cid = await builders.customer(harness, rep, "Helpdesk Ltd")
+    assert f"#{cid} Helpdesk Ltd" in texts(await harness.send(rep, "helpdesk"))
+
+
+# --- bare numbers -------------------------------------------------------------------------------------
+
+
+async def test_a_bare_number_is_the_customer_with_that_number(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    cid = await builders.customer(harness, rep, "Wang Wei")
+    fullwidth = str(cid).translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})
+    for query in (f"/show {cid}", f"/find {cid}", f"{cid}", f"/show ＃{cid}", f"/show {fullwidth}"):
+        [card] = await harness.send(rep, query)
+        assert f"#{cid} Wang Wei" in card.text and "Stage:" in card.text, (query, card.text)
+    assert "No customer matches “999”" in texts(await harness.send(rep, "/show 999"))
+
+
+async def test_a_bare_number_that_also_matches_a_phone_asks_and_offers_the_number_first(harness: Harness) -> None:
+    rep = await harness.member(Role.REP, language="zh")
+    first = await builders.customer(harness, rep, "王伟")
+    ids = [await builders.customer(harness, rep, f"客户{n}") for n in range(3)]
+    by_phone = await builders.customer(harness, rep, "李娜", phone=f"+861380013{first:04d}")
+    reply = (await harness.send(rep, f"/show {first:04d}"))[0]
+    assert f"是要找 #{first} 王伟 吗" in reply.text
+    assert card_ids(reply) == [] and [b.text for b in reply.flat_buttons][:2] == [
+        f"#{first} 王伟", f"#{by_phone} 李娜 · …{first:04d}"]
+    assert ids  # the ids in between exist and are not offered
+    chosen = (await harness.press(rep, reply, f"#{first} 王伟"))[0]
+    assert f"#{first} 王伟" in chosen.text
+
+
+async def test_a_bare_number_of_someone_elses_customer_is_not_found(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    other = await harness.member(Role.REP, name="Olga")
+    theirs = await builders.customer(harness, other, "Secret Client")
+    reply = texts(await harness.send(rep, f"/show {theirs}"))
+    assert "No customer matches" in reply and "Secret" not in reply
+
+
+async def test_bare_number_reaches_other_commands(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    cid = await builders.customer(harness, rep, "Wang Wei")
+    reply = texts(await harness.send(rep, f"/sale {cid} 500 first order"))
+    assert "Wang Wei" in reply
+    assert len(await builders.purchases_of(harness, cid)) == 1
+    assert "Wang Wei" in texts(await harness.send(rep, f"/log {cid} call: asked for a quote"))
+    assert [i.note for i in await builders.interactions_of(harness, cid)] == ["asked for a quote"]
+
+
+async def test_search_stays_within_bounds_on_a_big_team(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    async with harness.sessions() as session, session.begin():
+        from sqlmodel import select
+
+        from storage.models import Customer, User
+        user = (await session.exec(select(User).where(User.tg_id == rep.id))).one()
+        now = harness.clock.now()
+        session.add_all(Customer(team_id=user.team_id, owner_id=user.id, created_by=user.id, name=f"Client {n:04d}",
+                                 created_at=now, updated_at=now) for n in range(1500))
+    target = await builders.customer(harness, rep, "Wang Wei")
+    [card] = await harness.send(rep, "/find wnag")
+    assert f"#{target} Wang Wei" in card.text
+    assert "Nothing found" in texts(await harness.send(rep, "/find zzqx"))
