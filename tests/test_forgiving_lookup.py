@@ -7,6 +7,12 @@ that share a word.
 
 from __future__ import annotations
 
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.rules.zones import read_zone
 from storage.models import Role
 from tests import builders
 from tests.harness import Harness, texts
@@ -175,3 +181,94 @@ async def test_search_stays_within_bounds_on_a_big_team(harness: Harness) -> Non
     [card] = await harness.send(rep, "/find wnag")
     assert f"#{target} Wang Wei" in card.text
     assert "Nothing found" in texts(await harness.send(rep, "/find zzqx"))
+
+
+# --- /tz and /lang ------------------------------------------------------------------------------------
+
+
+async def zone_of(harness: Harness, person) -> str | None:
+    row = await harness.user_row(person)
+    assert row is not None
+    return row.tz
+
+
+@pytest.mark.parametrize(("typed", "zone", "offset"), [
+    ("Beijing", "Asia/Shanghai", "+8"), ("UTC+8", "Asia/Shanghai", "+8"), ("utc +08:00", "Asia/Shanghai", "+8"),
+    ("New York", "America/New_York", "-5"), ("newyork", "America/New_York", "-5"),
+    ("UTC-5", "Etc/GMT+5", "-5"), ("GMT+5:30", "Asia/Kolkata", "+5:30"), ("london", "Europe/London", "+0"),
+    ("Beijing, China", "Asia/Shanghai", "+8"),
+])
+async def test_tz_reads_a_city_or_an_offset_and_offers_it_with_a_button(
+        harness: Harness, typed: str, zone: str, offset: str) -> None:
+    rep = await harness.member(Role.REP)
+    [guess] = await harness.send(rep, f"/tz {typed}")
+    assert f"Did you mean {zone} (UTC{offset}, now " in guess.text
+    assert await zone_of(harness, rep) is None  # nothing changed before the press
+    done = await harness.press(rep, guess, f"Use {zone}")
+    assert f"Time zone set to {zone}" in texts(done)
+    assert await zone_of(harness, rep) == zone
+
+
+@pytest.mark.parametrize(("typed", "zone"), [
+    ("北京", "Asia/Shanghai"), ("深圳", "Asia/Shanghai"), ("东八区", "Asia/Shanghai"), ("北京时间", "Asia/Shanghai"),
+    ("香港", "Asia/Hong_Kong"), ("台北", "Asia/Taipei"), ("新加坡", "Asia/Singapore"), ("东京", "Asia/Tokyo"),
+    ("首尔", "Asia/Seoul"), ("伦敦", "Europe/London"), ("纽约", "America/New_York"),
+    ("洛杉矶", "America/Los_Angeles"), ("悉尼", "Australia/Sydney"), ("迪拜", "Asia/Dubai"),
+    ("莫斯科", "Europe/Moscow"), ("柏林", "Europe/Berlin"), ("巴黎", "Europe/Paris"), ("西五区", "Etc/GMT+5"),
+])
+async def test_tz_in_chinese_offers_the_zone(harness: Harness, typed: str, zone: str) -> None:
+    rep = await harness.member(Role.REP, language="zh")
+    [guess] = await harness.send(rep, f"/tz {typed}")
+    assert f"你要设的是 {zone}（UTC" in guess.text and "点按钮确认后才会修改" in guess.text
+    done = await harness.press(rep, guess, f"改为 {zone}")
+    assert f"时区已设为 {zone}" in texts(done)
+    assert await zone_of(harness, rep) == zone
+
+
+async def test_tz_offset_zone_shows_local_time_the_right_way_round(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    now = harness.clock.now()
+    [east] = await harness.send(rep, "/tz UTC+3")
+    assert f"now {(now + timedelta(hours=3)):%H:%M}" in east.text
+    [west] = await harness.send(rep, "/tz UTC-7")
+    assert "Etc/GMT+7 (UTC-7" in west.text and f"now {(now - timedelta(hours=7)):%H:%M}" in west.text
+    assert ZoneInfo(read_zone("UTC-7").zone).utcoffset(now.replace(tzinfo=None)) == timedelta(hours=-7)
+
+
+async def test_an_iana_name_typed_is_set_at_once(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    assert "Time zone set to Asia/Shanghai" in texts(await harness.send(rep, "/tz asia/shanghai"))
+    assert await zone_of(harness, rep) == "Asia/Shanghai"
+
+
+@pytest.mark.parametrize("typed", ["Narnia", "UTC+15", "UTC+8:20", "西十三区", "Mars/Olympus"])
+async def test_unknown_zone_gets_examples_and_changes_nothing(harness: Harness, typed: str) -> None:
+    rep = await harness.member(Role.REP)
+    reply = texts(await harness.send(rep, f"/tz {typed}"))
+    assert "is not a time zone I know, nothing was changed" in reply and "/tz Beijing" in reply
+    assert "/tz UTC+8" in reply
+    assert await zone_of(harness, rep) is None
+    zh = await harness.member(Role.REP, name="Xiao", language="zh")
+    assert "无法识别时区" in texts(await harness.send(zh, f"/tz {typed}"))
+
+
+@pytest.mark.parametrize("data", ["set:tzok:Mars/Olympus", "set:tzok:../../etc/passwd", "set:tzok:",
+                                  "set:tzok:Asia/Shanghai/x", "set:tzok:" + "A" * 41])
+async def test_forged_zone_button_changes_nothing(harness: Harness, data: str) -> None:
+    rep = await harness.member(Role.REP)
+    [guess] = await harness.send(rep, "/tz Beijing")
+    assert await harness.press(rep, guess, data=data) == []
+    assert harness.fake.callback_answers[-1]["show_alert"] is True
+    assert await zone_of(harness, rep) is None
+
+
+async def test_lang_names_the_languages_there_are(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    reply = texts(await harness.send(rep, "/lang fr"))
+    assert "can't reply in “fr”" in reply and "English (/lang en)" in reply and "中文 (/lang zh)" in reply
+    assert (await harness.user_row(rep)).language in (None, "en")
+    assert "之后我用中文回复" in texts(await harness.send(rep, "/lang 中文"))
+    assert (await harness.user_row(rep)).language == "zh"
+    reply = texts(await harness.send(rep, "/lang français"))
+    assert "暂不支持“français”" in reply and "你的语言仍是中文" in reply
+    assert "English from now on" in texts(await harness.send(rep, "/lang English"))
