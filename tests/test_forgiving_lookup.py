@@ -7,13 +7,15 @@ that share a word.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.rules.birthdays import NO_YEAR
 from bot.rules.zones import read_zone
-from storage.models import Role
+from bot.views.agenda import birthdays_on
+from storage.models import Customer, Role
 from tests import builders
 from tests.harness import Harness, texts
 
@@ -272,3 +274,92 @@ async def test_lang_names_the_languages_there_are(harness: Harness) -> None:
     reply = texts(await harness.send(rep, "/lang français"))
     assert "暂不支持“français”" in reply and "你的语言仍是中文" in reply
     assert "English from now on" in texts(await harness.send(rep, "/lang English"))
+
+
+# --- birthdays without a year -----------------------------------------------------------------------
+
+
+async def set_birthday(harness: Harness, rep, cid: int, typed: str, *, edit: str = "Edit",
+                       field: str = "Birthday") -> str:
+    card = (await harness.send(rep, f"/show #{cid}"))[-1]
+    fields = await harness.press(rep, card, edit)
+    await harness.press(rep, fields[-1], field)
+    return texts(await harness.send(rep, typed))
+
+
+async def birthday_of(harness: Harness, cid: int) -> tuple[date | None, str | None]:
+    row = await builders.customer_row(harness, cid)
+    assert row is not None
+    return row.birthday, row.lunar_birthday
+
+
+@pytest.mark.parametrize(("typed", "stored", "shown"), [
+    ("03-15", date(NO_YEAR, 3, 15), "03-15"), ("3/15", date(NO_YEAR, 3, 15), "03-15"),
+    ("02-29", date(NO_YEAR, 2, 29), "02-29"), ("12.31", date(NO_YEAR, 12, 31), "12-31"),
+])
+async def test_a_birthday_without_a_year_is_kept_and_shown_without_one(
+        harness: Harness, typed: str, stored: date, shown: str) -> None:
+    rep = await harness.member(Role.REP)
+    cid = await builders.customer(harness, rep, "Li Na")
+    reply = await set_birthday(harness, rep, cid, typed)
+    assert "not changed" not in reply and f"Birthday: {shown}" in reply and "0004" not in reply
+    assert await birthday_of(harness, cid) == (stored, None)
+    card = texts(await harness.send(rep, f"/show #{cid}"))
+    assert f"Birthday: {shown}" in card and "0004" not in card
+
+
+@pytest.mark.parametrize(("typed", "solar", "lunar", "shown"), [
+    ("3月15日", date(NO_YEAR, 3, 15), None, "生日：03-15"),
+    ("3月15号", date(NO_YEAR, 3, 15), None, "生日：03-15"),
+    ("农历4月23日", None, "0004-04-23", "生日（农历）：04-23"),
+    ("农历 02-30", None, "0004-02-30", "生日（农历）：02-30"),
+])
+async def test_chinese_birthdays_without_a_year(harness: Harness, typed: str, solar, lunar, shown: str) -> None:
+    rep = await harness.member(Role.REP, language="zh")
+    cid = await builders.customer(harness, rep, "李娜")
+    reply = await set_birthday(harness, rep, cid, typed, edit="编辑", field="生日")
+    assert "未修改" not in reply, reply
+    assert await birthday_of(harness, cid) == (solar, lunar)
+    card = texts(await harness.send(rep, f"/show #{cid}"))
+    assert shown in card and "0004" not in card
+
+
+@pytest.mark.parametrize(("typed", "says"), [
+    ("02-30", "no such day"), ("13-01", "no such day"), ("00-10", "no such day"), ("lunar 04-31", "no such day"),
+    ("lunar leap 4-05", "write the year too"), ("17 May", "MM-DD"), ("3-15-", "MM-DD"),
+])
+async def test_an_impossible_day_without_a_year_is_refused_and_nothing_stored(
+        harness: Harness, typed: str, says: str) -> None:
+    rep = await harness.member(Role.REP)
+    cid = await builders.customer(harness, rep, "Li Na")
+    reply = await set_birthday(harness, rep, cid, typed)
+    assert "not changed" in reply and says in reply, reply
+    assert await birthday_of(harness, cid) == (None, None)
+
+
+async def test_chinese_impossible_day_is_refused(harness: Harness) -> None:
+    rep = await harness.member(Role.REP, language="zh")
+    cid = await builders.customer(harness, rep, "李娜")
+    reply = await set_birthday(harness, rep, cid, "2月30日", edit="编辑", field="生日")
+    assert "日历上没有这一天" in reply
+    reply = texts(await harness.send(rep, "农历闰4月5日"))
+    assert "闰月只在某些年份才有" in reply
+    assert await birthday_of(harness, cid) == (None, None)
+
+
+async def test_agenda_greets_a_yearless_birthday_without_an_age(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)  # today is 2026-03-02 in Shanghai
+    solar = await builders.customer(harness, rep, "Epsilon", birthday=date(NO_YEAR, 3, 2))
+    lunar = await builders.customer(harness, rep, "Zeta", lunar_birthday=f"{NO_YEAR:04d}-01-14")  # 农历正月十四
+    await builders.customer(harness, rep, "Eta", birthday=date(NO_YEAR, 3, 3))
+    reply = texts(await harness.send(rep, "/today"))
+    assert "🎂 Birthdays today (2)" in reply
+    assert f"Epsilon #{solar}\n" in reply + "\n" and "turns" not in reply
+    assert f"Zeta #{lunar} · lunar birthday" in reply and "Eta" not in reply
+
+
+def test_leap_day_without_a_year_is_greeted_on_the_28th_in_a_common_year() -> None:
+    customer = Customer(id=1, team_id=1, owner_id=1, created_by=1, name="Han", birthday=date(NO_YEAR, 2, 29),
+                        created_at=datetime.now(UTC), updated_at=datetime.now(UTC))
+    [found] = birthdays_on([customer], date(2026, 2, 28))
+    assert found.age is None
