@@ -157,8 +157,9 @@ async def undo_add(
 
 
 def _listed(actor: Actor, *, now: datetime | None = None, tier: str | None = None, stage: str | None = None,
-            tag: str | None = None) -> list:
-    conditions = [visible_customers(actor), col(Customer.archived_at).is_(None)]
+            tag: str | None = None, archived: bool = False) -> list:
+    archive = col(Customer.archived_at).is_not(None) if archived else col(Customer.archived_at).is_(None)
+    conditions = [visible_customers(actor), archive]
     if tier is not None:
         conditions.append(col(Customer.tier) == tier)
     if stage is not None and now is not None:
@@ -170,10 +171,11 @@ def _listed(actor: Actor, *, now: datetime | None = None, tier: str | None = Non
 
 async def list_page(
     session: AsyncSession, *, actor: Actor, now: datetime, offset: int, limit: int,
-    tier: str | None = None, stage: str | None = None, tag: str | None = None,
+    tier: str | None = None, stage: str | None = None, tag: str | None = None, archived: bool = False,
 ) -> tuple[list[Customer], int]:
-    """One page of the actor's customers that are not archived, by name, and how many there are in all."""
-    conditions = _listed(actor, now=now, tier=tier, stage=stage, tag=tag)
+    """One page of the actor's customers that are not archived (or only the archived), by name, and how many
+    there are in all."""
+    conditions = _listed(actor, now=now, tier=tier, stage=stage, tag=tag, archived=archived)
     total = (await session.exec(select(func.count()).select_from(Customer).where(*conditions))).one()
     rows = await session.exec(
         select(Customer).where(*conditions)

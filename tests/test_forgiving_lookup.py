@@ -15,7 +15,7 @@ import pytest
 from bot.rules.birthdays import NO_YEAR
 from bot.rules.zones import read_zone
 from bot.views.agenda import birthdays_on
-from storage.models import Customer, Role
+from storage.models import Customer, Role, Tier
 from tests import builders
 from tests.harness import Harness, texts
 
@@ -363,3 +363,73 @@ def test_leap_day_without_a_year_is_greeted_on_the_28th_in_a_common_year() -> No
                         created_at=datetime.now(UTC), updated_at=datetime.now(UTC))
     [found] = birthdays_on([customer], date(2026, 2, 28))
     assert found.age is None
+
+
+# --- /list filters that share a word, and archived customers ------------------------------------------
+
+
+async def test_list_vip_shows_the_tier_and_offers_the_tag_of_the_same_name(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    tier_vip = await builders.customer(harness, rep, "Big Boss", tier=Tier.VIP)
+    tagged = await builders.customer(harness, rep, "Expo Guest", tags=["VIP"])
+    page = (await harness.send(rep, "/list vip"))[0]
+    assert "Your customers · VIP: 1–1 of 1" in page.text
+    assert card_ids(page) == [f"card:{tier_vip}"]
+    [tag_list] = await harness.press(rep, page, "🏷 The tag #VIP instead")
+    assert "Your customers · #VIP: 1–1 of 1" in tag_list.text and card_ids(tag_list) == [f"card:{tagged}"]
+    for typed in ("/list tag:vip", "/list tag: #VIP", "/list TAG：vip"):
+        page = (await harness.send(rep, typed))[0]
+        assert "#vip: 1–1 of 1" in page.text.lower() and card_ids(page) == [f"card:{tagged}"], typed
+        assert "The tag" not in texts([page])
+
+
+async def test_list_tag_named_like_a_tier_in_chinese_pages_through_the_tag(harness: Harness) -> None:
+    rep = await harness.member(Role.REP, language="zh")
+    await builders.customer(harness, rep, "优质大客户", tier=Tier.QUALITY)
+    tagged = [await builders.customer(harness, rep, f"展会客户{n:02d}", tags=["优质"]) for n in range(12)]
+    page = (await harness.send(rep, "/list 优质"))[0]
+    assert "优质：第 1–1 位，共 1 位" in page.text
+    assert "🏷 改看标签 #优质" in [b.text for b in page.flat_buttons]
+    page = (await harness.send(rep, "/list 标签：优质"))[0]
+    assert "#优质：第 1–10 位，共 12 位" in page.text
+    [second] = await harness.press(rep, page, "▶")
+    assert "#优质：第 11–12 位，共 12 位" in second.text
+    assert card_ids(second) == [f"card:{cid}" for cid in tagged[10:]]
+
+
+async def test_list_archived_lists_only_archived_customers(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    await builders.customer(harness, rep, "Still Here")
+    assert "archived: none." in texts(await harness.send(rep, "/list archived"))
+    gone = [await builders.customer(harness, rep, f"Gone {n:02d}", archived_at=harness.clock.now())
+            for n in range(11)]
+    page = (await harness.send(rep, "/list archived"))[0]
+    assert "Your customers · archived: 1–10 of 11" in page.text
+    assert card_ids(page) == [f"card:{cid}" for cid in gone[:10]]
+    [second] = await harness.press(rep, page, "▶")
+    assert card_ids(second) == [f"card:{gone[10]}"]
+    plain = (await harness.send(rep, "/list"))[0]
+    assert [b.text.split(" ", 1)[1] for b in plain.flat_buttons] == ["Still Here"]
+    zh = await harness.member(Role.REP, name="Xiao", language="zh")
+    mine = await builders.customer(harness, zh, "归档客户", archived_at=harness.clock.now())
+    page = (await harness.send(zh, "/list 已归档"))[0]
+    assert "已归档：第 1–1 位，共 1 位" in page.text and card_ids(page) == [f"card:{mine}"]
+
+
+async def test_list_archived_keeps_to_the_reps_own_customers(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    other = await harness.member(Role.REP, name="Olga")
+    await builders.customer(harness, other, "Secret Client", archived_at=harness.clock.now())
+    assert "archived: none." in texts(await harness.send(rep, "/list archived"))
+
+
+@pytest.mark.parametrize("data", ["list:tag：nobody:0", "list:tag：:0", "list:tag：a:b:0", "list:archived:-1",
+                                  "list:tag：" + "x" * 17 + ":0"])
+async def test_forged_list_buttons_change_nothing(harness: Harness, data: str) -> None:
+    rep = await harness.member(Role.REP)
+    await builders.customer(harness, rep, "Big Boss", tier=Tier.VIP, tags=["vip"])
+    page = (await harness.send(rep, "/list vip"))[0]
+    before = page.text
+    assert await harness.press(rep, page, data=data) == []
+    assert harness.fake.callback_answers[-1]["show_alert"] is True
+    assert page.text == before
