@@ -131,9 +131,11 @@ async def _near_misses(session: AsyncSession, *, scope: list, text: str, limit: 
     if not typos:
         return []
     letters = sorted(set(text.replace(" ", "")))[:12]
-    haystack = NAME + " " + COMPANY
+    # raw columns, each case spelled out: lower() is a Python function on SQLite, too slow to call per letter
+    haystack = col(Customer.name) + " " + func.coalesce(col(Customer.company), "")
     # a typo changes at most `typos` of the letters typed, so the others are all in the name or company
-    hits = [case((haystack.contains(letter, autoescape=True), 1), else_=0) for letter in letters]
+    hits = [case((or_(*[haystack.contains(variant, autoescape=True) for variant in {letter, letter.upper()}]), 1),
+                 else_=0) for letter in letters]
     present = sum(hits[1:], hits[0])
     pool = await session.exec(
         select(Customer).where(*scope, present >= len(letters) - typos)
