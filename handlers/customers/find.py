@@ -26,10 +26,11 @@ PAGE_SIZE = 10
 # the filter as typed: '' (all), a tier or stage code, or a tag — 16 characters, 48 bytes in Chinese;
 # 54 bytes is what Telegram's 64 leave beside `list:` and the page
 LIST_PAGE = Callback("list", filter=Text(max_bytes=54), page=PAGE)
-# typed as a search, these ask how the bot works, not for a customer
+# `/list tag:vip`: the tag, when a tier or stage has the same name
 TAG_PREFIXES = ("tag:", "tag：", "标签:", "标签：")
 ARCHIVED = {"archived", "archive", "已归档", "归档"}
 ARCHIVED_CODE = "archived"
+# typed as a search, these ask how the bot works, not for a customer
 HELP_WORDS = {"help", "?", "hi", "hello", "hey", "start", "menu", "how", "how to", "what can you do",
               "帮助", "帮忙", "求助", "你好", "您好", "嗨", "哈喽", "在吗", "怎么用", "如何使用", "使用说明", "说明",
               "菜单", "功能"}
@@ -176,15 +177,14 @@ async def show_list(turn: Turn, text: str, *, page: int, pressed: bool = False) 
     if chosen is None:
         await _unknown_filter(turn, text)
         return
-    query = {key: value for key, value in chosen.items() if key != "archived"}
-    rows, total = await customers.list_page(turn.session, actor=turn.actor, now=turn.now, archived="archived" in chosen,
-                                            offset=page * PAGE_SIZE, limit=PAGE_SIZE, **query)
+    filters = {**{key: value for key, value in chosen.items() if key != "archived"}, "archived": "archived" in chosen}
+    rows, total = await customers.list_page(turn.session, actor=turn.actor, now=turn.now,
+                                            offset=page * PAGE_SIZE, limit=PAGE_SIZE, **filters)
     if total and not rows:
         # the list shrank since the button was made: show its last page
         page = (total - 1) // PAGE_SIZE
         rows, total = await customers.list_page(turn.session, actor=turn.actor, now=turn.now,
-                                                archived="archived" in chosen, offset=page * PAGE_SIZE,
-                                                limit=PAGE_SIZE, **query)
+                                                offset=page * PAGE_SIZE, limit=PAGE_SIZE, **filters)
     if not total and "tag" in chosen:
         if pressed:
             turn.toast(turn.t("common.expired_button"), alert=True)
