@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, case, delete, func, literal, or_, update
+from sqlalchemy import ColumnElement, case, delete, func, literal, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -17,6 +15,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage import audit
 from storage.access import Actor, visible_customers
 from storage.activity import UNDO_WINDOW
+
+# search and resolve live in their own module; callers may keep reaching them here
+from storage.customer_search import resolve as resolve
+from storage.customer_search import search as search
 from storage.models import Customer, Interaction, Stage, Tier
 
 NEW_FOR = timedelta(days=90)
@@ -79,63 +81,6 @@ async def get_visible(session: AsyncSession, *, actor: Actor, customer_id: int) 
 async def by_phone(session: AsyncSession, *, team_id: int, phone: str) -> Customer | None:
     result = await session.exec(select(Customer).where(Customer.team_id == team_id, Customer.phone == phone))
     return result.first()
-
-
-async def search(
-    session: AsyncSession, *, actor: Actor, text: str, limit: int = 10, include_archived: bool = False,
-) -> list[Customer]:
-    """Name or company containing the words, or phone digits (the last 4 are enough); typos fall back to fuzzy."""
-    text = text.strip()
-    if not text:
-        return []
-    scope = [visible_customers(actor)]
-    if not include_archived:
-        scope.append(col(Customer.archived_at).is_(None))
-    conditions = []
-    words = [w for w in re.split(r"\s+", text.lower()) if w]
-    if words:
-        conditions.append(and_(*[
-            or_(func.lower(col(Customer.name)).contains(w, autoescape=True),
-                func.lower(func.coalesce(col(Customer.company), "")).contains(w, autoescape=True))
-            for w in words
-        ]))
-    phone = unicodedata.normalize("NFKC", text)
-    digits = digits_of(phone)
-    if len(digits) >= 4 and len(digits) >= len(re.sub(r"[\s\-()+]", "", phone)) - 1:
-        # typed as dialled: without the trunk "0" or the "00" before a country code, as stored in E.164
-        national = digits.lstrip("0")
-        conditions.append(col(Customer.phone_digits).contains(national if len(national) >= 7 else digits,
-                                                              autoescape=True))
-    result = await session.exec(
-        select(Customer).where(*scope, or_(*conditions)).order_by(col(Customer.name), col(Customer.id)).limit(limit)
-    )
-    found = list(result)
-    if found:
-        return found
-    return await _fuzzy(session, scope=scope, text=text.lower(), limit=limit)
-
-
-async def _fuzzy(session: AsyncSession, *, scope: list, text: str, limit: int) -> list[Customer]:
-    pool = list(await session.exec(select(Customer).where(*scope).order_by(col(Customer.id).desc()).limit(FUZZY_POOL)))
-
-    def score(customer: Customer) -> float:
-        fields = [customer.name.lower()] + ([customer.company.lower()] if customer.company else [])
-        return max(difflib.SequenceMatcher(None, text, f).ratio() for f in fields)
-
-    scored = sorted(((score(c), c.id, c) for c in pool), key=lambda item: (-item[0], item[1]))
-    return [c for s, _, c in scored if s >= 0.6][:limit]
-
-
-async def resolve(session: AsyncSession, *, actor: Actor, reference: str, limit: int = 8) -> list[Customer]:
-    """`#12` → that customer (if visible); otherwise search. Empty list: not found."""
-    reference = reference.strip()
-    match = re.fullmatch(r"[#＃](\d{1,9})", reference)
-    if match:
-        customer = await get_visible(session, actor=actor, customer_id=int(match.group(1)))
-        return [customer] if customer else []
-    if reference.isdigit() and len(reference) < 4:
-        return []
-    return await search(session, actor=actor, text=reference, limit=limit)
 
 
 async def last_interaction(session: AsyncSession, *, customer_id: int) -> Interaction | None:
@@ -212,8 +157,9 @@ async def undo_add(
 
 
 def _listed(actor: Actor, *, now: datetime | None = None, tier: str | None = None, stage: str | None = None,
-            tag: str | None = None) -> list:
-    conditions = [visible_customers(actor), col(Customer.archived_at).is_(None)]
+            tag: str | None = None, archived: bool = False) -> list:
+    archive = col(Customer.archived_at).is_not(None) if archived else col(Customer.archived_at).is_(None)
+    conditions = [visible_customers(actor), archive]
     if tier is not None:
         conditions.append(col(Customer.tier) == tier)
     if stage is not None and now is not None:
@@ -225,10 +171,11 @@ def _listed(actor: Actor, *, now: datetime | None = None, tier: str | None = Non
 
 async def list_page(
     session: AsyncSession, *, actor: Actor, now: datetime, offset: int, limit: int,
-    tier: str | None = None, stage: str | None = None, tag: str | None = None,
+    tier: str | None = None, stage: str | None = None, tag: str | None = None, archived: bool = False,
 ) -> tuple[list[Customer], int]:
-    """One page of the actor's customers that are not archived, by name, and how many there are in all."""
-    conditions = _listed(actor, now=now, tier=tier, stage=stage, tag=tag)
+    """One page of the actor's customers that are not archived (or only the archived), by name, and how many
+    there are in all."""
+    conditions = _listed(actor, now=now, tier=tier, stage=stage, tag=tag, archived=archived)
     total = (await session.exec(select(func.count()).select_from(Customer).where(*conditions))).one()
     rows = await session.exec(
         select(Customer).where(*conditions)

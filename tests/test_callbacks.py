@@ -322,6 +322,7 @@ async def tour(harness: Harness) -> Shown:
     await press(await send("/list 展会客户"), "▶")
     panel = await send("/settings")
     await press(await press(panel, "cadence"), "Back")
+    await send("/tz Beijing")
     question = await send("/add")
     for answer in ("Zhou Xin", "13700137000", "Zhouco"):
         question = shown.add(mona, await harness.send(mona, answer))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.rules.zones import find_zone
 from bot.sandbox.fake_telegram import FakeUser, Sent
-from handlers.settings.preferences import find_zone
 from storage import dialogues
 from tests.harness import Harness, texts
 
@@ -70,7 +70,10 @@ async def test_another_zone_button_asks_and_takes_the_typed_zone(harness: Harnes
     assert "“Mars/Olympus” is not a time zone" in texts(retry)
     assert await stored(harness, harness.admin) == (None, None)
 
-    done = await harness.send(harness.admin, "tokyo")
+    # a city is a guess: offered with a button, set when pressed
+    guess = await harness.send(harness.admin, "tokyo")
+    assert "Did you mean Asia/Tokyo (UTC+9, now 10:00)?" in texts(guess)
+    done = await harness.press(harness.admin, guess[0], "Use Asia/Tokyo")
     assert "Time zone set to Asia/Tokyo — it's 10:00 there now." in texts(done)
     assert await stored(harness, harness.admin) == (None, "Asia/Tokyo")
     async with harness.sessions() as session:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.rules.birthdays import lunar_to_solar
+from bot.rules.birthdays import age_on, lunar_to_solar
 from bot.runtime.i18n import t
 from bot.runtime.keyboards import Rows
 from bot.views.buttons import AGENDA_PAGE, CARD, OVERDUE, TODAY, UPCOMING, VIEW
@@ -31,7 +31,7 @@ LABEL_WIDTH = 12  # a button label this wide (in latin characters) fits a third 
 @dataclass
 class BirthdayToday:
     customer: Customer
-    age: int | None  # solar birthdays only: a lunar age is counted differently
+    age: int | None  # solar birthdays with a year only: a lunar age is counted differently
     lunar: bool
 
 
@@ -86,7 +86,7 @@ def birthdays_on(customers: list[Customer], day: date) -> list[BirthdayToday]:
     found = []
     for customer in customers:
         if customer.birthday is not None and _solar_birthday_in(customer.birthday, day.year) == day:
-            found.append(BirthdayToday(customer, day.year - customer.birthday.year, lunar=False))
+            found.append(BirthdayToday(customer, age_on(customer.birthday, day), lunar=False))
         # a lunar date of year Y can fall in January/February of Y + 1
         elif customer.lunar_birthday and day in {lunar_to_solar(customer.lunar_birthday, year)
                                                   for year in (day.year - 1, day.year)}:

@@ -16,6 +16,7 @@ from bot.runtime.callbacks import ID, QUESTION, Callback
 from bot.runtime.flows import close_dialogue, open_dialogue
 from bot.runtime.turn import Turn, turn
 from storage import customers, dialogues
+from storage.customer_search import bare_number
 from storage.dialogues import DialogueState
 from storage.models import Customer
 
@@ -43,6 +44,13 @@ def label(customer: Customer) -> str:
     return f"#{customer.id} {customer.name}" + (f" · {extra}" if extra else "")
 
 
+def number_hint(turn: Turn, reference: str, found: list[Customer]) -> str | None:
+    """A bare `12` matched other customers too: say that #12 is the first button."""
+    if found and bare_number(reference) == found[0].id:
+        return turn.t("find.did_you_mean", id=found[0].id, name=found[0].name)
+    return None
+
+
 async def with_customer(turn: Turn, reference: str, then: str, payload: dict[str, Any]) -> None:
     """Resolve `reference`; none → 'not found', one → continue now, several → ask with buttons."""
     matches = await customers.resolve(turn.session, actor=turn.actor, reference=reference, limit=CHOICES + 1)
@@ -56,6 +64,8 @@ async def with_customer(turn: Turn, reference: str, then: str, payload: dict[str
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, state=state, now=turn.now)
     rows = [[(label(c), PICK.data(question=state.fingerprint(), customer=c.id))] for c in matches[:CHOICES]]
     question = turn.t("customer.which_one", reference=reference[:100])
+    if hint := number_hint(turn, reference, matches):
+        question += "\n" + hint
     if len(matches) > CHOICES:
         question += "\n" + turn.t("find.more", count=CHOICES)
     turn.reply(question, rows)

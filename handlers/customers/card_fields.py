@@ -6,7 +6,7 @@ from datetime import date
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-from bot.rules.birthdays import lunar_label, parse_birthday
+from bot.rules.birthdays import lunar_label, parse_birthday, solar_label
 from bot.rules.oneliners import EMAIL, MAX_NAME, MAX_NOTE, blank, email_typed, split_fields
 from bot.rules.phones import BadPhone, normalise_phone
 from bot.rules.refusal import Refusal
@@ -100,7 +100,7 @@ def raw(customer: Customer, field: str) -> str:
     if field == "birthday":
         if customer.lunar_birthday:
             return "lunar " + customer.lunar_birthday
-        return customer.birthday.isoformat() if customer.birthday else ""
+        return solar_label(customer.birthday) if customer.birthday else ""
     value = getattr(customer, field)
     if field == "tags":
         return ", ".join(tag for tag in value.split(",") if tag)

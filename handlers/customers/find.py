@@ -9,12 +9,12 @@ from __future__ import annotations
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.runtime.callbacks import PAGE, Callback, Text
-from bot.runtime.flows import action, flow
+from bot.runtime.flows import ACTIONS, action, flow
 from bot.runtime.i18n import LANGUAGES, t
 from bot.runtime.turn import Turn, turn
 from bot.views.buttons import CARD
 from handlers.common.owners import names_shown
-from handlers.common.pick import label
+from handlers.common.pick import label, number_hint
 from handlers.customers.card import open_card
 from storage import customers, dialogues
 from storage.dialogues import DialogueState
@@ -27,6 +27,14 @@ PAGE_SIZE = 10
 # the filter as typed: '' (all), a tier or stage code, or a tag — 16 characters, 48 bytes in Chinese;
 # 54 bytes is what Telegram's 64 leave beside `list:` and the page
 LIST_PAGE = Callback("list", filter=Text(max_bytes=54), page=PAGE)
+# `/list tag:vip`: the tag, when a tier or stage has the same name
+TAG_PREFIXES = ("tag:", "tag：", "标签:", "标签：")
+ARCHIVED = {"archived", "archive", "已归档", "归档"}
+ARCHIVED_CODE = "archived"
+# typed as a search, these ask how the bot works, not for a customer
+HELP_WORDS = {"help", "?", "hi", "hello", "hey", "start", "menu", "how", "how to", "what can you do",
+              "帮助", "帮忙", "求助", "你好", "您好", "嗨", "哈喽", "在吗", "怎么用", "如何使用", "使用说明", "说明",
+              "菜单", "功能"}
 
 
 def _aliases(prefix: str, values: list[str]) -> dict[str, str]:
@@ -77,9 +85,18 @@ async def search_typed_text(turn: Turn) -> None:
     await show_results(turn, turn.text)
 
 
+def asks_for_help(text: str) -> bool:
+    """`help`, `帮助`, `你好`, `?` and the like, whatever the case and trailing punctuation."""
+    words = " ".join(text.lower().replace("/", " ").split())
+    return words.rstrip("!！.。~～,，") in HELP_WORDS or (bool(words) and set(words) <= set("?？ "))
+
+
 async def show_results(turn: Turn, query: str) -> None:
-    """One hit opens the card (`#12` too); several are buttons; none gets a hint."""
+    """One hit opens the card (`#12` too); several are buttons; none gets a hint; `help` shows the help."""
     query = query.strip()[:MAX_QUERY]
+    if asks_for_help(query) and "help" in ACTIONS:
+        await ACTIONS["help"](turn)
+        return
     found = await customers.resolve(turn.session, actor=turn.actor, reference=query, limit=RESULTS + 1)
     if not found:
         turn.reply(turn.t("find.nothing", query=query))
@@ -87,6 +104,8 @@ async def show_results(turn: Turn, query: str) -> None:
         await open_card(turn, found[0])
     else:
         lines = [turn.t("find.results", query=query)]
+        if hint := number_hint(turn, query, found):
+            lines.append(hint)
         if len(found) > RESULTS:
             lines.append(turn.t("find.more", count=RESULTS))
         turn.reply("\n".join(lines), await _rows(turn, found[:RESULTS]))
@@ -100,23 +119,43 @@ async def _rows(turn: Turn, found: list[Customer]) -> list[list[tuple[str, str]]
 
 
 def read_filter(text: str) -> dict[str, str] | None:
-    """'' → everything; a tier or stage in either language; else a tag. None: can't be a filter."""
-    text = text.strip().lstrip("#＃")
+    """'' → everything; `archived`; a tier or stage in either language; else a tag (`tag:vip` when a tier has
+    the same name). None: can't be a filter."""
+    text = text.strip()
+    for prefix in TAG_PREFIXES:
+        if text.lower().startswith(prefix):
+            return _tag_filter(text[len(prefix):].strip().lstrip("#＃"))
+    text = text.lstrip("#＃")
     if not text:
         return {}
+    if text.lower() in ARCHIVED:
+        return {"archived": ARCHIVED_CODE}
     if text.lower() in TIERS:
         return {"tier": TIERS[text.lower()]}
     if text.lower() in STAGES:
         return {"stage": STAGES[text.lower()]}
+    return _tag_filter(text)
+
+
+def _tag_filter(tag: str) -> dict[str, str] | None:
     # a tag may hold spaces ("big fish") but never a colon, which separates callback data
-    if ":" in text or "：" in text or len(text) > 16:
+    if not tag or ":" in tag or "：" in tag or len(tag) > 16:
         return None
-    return {"tag": text}
+    return {"tag": tag}
+
+
+def filter_code(chosen: dict[str, str]) -> str:
+    """The filter as a page button carries it: read back by read_filter to the same filter."""
+    code = next(iter(chosen.values()), "")
+    if "tag" in chosen and read_filter(code) != chosen:
+        # a tag named like a tier: the full-width colon, as Chinese keyboards type it, fits callback data
+        return TAG_PREFIXES[1] + code
+    return code
 
 
 @turn()
 async def on_list(turn: Turn) -> None:
-    """/list, /list vip, /list silent, /list 展会."""
+    """/list, /list vip, /list silent, /list 展会, /list tag:vip, /list archived."""
     await show_list(turn, turn.args, page=0)
 
 
@@ -142,13 +181,14 @@ async def show_list(turn: Turn, text: str, *, page: int, pressed: bool = False) 
     if chosen is None:
         await _unknown_filter(turn, text)
         return
+    filters = {**{key: value for key, value in chosen.items() if key != "archived"}, "archived": "archived" in chosen}
     rows, total = await customers.list_page(turn.session, actor=turn.actor, now=turn.now,
-                                            offset=page * PAGE_SIZE, limit=PAGE_SIZE, **chosen)
+                                            offset=page * PAGE_SIZE, limit=PAGE_SIZE, **filters)
     if total and not rows:
         # the list shrank since the button was made: show its last page
         page = (total - 1) // PAGE_SIZE
         rows, total = await customers.list_page(turn.session, actor=turn.actor, now=turn.now,
-                                                offset=page * PAGE_SIZE, limit=PAGE_SIZE, **chosen)
+                                                offset=page * PAGE_SIZE, limit=PAGE_SIZE, **filters)
     if not total and "tag" in chosen:
         if pressed:
             turn.toast(turn.t("common.expired_button"), alert=True)
@@ -159,14 +199,29 @@ async def show_list(turn: Turn, text: str, *, page: int, pressed: bool = False) 
     named = _filter_name(turn, chosen)
     heading = (turn.t("list.page", scope=scope, filter=named, first=page * PAGE_SIZE + 1,
                       last=page * PAGE_SIZE + len(rows), total=total)
-               if total else turn.t("list.empty", scope=scope, filter=named))
-    code = next(iter(chosen.values()), "")
+               if total else turn.t("list.no_archived" if "archived" in chosen else "list.empty", scope=scope,
+                                    filter=named))
+    code = filter_code(chosen)
     # a tag of emoji may not fit in a button's data: its list then has no page buttons
     nav = [(label, LIST_PAGE.data(filter=code, page=to)) for label, to, shown in (
         ("◀", page - 1, page > 0),
         ("▶", page + 1, (page + 1) * PAGE_SIZE < total),
     ) if shown and LIST_PAGE.accepts(filter=code, page=to)]
-    (turn.edit if pressed else turn.reply)(heading, await _rows(turn, rows) + [nav])
+    (turn.edit if pressed else turn.reply)(heading, await _rows(turn, rows) + [nav]
+                                           + await _same_named_tag(turn, text, chosen))
+
+
+async def _same_named_tag(turn: Turn, text: str, chosen: dict[str, str]) -> list[list[tuple[str, str]]]:
+    """`/list vip` read as the tier while a tag is named vip too: a button to that tag's list."""
+    if not ({"tier", "stage", "archived"} & chosen.keys()) or text.strip().lower().startswith(TAG_PREFIXES):
+        return []
+    word = text.strip().lstrip("#＃").lower()
+    tag = next((tag for tag in await customers.tags_in_use(turn.session, actor=turn.actor) if tag.lower() == word),
+               None)
+    code = filter_code({"tag": tag}) if tag else ""
+    if not tag or not LIST_PAGE.accepts(filter=code, page=0):
+        return []
+    return [[(turn.t("list.same_named_tag", tag=tag), LIST_PAGE.data(filter=code, page=0))]]
 
 
 def _filter_name(turn: Turn, chosen: dict[str, str]) -> str:
@@ -176,6 +231,8 @@ def _filter_name(turn: Turn, chosen: dict[str, str]) -> str:
         return " · " + turn.t(f"stage.{chosen['stage']}")
     if "tag" in chosen:
         return " · #" + chosen["tag"]
+    if "archived" in chosen:
+        return " · " + turn.t("list.archived")
     return ""
 
 

@@ -6,7 +6,7 @@ The card's buttons are declared in bot/views/buttons.py, beside the other button
 from __future__ import annotations
 
 from bot.rules.amounts import money
-from bot.rules.birthdays import lunar_label
+from bot.rules.birthdays import lunar_label, solar_label
 from bot.runtime.turn import Turn
 from bot.views.buttons import ARCHIVE, ASK_FOLLOW_UP, DELETE, EDIT, HISTORY, LOG, SALE, TIER, UNARCHIVE
 from bot.views.contact import channel_and_note
@@ -40,7 +40,7 @@ def card_text(turn: Turn, customer: Customer, last: Interaction | None = None, t
     if tags:
         lines.append(turn.t("card.tags", value=", ".join(tags)))
     if customer.birthday:
-        lines.append(turn.t("card.birthday", value=customer.birthday.isoformat()))
+        lines.append(turn.t("card.birthday", value=solar_label(customer.birthday)))
     if customer.lunar_birthday:
         lines.append(turn.t("card.birthday_lunar",
                             value=lunar_label(customer.lunar_birthday, turn.t("card.leap_month"))))

@@ -1,12 +1,15 @@
-"""/settings (language, time zone, quiet hours, morning digest, team cadence as buttons), /lang en|zh, /tz Area/City."""
+"""/settings (language, time zone, quiet hours, morning digest, team cadence as buttons), /lang en|zh, /tz Area/City.
+
+/tz also takes a city (`北京`, `New York`) or an offset (`UTC+8`): those are offered as a guess with a button.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.rules.zones import read_zone
 from bot.runtime.callbacks import Callback, Choice, Text, family
 from bot.runtime.flows import action, flow
 from bot.runtime.i18n import LANGUAGES
@@ -24,6 +27,11 @@ OTHER_ZONE = "other"
 LANGUAGE = Callback("set:lang", code=Choice(*LANGUAGES))
 # a quick zone, or OTHER_ZONE to type one; any IANA name would fit (the longest has 32 characters)
 ZONE = Callback("set:tz", name=Text(max_bytes=40, chars="[A-Za-z0-9_+/-]"))
+# the zone a city or offset was read as; any real zone is honoured, as /tz would take it typed
+GUESSED_ZONE = Callback("set:tzok", name=Text(max_bytes=40, chars="[A-Za-z0-9_+/-]"))
+# how /lang may be typed besides the codes
+LANGUAGE_NAMES = {"english": "en", "英文": "en", "英语": "en", "chinese": "zh", "中文": "zh", "汉语": "zh",
+                  "简体": "zh", "简体中文": "zh", "普通话": "zh", "zh-cn": "zh", "zh-hans": "zh", "cn": "zh"}
 # one handler answers every set:… button (here and in schedule), so a forged one is told it isn't on offer
 SETTINGS = family("set")
 
@@ -35,24 +43,6 @@ def handlers() -> list[BaseHandler]:
         CommandHandler("tz", on_tz),
         CallbackQueryHandler(on_button, pattern=SETTINGS),
     ]
-
-
-@lru_cache(maxsize=1)
-def _zones_by_lower_name() -> dict[str, str]:
-    return {zone.lower(): zone for zone in available_timezones()}
-
-
-def find_zone(text: str) -> str | None:
-    """An IANA zone from what a person typed: any case, spaces for '_', or a city alone ("london")."""
-    wanted = text.strip().replace(" ", "_").lower()
-    zones = _zones_by_lower_name()
-    if wanted in zones:
-        return zones[wanted]
-    if wanted and "/" not in wanted:
-        by_city = [zone for lower, zone in zones.items() if lower.rsplit("/", 1)[-1] == wanted and "/" in lower]
-        if len(by_city) == 1:
-            return by_city[0]
-    return None
 
 
 async def panel(turn: Turn, *, language: str, zone: str) -> tuple[str, list[list[tuple[str, str]]]]:
@@ -78,6 +68,14 @@ def _local_time(turn: Turn, zone: str) -> str:
     return turn.now.astimezone(ZoneInfo(zone)).strftime("%H:%M")
 
 
+def _utc_offset(turn: Turn, zone: str) -> str:
+    """'+8', '+5:30', '-5' — the zone's offset now."""
+    offset = turn.now.astimezone(ZoneInfo(zone)).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset else 0
+    hours, rest = divmod(abs(minutes), 60)
+    return ("-" if minutes < 0 else "+") + str(hours) + (f":{rest:02d}" if rest else "")
+
+
 def _current_zone(turn: Turn) -> str:
     return turn.tz.key
 
@@ -95,10 +93,16 @@ async def show_settings(turn: Turn) -> None:
 
 @turn()
 async def on_lang(turn: Turn) -> None:
-    """/lang en|zh: reply in that language from now on."""
-    language = turn.args.lower()
-    if language not in LANGUAGES:
+    """/lang en|zh: reply in that language from now on; another language is told which ones there are."""
+    language = turn.args.strip().lower()
+    language = LANGUAGE_NAMES.get(language, language)
+    if not language:
         turn.reply(turn.t("lang.usage", lang_name=turn.t(f"lang.{turn.lang}")))
+        return
+    if language not in LANGUAGES:
+        offered = ", ".join(f"{turn.t(f'lang.{code}')} (/lang {code})" for code in LANGUAGES)
+        turn.reply(turn.t("lang.unknown", value=turn.args[:30], languages=offered,
+                          lang_name=turn.t(f"lang.{turn.lang}")))
         return
     await _set_language(turn, language)
     turn.reply(turn.t("lang.set"), main_menu(turn.lang))
@@ -110,31 +114,39 @@ async def on_tz(turn: Turn) -> None:
     if not turn.args:
         turn.reply(turn.t("tz.usage", tz=_current_zone(turn)))
         return
-    zone = find_zone(turn.args)
-    if zone is None:
+    reading = read_zone(turn.args)
+    if reading is None:
         turn.reply(turn.t("tz.unknown", value=turn.args[:60]))
         return
-    await _set_zone(turn, zone)
-    turn.reply(turn.t("tz.set", tz=zone, time=_local_time(turn, zone)))
+    await _take_zone(turn, reading.zone, exact=reading.exact)
 
 
 @flow(TZ_FLOW)
 async def tz_step(turn: Turn, state: DialogueState) -> None:
     """The zone typed after pressing "another time zone"; a wrong one is asked again."""
-    zone = find_zone(turn.text)
-    if zone is None:
+    reading = read_zone(turn.text)
+    if reading is None:
         turn.reply(turn.t("tz.retry", value=turn.text[:60]))
         return
     await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
-    await _set_zone(turn, zone)
-    turn.reply(turn.t("tz.set", tz=zone, time=_local_time(turn, zone)))
+    await _take_zone(turn, reading.zone, exact=reading.exact)
+
+
+async def _take_zone(turn: Turn, zone: str, *, exact: bool) -> None:
+    """An IANA name typed is set at once; a city or an offset is offered with a button, nothing set yet."""
+    if exact:
+        await _set_zone(turn, zone)
+        turn.reply(turn.t("tz.set", tz=zone, time=_local_time(turn, zone)))
+        return
+    turn.reply(turn.t("tz.suggest", tz=zone, offset=_utc_offset(turn, zone), time=_local_time(turn, zone)),
+               [[(turn.t("tz.suggest_button", tz=zone), GUESSED_ZONE.data(name=zone))]])
 
 
 @turn()
 async def on_button(turn: Turn) -> None:
     """Language, time zone, back to this panel; quiet hours, digest and cadence in schedule — only values the
     panel offers."""
-    language, zone = LANGUAGE.parse(turn.data), ZONE.parse(turn.data)
+    language, zone, guessed = LANGUAGE.parse(turn.data), ZONE.parse(turn.data), GUESSED_ZONE.parse(turn.data)
     if language:
         await _set_language(turn, language.code)
         turn.edit(*await panel(turn, language=language.code, zone=_current_zone(turn)))
@@ -143,6 +155,9 @@ async def on_button(turn: Turn) -> None:
         await _set_zone(turn, zone.name)
         turn.edit(*await panel(turn, language=turn.lang, zone=zone.name))
         turn.toast(turn.t("tz.set", tz=zone.name, time=_local_time(turn, zone.name)))
+    elif guessed and guessed.name in available_timezones():
+        await _set_zone(turn, guessed.name)
+        turn.edit(turn.t("tz.set", tz=guessed.name, time=_local_time(turn, guessed.name)))
     elif zone and zone.name == OTHER_ZONE:
         await dialogues.put(turn.session, tg_id=turn.update.effective_user.id,
                             state=DialogueState(TZ_FLOW, "zone"), now=turn.now)
