@@ -331,3 +331,25 @@ async def test_an_edit_question_interrupted_by_a_command_is_resumed(harness: Har
     assert f"#{cid} 王伟 的新电话" in question.text
     await harness.send(rep, "13900139000")
     assert (await builders.customer_row(harness, cid)).phone == "+8613900139000"
+
+
+async def test_add_question_about_a_short_number_is_set_aside_and_resumed(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    await harness.send(rep, "/add Li Lei 8001")
+    replies = await harness.send(rep, "/today")
+    line = aside(replies)
+    assert line.text == "📝 Set aside: new customer “Li Lei” (where “8001” goes)"
+    assert await builders.customers(harness) == []
+    [question] = await harness.press(rep, line, "Resume")
+    assert "8001" in question.text
+    [card] = await harness.press(rep, question, "Note")
+    assert "Customer added" in card.text
+    [customer] = await builders.customers(harness)
+    assert (customer.name, customer.company, customer.notes) == ("Li Lei", None, "8001")
+
+
+async def test_chinese_add_question_interrupted_names_the_value(harness: Harness) -> None:
+    rep = await harness.member(Role.REP, language="zh-hans")
+    await harness.send(rep, "/add 李雷 8001")
+    line = aside(await harness.send(rep, "/today"), "继续填")
+    assert line.text == "📝 已暂存：新客户“李雷”（“8001”填到哪里）"

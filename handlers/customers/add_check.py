@@ -12,6 +12,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.rules.add_fields import checked
 from bot.rules.refusal import Refusal
+from bot.runtime import drafts
 from bot.runtime.callbacks import QUESTION, Callback, Choice
 from bot.runtime.flows import close_dialogue, flow, open_dialogue
 from bot.runtime.turn import Turn, turn
@@ -92,3 +93,16 @@ async def typed_instead(turn: Turn, state: DialogueState) -> None:
     """Text while the question is open: the question again, with its buttons."""
     text, rows = question(turn, state)
     turn.reply(turn.t("add.tap_a_place") + "\n" + text, rows)
+
+
+async def describe(turn: Turn, state: DialogueState) -> str | None:
+    """'new customer “Li” (where “8001” goes)'."""
+    return turn.t("drafts.add_check", name=state.data["fields"].get("name", ""), value=state.data["doubts"][0])
+
+
+async def ask_again(turn: Turn, state: DialogueState) -> None:
+    turn.edit(*question(turn, state))
+
+
+# a command while the question is open sets the reading aside, as a half-finished guided /add is
+drafts.draftable(FLOW, describe=describe, ask=ask_again, buttons=(ANSWER.prefix,))
