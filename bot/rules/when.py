@@ -31,8 +31,22 @@ Choices where a phrase could be read two ways:
   "12pm"/中午12点/上午12点 12:00, 晚上12点 the midnight that ends that evening (00:00 the next day).
 - Offsets in minutes/hours count real elapsed time (across DST); days/weeks/months count calendar days and
   land at 09:00 unless a time is given ("3天后下午3点"). A wall time skipped by DST moves forward by the gap.
-- More than 10 years ahead is refused; the past is not (the caller compares with now): yesterday/昨天/前天
-  are read for logging what already happened.
+- More than 10 years ahead or back is refused (a typo). Otherwise the past is read, not refused: the caller
+  compares with now. /log takes past phrases for a contact that already happened; /followup and every other
+  planner refuses them through its "already past" reply (handlers/followups/view.ahead).
+- Past phrases, as reps log after the fact:
+  - yesterday/昨天/昨日, 前天/"the day before yesterday", 大前天; a part of the day goes with them (昨天下午3点,
+    前天晚上 20:00, 昨晚/"last night" 20:00); "this morning"/今天上午/今早 is today 09:00.
+  - "ago"/前 mirror "in"/后: "2 hours ago", "an hour ago", "half an hour ago", 30分钟前, 半小时前, 一个半小时前
+    count elapsed time back from now (exact); "3 days ago", 3天前, 两天前, "a week ago", 两周前, 3个月前 count
+    calendar days back and land at 09:00 unless a time is given ("3天前下午3点", "2 days ago at 3pm").
+    3月前 is refused like 3月后 (it could mean "before March").
+  - "last friday" is the last Friday before today, never today (on a Friday a week ago, on a Saturday
+    yesterday); 上周五 is the Friday of last (Monday-based) week, 上上周五 the week before: on Saturday 7 March
+    "last friday" is 6 March but 上周五 is 27 February.
+  - 上周/"last week" is the Monday of last week and 上个月/上月/"last month" the 1st of last month (like 下周 and
+    下个月); 上个月15号/"the 15th of last month" is that day; 上个月底/"end of last month" its last day;
+    上周末/"last weekend" the Saturday of last week.
 - A one-liner without a colon ('3天后回访', 'tomorrow 10am send quote') is the longest time phrase at its start
   and a note (leading_when); a bare number right after it ('tomorrow 10 call him') may be the hour or the
   note's, so leading_readings gives both and the caller asks.

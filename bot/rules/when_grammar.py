@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from bot.rules.when_calendar import Repeat
-from bot.rules.when_words import EN_NUMBERS, SHIFT_PERIODS, SHIFTS, WEEK_MODES, number, unit, weekday
+from bot.rules.when_words import EN_NUMBERS, SHIFT_PERIODS, SHIFTS, STEPS, WEEK_MODES, number, unit, weekday
 
 
 class Facts:
@@ -53,7 +53,7 @@ def _offset(m: re.Match, f: Facts) -> None:
         amount, span = amount * 60 + 30, "minute"
     if amount < 1:
         raise ValueError("empty offset")
-    f.put("offset", (amount, span))
+    f.put("offset", (-amount if groups.get("ago") else amount, span))
 
 
 def _date(m: re.Match, f: Facts) -> None:
@@ -71,7 +71,7 @@ def _date(m: re.Match, f: Facts) -> None:
 
 def _month_end(m: re.Match, f: Facts) -> None:
     which = m.groupdict().get("k")
-    f.put("day", ("month_end", 1 if which in ("下", "next") else 0, which is None))
+    f.put("day", ("month_end", STEPS.get(which, 0), which is None))
 
 
 def _year_end(m: re.Match, f: Facts) -> None:
@@ -79,19 +79,23 @@ def _year_end(m: re.Match, f: Facts) -> None:
 
 
 def _weekend(m: re.Match, f: Facts) -> None:
-    f.put("day", ("weekend", {"next": 1, "下": 1, "下下": 2}.get(m["pre"], "coming")))
+    f.put("day", ("weekend", STEPS.get(m["pre"], "coming")))
 
 
 def _shift_word(m: re.Match, f: Facts) -> None:
-    word = m[0]
+    word = " ".join(m[0].split())
     f.put("day", ("shift", 2 if "after" in word else -2 if "before" in word else SHIFTS[word]))
-    if m[0] in SHIFT_PERIODS:
-        f.put("period", SHIFT_PERIODS[m[0]])
+    if word in SHIFT_PERIODS:
+        f.put("period", SHIFT_PERIODS[word])
 
 
 def _next_span(m: re.Match, f: Facts) -> None:
-    weeks_or_months = 2 if m["k"] == "下下" else 1
-    f.put("day", ("month", weeks_or_months, None) if m["u"] in ("month", "月") else ("week", weeks_or_months))
+    steps = STEPS[m["k"]]
+    f.put("day", ("month", steps, None) if m["u"] in ("month", "月") else ("week", steps))
+
+
+def _day_of_month(m: re.Match, f: Facts) -> None:
+    f.put("day", ("month", STEPS.get(m["k"], 0), number(m["d"])))  # the 15th of last month
 
 
 def _weekday_word(m: re.Match, f: Facts) -> None:
@@ -138,29 +142,30 @@ RULES = [(re.compile(pattern, re.ASCII), apply) for pattern, apply in [
     (rf"每\s*(?:个\s*)?{CN_WEEKDAY}", _every),
     (rf"每\s*(?P<n>{NUM})?\s*(?:个\s*)?(?P<u>天|日|周|星期|礼拜|月)", _every),
     (rf"in\s+(?:(?P<half>half\s+an?)|(?P<n>{EN_NUM}))\s*{EN_UNIT}", _offset),
-    (rf"(?P<n>{EN_NUM})\s*{EN_UNIT}\s+(?:later|from\s+now)(?![a-z])", _offset),
-    (rf"(?=[0-9零〇一二两三四五六七八九十半])(?P<n>{NUM})?\s*(?:个\s*)?(?P<half>半)?\s*(?:个\s*)?{CN_UNIT}\s*[之以]?后",
-     _offset),
+    (rf"(?:(?P<half>half\s+an?)|(?P<n>{EN_NUM}))\s*{EN_UNIT}\s+(?:later|from\s+now|(?P<ago>ago))(?![a-z])", _offset),
+    (rf"(?=[0-9零〇一二两三四五六七八九十半])(?P<n>{NUM})?\s*(?:个\s*)?(?P<half>半)?\s*(?:个\s*)?{CN_UNIT}"
+     r"\s*[之以]?(?:后|(?P<ago>前))", _offset),
     (r"(?P<y>[0-9]{4})[-/.](?P<m>[0-9]{1,2})[-/.](?P<d>[0-9]{1,2})(?![0-9])", _date),
     (rf"(?:(?P<y>[0-9]{{4}}|[零〇一二三四五六七八九]{{4}})\s*年\s*)?(?P<m>{NUM})\s*月\s*(?P<d>{NUM})\s*[日号號]",
      _date),
     (rf"{EN_MONTH}\s*(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?(?![0-9a-z]){EN_YEAR}", _date),
     (rf"(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?\s*(?:of\s+)?{EN_MONTH}{EN_YEAR}", _date),
     (r"(?P<m>[0-9]{1,2})[-/](?P<d>[0-9]{1,2})(?![0-9])", _date),
+    (r"(?:the\s+)?(?P<d>[0-9]{1,2})(?:st|nd|rd|th)\s+(?:of\s+)?(?P<k>this|next|last)\s+month(?![a-z])", _day_of_month),
     (rf"(?P<d>{NUM})\s*[号號日]", _date),
-    (r"end\s+of\s+(?:the\s+|(?P<k>this|next)\s+)?month(?![a-z])|month[\s-]?end(?![a-z])", _month_end),
-    (r"(?:(?P<k>下|本|这)\s*(?:个\s*)?)?月\s*[底末]", _month_end),
+    (r"end\s+of\s+(?:the\s+|(?P<k>this|next|last)\s+)?month(?![a-z])|month[\s-]?end(?![a-z])", _month_end),
+    (r"(?:(?P<k>下|上|本|这)\s*(?:个\s*)?)?月\s*[底末]", _month_end),
     (r"end\s+of\s+(?:the\s+|(?P<k>this)\s+)?year(?![a-z])|year[\s-]?end(?![a-z])", _year_end),
     (r"(?:(?P<k>今)\s*年\s*年?|年)\s*[底末]", _year_end),
-    (r"(?:(?P<pre>this|next|coming|the)\s+)?week-?ends?(?![a-z])", _weekend),
-    (r"(?:(?P<pre>下下|下|这|本)\s*(?:个\s*)?)?周\s*末", _weekend),
-    (r"(?:today|tonight|tomorrow|tmrw|tmr|yesterday|(?:the\s+)?day\s+(?:after\s+tomorrow|before\s+yesterday))(?![a-z])",
+    (r"(?:(?P<pre>this|next|coming|last|the)\s+)?week-?ends?(?![a-z])", _weekend),
+    (r"(?:(?P<pre>下下|下|上上|上|这|本)\s*(?:个\s*)?)?周\s*末", _weekend),
+    (r"(?:today|tonight|tomorrow|tmrw|tmr|yesterday|last\s+night|(?:the\s+)?day\s+(?:after\s+tomorrow|before\s+yesterday))(?![a-z])",
      _shift_word),
     (r"大后天|后天|明天|明日|今天|今日|今晚|明晚|明早|今早|大前天|前天|昨天|昨日|昨晚", _shift_word),
-    (r"(?P<k>next)\s+(?P<u>week|month)(?![a-z])", _next_span),
-    (rf"(?:(?P<pre>next|this|coming)\s+)?{EN_WEEKDAY}", _weekday_word),
-    (rf"(?:(?P<pre>下下|下|这|本)\s*(?:个\s*)?)?{CN_WEEKDAY}", _weekday_word),
-    (r"(?P<k>下下|下)\s*(?:个\s*)?(?P<u>周|星期|礼拜|月)", _next_span),
+    (r"(?P<k>next|last)\s+(?P<u>week|month)(?![a-z])", _next_span),
+    (rf"(?:(?P<pre>next|this|coming|last)\s+)?{EN_WEEKDAY}", _weekday_word),
+    (rf"(?:(?P<pre>下下|下|上上|上|这|本)\s*(?:个\s*)?)?{CN_WEEKDAY}", _weekday_word),
+    (r"(?P<k>下下|下|上上|上)\s*(?:个\s*)?(?P<u>周|星期|礼拜|月)", _next_span),
     (r"(?P<h>[0-9]{1,2}):(?P<m>[0-9]{2})(?![0-9])(?:\s*(?P<ap>[ap])\.?m\.?(?![a-z]))?", _clock),
     (r"(?P<h>[0-9]{1,2})\s*(?:(?P<ap>[ap])\.?m\.?|o['’]?clock)(?![a-z])", _clock),
     (rf"(?P<h>{NUM})\s*(?:点钟|点|點|时)(?:(?P<half>半)|(?P<q>[13一三])刻|(?P<m>{NUM})分?|整)?", _clock),

@@ -13,7 +13,7 @@ from bot.rules.when_calendar import DEFAULT_HOUR, When, later, month_last, shift
 from bot.rules.when_grammar import Facts, scan
 from bot.rules.when_words import PERIODS, normalize
 
-HORIZON_MONTHS = 120  # nobody plans a follow-up more than 10 years out: such a phrase is a typo
+HORIZON_MONTHS = 120  # nobody plans or logs a contact more than 10 years away: such a phrase is a typo
 MAX_PHRASE = 100  # longer text is not a time phrase; also bounds the splitters' work
 
 
@@ -72,14 +72,16 @@ def _day(kind: tuple, today: date, later_today: bool, ahead: Callable[[date], bo
         return last if ahead(last) or not kind[1] else date(today.year + 1, 12, 31)
     if kind[0] == "weekend":
         saturday = today + timedelta(days=5 - today.weekday())
-        if isinstance(kind[1], int):  # 下周末: the Saturday of a Monday-based week
+        if isinstance(kind[1], int):  # 下周末, 上周末: the Saturday of a Monday-based week
             return saturday + timedelta(days=7 * kind[1])
         return next(day for day in (saturday, saturday + timedelta(days=1), saturday + timedelta(days=7))
                     if ahead(day))
     if kind[0] == "weekday":
         _, weekday, mode = kind
-        if isinstance(mode, int):  # 下周五: a day of a Monday-based week
+        if isinstance(mode, int):  # 下周五, 上周五: a day of a Monday-based week
             return today + timedelta(days=7 * mode + weekday - today.weekday())
+        if mode == "before":  # last friday: the latest one before today
+            return today - timedelta(days=(today.weekday() - weekday - 1) % 7 + 1)
         ahead_days = (weekday - today.weekday()) % 7
         if ahead_days == 0 and (mode == "after" or not later_today):
             ahead_days = 7
@@ -115,6 +117,6 @@ def _resolve(f: Facts, now: datetime) -> When:
             day = shift(today, f.repeat.unit, f.repeat.every)
         hour, minute, extra, exact = tod or (DEFAULT_HOUR, 0, 0, False)
         at = wall(day, hour, minute, tz, extra)
-    if at.date() > shift(today, "month", HORIZON_MONTHS):
-        raise ValueError("too far ahead")
+    if not shift(today, "month", -HORIZON_MONTHS) <= at.date() <= shift(today, "month", HORIZON_MONTHS):
+        raise ValueError("too far ahead or back")
     return When(at, exact, f.repeat)

@@ -9,10 +9,11 @@ EN_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five"
               "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "other": 2}
 UNIT_WORDS = {"天": "day", "日": "day", "周": "week", "星期": "week", "礼拜": "week", "月": "month", "分钟": "minute",
               "分": "minute", "小时": "hour", "钟头": "hour", "daily": "day", "weekly": "week", "monthly": "month"}
-SHIFTS = {"today": 0, "tonight": 0, "tomorrow": 1, "tmr": 1, "tmrw": 1, "yesterday": -1, "今天": 0, "今日": 0,
-          "今晚": 0, "今早": 0, "明天": 1, "明日": 1, "明晚": 1, "明早": 1, "后天": 2, "大后天": 3,
-          "昨天": -1, "昨日": -1, "昨晚": -1, "前天": -2, "大前天": -3}
-SHIFT_PERIODS = {"tonight": "night", "今晚": "晚", "明晚": "晚", "昨晚": "晚", "今早": "早", "明早": "早"}
+SHIFTS = {"today": 0, "tonight": 0, "tomorrow": 1, "tmr": 1, "tmrw": 1, "yesterday": -1, "last night": -1,
+          "今天": 0, "今日": 0, "今晚": 0, "今早": 0, "明天": 1, "明日": 1, "明晚": 1, "明早": 1, "后天": 2,
+          "大后天": 3, "昨天": -1, "昨日": -1, "昨晚": -1, "前天": -2, "大前天": -3}
+SHIFT_PERIODS = {"tonight": "night", "last night": "night", "今晚": "晚", "明晚": "晚", "昨晚": "晚", "今早": "早",
+                 "明早": "早"}
 PERIODS = {  # word → (how it reads an hour, the hour when said alone)
     "morning": ("am", 9), "上午": ("am", 9), "早上": ("am", 9), "早晨": ("am", 9), "早": ("am", 9),
     "凌晨": ("am", None),
@@ -20,9 +21,12 @@ PERIODS = {  # word → (how it reads an hour, the hour when said alone)
     "afternoon": ("pm", 14), "下午": ("pm", 14), "evening": ("pm", 18), "傍晚": ("pm", 18),
     "night": ("night", 20), "tonight": ("night", 20), "晚上": ("night", 20), "晚": ("night", 20), "夜里": ("night", 20),
 }
-# "coming" (friday, this friday, 周五), "after" (next friday: never today), or Monday-based weeks from this one
-WEEK_MODES = {None: "coming", "this": "coming", "coming": "coming", "next": "after",
-              "这": 0, "本": 0, "下": 1, "下下": 2}
+# weeks or months from this one (Monday-based weeks, calendar months): 下周, last month, 上个月底, 下周末
+STEPS = {"next": 1, "下": 1, "下下": 2, "last": -1, "上": -1, "上上": -2}
+# a weekday: "coming" (friday, this friday, 周五), "after" (next friday: never today), "before" (last friday:
+# never today), or a day of a Monday-based week from this one (周五 of 本周, 下周, 上周)
+WEEK_MODES = {None: "coming", "this": "coming", "coming": "coming", "next": "after", "last": "before",
+              "这": 0, "本": 0, "下": 1, "下下": 2, "上": -1, "上上": -2}
 
 
 def number(text: str) -> int:
