@@ -159,8 +159,8 @@ RULES = [(re.compile(pattern, re.ASCII), apply) for pattern, apply in [
     (r"(?:(?P<k>今)\s*年\s*年?|年)\s*[底末]", _year_end),
     (r"(?:(?P<pre>this|next|coming|last|the)\s+)?week-?ends?(?![a-z])", _weekend),
     (r"(?:(?P<pre>下下|下|上上|上|这|本)\s*(?:个\s*)?)?周\s*末", _weekend),
-    (r"(?:today|tonight|tomorrow|tmrw|tmr|yesterday|last\s+night|(?:the\s+)?day\s+(?:after\s+tomorrow|before\s+yesterday))(?![a-z])",
-     _shift_word),
+    (r"(?:today|tonight|tomorrow|tmrw|tmr|yesterday|last\s+night"
+     r"|(?:the\s+)?day\s+(?:after\s+tomorrow|before\s+yesterday))(?![a-z])", _shift_word),
     (r"大后天|后天|明天|明日|今天|今日|今晚|明晚|明早|今早|大前天|前天|昨天|昨日|昨晚", _shift_word),
     (r"(?P<k>next|last)\s+(?P<u>week|month)(?![a-z])", _next_span),
     (rf"(?:(?P<pre>next|this|coming|last)\s+)?{EN_WEEKDAY}", _weekday_word),
