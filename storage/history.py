@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import BigInteger, String, cast, func, literal_column, null, union_all
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import customers
 from storage.access import Actor
 from storage.models import Customer, Interaction, Purchase
+from storage.types import UtcDateTime
 
 
 @dataclass
@@ -27,6 +29,8 @@ class HistoryEntry:
     currency: str | None = None
     outcome: str | None = None
     user_id: int | None = None  # who logged it
+    refunded: int = 0  # a sale: how much was refunded from it (History's Refund button)
+    sale_at: datetime | None = None  # a refund made from a sale: when that sale was made
 
 
 async def history(
@@ -42,11 +46,18 @@ async def history(
         col(Interaction.direction).label("direction"), col(Interaction.voice_file_id).label("voice_file_id"),
         cast(null(), BigInteger).label("amount_minor"), cast(null(), String).label("currency"),
         col(Interaction.outcome).label("outcome"), col(Interaction.user_id).label("user_id"),
+        cast(0, BigInteger).label("refunded"), cast(null(), UtcDateTime()).label("sale_at"),
     ).where(col(Interaction.customer_id) == customer_id)
+    other = aliased(Purchase)
+    # PostgreSQL sums bigints into numeric: cast back, as the union's other half is a bigint
+    refunded = cast(select(func.coalesce(func.sum(-col(other.amount_minor)), 0))
+                    .where(col(other.refund_of) == col(Purchase.id)).scalar_subquery(), BigInteger)
+    sale_at = select(col(other.at)).where(col(other.id) == col(Purchase.refund_of)).scalar_subquery()
     sales = select(
         literal_column("'s'", String), col(Purchase.id), col(Purchase.at), col(Purchase.note),
         cast(null(), String), cast(null(), String), cast(null(), String),
         col(Purchase.amount_minor), col(Purchase.currency), cast(null(), String), col(Purchase.user_id),
+        refunded, sale_at,
     ).where(col(Purchase.customer_id) == customer_id)
     merged = union_all(talks, sales).subquery()
     total = (await session.exec(select(func.count()).select_from(merged))).one()

@@ -215,6 +215,11 @@ class Purchase(SQLModel, table=True):
     note: str | None = Field(default=None, sa_column=Column(Text))
     at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
+    # a refund made from History's Refund button: the sale it comes out of (NULL for /sale's refunds).
+    # storage.sales refuses to remove a sale its refunds name; SET NULL, not RESTRICT, because RESTRICT
+    # fires mid-statement and would stop deleting a customer whose sale and refund go in one cascade
+    refund_of: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("purchase.id", ondelete="SET NULL", name="fk_purchase_refund_of"), index=True))
 
 
 class AuditEvent(SQLModel, table=True):

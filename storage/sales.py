@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, func
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -39,8 +40,25 @@ class Totals:
 
 @dataclass
 class RefundsUncovered:
-    """Removing or lowering this sale would leave the customer's refunds above what it paid."""
+    """Removing or lowering this sale would leave the customer's refunds, or the refunds made from it, above
+    what was paid."""
     paid: int
+
+
+@dataclass
+class Refundable:
+    """How much of a sale was refunded from it, and how much more may be: the rest of the sale, and never
+    more than the customer has paid in its currency (refunds by /sale are not linked to a sale)."""
+    refunded: int
+    left: int
+    paid: int  # by the customer so far, net of all its refunds
+
+
+@dataclass
+class SaleRefundRefused:
+    customer: Customer
+    sale: Purchase
+    refundable: Refundable
 
 
 async def uncovered(session: AsyncSession, *, purchase: Purchase, amount_after: int) -> RefundsUncovered | None:
@@ -49,7 +67,43 @@ async def uncovered(session: AsyncSession, *, purchase: Purchase, amount_after: 
         return None
     await activity.refresh(session, customer_id=purchase.customer_id)  # locks the customer's row, as record does
     so_far = await paid(session, customer_id=purchase.customer_id, currency=purchase.currency)
-    return RefundsUncovered(so_far) if so_far - purchase.amount_minor + amount_after < 0 else None
+    if so_far - purchase.amount_minor + amount_after < 0:
+        return RefundsUncovered(so_far)
+    # a sale its own refunds name is not removed or lowered below them: they would point at nothing
+    from_it = await refunded_from(session, sale_id=purchase.id)
+    return RefundsUncovered(so_far) if from_it > amount_after else None
+
+
+async def refunded_from(session: AsyncSession, *, sale_id: int) -> int:
+    """How much the refunds made from this sale add up to (positive)."""
+    total = await session.exec(select(func.coalesce(func.sum(-col(Purchase.amount_minor)), 0))
+                               .where(col(Purchase.refund_of) == sale_id))
+    return int(total.one())
+
+
+async def refundable(session: AsyncSession, *, sale: Purchase) -> Refundable | None:
+    """What was and what may still be refunded from the sale, as the database has it now; None once it is gone."""
+    refund = aliased(Purchase)
+    row = (await session.exec(
+        select(col(Purchase.amount_minor), func.coalesce(func.sum(-col(refund.amount_minor)), 0))
+        .outerjoin(refund, col(refund.refund_of) == col(Purchase.id))
+        .where(col(Purchase.id) == sale.id).group_by(col(Purchase.amount_minor))
+    )).first()
+    if row is None:
+        return None
+    amount, refunded = int(row[0]), int(row[1])
+    so_far = await paid(session, customer_id=sale.customer_id, currency=sale.currency)
+    return Refundable(refunded, max(0, min(amount - refunded, so_far)), so_far)
+
+
+async def links(session: AsyncSession, *, purchase: Purchase) -> tuple[int, datetime | None]:
+    """A sale: how much was refunded from it. A refund: when the sale it comes out of was made, if linked."""
+    if purchase.amount_minor > 0:
+        return await refunded_from(session, sale_id=purchase.id), None
+    if purchase.refund_of is None:
+        return 0, None
+    found = await session.exec(select(col(Purchase.at)).where(col(Purchase.id) == purchase.refund_of))
+    return 0, found.first()
 
 
 async def totals(session: AsyncSession, *, customer_id: int) -> Totals:
@@ -97,10 +151,38 @@ async def record(
             return RefundRefused(customer, so_far)
     purchase = Purchase(customer_id=customer_id, user_id=actor.user_id, amount_minor=amount_minor,
                         currency=currency, note=note, at=now, created_at=now)
+    return await _stored(session, purchase, customer, stage_before)
+
+
+async def refund_sale(
+    session: AsyncSession, *, actor: Actor, sale_id: int, amount_minor: int, now: datetime,
+) -> Recorded | SaleRefundRefused | None:
+    """Refund `amount_minor` (more than 0) out of a sale the actor may see, linked to it; None if they may not.
+
+    At most what is left of that sale (and what the customer has paid): SaleRefundRefused says how much that is.
+    """
+    found = await get(session, actor=actor, purchase_id=sale_id)
+    if found is None or found[0].amount_minor <= 0:
+        return None
+    sale, customer = found
+    stage_before = stage_of(customer, now)
+    # the customer's row is locked before the sale's refunds are added up, as record does for /sale's refunds:
+    # two presses at once (or a rep and a manager) are checked one after the other, never both against the same sum
+    await activity.refresh(session, customer_id=customer.id)
+    if (room := await refundable(session, sale=sale)) is None:
+        return None
+    if amount_minor > room.left:
+        return SaleRefundRefused(customer, sale, room)
+    refund = Purchase(customer_id=customer.id, user_id=actor.user_id, amount_minor=-amount_minor,
+                      currency=sale.currency, at=now, created_at=now, refund_of=sale.id)
+    return await _stored(session, refund, customer, stage_before)
+
+
+async def _stored(session: AsyncSession, purchase: Purchase, customer: Customer, stage_before: Stage) -> Recorded:
     session.add(purchase)
     await session.flush()
-    await activity.refresh(session, customer_id=customer_id)
-    total = await paid(session, customer_id=customer_id, currency=currency)
+    await activity.refresh(session, customer_id=customer.id)
+    total = await paid(session, customer_id=customer.id, currency=purchase.currency)
     return Recorded(purchase, await activity.reload(session, customer), stage_before, total)
 
 

@@ -35,19 +35,28 @@ def handlers() -> list[BaseHandler]:
     ]
 
 
-def as_entry(row: Interaction | Purchase) -> HistoryEntry:
+async def as_entry(turn: Turn, row: Interaction | Purchase) -> HistoryEntry:
     if isinstance(row, Purchase):
-        return HistoryEntry("s", row.id, row.at, row.note, amount_minor=row.amount_minor, currency=row.currency)
+        refunded, sale_at = await sales.links(turn.session, purchase=row)
+        return HistoryEntry("s", row.id, row.at, row.note, amount_minor=row.amount_minor, currency=row.currency,
+                            refunded=refunded, sale_at=sale_at)
     return HistoryEntry("i", row.id, row.at, row.note, channel=row.channel, direction=row.direction,
                         voice_file_id=row.voice_file_id, outcome=row.outcome)
 
 
 def headline(turn: Turn, entry: HistoryEntry) -> str:
-    """'2026-03-02 09:00 · 📞 call' or '2026-03-02 09:00 · 💰 CN¥5,000.00'."""
-    if entry.kind == "s" and (entry.amount_minor or 0) < 0:
-        what = f"↩️ {turn.t('history.refund')} {money(turn.lang, -(entry.amount_minor or 0), entry.currency or '')}"
+    """'2026-03-02 09:00 · 📞 call', '… · 💰 CN¥5,000.00 (CN¥200.00 refunded)' or
+    '… · ↩️ Refund CN¥200.00 of the sale on 2026-03-02'."""
+    amount_minor, currency = entry.amount_minor or 0, entry.currency or ""
+    if entry.kind == "s" and amount_minor < 0 and entry.sale_at:
+        what = turn.t("history.refund_of", amount=money(turn.lang, -amount_minor, currency),
+                      date=f"{turn.local(entry.sale_at):%Y-%m-%d}")
+    elif entry.kind == "s" and amount_minor < 0:
+        what = f"↩️ {turn.t('history.refund')} {money(turn.lang, -amount_minor, currency)}"
     elif entry.kind == "s":
-        what = f"💰 {money(turn.lang, entry.amount_minor or 0, entry.currency or '')}"
+        what = f"💰 {money(turn.lang, amount_minor, currency)}"
+        if entry.refunded:
+            what += turn.t("history.sale_refunded", amount=money(turn.lang, entry.refunded, currency))
     else:
         what = f"{ICONS.get(entry.channel or '', '•')} {turn.t(f'channel.{entry.channel}')}"
         if entry.direction == "in":
@@ -120,8 +129,9 @@ def entry_view(turn: Turn, entry: HistoryEntry, customer: Customer) -> tuple[str
     kind, entry_id = entry.kind, entry.id
     actions, sale_actions = [], []
     if kind == "s" and (entry.amount_minor or 0) > 0:
-        sale_actions = [(turn.t("history.edit_amount"), MANAGE.data(kind=kind, action="amount", entry=entry_id)),
-                        (turn.t("history.refund_button"), REFUND.data(purchase=entry_id))]
+        sale_actions = [(turn.t("history.edit_amount"), MANAGE.data(kind=kind, action="amount", entry=entry_id))]
+        if entry.refunded < (entry.amount_minor or 0):  # refunded in full: nothing left to offer
+            sale_actions.append((turn.t("history.refund_button"), REFUND.data(purchase=entry_id)))
     actions += [(turn.t("history.edit_note"), MANAGE.data(kind=kind, action="note", entry=entry_id)),
                 (turn.t("button.delete"), MANAGE.data(kind=kind, action="del", entry=entry_id))]
     rows = [sale_actions] if sale_actions else []
@@ -135,7 +145,7 @@ async def fetch(turn: Turn, kind: str, entry_id: int) -> tuple[HistoryEntry, Cus
         found = await interactions.get(turn.session, actor=turn.actor, interaction_id=entry_id)
     else:
         found = await sales.get(turn.session, actor=turn.actor, purchase_id=entry_id)
-    return (as_entry(found[0]), found[1]) if found else None
+    return (await as_entry(turn, found[0]), found[1]) if found else None
 
 
 @turn()

@@ -92,5 +92,5 @@ async def edit_step(turn: Turn, state: DialogueState) -> None:
     if changed is None:
         turn.reply(turn.t("history.not_found"))
         return
-    text, keyboard = entry_view(turn, as_entry(changed[0]), changed[1])
+    text, keyboard = entry_view(turn, await as_entry(turn, changed[0]), changed[1])
     turn.reply(turn.t(f"history.{state.step}_saved") + "\n\n" + text, keyboard)

@@ -1,8 +1,9 @@
-"""History's Refund button on a sale: ask how much (the whole sale by default), confirm, record a refund.
+"""History's Refund button on a sale: ask how much (what is left of it by default), confirm, record a refund
+linked to that sale.
 
 The question's buttons carry its fingerprint, so a stale or forged one finds no dialogue; the sale is
-looked up again through the presser's scope on every step, and the refund goes through the same
-storage check as /sale's (never more than the customer has paid).
+looked up again through the presser's scope on every step, and storage checks the amount once more under
+the customer's row lock: never more than is left of the sale, nor more than the customer has paid.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from bot.runtime.callbacks import QUESTION, Callback
 from bot.runtime.flows import close_dialogue, flow, open_dialogue
 from bot.runtime.turn import Turn, turn
 from handlers.activity.history import ENTRY, HISTORY_PAGE, REFUND
-from handlers.activity.sales import record, team_currency
+from handlers.activity.sales import answer_recorded
 from storage import dialogues, sales
 from storage.dialogues import DialogueState
 from storage.models import Customer, Purchase
+from storage.sales import Refundable, SaleRefundRefused
 
 REFUND_FLOW = "refund"
 WHOLE = Callback("hrw", question=QUESTION)
@@ -34,29 +36,60 @@ def handlers() -> list[BaseHandler]:
     ]
 
 
-async def sale_of(turn: Turn, purchase_id: int) -> tuple[Purchase, Customer] | None:
-    """The sale, if it is one (not a refund) and its customer is visible to the presser."""
+async def sale_of(turn: Turn, purchase_id: int, *, in_dialogue: bool = True,
+                  ) -> tuple[Purchase, Customer, Refundable] | None:
+    """The sale, if it is one (not a refund) and its customer is visible to the presser, and what is left of it.
+    When there is no such sale, or nothing left of it, says so (and ends the refund dialogue)."""
     found = await sales.get(turn.session, actor=turn.actor, purchase_id=purchase_id)
-    if found is None or found[0].amount_minor <= 0:
+    room = await sales.refundable(turn.session, sale=found[0]) if found and found[0].amount_minor > 0 else None
+    if found and room and room.left > 0:
+        return found[0], found[1], room
+    if in_dialogue:
+        await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
+    if found and room:
+        refuse(turn, found[0], found[1], room)
+    else:
         turn.toast(turn.t("history.not_found"), alert=True)
-        return None
-    return found
+    return None
+
+
+def refuse(turn: Turn, sale: Purchase, customer: Customer, room: Refundable) -> None:
+    """Why not as much as asked: all of the sale was refunded, or less is left of it, or of what the customer paid."""
+    def shown(amount_minor: int) -> str:
+        return money(turn.lang, amount_minor, sale.currency)
+
+    if room.refunded >= sale.amount_minor:
+        text = turn.t("history.refund_nothing_left", sale=shown(sale.amount_minor))
+    elif room.left < room.paid:
+        text = turn.t("history.refund_above_left", left=shown(room.left), refunded=shown(room.refunded))
+    else:
+        text = turn.t("sale.refund_too_large", id=customer.id, name=customer.name, paid=shown(room.paid))
+    turn.reply(text, [[(turn.t("history.back"), ENTRY["s"].data(entry=sale.id))]])
+
+
+def so_far(turn: Turn, sale: Purchase, room: Refundable) -> str:
+    """'' before the first refund from the sale; then how much of it was refunded and how much is left."""
+    if not room.refunded:
+        return ""
+    return "\n" + turn.t("history.refund_so_far", refunded=money(turn.lang, room.refunded, sale.currency),
+                         left=money(turn.lang, room.left, sale.currency))
 
 
 @turn()
 async def on_refund(turn: Turn) -> None:
-    """Refund on a sale in History: ask how much, offering the whole sale."""
+    """Refund on a sale in History: ask how much, offering all that is left of it."""
     if not (button := turn.button(REFUND, refusal="history.not_found")):
         return
-    if not (found := await sale_of(turn, button.purchase)):
+    if not (found := await sale_of(turn, button.purchase, in_dialogue=False)):
         return
-    purchase, customer = found
+    purchase, customer, room = found
     state = DialogueState(REFUND_FLOW, "amount", {"purchase": purchase.id})
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now, state=state)
-    whole = money(turn.lang, purchase.amount_minor, purchase.currency)
-    turn.reply(turn.t("history.refund_ask", amount=whole, id=customer.id, name=customer.name,
-                      currency=purchase.currency),
-               [[(turn.t("history.refund_whole", amount=whole), WHOLE.data(question=state.fingerprint()))],
+    left = money(turn.lang, room.left, purchase.currency)
+    whole = turn.t("history.refund_rest" if room.refunded else "history.refund_whole", amount=left)
+    turn.reply(turn.t("history.refund_ask", amount=money(turn.lang, purchase.amount_minor, purchase.currency),
+                      id=customer.id, name=customer.name, currency=purchase.currency) + so_far(turn, purchase, room),
+               [[(whole, WHOLE.data(question=state.fingerprint()))],
                 [(turn.t("button.cancel"), STOP.data(question=state.fingerprint()))]])
 
 
@@ -72,43 +105,49 @@ async def confirm(turn: Turn, purchase: Purchase, customer: Customer, amount_min
 
 @turn()
 async def on_whole(turn: Turn) -> None:
-    """The whole sale: confirm it."""
+    """All that is left of the sale: confirm it."""
     if not (button := turn.button(WHOLE)) or not (state := await open_dialogue(turn, REFUND_FLOW, button.question)):
         return
     if found := await sale_of(turn, state.data["purchase"]):
-        await confirm(turn, *found, found[0].amount_minor)
+        purchase, customer, room = found
+        await confirm(turn, purchase, customer, room.left)
 
 
 @flow(REFUND_FLOW)
 async def amount_step(turn: Turn, state: DialogueState) -> None:
-    """An amount typed for the refund (again at the confirm step, to change it); at most the sale's amount."""
+    """An amount typed for the refund (again at the confirm step, to change it); at most what is left of the sale."""
     if not (found := await sale_of(turn, state.data["purchase"])):
-        await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
         return
-    purchase, customer = found
+    purchase, customer, room = found
     try:
-        amount_minor = parse_amount(turn.text, await team_currency(turn))
+        amount_minor = parse_amount(turn.text, purchase.currency)
     except AmountError as error:
         turn.refuse(error)
         return
-    if amount_minor > purchase.amount_minor:
-        turn.reply(turn.t("history.refund_above_sale", amount=money(turn.lang, purchase.amount_minor,
-                                                                    purchase.currency)))
+    if amount_minor > room.left:
+        turn.reply(turn.t("history.refund_above_sale", amount=money(turn.lang, room.left, purchase.currency))
+                   + so_far(turn, purchase, room))
         return
     await confirm(turn, purchase, customer, amount_minor)
 
 
 @turn()
 async def on_confirmed(turn: Turn) -> None:
-    """Yes, refund: once, however often it is tapped."""
+    """Yes, refund: once, however often it is tapped, and only if that much of the sale is still left."""
     if not (button := turn.button(CONFIRMED)):
         return
     state = await open_dialogue(turn, REFUND_FLOW, button.question)
     if state is None or state.step != "confirm" or not await close_dialogue(turn):
         return
-    if found := await sale_of(turn, state.data["purchase"]):
-        back = [(turn.t("history.back"), HISTORY_PAGE.data(customer=found[1].id, page=0))]
-        await record(turn, found[1].id, -state.data["amount"], None, [back])
+    refunded = await sales.refund_sale(turn.session, actor=turn.actor, sale_id=state.data["purchase"],
+                                       amount_minor=state.data["amount"], now=turn.now)
+    if refunded is None:
+        turn.toast(turn.t("history.not_found"), alert=True)
+    elif isinstance(refunded, SaleRefundRefused):  # something was refunded since the amount was asked
+        refuse(turn, refunded.sale, refunded.customer, refunded.refundable)
+    else:
+        back = [(turn.t("history.back"), HISTORY_PAGE.data(customer=refunded.customer.id, page=0))]
+        answer_recorded(turn, refunded, [back])
 
 
 @turn()

@@ -18,7 +18,7 @@ from storage import customers, dialogues, sales, users
 from storage.customers import stage_of
 from storage.dialogues import DialogueState
 from storage.models import Customer
-from storage.sales import RefundRefused, RefundsUncovered
+from storage.sales import Recorded, RefundRefused, RefundsUncovered
 
 SALE_FLOW = "sale"
 UNDO = Callback("undosale", purchase=ID)
@@ -50,7 +50,13 @@ async def record(turn: Turn, customer_id: int, amount_minor: int, note: str | No
         turn.reply(turn.t("sale.refund_too_large", id=recorded.customer.id, name=recorded.customer.name,
                           paid=money(turn.lang, recorded.paid, currency)))
         return
+    answer_recorded(turn, recorded, more)
+
+
+def answer_recorded(turn: Turn, recorded: Recorded, more: list[list[tuple[str, str]]] | None = None) -> None:
+    """The sale or refund as stored, the stage change it made, and Undo."""
     customer, purchase = recorded.customer, recorded.purchase
+    amount_minor, currency = purchase.amount_minor, purchase.currency
     amount = money(turn.lang, abs(amount_minor), currency)
     if amount_minor < 0:
         lines = [turn.t("sale.refund_recorded", amount=amount, id=customer.id, name=customer.name,
