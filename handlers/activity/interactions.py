@@ -7,6 +7,7 @@ yet); a moment still ahead is refused, nothing is stored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
@@ -128,9 +129,14 @@ async def ask_channel_for_note(turn: Turn, customer_id: int, name: str, note: st
     (and the past time it was given, if any)."""
     state = DialogueState(CHANNEL_FLOW, "channel", {"customer_id": customer_id, "name": name, "note": note, "at": at})
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now, state=state)
+    channel_question(turn, state, turn.reply)
+
+
+def channel_question(turn: Turn, state: DialogueState, say: Callable[..., None]) -> None:
+    customer_id, name, note = state.data["customer_id"], state.data["name"], state.data["note"]
     question = (turn.t("log.pick_channel_for_note", id=customer_id, name=name, note=note) if note
                 else turn.t("log.pick_channel", id=customer_id, name=name))
-    turn.reply(question, channel_rows(turn, LOG_AS, question=state.fingerprint()))
+    say(question, channel_rows(turn, LOG_AS, question=state.fingerprint()))
 
 
 def kept_time(state: DialogueState) -> datetime | None:
@@ -143,6 +149,29 @@ async def on_log_button(turn: Turn) -> None:
     """The card's Log button: which channel?"""
     if found := await pressed(turn, LOG):
         ask_channel(turn, found[0])
+
+
+async def describe_unsorted(turn: Turn, state: DialogueState) -> str | None:
+    """'note for #12 Wang Wei: “met at the expo”'; None once the customer is out of reach."""
+    customer = await customers.get_visible(turn.session, actor=turn.actor, customer_id=state.data["customer_id"])
+    if customer is None:
+        return None
+    if note := state.data.get("note"):
+        return turn.t("drafts.log_note", id=customer.id, name=customer.name, note=drafts.quote(note))
+    at = kept_time(state)
+    return turn.t("drafts.log_at", id=customer.id, name=customer.name, when=turn.stamp(at) if at else "?")
+
+
+async def ask_channel_again(turn: Turn, state: DialogueState) -> None:
+    customer = await customers.get_visible(turn.session, actor=turn.actor, customer_id=state.data["customer_id"])
+    if customer is None:
+        await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
+        turn.edit(turn.t("customer.not_found_short"))
+        return
+    channel_question(turn, state, turn.edit)
+
+
+drafts.draftable(CHANNEL_FLOW, describe=describe_unsorted, ask=ask_channel_again, buttons=(LOG_AS.prefix,))
 
 
 @turn()

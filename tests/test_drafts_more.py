@@ -1,0 +1,118 @@
+"""More dialogues set aside, never dropped silently: a /log note waiting for its channel, a forward or voice note
+waiting for its customer, a follow-up's note or time, a refund, a History fix. Dialogues with nothing typed or
+chosen in them (the time zone, /find, the outcome after Done, a reschedule) close quietly."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import select
+
+from bot.sandbox.fake_telegram import Sent
+from storage.models import Dialogue, Draft, Role
+from tests.builders import customer, interactions_of
+from tests.harness import Harness, texts, with_button
+
+
+async def rows(harness: Harness) -> tuple[list[tuple], list[tuple]]:
+    """(open dialogues, drafts) as (flow, step): what an interruption could have changed."""
+    async with harness.sessions() as session:
+        opened = [(d.flow, d.step) for d in await session.exec(select(Dialogue))]
+        kept = [(d.flow, d.step) for d in await session.exec(select(Draft).order_by(Draft.flow))]
+    return opened, kept
+
+
+def aside(messages: list[Sent], label: str = "Resume") -> Sent:
+    """The one line saying what was set aside: the last message, with the Resume button."""
+    line = with_button(messages, label)
+    assert line is messages[-1], texts(messages)
+    return line
+
+
+async def test_log_note_waiting_for_its_channel_is_set_aside_and_saved_as_typed(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    cid = await customer(harness, rep, "Wang Wei")
+    with_button(await harness.send(rep, f"/log #{cid} party: ate noodles with the buyer"), "visit")
+    line = aside(await harness.send(rep, "/today"))
+    assert line.text == f"📝 Set aside: note for #{cid} Wang Wei: “party: ate noodles with the buyer”"
+    assert await rows(harness) == ([], [("logchannel", "channel")])
+    assert await interactions_of(harness, cid) == []
+
+    [question] = await harness.press(rep, line, "Resume")
+    assert question.message_id == line.message_id
+    assert "How were you in touch" in question.text and "party: ate noodles with the buyer" in question.text
+    done = texts(await harness.press(rep, question, "visit"))
+    assert f"Logged visit with #{cid} Wang Wei" in done and "Set aside" not in done
+    [row] = await interactions_of(harness, cid)
+    assert (row.channel, row.note) == ("visit", "party: ate noodles with the buyer")
+    assert await rows(harness) == ([], [])
+
+
+async def test_chinese_log_note_with_a_past_time_keeps_both_through_a_draft(harness: Harness) -> None:
+    rep = await harness.member(Role.REP, language="zh")
+    cid = await customer(harness, rep, "王伟")
+    asked = with_button(await harness.send(rep, f"/log #{cid} 团建 昨天 15:00：一起吃了饭"), "拜访")
+    assert "团建: 一起吃了饭" in asked.text
+    line = aside(await harness.send(rep, "/list"), "继续填")
+    assert line.text == f"📝 已暂存：#{cid} 王伟 的跟进记录：“团建: 一起吃了饭”"
+    question = with_button(await harness.press(rep, line, "继续填"), "拜访")
+    # typed instead of tapped, as the question allows
+    done = texts(await harness.send(rep, "微信"))
+    assert f"#{cid} 王伟" in done and "已暂存" not in done
+    [row] = await interactions_of(harness, cid)
+    assert (row.channel, row.note) == ("message", "团建: 一起吃了饭")
+    assert row.at == datetime(2026, 3, 1, 7, 0, tzinfo=UTC)  # yesterday 15:00 in Shanghai
+    assert question.message_id == line.message_id
+    assert await rows(harness) == ([], [])
+
+
+async def test_forwarded_message_waiting_for_its_customer_is_set_aside_and_logged(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    cid = await customer(harness, rep, "Wang Wei")
+    await customer(harness, rep, "Wang Fang")
+    with_button(await harness.chat.forward(rep, "Can you send the price list?", "Wang"), "Another customer")
+    line = aside(await harness.send(rep, "/help"))
+    assert line.text == "📝 Set aside: forwarded message “Can you send the price list?”"
+    assert await rows(harness) == ([], [("attach", "customer")])
+
+    prompt = with_button(await harness.press(rep, line, "Resume"), "Another customer")
+    assert prompt.message_id == line.message_id and "Which customer" in prompt.text
+    assert f"Logged message with #{cid} Wang Wei" in texts(await harness.press(rep, prompt, f"#{cid} Wang Wei"))
+    [row] = await interactions_of(harness, cid)
+    assert (row.channel, row.direction, row.note) == ("message", "in", "Can you send the price list?")
+    assert await rows(harness) == ([], [])
+
+
+async def test_chinese_voice_note_set_aside_then_a_typed_name_that_matches_two_asks_which_one(
+        harness: Harness) -> None:
+    rep = await harness.member(Role.REP, language="zh")
+    cid = await customer(harness, rep, "王伟")
+    await customer(harness, rep, "王芳")
+    await harness.chat.voice(rep, caption="刚打完电话")
+    line = aside(await harness.send(rep, "📅 今日"), "继续填")
+    assert line.text == "📝 已暂存：语音“刚打完电话”"
+    prompt = with_button(await harness.press(rep, line, "继续填"), "其他客户")
+    await harness.press(rep, prompt, "其他客户")
+    # the typed name answers the question: the "which one?" that follows is no interruption
+    picked = await harness.send(rep, "王")
+    assert "已暂存" not in texts(picked)
+    assert await rows(harness) == ([("pick", "attach")], [])
+    done = texts(await harness.press(rep, with_button(picked, f"#{cid} 王伟"), f"#{cid} 王伟"))
+    assert f"#{cid} 王伟" in done
+    [row] = await interactions_of(harness, cid)
+    assert row.voice_file_id and row.note == "刚打完电话"
+    assert await rows(harness) == ([], [])
+
+
+async def test_a_second_forward_sets_the_first_aside_instead_of_dropping_it(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    cid = await customer(harness, rep, "Wang Wei")
+    await harness.chat.forward(rep, "first message", "Wang Wei")
+    replies = await harness.chat.forward(rep, "second message", "Wang Wei")
+    line = aside(replies)
+    assert line.text == "📝 Set aside: forwarded message “first message”"
+    await harness.press(rep, with_button(replies, f"#{cid}"), f"#{cid}")
+    prompt = with_button(await harness.press(rep, line, "Resume"), f"#{cid}")
+    await harness.press(rep, prompt, f"#{cid}")
+    assert sorted(row.note for row in await interactions_of(harness, cid)) == ["first message", "second message"]
+    assert await rows(harness) == ([], [])
