@@ -4,12 +4,13 @@ chosen in them (the time zone, /find, the outcome after Done, a reschedule) clos
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from bot.sandbox.fake_telegram import Sent
-from storage.models import Dialogue, Draft, Role
+from bot.sandbox.fake_telegram import FakeUser, Sent
+from storage.models import Dialogue, Draft, FollowUpStatus, Role
+from tests import builders
 from tests.builders import customer, interactions_of
 from tests.harness import Harness, texts, with_button
 
@@ -116,3 +117,128 @@ async def test_a_second_forward_sets_the_first_aside_instead_of_dropping_it(harn
     await harness.press(rep, prompt, f"#{cid}")
     assert sorted(row.note for row in await interactions_of(harness, cid)) == ["first message", "second message"]
     assert await rows(harness) == ([], [])
+
+
+async def test_followup_note_asked_after_a_quick_choice_is_set_aside_and_saved(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    cid = await customer(harness, rep, "Wang Wei")
+    echo = with_button(await harness.send(rep, f"/followup #{cid} tomorrow 10:00"), "Add a note")
+    await harness.press(rep, echo, "Add a note")
+    line = aside(await harness.send(rep, "/today"))
+    assert line.text == f"📝 Set aside: note for the follow-up with #{cid} Wang Wei (2026-03-03 10:00 Tue)"
+    [question] = await harness.press(rep, line, "Resume")
+    assert question.message_id == line.message_id and "Note for the follow-up" in question.text
+    assert "bring the catalogue" in texts(await harness.send(rep, "bring the catalogue"))
+    [row] = await builders.follow_ups_of(harness, cid)
+    assert row.note == "bring the catalogue"
+    assert await rows(harness) == ([], [])
+
+
+async def test_chinese_followup_when_question_holding_a_note_is_set_aside_and_answered(harness: Harness) -> None:
+    rep = await harness.member(Role.REP, language="zh")
+    cid = await customer(harness, rep, "王伟")
+    await harness.send(rep, f"/followup #{cid}: 带样品过去")
+    line = aside(await harness.send(rep, "/list"), "继续填")
+    assert line.text == f"📝 已暂存：#{cid} 王伟 的跟进：“带样品过去”"
+    question = with_button(await harness.press(rep, line, "继续填"), "明天")
+    assert question.message_id == line.message_id and "什么时候提醒你" in question.text
+    assert "已设跟进" in texts(await harness.send(rep, "周五上午十点"))
+    [row] = await builders.follow_ups_of(harness, cid)
+    assert (row.note, row.due_at) == ("带样品过去", datetime(2026, 3, 6, 2, 0, tzinfo=UTC))
+    assert await rows(harness) == ([], [])
+
+
+async def test_which_reading_question_is_set_aside_and_its_buttons_come_back(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    cid = await customer(harness, rep, "Wang Wei")
+    [asked] = await harness.send(rep, f"/followup #{cid} 10 call him")
+    line = aside(await harness.send(rep, "/help"))
+    assert line.text == f"📝 Set aside: follow-up for #{cid} Wang Wei: “10 call him”"
+    [question] = await harness.press(rep, line, "Resume")
+    assert question.text == asked.text and [b.text for b in question.flat_buttons] == [
+        b.text for b in asked.flat_buttons]
+    await harness.press(rep, question, "10:00 Mon")
+    [row] = await builders.follow_ups_of(harness, cid)
+    assert (row.note, row.due_at) == ("call him", datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
+    assert await rows(harness) == ([], [])
+
+
+async def test_when_question_with_nothing_typed_closes_quietly(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    cid = await customer(harness, rep, "Wang Wei")
+    await harness.send(rep, f"/followup #{cid}")
+    assert "Set aside" not in texts(await harness.send(rep, "/today"))
+    assert await rows(harness) == ([], [])
+
+
+async def newest_entry(harness: Harness, rep: FakeUser, cid: int) -> Sent:
+    """History, then its first entry (the newest)."""
+    anchor = (await harness.send(rep, "/help"))[0]
+    [page] = await harness.press(rep, anchor, data=f"hist:{cid}:0")
+    [entry] = await harness.press(rep, page, "1")
+    return entry
+
+
+async def test_refund_with_its_amount_typed_is_set_aside_and_confirmed(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    cid = await customer(harness, rep, "Wang Wei")
+    await harness.send(rep, f"/sale #{cid} 5000 first order")
+    await harness.press(rep, await newest_entry(harness, rep, cid), "Refund")
+    with_button(await harness.send(rep, "200"), "Yes, refund")
+    line = aside(await harness.send(rep, "/list"))
+    assert line.text == f"📝 Set aside: refund of CN¥200.00 from the sale of CN¥5,000.00 to #{cid} Wang Wei"
+    question = with_button(await harness.press(rep, line, "Resume"), "Yes, refund")
+    assert question.message_id == line.message_id
+    assert "Refund of CN¥200.00 recorded" in texts(await harness.press(rep, question, "Yes, refund"))
+    assert sorted(row.amount_minor for row in await builders.purchases_of(harness, cid)) == [-20000, 500000]
+    assert await rows(harness) == ([], [])
+
+
+async def test_chinese_refund_of_a_chosen_sale_is_set_aside_and_the_whole_is_refunded(harness: Harness) -> None:
+    rep = await harness.member(Role.REP, language="zh")
+    cid = await customer(harness, rep, "王伟")
+    await harness.send(rep, f"/sale #{cid} 5000 首单")
+    await harness.press(rep, await newest_entry(harness, rep, cid), "退款")
+    line = aside(await harness.send(rep, "📅 今日"), "继续填")
+    assert line.text == f"📝 已暂存：#{cid} 王伟 那笔 ¥5,000.00 成交的退款"
+    question = with_button(await harness.press(rep, line, "继续填"), "全额退款")
+    confirm = with_button(await harness.press(rep, question, "全额退款"), "确认退款")
+    await harness.press(rep, confirm, "确认退款")
+    assert sorted(row.amount_minor for row in await builders.purchases_of(harness, cid)) == [-500000, 500000]
+    assert await rows(harness) == ([], [])
+
+
+async def test_history_note_fix_is_set_aside_and_saved_as_typed(harness: Harness) -> None:
+    rep = await harness.member(Role.REP, language="zh")
+    cid = await customer(harness, rep, "王伟")
+    await harness.send(rep, f"/log #{cid}: 打错了")
+    await harness.press(rep, await newest_entry(harness, rep, cid), "备注")
+    line = aside(await harness.send(rep, "/today"), "继续填")
+    assert line.text == f"📝 已暂存：#{cid} 王伟 一条记录的新备注"
+    [question] = await harness.press(rep, line, "继续填")
+    assert "新备注" in question.text
+    await harness.send(rep, "谈了价格，下周报价")
+    assert [row.note for row in await interactions_of(harness, cid)] == ["谈了价格，下周报价"]
+    assert await rows(harness) == ([], [])
+
+
+async def test_dialogues_with_nothing_typed_close_quietly(harness: Harness) -> None:
+    """The time zone and /find questions, the outcome after Done, a reschedule: nothing typed, nothing kept."""
+    rep = await harness.member(Role.REP, digest=False)
+    cid = await customer(harness, rep, "Wang Wei")
+    fid = await builders.follow_up(harness, cid, rep, harness.clock.now(), note="send the quote")
+    [reminder] = await harness.deliver()
+    replies = await harness.press(rep, reminder, "Done")  # asks for the outcome
+    anchor = (await harness.send(rep, "/help"))[0]
+    replies += await harness.press(rep, anchor, data="set:tz:other")  # the outcome question gives way
+    assert "Type your time zone" in texts(replies)
+    replies += await harness.send(rep, "/find")  # and the time zone question
+    other = await builders.follow_up(harness, cid, rep, harness.clock.now() + timedelta(days=1))
+    [view] = await harness.press(rep, anchor, data=f"fu:v:{other}")  # and /find's
+    replies += [view, *await harness.press(rep, view, "Reschedule")]
+    assert "New time for Wang Wei" in texts(replies)
+    replies += await harness.send(rep, "/today")  # and the reschedule
+    assert "Set aside" not in texts(replies) and all("Resume" not in str(m.flat_buttons) for m in replies)
+    assert await rows(harness) == ([], [])
+    assert (await builders.follow_up_row(harness, fid)).status == FollowUpStatus.DONE
+    assert (await builders.follow_up_row(harness, other)).due_at == harness.clock.now() + timedelta(days=1)
