@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bot.rules.channels import CHANNELS, WORDS
+from bot.rules.log_line import parse_log
 from bot.runtime.i18n import t
 from bot.runtime.text import fill
-from handlers.activity.interactions import parse_log
 from storage.models import Channel, Role
 from tests.builders import customer, customer_row, interactions_of
 from tests.harness import Harness, last_answer, texts, with_button

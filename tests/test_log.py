@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from bot.rules.log_line import parse_log
 from bot.rules.refusal import Refusal
-from handlers.activity.interactions import parse_log
 from storage.models import Role
 from tests.builders import audit_actions, customer, customer_row, interactions_of
 from tests.harness import Harness, last_answer, texts, with_button

@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import select
 
 from bot.rules.amounts import parse_amount_note
+from bot.rules.log_line import parse_log
 from bot.sandbox.fake_telegram import FakeUser
-from handlers.activity.interactions import parse_log
 from storage.models import Customer, Role
 from tests.builders import customer, interactions_of, purchases_of
 from tests.harness import Harness, last_answer, texts, with_button

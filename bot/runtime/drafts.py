@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from bot.runtime.callbacks import QUESTION, Callback, Choice, Text
 from bot.runtime.keyboards import Rows
+from bot.runtime.text import trim_text
 from storage import dialogues, drafts
 from storage.dialogues import DialogueState
 
@@ -25,7 +26,9 @@ if TYPE_CHECKING:
 
 # plain text this soon after an interruption may be the answer the draft was waiting for: ask
 ASK_ABOUT_TEXT_WITHIN = timedelta(minutes=10)
-FLOW_NAME = Text(12, "[a-z_]")
+# characters of a typed note quoted in the line about its draft: enough to recognise it on a phone
+QUOTED = 40
+FLOW_NAME = Text(16, "[a-z_]")
 RESUME = Callback("resume", flow=FLOW_NAME, question=QUESTION)
 DISCARD = Callback("dropdraft", flow=FLOW_NAME, question=QUESTION)
 # about a text typed after an interruption: `use` answers the draft with it, `search` searches it
@@ -49,7 +52,13 @@ def draftable(flow: str, *, describe: Callable[[Turn, DialogueState], Awaitable[
     """Let `flow` be set aside; `buttons`: the callback prefixes of the flow's own buttons."""
     if flow in DRAFTABLE:
         raise ValueError(f"flow {flow!r} made draftable twice")
+    FLOW_NAME.encode(flow)  # its Resume and Discard buttons carry the name
     DRAFTABLE[flow] = Draftable(describe, ask, frozenset(buttons))
+
+
+def quote(text: str) -> str:
+    """A typed note as a draft's line quotes it: on one line, cut short."""
+    return trim_text(" ".join(text.split()), QUOTED)
 
 
 def tg_id(turn: Turn) -> int:
@@ -103,8 +112,11 @@ async def after(turn: Turn, before: DialogueState | None) -> None:
     if turn.update.callback_query is not None:
         replaced = now_open is None or now_open.fingerprint() != before.fingerprint()
     else:
-        # a message answers its own flow (which may close it); only another flow's dialogue replaces it
-        replaced = now_open is not None and now_open.flow != before.flow
+        # typed text answers the open dialogue, whatever that opens next (a "which customer?" question);
+        # a forward or a voice note asks a question of its own in its place, one of the same flow too
+        message = turn.update.effective_message
+        typed = message is not None and message.forward_origin is None and message.voice is None
+        replaced = not typed and now_open is not None and now_open.fingerprint() != before.fingerprint()
     if replaced:
         await set_aside(turn, before)
 

@@ -6,11 +6,13 @@ rep picks the customer, so it survives a restart.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from telegram import MessageOrigin
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
+from bot.runtime import drafts
 from bot.runtime.callbacks import ID, QUESTION, Callback
 from bot.runtime.flows import close_dialogue, flow, open_dialogue
 from bot.runtime.turn import Turn, turn
@@ -49,14 +51,23 @@ def sender_name(origin: MessageOrigin) -> str:
     return getattr(origin, "sender_user_name", "") or ""
 
 
-async def ask_customer(turn: Turn, pending: dict[str, Any], candidates: list[Customer], question: str) -> None:
-    """Keep the pending interaction in the dialogue and offer candidates, plus typing another reference."""
+async def ask_customer(turn: Turn, pending: dict[str, Any], say: Callable[..., None] | None = None) -> None:
+    """Keep the pending interaction in the dialogue and offer candidates, plus typing another reference:
+    customers named like a forward's sender, those last logged for a voice note."""
     state = DialogueState(ATTACH_FLOW, "customer", pending)
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now, state=state)
+    if not pending.get("voice_file_id"):
+        sender = pending.get("sender") or ""
+        candidates = (await customers.search(turn.session, actor=turn.actor, text=sender, limit=CANDIDATES)
+                      if sender else [])
+        question = turn.t("log.forward_which", sender=sender[:100] or "?")
+    else:
+        candidates = await interactions.recent_customers(turn.session, actor=turn.actor, limit=CANDIDATES)
+        question = turn.t("log.voice_which")
     question_id = state.fingerprint()
     rows = [[(label(c), ATTACH.data(question=question_id, customer=c.id))] for c in candidates]
     rows.append([(turn.t("log.search_another"), SEARCH_ANOTHER.data(question=question_id))])
-    turn.reply(question if candidates else f"{question}\n{turn.t('log.type_customer')}", rows)
+    (say or turn.reply)(question if candidates else f"{question}\n{turn.t('log.type_customer')}", rows)
 
 
 @turn()
@@ -65,9 +76,8 @@ async def on_forward(turn: Turn) -> None:
     if note_too_long(turn, turn.text):
         return
     sender = sender_name(turn.update.effective_message.forward_origin)
-    found = await customers.search(turn.session, actor=turn.actor, text=sender, limit=CANDIDATES) if sender else []
-    pending = {"channel": Channel.MESSAGE.value, "direction": "in", "note": turn.text}
-    await ask_customer(turn, pending, found, turn.t("log.forward_which", sender=sender[:100] or "?"))
+    await ask_customer(turn, {"channel": Channel.MESSAGE.value, "direction": "in", "note": turn.text,
+                              "sender": sender})
 
 
 @turn()
@@ -84,13 +94,25 @@ async def on_voice(turn: Turn) -> None:
     forwarded = message.forward_origin is not None
     pending = {"channel": (Channel.MESSAGE if forwarded else Channel.CALL).value, "direction": "in" if forwarded
                else "out", "note": caption, "voice_file_id": message.voice.file_id}
-    recent = await interactions.recent_customers(turn.session, actor=turn.actor, limit=CANDIDATES)
-    await ask_customer(turn, pending, recent, turn.t("log.voice_which"))
+    await ask_customer(turn, pending)
+
+
+async def describe(turn: Turn, state: DialogueState) -> str | None:
+    """'forwarded message “can you send the price list?”', 'voice note'."""
+    note = state.data.get("note")
+    if state.data.get("voice_file_id"):
+        return turn.t("drafts.voice_note", note=drafts.quote(note)) if note else turn.t("drafts.voice")
+    return turn.t("drafts.forward", note=drafts.quote(note or ""))
+
+
+async def ask_again(turn: Turn, state: DialogueState) -> None:
+    await ask_customer(turn, state.data, turn.edit)
+
+
+drafts.draftable(ATTACH_FLOW, describe=describe, ask=ask_again, buttons=(ATTACH.prefix, SEARCH_ANOTHER.prefix))
 
 
 async def log_pending(turn: Turn, customer_id: int, pending: dict[str, Any], *, edit: bool = False) -> None:
-    if not await close_dialogue(turn):
-        return
     await record(turn, customer_id, pending["channel"], pending.get("note"), direction=pending["direction"],
                  voice_file_id=pending.get("voice_file_id"), edit=edit)
 
@@ -104,7 +126,8 @@ async def on_attach(turn: Turn) -> None:
     if not customer:
         turn.toast(turn.t("customer.not_found_short"), alert=True)
         return
-    await log_pending(turn, customer.id, state.data, edit=True)
+    if await close_dialogue(turn):
+        await log_pending(turn, customer.id, state.data, edit=True)
 
 
 @turn()
@@ -122,4 +145,7 @@ async def customer_step(turn: Turn, state: DialogueState) -> None:
 
 @continuation("attach")
 async def attach_chosen(turn: Turn, customer: Customer, payload: dict[str, Any]) -> None:
+    """A typed reference matched one customer (the question closes now) or was picked among several (the pick
+    closed it already: a second tap finds no pick question and logs nothing)."""
+    await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
     await log_pending(turn, customer.id, payload)

@@ -6,16 +6,20 @@ presser; every change is audit-logged and recomputes the customer's activity.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.rules.amounts import AmountError, parse_amount
 from bot.rules.oneliners import MAX_NOTE
+from bot.runtime import drafts
 from bot.runtime.flows import flow
 from bot.runtime.turn import Turn, turn
 from handlers.activity.history import ENTRY, HISTORY_PAGE, MANAGE, as_entry, entry_view, fetch
 from handlers.common.refs import note_too_long
 from storage import dialogues, interactions, sales
 from storage.dialogues import DialogueState
+from storage.models import Customer
 from storage.sales import RefundsUncovered
 
 EDIT_FLOW = "history"
@@ -46,8 +50,32 @@ async def on_manage(turn: Turn) -> None:
         await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now,
                             state=DialogueState(EDIT_FLOW, action, {"kind": kind, "id": entry.id,
                                                                     "currency": entry.currency}))
-        turn.reply(turn.t(f"history.ask_{action}", id=customer.id, name=customer.name, limit=MAX_NOTE,
-                          currency=entry.currency or ""))
+        ask_value(turn, action, customer, entry.currency, turn.reply)
+
+
+def ask_value(turn: Turn, step: str, customer: Customer, currency: str | None, say: Callable[..., None]) -> None:
+    say(turn.t(f"history.ask_{step}", id=customer.id, name=customer.name, limit=MAX_NOTE, currency=currency or ""))
+
+
+async def describe(turn: Turn, state: DialogueState) -> str | None:
+    """'new note for an entry of #12 Wang Wei'; None once the entry is gone."""
+    found = await fetch(turn, state.data["kind"], state.data["id"])
+    if found is None or state.step not in ("note", "amount"):
+        return None
+    return turn.t(f"drafts.history_{state.step}", id=found[1].id, name=found[1].name)
+
+
+async def ask_again(turn: Turn, state: DialogueState) -> None:
+    found = await fetch(turn, state.data["kind"], state.data["id"])
+    if found is None or state.step not in ("note", "amount"):
+        await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
+        turn.edit(turn.t("history.not_found"))
+        return
+    ask_value(turn, state.step, found[1], state.data.get("currency"), turn.edit)
+
+
+# a fix to a wrong entry was started: like a card field's edit, a command meanwhile sets it aside
+drafts.draftable(EDIT_FLOW, describe=describe, ask=ask_again)
 
 
 async def remove_entry(turn: Turn, kind: str, entry_id: int) -> None:

@@ -1,22 +1,22 @@
 """/log, the card's Log button with its note dialogue, and Undo of a logged interaction.
 
-`/log #12 visit yesterday 15:00: met at the expo` and `/log #12 昨天拜访：…` log in the past: a time phrase
-after the reference, before or after the channel word and before the colon, is when it took place. A day
-without a time is logged at 09:00 of that day, the start of the working day, as a follow-up's date is
-(today's at now when 09:00 has not come yet); a moment still ahead is refused, nothing is stored.
+The line is read in bot/rules/log_line.py, a past time phrase too. A day without a time is logged at 09:00
+of that day, the start of the working day, as a follow-up's date is (today's at now when 09:00 has not come
+yet); a moment still ahead is refused, nothing is stored.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.rules.channels import DEFAULT, channel_named, read_channel, trailing_word
-from bot.rules.oneliners import ID_REFERENCE, MAX_NOTE, split_note, split_reference
+from bot.rules.channels import channel_named
+from bot.rules.log_line import parse_log, peel_time
+from bot.rules.oneliners import MAX_NOTE
 from bot.rules.refusal import Refusal
-from bot.rules.when import When, suffix_when
+from bot.rules.when import When
 from bot.runtime import drafts
 from bot.runtime.callbacks import ID, QUESTION, Callback, Choice
 from bot.runtime.flows import close_dialogue, flow, open_dialogue
@@ -50,56 +50,6 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(on_log_as, pattern=LOG_AS.pattern),
         CallbackQueryHandler(on_undo, pattern=UNDO.pattern),
     ]
-
-
-def parse_log(text: str) -> tuple[str, Channel | None, str | None]:
-    """'#12 visit: note' → ('#12', visit, 'note'); '王伟拜访' → ('王伟', visit, None).
-
-    The channel is None when the rep must be asked: nothing after the reference, or an unknown word
-    where the channel goes ('#12 party: ate' keeps 'party: ate' as the note). See bot/rules/channels.py.
-    """
-    text = text.strip()
-    head, note = split_note(text)
-    reference, _ = split_reference(head)
-    if not reference:
-        raise Refusal("log.usage", word="")
-    if ID_REFERENCE.match(head):
-        channel, note = read_channel(text[len(reference):])
-    elif found := trailing_word(reference):
-        reference, word = found
-        channel = word.channel
-        if word.in_note:  # "王伟 吃饭：聊了价格": the meal is part of the note
-            note = text[len(reference):].strip()
-    else:
-        channel = DEFAULT if note else None
-    return reference, Channel(channel) if channel else None, note
-
-
-def peel_time(text: str, now: datetime, tz: ZoneInfo) -> tuple[str, When | None, str]:
-    """'#12 visit yesterday 15:00: met' → ('#12 visit: met', When, 'yesterday 15:00'); '#12 昨天拜访：谈了' →
-    ('#12 拜访: 谈了', When, '昨天'); no time → (text, None, '').
-
-    After a name the time needs a space before it ('李明天' stays a name). Without a colon the time is read
-    only when nothing but the reference and a channel word is left: '#12 will send it tomorrow' is a note."""
-    head, note = split_note(text)
-    found = trailing_word(head)
-    body = found[0] if found else head
-    tail = head[len(body):] if body != head and head.startswith(body) else ""
-    for part, after in [(head, ""), (body, tail)][: 2 if tail else 1]:
-        found = suffix_when(part, now, tz)
-        if found is None or found[1].repeat is not None:
-            continue
-        before, phrase = part[:found[0]], part[found[0]:]
-        if not (ID_REFERENCE.match(before) or before[-1:].isspace() or phrase[:1].isspace()):
-            continue  # '李明天' is a name, not 李 and tomorrow
-        rebuilt = f"{before.strip()} {after.strip()}".strip() + (f": {note}" if note is not None else "")
-        try:
-            if note is None and parse_log(rebuilt)[2] is not None:
-                continue
-        except Refusal:
-            continue
-        return rebuilt, found[1], phrase.strip()
-    return text, None, ""
 
 
 def log_time(turn: Turn, when: When, phrase: str) -> datetime | None:
@@ -148,7 +98,7 @@ async def on_log(turn: Turn) -> None:
     at = when and log_time(turn, when, phrase)
     if (when and not at) or note_too_long(turn, note):
         return
-    await with_customer(turn, reference, "log", {"channel": channel and channel.value, "note": note,
+    await with_customer(turn, reference, "log", {"channel": channel, "note": note,
                                                  "at": at.isoformat() if at else None})
 
 
@@ -179,9 +129,14 @@ async def ask_channel_for_note(turn: Turn, customer_id: int, name: str, note: st
     (and the past time it was given, if any)."""
     state = DialogueState(CHANNEL_FLOW, "channel", {"customer_id": customer_id, "name": name, "note": note, "at": at})
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now, state=state)
+    channel_question(turn, state, turn.reply)
+
+
+def channel_question(turn: Turn, state: DialogueState, say: Callable[..., None]) -> None:
+    customer_id, name, note = state.data["customer_id"], state.data["name"], state.data["note"]
     question = (turn.t("log.pick_channel_for_note", id=customer_id, name=name, note=note) if note
                 else turn.t("log.pick_channel", id=customer_id, name=name))
-    turn.reply(question, channel_rows(turn, LOG_AS, question=state.fingerprint()))
+    say(question, channel_rows(turn, LOG_AS, question=state.fingerprint()))
 
 
 def kept_time(state: DialogueState) -> datetime | None:
@@ -194,6 +149,29 @@ async def on_log_button(turn: Turn) -> None:
     """The card's Log button: which channel?"""
     if found := await pressed(turn, LOG):
         ask_channel(turn, found[0])
+
+
+async def describe_unsorted(turn: Turn, state: DialogueState) -> str | None:
+    """'note for #12 Wang Wei: “met at the expo”'; None once the customer is out of reach."""
+    customer = await customers.get_visible(turn.session, actor=turn.actor, customer_id=state.data["customer_id"])
+    if customer is None:
+        return None
+    if note := state.data.get("note"):
+        return turn.t("drafts.log_note", id=customer.id, name=customer.name, note=drafts.quote(note))
+    at = kept_time(state)
+    return turn.t("drafts.log_at", id=customer.id, name=customer.name, when=turn.stamp(at) if at else "?")
+
+
+async def ask_channel_again(turn: Turn, state: DialogueState) -> None:
+    customer = await customers.get_visible(turn.session, actor=turn.actor, customer_id=state.data["customer_id"])
+    if customer is None:
+        await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
+        turn.edit(turn.t("customer.not_found_short"))
+        return
+    channel_question(turn, state, turn.edit)
+
+
+drafts.draftable(CHANNEL_FLOW, describe=describe_unsorted, ask=ask_channel_again, buttons=(LOG_AS.prefix,))
 
 
 @turn()

@@ -8,9 +8,12 @@ the customer's row lock: never more than is left of the sale, nor more than the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.rules.amounts import AmountError, money, parse_amount
+from bot.runtime import drafts
 from bot.runtime.callbacks import QUESTION, Callback
 from bot.runtime.flows import close_dialogue, flow, open_dialogue
 from bot.runtime.turn import Turn, turn
@@ -85,22 +88,55 @@ async def on_refund(turn: Turn) -> None:
     purchase, customer, room = found
     state = DialogueState(REFUND_FLOW, "amount", {"purchase": purchase.id})
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now, state=state)
+    question(turn, state, purchase, customer, room, turn.reply)
+
+
+def question(turn: Turn, state: DialogueState, purchase: Purchase, customer: Customer, room: Refundable,
+             say: Callable[..., None]) -> None:
+    """How much (the amount step: all that is left of the sale by default), or whether to refund the amount
+    given (the confirm step)."""
+    stop = (turn.t("button.cancel"), STOP.data(question=state.fingerprint()))
+    if state.step == "confirm":
+        say(turn.t("history.refund_confirm", amount=money(turn.lang, state.data["amount"], purchase.currency),
+                   sale=money(turn.lang, purchase.amount_minor, purchase.currency), id=customer.id,
+                   name=customer.name),
+            [[(turn.t("history.refund_yes"), CONFIRMED.data(question=state.fingerprint())), stop]])
+        return
     left = money(turn.lang, room.left, purchase.currency)
     whole = turn.t("history.refund_rest" if room.refunded else "history.refund_whole", amount=left)
-    turn.reply(turn.t("history.refund_ask", amount=money(turn.lang, purchase.amount_minor, purchase.currency),
-                      id=customer.id, name=customer.name, currency=purchase.currency) + so_far(turn, purchase, room),
-               [[(whole, WHOLE.data(question=state.fingerprint()))],
-                [(turn.t("button.cancel"), STOP.data(question=state.fingerprint()))]])
+    say(turn.t("history.refund_ask", amount=money(turn.lang, purchase.amount_minor, purchase.currency),
+               id=customer.id, name=customer.name, currency=purchase.currency) + so_far(turn, purchase, room),
+        [[(whole, WHOLE.data(question=state.fingerprint()))], [stop]])
 
 
-async def confirm(turn: Turn, purchase: Purchase, customer: Customer, amount_minor: int) -> None:
+async def confirm(turn: Turn, purchase: Purchase, customer: Customer, room: Refundable, amount_minor: int) -> None:
     state = DialogueState(REFUND_FLOW, "confirm", {"purchase": purchase.id, "amount": amount_minor})
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now, state=state)
-    turn.reply(turn.t("history.refund_confirm", amount=money(turn.lang, amount_minor, purchase.currency),
-                      sale=money(turn.lang, purchase.amount_minor, purchase.currency), id=customer.id,
-                      name=customer.name),
-               [[(turn.t("history.refund_yes"), CONFIRMED.data(question=state.fingerprint())),
-                 (turn.t("button.cancel"), STOP.data(question=state.fingerprint()))]])
+    question(turn, state, purchase, customer, room, turn.reply)
+
+
+async def describe(turn: Turn, state: DialogueState) -> str | None:
+    """'refund from the sale of ¥5,000.00 to #12 Wang Wei' (of how much, once given); None once it is gone."""
+    found = await sales.get(turn.session, actor=turn.actor, purchase_id=state.data["purchase"])
+    if found is None or found[0].amount_minor <= 0:
+        return None
+    purchase, customer = found
+    sale = money(turn.lang, purchase.amount_minor, purchase.currency)
+    if state.step == "confirm":
+        return turn.t("drafts.refund_amount", amount=money(turn.lang, state.data["amount"], purchase.currency),
+                      sale=sale, id=customer.id, name=customer.name)
+    return turn.t("drafts.refund", sale=sale, id=customer.id, name=customer.name)
+
+
+async def ask_again(turn: Turn, state: DialogueState) -> None:
+    """Resumed: the question again, with what is left of the sale now; said so, and ended, when nothing is."""
+    if found := await sale_of(turn, state.data["purchase"]):
+        question(turn, state, *found, turn.edit)
+
+
+# the sale to refund was chosen (and maybe the amount typed): a command meanwhile sets that aside
+drafts.draftable(REFUND_FLOW, describe=describe, ask=ask_again,
+                 buttons=(WHOLE.prefix, CONFIRMED.prefix, STOP.prefix))
 
 
 @turn()
@@ -110,7 +146,7 @@ async def on_whole(turn: Turn) -> None:
         return
     if found := await sale_of(turn, state.data["purchase"]):
         purchase, customer, room = found
-        await confirm(turn, purchase, customer, room.left)
+        await confirm(turn, purchase, customer, room, room.left)
 
 
 @flow(REFUND_FLOW)
@@ -128,7 +164,7 @@ async def amount_step(turn: Turn, state: DialogueState) -> None:
         turn.reply(turn.t("history.refund_above_sale", amount=money(turn.lang, room.left, purchase.currency))
                    + so_far(turn, purchase, room))
         return
-    await confirm(turn, purchase, customer, amount_minor)
+    await confirm(turn, purchase, customer, room, amount_minor)
 
 
 @turn()

@@ -4,20 +4,35 @@
   the "when?" dialogue (followups/offer.py), so a time typed instead is read as usual, with the whole note.
 - A second follow-up at the same time with another note is stored at once (nothing typed is lost even if
   the rep never answers); its echo offers to add the note to the earlier one, or to keep both.
+- The "when?" question holding a typed note (or a number to read) is set aside as a draft when a command
+  interrupts it; one with nothing typed closes quietly.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.rules.oneliners import MAX_NOTE
+from bot.runtime import drafts
 from bot.runtime.callbacks import QUESTION, Callback, Int
 from bot.runtime.flows import close_dialogue, open_dialogue
 from bot.runtime.turn import Turn, turn
 from handlers.common.pick import continuation
-from handlers.followups.create import ASK_FLOW, KEEP_BOTH, MERGE, ask, create, echo, echo_keyboard, restored
+from handlers.followups.create import (
+    ASK_FLOW,
+    KEEP_BOTH,
+    MERGE,
+    QUICK_FOLLOW_UP,
+    ask,
+    ask_when,
+    create,
+    echo,
+    echo_keyboard,
+    restored,
+)
 from handlers.followups.view import RESCHEDULE, ahead, label
 from storage import customers, dialogues, followups
 from storage.dialogues import DialogueState
@@ -50,9 +65,13 @@ async def which_reading(turn: Turn, customer: Customer, payload: dict) -> None:
     state = DialogueState(ASK_FLOW, "when", {"customer_id": customer.id, "note": whole_note, "origin": None,
                                              "readings": readings})
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now, state=state)
+    ask_reading(turn, state, customer, turn.reply)
+
+
+def ask_reading(turn: Turn, state: DialogueState, customer: Customer, say: Callable[..., None]) -> None:
     rows = [[(_button(turn, reading), READING.data(question=state.fingerprint(), reading=index))]
-            for index, reading in enumerate(readings)]
-    turn.reply(turn.t("followup.which_reading", id=customer.id, name=customer.name), rows)
+            for index, reading in enumerate(state.data["readings"])]
+    say(turn.t("followup.which_reading", id=customer.id, name=customer.name), rows)
 
 
 def _button(turn: Turn, reading: dict) -> str:
@@ -62,6 +81,31 @@ def _button(turn: Turn, reading: dict) -> str:
     if when is None:
         return turn.t("followup.reading_later", note=note)
     return f"{label(turn, when.at)} · {note}" if note else label(turn, when.at)
+
+
+async def describe_when(turn: Turn, state: DialogueState) -> str | None:
+    """'follow-up for #12 Wang Wei: “call him 10”' when a note was typed (or a number to read); with none the
+    "when?" question holds nothing typed and closes quietly."""
+    customer = await customers.get_visible(turn.session, actor=turn.actor, customer_id=state.data["customer_id"])
+    if customer is None or not (note := state.data.get("note")):
+        return None
+    return turn.t("drafts.followup", id=customer.id, name=customer.name, note=drafts.quote(note))
+
+
+async def ask_when_again(turn: Turn, state: DialogueState) -> None:
+    """The question set aside, as it was: which reading of the number, or when."""
+    customer = await customers.get_visible(turn.session, actor=turn.actor, customer_id=state.data["customer_id"])
+    if customer is None:
+        await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
+        turn.edit(turn.t("customer.not_found_short"))
+    elif state.data.get("readings"):
+        ask_reading(turn, state, customer, turn.edit)
+    else:
+        ask_when(turn, customer, turn.edit)
+
+
+drafts.draftable(ASK_FLOW, describe=describe_when, ask=ask_when_again,
+                 buttons=(QUICK_FOLLOW_UP.prefix, READING.prefix))
 
 
 @turn()

@@ -8,12 +8,14 @@ guessing (which reading of a number, a second note at the same time) are in foll
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.rules.oneliners import MAX_NAME, MAX_NOTE, split_note, split_reference
 from bot.rules.when import Repeat, When, leading_readings, parse_when, split_when
+from bot.runtime import drafts
 from bot.runtime.callbacks import ID, Callback, Optional
 from bot.runtime.flows import flow
 from bot.runtime.turn import Turn, turn
@@ -138,8 +140,12 @@ async def ask(turn: Turn, customer: Customer, *, note: str | None = None, origin
     """When? Quick choices still ahead, or a typed time (optionally 'time: note')."""
     state = DialogueState(ASK_FLOW, "when", {"customer_id": customer.id, "note": note, "origin": origin})
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now, state=state)
-    turn.reply(turn.t("followup.ask_when", id=customer.id, name=customer.name),
-               quick_keyboard(turn, QUICK_FOLLOW_UP, customer=customer.id))
+    ask_when(turn, customer, turn.reply)
+
+
+def ask_when(turn: Turn, customer: Customer, say: Callable[..., None]) -> None:
+    say(turn.t("followup.ask_when", id=customer.id, name=customer.name),
+        quick_keyboard(turn, QUICK_FOLLOW_UP, customer=customer.id))
 
 
 async def create(turn: Turn, customer_id: int, when: When, note: str | None, *, origin: int | None = None,
@@ -222,6 +228,32 @@ async def on_note_button(turn: Turn) -> None:
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now,
                         state=DialogueState(NOTE_FLOW, "note", {"follow_up_id": follow_up.id}))
     turn.reply(turn.t("followup.ask_note", id=customer.id, name=customer.name, limit=MAX_NOTE))
+
+
+async def noted_follow_up(turn: Turn, state: DialogueState) -> tuple[FollowUp, Customer] | None:
+    """The open follow-up a note is asked for; None once it is closed or out of reach."""
+    found = await followups.get(turn.session, actor=turn.actor, follow_up_id=state.data["follow_up_id"])
+    return found if found and found[0].status == FollowUpStatus.OPEN else None
+
+
+async def describe_note(turn: Turn, state: DialogueState) -> str | None:
+    """'note for the follow-up with #12 Wang Wei (Tue 03-03 10:00)'."""
+    if not (found := await noted_follow_up(turn, state)):
+        return None
+    follow_up, customer = found
+    return turn.t("drafts.followup_note", id=customer.id, name=customer.name, when=label(turn, follow_up.due_at))
+
+
+async def ask_note_again(turn: Turn, state: DialogueState) -> None:
+    if not (found := await noted_follow_up(turn, state)):
+        await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
+        turn.edit(turn.t("followup.note_gone"))
+        return
+    turn.edit(turn.t("followup.ask_note", id=found[1].id, name=found[1].name, limit=MAX_NOTE))
+
+
+# the rep chose to add a note: a command before it is typed keeps that, the follow-up itself is saved already
+drafts.draftable(NOTE_FLOW, describe=describe_note, ask=ask_note_again)
 
 
 @flow(NOTE_FLOW)
