@@ -346,6 +346,13 @@ async def test_merge_after_the_earlier_one_is_done_changes_nothing(harness: Harn
      "2026-03-01 09:00"),
     ("王伟 前天 电话：问了交期", "zh", "call", utc(2026, 2, 28, 1, 0), "问了交期", "2026-02-28 09:00"),
     ("#{cid} today: quick call", "en", "call", utc(2026, 3, 2, 1, 0), "quick call", "2026-03-02 09:00"),
+    # past phrases (bot/rules/when_grammar.py): ago, last friday, 上周五
+    ("#{cid} visit 3天前: met at the expo", "en", "visit", utc(2026, 2, 27, 1, 0), "met at the expo",
+     "2026-02-27 09:00"),
+    ("#{cid} 2 hours ago: called back", "en", "call", utc(2026, 3, 1, 23, 0), "called back", "2026-03-02 07:00"),
+    ("#{cid} 上周五拜访：送了样品", "zh", "visit", utc(2026, 2, 27, 1, 0), "送了样品", "2026-02-27 09:00"),
+    ("#{cid} 电话 半小时前：确认了交期", "zh", "call", utc(2026, 3, 2, 0, 30), "确认了交期", "2026-03-02 08:30"),
+    ("#{cid} visit last friday 3pm: signed", "en", "visit", utc(2026, 2, 27, 7, 0), "signed", "2026-02-27 15:00"),
 ])
 async def test_log_with_a_time_phrase_is_logged_in_the_past(
     harness: Harness, line: str, lang: str, channel: str, at: datetime, note: str, shown: str,

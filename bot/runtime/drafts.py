@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 from bot.runtime.callbacks import QUESTION, Callback, Choice, Text
 from bot.runtime.keyboards import Rows
 from bot.runtime.text import trim_text
-from storage import dialogues, drafts
+from storage import customers, dialogues, drafts
 from storage.dialogues import DialogueState
+from storage.models import Customer
 
 if TYPE_CHECKING:
     from bot.runtime.turn import Turn
@@ -59,6 +60,17 @@ def draftable(flow: str, *, describe: Callable[[Turn, DialogueState], Awaitable[
 def quote(text: str) -> str:
     """A typed note as a draft's line quotes it: on one line, cut short."""
     return trim_text(" ".join(text.split()), QUOTED)
+
+
+async def resumed_customer(turn: Turn, state: DialogueState) -> Customer | None:
+    """The customer a resumed draft is about; None, with the dialogue ended and the message saying so, once
+    the customer is gone or out of the user's reach."""
+    customer = await customers.get_visible(turn.session, actor=turn.actor,
+                                           customer_id=int(state.data.get("customer_id", 0)))
+    if customer is None:
+        await dialogues.clear(turn.session, tg_id=tg_id(turn))
+        turn.edit(turn.t("customer.not_found_short"))
+    return customer
 
 
 def tg_id(turn: Turn) -> int:

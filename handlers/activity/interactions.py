@@ -163,12 +163,8 @@ async def describe_unsorted(turn: Turn, state: DialogueState) -> str | None:
 
 
 async def ask_channel_again(turn: Turn, state: DialogueState) -> None:
-    customer = await customers.get_visible(turn.session, actor=turn.actor, customer_id=state.data["customer_id"])
-    if customer is None:
-        await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
-        turn.edit(turn.t("customer.not_found_short"))
-        return
-    channel_question(turn, state, turn.edit)
+    if await drafts.resumed_customer(turn, state):
+        channel_question(turn, state, turn.edit)
 
 
 drafts.draftable(CHANNEL_FLOW, describe=describe_unsorted, ask=ask_channel_again, buttons=(LOG_AS.prefix,))
@@ -222,12 +218,8 @@ async def describe_note(turn: Turn, state: DialogueState) -> str | None:
 
 
 async def ask_again(turn: Turn, state: DialogueState) -> None:
-    customer = await customers.get_visible(turn.session, actor=turn.actor, customer_id=state.data["customer_id"])
-    if customer is None:
-        await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
-        turn.edit(turn.t("customer.not_found_short"))
-        return
-    ask_note(turn, state, customer)
+    if customer := await drafts.resumed_customer(turn, state):
+        ask_note(turn, state, customer)
 
 
 drafts.draftable(LOG_FLOW, describe=describe_note, ask=ask_again, buttons=(SKIP.prefix,))

@@ -117,12 +117,8 @@ async def describe_sale(turn: Turn, state: DialogueState) -> str | None:
 
 
 async def ask_again(turn: Turn, state: DialogueState) -> None:
-    customer = await customers.get_visible(turn.session, actor=turn.actor, customer_id=state.data["customer_id"])
-    if customer is None:
-        await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
-        turn.edit(turn.t("customer.not_found_short"))
-        return
-    await ask_amount(turn, customer, turn.edit)
+    if customer := await drafts.resumed_customer(turn, state):
+        await ask_amount(turn, customer, turn.edit)
 
 
 drafts.draftable(SALE_FLOW, describe=describe_sale, ask=ask_again)

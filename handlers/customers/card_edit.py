@@ -102,13 +102,11 @@ async def describe_edit(turn: Turn, state: DialogueState) -> str | None:
 
 
 async def ask_again(turn: Turn, state: DialogueState) -> None:
-    customer = await customers.get_visible(turn.session, actor=turn.actor,
-                                           customer_id=int(state.data.get("customer_id", 0)))
-    if customer is None or state.step not in FIELDS:
+    if state.step not in FIELDS:  # a draft of a field no longer editable
         await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
         turn.edit(turn.t("customer.not_found_short"))
-        return
-    ask_value(turn, customer, state.step, edit=True)
+    elif customer := await drafts.resumed_customer(turn, state):
+        ask_value(turn, customer, state.step, edit=True)
 
 
 # the card's edit menu is one place: moving about in it is not an interruption

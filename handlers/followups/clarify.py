@@ -94,11 +94,9 @@ async def describe_when(turn: Turn, state: DialogueState) -> str | None:
 
 async def ask_when_again(turn: Turn, state: DialogueState) -> None:
     """The question set aside, as it was: which reading of the number, or when."""
-    customer = await customers.get_visible(turn.session, actor=turn.actor, customer_id=state.data["customer_id"])
-    if customer is None:
-        await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
-        turn.edit(turn.t("customer.not_found_short"))
-    elif state.data.get("readings"):
+    if not (customer := await drafts.resumed_customer(turn, state)):
+        return
+    if state.data.get("readings"):
         ask_reading(turn, state, customer, turn.edit)
     else:
         ask_when(turn, customer, turn.edit)
