@@ -169,3 +169,19 @@ async def test_resumed_question_still_says_more_customers_match(harness: Harness
     [again] = await harness.press(rep, line, "Resume")
     assert again.text == question.text and "Showing the first 8" in again.text
     assert [b.text for b in again.flat_buttons] == [b.text for b in question.flat_buttons]
+
+
+async def test_number_typed_after_the_interruption_answers_the_set_aside_question(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    wei, fang = await two_alike(harness, rep, "Wang Wei", "Wang Fang")
+    await harness.send(rep, "/log Wang visit: lunch at the expo")
+    assert aside(await harness.send(rep, "/today")).text == (
+        "📝 Set aside: visit note “lunch at the expo” for “Wang” (which customer?)")
+    [asked] = await harness.send(rep, f"#{wei}")
+    assert f"Is “#{wei}” your answer to it, or a search?" in asked.text
+    done = texts(await harness.press(rep, asked, "It's the answer"))
+    assert f"Logged visit with #{wei} Wang Wei" in done
+    [row] = await interactions_of(harness, wei)
+    assert (row.channel, row.note) == ("visit", "lunch at the expo")
+    assert await interactions_of(harness, fang) == []
+    assert await rows(harness) == ([], [])
