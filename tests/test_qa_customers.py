@@ -170,8 +170,10 @@ async def test_more_matches_than_pick_buttons_says_so(harness: Harness) -> None:
     [question] = await harness.send(rep, "/log Wang: called")
     assert "Which one?" in question.text and "Showing the first 8" in question.text
     assert len(question.flat_buttons) == 8
-    [question] = await harness.send(rep, "/show Wang 1")
+    # the /log note waiting for its customer is set aside, not dropped
+    [question, aside] = await harness.send(rep, "/show Wang 1")
     assert "#2 Wang 1" in question.text and "Showing the first" not in question.text
+    assert aside.text == "📝 Set aside: call note “called” for “Wang” (which customer?)"
 
 
 async def test_skip_typed_instead_of_pressed_skips_the_step(harness: Harness) -> None:

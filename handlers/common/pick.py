@@ -1,7 +1,9 @@
 """Which customer an input or a button is about; when a reference matches several, ask with buttons.
 
 The pending action waits in the dialogue table, so the choice survives a restart;
-the button carries only the customer id, which is re-checked against access.
+the button carries only the customer id, which is re-checked against access. The question keeps the typed
+reference and the customers offered, so that when a command interrupts it, it is set aside with what was
+typed (handlers/common/pick_drafts.py) and Resume asks it again.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from typing import Any
 
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from bot.runtime import drafts
 from bot.runtime.callbacks import ID, QUESTION, Callback
-from bot.runtime.flows import close_dialogue, open_dialogue
+from bot.runtime.flows import ACTIONS, close_dialogue, flow, open_dialogue
 from bot.runtime.turn import Turn, turn
+from handlers.common.pick_drafts import ASKED, describe, payload_of
 from storage import customers, dialogues
 from storage.customer_search import bare_number
 from storage.dialogues import DialogueState
@@ -60,15 +64,56 @@ async def with_customer(turn: Turn, reference: str, then: str, payload: dict[str
     if len(matches) == 1:
         await CONTINUATIONS[then](turn, matches[0], payload)
         return
-    state = DialogueState(PICK_FLOW, then, payload)
+    asked = {"reference": reference[:100], "choices": [c.id for c in matches[:CHOICES]], "more": len(matches) > CHOICES}
+    state = DialogueState(PICK_FLOW, then, {**payload, ASKED: asked})
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, state=state, now=turn.now)
-    rows = [[(label(c), PICK.data(question=state.fingerprint(), customer=c.id))] for c in matches[:CHOICES]]
-    question = turn.t("customer.which_one", reference=reference[:100])
-    if hint := number_hint(turn, reference, matches):
-        question += "\n" + hint
-    if len(matches) > CHOICES:
-        question += "\n" + turn.t("find.more", count=CHOICES)
-    turn.reply(question, rows)
+    ask_which(turn, state, matches[:CHOICES], turn.reply)
+
+
+def ask_which(turn: Turn, state: DialogueState, found: list[Customer], say: Callable[..., None],
+              notice: str | None = None) -> None:
+    asked = state.data[ASKED]
+    rows = [[(label(c), PICK.data(question=state.fingerprint(), customer=c.id))] for c in found]
+    lines = [notice] if notice else []
+    lines.append(turn.t("customer.which_one", reference=asked["reference"]))
+    if hint := number_hint(turn, asked["reference"], found):
+        lines.append(hint)
+    if asked["more"]:
+        lines.append(turn.t("find.more", count=CHOICES))
+    say("\n".join(lines), rows)
+
+
+async def ask_again(turn: Turn, state: DialogueState, say: Callable[..., None] | None = None,
+                    notice: str | None = None) -> None:
+    """The question once more, with the customers offered that are still in the user's reach; with none left,
+    say so and end it."""
+    say = say or turn.edit
+    found = [customer for customer_id in state.data[ASKED]["choices"] if (customer := await customers.get_visible(
+        turn.session, actor=turn.actor, customer_id=customer_id)) is not None]
+    if found:
+        ask_which(turn, state, found, say, notice)
+        return
+    await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
+    say(turn.t("customer.not_found", reference=state.data[ASKED]["reference"]))
+
+
+drafts.draftable(PICK_FLOW, describe=describe, ask=ask_again, buttons=(PICK.prefix,))
+
+
+@flow(PICK_FLOW)
+async def typed_choice(turn: Turn, state: DialogueState) -> None:
+    """A name or #number typed instead of tapped: taken only when it picks out one of the customers offered,
+    so that a search typed meanwhile never files the pending action under someone else."""
+    if ASKED not in state.data:  # a question from before it kept its customers: the text is a search, as it was
+        await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
+        await ACTIONS["search"](turn)
+        return
+    found = await customers.resolve(turn.session, actor=turn.actor, reference=turn.text, limit=CHOICES + 1)
+    chosen = [c for c in found if c.id in state.data[ASKED]["choices"]]
+    if len(chosen) != 1:
+        await ask_again(turn, state, turn.reply, turn.t("pick.typed_none", text=turn.text[:100]))
+    elif state.step in CONTINUATIONS and await close_dialogue(turn):
+        await CONTINUATIONS[state.step](turn, chosen[0], payload_of(state))
 
 
 @turn()
@@ -81,7 +126,7 @@ async def on_pick(turn: Turn) -> None:
         turn.toast(turn.t("customer.not_found_short"), alert=True)
         return
     if state.step in CONTINUATIONS and await close_dialogue(turn):
-        await CONTINUATIONS[state.step](turn, customer, state.data)
+        await CONTINUATIONS[state.step](turn, customer, payload_of(state))
 
 
 async def pressed(turn: Turn, spec: Callback) -> tuple[Customer, SimpleNamespace] | None:
