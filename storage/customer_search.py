@@ -30,6 +30,11 @@ def _folds_like_ascii(text: str) -> bool:
     return all(char.isascii() or char.lower() == char.upper() for char in text)
 
 
+def _caseless(text: str) -> bool:
+    """No letter here has a case at all (Chinese, digits)."""
+    return all(char.lower() == char.upper() for char in text)
+
+
 class _Fields:
     """The searched columns, lower-cased to compare with what was typed (which is lower-cased).
 
@@ -39,6 +44,8 @@ class _Fields:
     """
 
     def __init__(self, *, raw: bool) -> None:
+        self.raw = raw
+
         def fold(column: object) -> ColumnElement[str]:
             value = func.coalesce(column, "")
             return value if raw else func.lower(value)
@@ -49,7 +56,7 @@ class _Fields:
     @classmethod
     def for_text(cls, session: AsyncSession, text: str) -> _Fields:
         dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-        return cls(raw=dialect == "sqlite" and _folds_like_ascii(text))
+        return cls(raw=_caseless(text) or (dialect == "sqlite" and _folds_like_ascii(text)))
 
     def name_is(self, text: str) -> ColumnElement[bool]:
         """The whole name is `text` (LIKE, not =, so that SQLite ignores case)."""
@@ -73,9 +80,9 @@ class _Fields:
     def folded(self, scope: list) -> _Folded:
         """The customers in scope with name and company lower-cased once each (OFFSET 0 keeps the database from
         folding this into the outer query and lower-casing again for every letter compared)."""
-        return _Folded(select(col(Customer.id), col(Customer.name), col(Customer.company),
-                              self.name.label("folded_name"), self.company.label("folded_company"))
-                       .where(*scope).offset(0).subquery())
+        folded = select(col(Customer.id), col(Customer.name), col(Customer.company),
+                        self.name.label("folded_name"), self.company.label("folded_company")).where(*scope)
+        return _Folded((folded if self.raw else folded.offset(0)).subquery())
 
 
 class _Folded:
