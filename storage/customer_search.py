@@ -40,7 +40,8 @@ class _Fields:
 
     On SQLite lower() is a Python function (SQLite's own knows only ASCII) called per row, most of a search's
     time on a big team. SQLite's LIKE ignores ASCII case by itself, so when the text typed has no letter with
-    a case beyond ASCII, LIKE against the raw columns matches exactly the same customers.
+    a case beyond ASCII, LIKE against the raw columns matches exactly the same customers; so does text with
+    no cased letter at all (Chinese, digits) on either database.
     """
 
     def __init__(self, *, raw: bool) -> None:
