@@ -24,7 +24,7 @@ from bot.runtime.callbacks import MAX_BYTES, SPECS, Callback, Choice, Field, Hex
 from bot.sandbox.fake_telegram import FakeUser, Sent
 from bot.views.buttons import CARD, DONE, OVERDUE, OVERDUE_LIST
 from handlers.customers.card_fields import MAX_TAG
-from handlers.customers.find import LIST_PAGE, read_filter
+from handlers.customers.lists import LIST_PAGE, read_filter
 from handlers.settings.preferences import ZONE
 from storage.models import (
     AuditEvent,
