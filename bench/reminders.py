@@ -27,9 +27,7 @@ import random
 import resource
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -37,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import bindparam, insert, text
 
+from bench.databases import on_each_database
 from bot.app import build_application
 from bot.config import Settings
 from bot.lifecycle import running
@@ -258,35 +257,8 @@ async def main() -> int:
     parser.add_argument("--window", type=float, default=60.0)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     args = parser.parse_args()
-    pg = os.environ.get("DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
     sizes = {"reps": args.reps, "pending": args.pending, "due": args.due, "window": args.window}
-    failed: dict[str, list[str]] = {}
-    if args.only != "postgresql":
-        with tempfile.TemporaryDirectory() as folder:
-            print("SQLite")
-            failed["SQLite"] = await run_one(f"sqlite+aiosqlite:///{folder}/bench.db", **sizes)
-    if args.only != "sqlite" and pg.startswith("postgresql"):
-        from tests.harness import pg_admin_execute, pg_url_with_db
-
-        name = f"salesbot_bench_{uuid.uuid4().hex[:8]}"
-        try:
-            await pg_admin_execute(pg, f'CREATE DATABASE "{name}"')
-        except OSError as error:
-            print(f"PostgreSQL skipped: {error}")
-            if args.only == "postgresql" or "DATABASE_URL" in os.environ:
-                failed["PostgreSQL"] = [f"not reachable: {error}"]
-        else:
-            try:
-                print("PostgreSQL")
-                failed["PostgreSQL"] = await run_one(pg_url_with_db(pg, name), **sizes)
-            finally:
-                await pg_admin_execute(pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    missed = [f"{database}: {goal}" for database, goals in failed.items() for goal in goals]
-    for line in missed:
-        print(f"GOAL MISSED {line}")
-    if failed and not missed:
-        print("all goals met")
-    return 1 if missed else 0
+    return await on_each_database(lambda url: run_one(url, **sizes), args.only)
 
 
 if __name__ == "__main__":

@@ -21,14 +21,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import resource
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text
 
+from bench.databases import on_each_database
 from storage import customer_search, customers
 from storage.access import Actor
 from storage.db import make_engine, make_sessionmaker
@@ -290,37 +288,10 @@ async def main() -> int:
     parser.add_argument("--rounds", type=int, default=4, help="times each query is run")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     args = parser.parse_args()
-    pg = os.environ.get("DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-    sizes = {"count": args.customers, "per_kind": args.queries, "rounds": args.rounds}
     print(f"{args.customers:,} customers in one team, searched by its manager; "
           f"{args.queries} queries per kind × {args.rounds} rounds")
-    failed: dict[str, list[str]] = {}
-    if args.only != "postgresql":
-        with tempfile.TemporaryDirectory() as folder:
-            print("SQLite")
-            failed["SQLite"] = await run_one(f"sqlite+aiosqlite:///{folder}/bench.db", **sizes)
-    if args.only != "sqlite" and pg.startswith("postgresql"):
-        from tests.harness import pg_admin_execute, pg_url_with_db
-
-        name = f"salesbot_bench_{uuid.uuid4().hex[:8]}"
-        try:
-            await pg_admin_execute(pg, f'CREATE DATABASE "{name}"')
-        except OSError as error:
-            print(f"PostgreSQL skipped: {error}")
-            if args.only == "postgresql" or "DATABASE_URL" in os.environ:
-                failed["PostgreSQL"] = [f"not reachable: {error}"]
-        else:
-            try:
-                print("PostgreSQL")
-                failed["PostgreSQL"] = await run_one(pg_url_with_db(pg, name), **sizes)
-            finally:
-                await pg_admin_execute(pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    missed = [f"{database}: {goal}" for database, goals in failed.items() for goal in goals]
-    for line in missed:
-        print(f"GOAL MISSED {line}")
-    if failed and not missed:
-        print("all goals met")
-    return 1 if missed else 0
+    sizes = {"count": args.customers, "per_kind": args.queries, "rounds": args.rounds}
+    return await on_each_database(lambda url: run_one(url, **sizes), args.only)
 
 
 if __name__ == "__main__":
