@@ -24,7 +24,7 @@ from bot.runtime.i18n import t
 from bot.services import CONTEXT_TYPES, App
 from handlers.activity import forwards, history, history_edit, interactions, refunds, sales
 from handlers.common import drafts, errors, pick, router, start
-from handlers.customers import add, add_guided, archive, card, card_edit, find, lists
+from handlers.customers import add, add_guided, archive, birthday, card, card_edit, find, lists
 from handlers.followups import actions as followup_actions
 from handlers.followups import agenda
 from handlers.followups import change as followup_change
@@ -39,8 +39,8 @@ log = logging.getLogger(__name__)
 
 # order matters: commands and buttons of each feature first, the catch-all text router last
 FEATURES = [
-    start, pick, add, add_guided, find, lists, card, archive, card_edit, interactions, sales, history, history_edit,
-    refunds, settings,
+    start, pick, add, add_guided, find, lists, card, archive, card_edit, birthday,
+    interactions, sales, history, history_edit, refunds, settings,
     followups, followup_offer, followup_clarify, followup_actions, followup_change, agenda, forwards, drafts, router,
 ]
 
