@@ -91,6 +91,7 @@ async def test_stop_opts_out_tells_the_rep_and_start_asks_anew(harness: Harness)
     told = await harness.deliver()
     assert [m.chat_id for m in told] == [rita.id] and "opted out" in texts(told)
     assert f"Opted out {harness.clock.now():%Y-%m-%d}" in texts(await harness.send(rita, f"/show #{cid}"))
+    assert "/start" in texts(await harness.send(wang, "/list"))  # opted out: told how to come back, nothing else
     again = await harness.send(wang, "/start")
     await harness.press(wang, with_button(again, "Agree"), "Agree")
     stored = await customer_row(harness, cid)

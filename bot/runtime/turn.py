@@ -239,8 +239,8 @@ async def _handle(update: Update, context: Context, handler: Handler, settings: 
         current = Turn(update, context, session, settings, now, user, lang)
         try:
             if members_only and user is None:
-                if await optin.by_chat(session, tg_user.id) is not None:
-                    customer_only(current)
+                if (customer := await optin.by_chat(session, tg_user.id)) is not None:
+                    customer_only(current, stopped=not optin.opted_in(customer))
                 else:
                     stranger(current)
             elif update.edited_message is not None:
@@ -280,9 +280,10 @@ def stranger(current: Turn) -> None:
         current.reply(current.t("access.stranger"))
 
 
-def customer_only(current: Turn) -> None:
+def customer_only(current: Turn, *, stopped: bool = False) -> None:
     """A customer who agreed to hear from a rep gets only their own conversation: nothing of the rep's tools."""
+    said = current.t("optin.customer_stopped" if stopped else "optin.customer_only")
     if current.update.callback_query is not None:
-        current.toast(current.t("optin.customer_only"), alert=True)
+        current.toast(said, alert=True)
     else:
-        current.reply(current.t("optin.customer_only"))
+        current.reply(said)
