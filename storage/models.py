@@ -151,6 +151,15 @@ class Customer(SQLModel, table=True):
             sqlite_where=text("phone IS NOT NULL"),
             postgresql_where=text("phone IS NOT NULL"),
         ),
+        Index("uq_customer_link_token", "link_token", unique=True),
+        # one Telegram chat is one customer's; NULL (not linked) doesn't collide
+        Index(
+            "uq_customer_tg_chat_id",
+            "tg_chat_id",
+            unique=True,
+            sqlite_where=text("tg_chat_id IS NOT NULL"),
+            postgresql_where=text("tg_chat_id IS NOT NULL"),
+        ),
         IDS_ONLY_GROW,
     )
 
@@ -176,6 +185,11 @@ class Customer(SQLModel, table=True):
     archived_at: datetime | None = Field(default=None, sa_column=utc_column())
     # the customer blocked the bot: nothing more is queued for them
     unreachable_at: datetime | None = Field(default=None, sa_column=utc_column())
+    # opt-in (handlers/customers/optin.py): the link's token, and the chat of whoever agreed through it
+    link_token: str | None = Field(default=None, max_length=40)
+    tg_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    consented_at: datetime | None = Field(default=None, sa_column=utc_column())
+    opted_out_at: datetime | None = Field(default=None, sa_column=utc_column())
     created_by: int = Field(foreign_key="app_user.id")
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
     updated_at: datetime = Field(sa_column=utc_column(nullable=False))

@@ -333,6 +333,9 @@ async def tour(harness: Harness) -> Shown:
     await send("/add")  # continue the draft, or start new
     await send("/show Client")
     shown.add(mona, await harness.chat.forward(mona, "Please send the price list", "Wang Wei"))
+    link = await press(await card(), "Opt-in link")
+    wang = harness.stranger("Wang")  # the customer opens it: Agree / No thanks
+    shown.add(wang, await harness.send(wang, "/start " + re.search(r"start=(c_\S+)", texts(link)).group(1)))
     return shown
 
 

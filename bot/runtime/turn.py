@@ -31,7 +31,7 @@ from bot.runtime.keyboards import Keyboard, markup
 from bot.runtime.people import zone_of
 from bot.runtime.text import split_text, trim_text
 from bot.services import Context
-from storage import dialogues, users
+from storage import dialogues, optin, users
 from storage.access import Actor
 from storage.models import User
 
@@ -137,6 +137,9 @@ class Turn:
     def document(self, file_name: str, content: bytes, caption: str | None = None) -> None:
         self.actions.append(("document", {"file_name": file_name, "content": content, "caption": caption}))
 
+    def photo(self, content: bytes, caption: str | None = None) -> None:
+        self.actions.append(("photo", {"content": content, "caption": caption}))
+
     async def send(self) -> None:
         bot = self.context.bot
         chat = self.update.effective_chat
@@ -173,6 +176,9 @@ class Turn:
             elif kind == "document" and chat is not None:
                 await bot.send_document(chat.id, document=args["content"], filename=args["file_name"],
                                         caption=trim_text(args["caption"], 1024) if args["caption"] else None)
+            elif kind == "photo" and chat is not None:
+                await bot.send_photo(chat.id, photo=args["content"],
+                                     caption=trim_text(args["caption"], 1024) if args["caption"] else None)
         # callback queries must be answered or the client keeps spinning
         if query is not None and not self.answered:
             await query.answer()
@@ -233,7 +239,10 @@ async def _handle(update: Update, context: Context, handler: Handler, settings: 
         current = Turn(update, context, session, settings, now, user, lang)
         try:
             if members_only and user is None:
-                stranger(current)
+                if (customer := await optin.by_chat(session, tg_user.id)) is not None:
+                    customer_only(current, stopped=not optin.opted_in(customer))
+                else:
+                    stranger(current)
             elif update.edited_message is not None:
                 # an edit is not a new request: running it again would log or record twice
                 if not current.in_group:
@@ -269,3 +278,12 @@ def stranger(current: Turn) -> None:
         current.toast(current.t("access.stranger_short"), alert=True)
     else:
         current.reply(current.t("access.stranger"))
+
+
+def customer_only(current: Turn, *, stopped: bool = False) -> None:
+    """A customer who agreed to hear from a rep gets only their own conversation: nothing of the rep's tools."""
+    said = current.t("optin.customer_stopped" if stopped else "optin.customer_only")
+    if current.update.callback_query is not None:
+        current.toast(said, alert=True)
+    else:
+        current.reply(said)

@@ -33,4 +33,5 @@ DELETE = Callback("del", customer=ID)
 ASK_FOLLOW_UP = Callback("fup", customer=ID, interaction=Optional(ID))
 ARCHIVE = Callback("arch", customer=ID)
 UNARCHIVE = Callback("unarch", customer=ID)
+OPTIN_LINK = Callback("optlink", customer=ID)  # a new opt-in link and QR code for the customer
 BACK = Callback("back", customer=ID)  # from a sub-menu to the card, in the same message

@@ -8,14 +8,15 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.runtime.callbacks import Callback, Choice
 from bot.runtime.flows import action
-from bot.runtime.turn import Turn, stranger, turn
+from bot.runtime.turn import Turn, turn
 from handlers.common.menu import main_menu
+from handlers.customers import optin
 from storage import users
 from storage.models import Role
 from storage.users import JoinResult
 
-HELP_COMMANDS = ["add", "find", "list", "show", "log", "followup", "today", "sale", "birthday", "invite", "settings",
-                 "lang", "tz", "cancel"]
+HELP_COMMANDS = ["add", "find", "list", "show", "log", "followup", "today", "sale", "birthday", "link", "invite",
+                 "settings", "lang", "tz", "cancel"]
 INVITE = Callback("inv", role=Choice(Role.REP, Role.MANAGER))  # in /settings, for managers and admins
 
 
@@ -30,17 +31,19 @@ def handlers() -> list[BaseHandler]:
 
 @turn(members_only=False, private_only=False)
 async def on_start(turn: Turn) -> None:
-    """/start, /start join_<token>, /start setup_<token>."""
+    """/start, /start join_<token>, /start setup_<token>, /start c_<token> (a customer's opt-in link)."""
     payload = turn.args
-    if turn.in_group and payload.startswith(("join_", "setup_")):
+    if turn.in_group and payload.startswith(("join_", "setup_", optin.PREFIX)):
         # joining is personal: a link pasted into a group must not enrol whoever taps /start there
         turn.reply(turn.t("common.private_only"))
     elif payload.startswith("join_"):
         await _join(turn, payload.removeprefix("join_"))
     elif payload.startswith("setup_"):
         await _setup(turn, payload.removeprefix("setup_"))
+    elif payload.startswith(optin.PREFIX):
+        await optin.open_link(turn, payload.removeprefix(optin.PREFIX))
     elif turn.user is None:
-        stranger(turn)
+        await optin.start_again(turn)
     else:
         turn.reply(turn.t("start.welcome", name=turn.user.name or "", role=turn.t(f"role.{turn.user.role}")),
                    None if turn.in_group else main_menu(turn.lang))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from bot.rules.amounts import money
 from bot.rules.birthdays import lunar_label, solar_label
 from bot.runtime.turn import Turn
-from bot.views.buttons import ARCHIVE, ASK_FOLLOW_UP, DELETE, EDIT, HISTORY, LOG, SALE, TIER, UNARCHIVE
+from bot.views.buttons import ARCHIVE, ASK_FOLLOW_UP, DELETE, EDIT, HISTORY, LOG, OPTIN_LINK, SALE, TIER, UNARCHIVE
 from bot.views.contact import channel_and_note
 from storage.customers import stage_of
 from storage.models import Customer, Interaction, Kind
@@ -46,6 +46,10 @@ def card_text(turn: Turn, customer: Customer, last: Interaction | None = None, t
                             value=lunar_label(customer.lunar_birthday, turn.t("card.leap_month"))))
     if customer.tz:
         lines.append(turn.t("card.tz", value=customer.tz))
+    if customer.opted_out_at is not None:
+        lines.append(turn.t("card.opted_out", date=f"{turn.local(customer.opted_out_at):%Y-%m-%d}"))
+    elif customer.consented_at is not None and customer.tg_chat_id is not None:
+        lines.append(turn.t("card.opted_in", date=f"{turn.local(customer.consented_at):%Y-%m-%d}"))
     if customer.notes:
         lines.append(turn.t("card.notes", value=customer.notes))
     if totals is not None and totals.sales:
@@ -77,5 +81,6 @@ def card_keyboard(turn: Turn, customer: Customer) -> list[list[tuple[str, str]]]
          (turn.t("button.delete"), DELETE.data(customer=cid))],
         [(turn.t("button.followup"), ASK_FOLLOW_UP.data(customer=cid)),
          (turn.t("card.button_unarchive"), UNARCHIVE.data(customer=cid)) if customer.archived_at is not None
-         else (turn.t("card.button_archive"), ARCHIVE.data(customer=cid))],
+         else (turn.t("card.button_archive"), ARCHIVE.data(customer=cid)),
+         (turn.t("optin.button_link"), OPTIN_LINK.data(customer=cid))],
     ]
