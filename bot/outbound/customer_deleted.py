@@ -13,23 +13,19 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
-from bot.outbound.kinds import Rendered, ToRep
-from bot.rules.schedule import out_of_quiet_hours
+from bot.outbound.kinds import Rendered
+from bot.outbound.rep_notices import RepNotice, queue_for
 from bot.runtime.i18n import t
-from bot.runtime.people import language_of, zone_of
-from storage import outbox, users
+from bot.runtime.people import language_of
+from storage import outbox
 from storage.models import Customer, OutboxMessage, User
 
 
-class CustomerDeleted(ToRep):
+class CustomerDeleted(RepNotice):
     name = "deleted"
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
     async def render(self, session: AsyncSession, row: OutboxMessage, now: datetime) -> Rendered | None:
-        owner = await users.user_by_id(session, row.user_id) if row.user_id else None
-        if owner is None:
+        if (owner := await self.recipient(session, row)) is None:
             return None
         said = outbox.payload_of(row)
         return Rendered(t(language_of(owner, self.settings), "notice.customer_deleted",
@@ -43,17 +39,10 @@ async def tell_owner(
     the owner and when it is due, for the sender's wake-up."""
     if customer.owner_id == by.id:
         return None
-    owner = await users.user_by_id(session, customer.owner_id)
-    if owner is None or owner.unreachable_at is not None:
-        return None
-    due = out_of_quiet_hours(now, zone_of(owner, settings), owner.quiet_start, owner.quiet_end)
     # customer ids are never given out again, so the id alone keys the notice
-    await outbox.enqueue(
-        session, dedupe_key=f"deleted:{customer.id}", kind=CustomerDeleted.name, chat_id=owner.tg_id,
-        user_id=owner.id, ref_id=customer.id, now=now, not_before=due,
-        payload={"id": customer.id, "name": customer.name, "by": name_of(by)},
-    )
-    return owner, due
+    return await queue_for(session, customer.owner_id, kind=CustomerDeleted.name, dedupe_key=f"deleted:{customer.id}",
+                           ref_id=customer.id, payload={"id": customer.id, "name": customer.name, "by": name_of(by)},
+                           now=now, settings=settings)
 
 
 def name_of(user: User) -> str:
