@@ -70,6 +70,12 @@ def stage_expression(now: datetime) -> ColumnElement[str]:
     )
 
 
+async def lock(session: AsyncSession, *, customer_id: int) -> None:
+    """Hold the customer's row until the transaction ends: two requests checking its follow-ups or its totals
+    at once are served one after the other on PostgreSQL (SQLite's BEGIN IMMEDIATE already does that)."""
+    await session.exec(select(Customer.id).where(col(Customer.id) == customer_id).with_for_update())
+
+
 async def get_visible(session: AsyncSession, *, actor: Actor, customer_id: int) -> Customer | None:
     """The customer if the actor may see it; another team's id and a missing id look the same."""
     result = await session.exec(

@@ -63,7 +63,7 @@ async def open_at(
 
     The customer row is locked first, so two such taps at once on PostgreSQL are served one after the other
     (SQLite's BEGIN IMMEDIATE already does that) and the second sees the first one's follow-up."""
-    await session.exec(select(Customer.id).where(col(Customer.id) == customer_id).with_for_update())
+    await customers.lock(session, customer_id=customer_id)
     statement = select(FollowUp).where(
         col(FollowUp.owner_id) == actor.user_id, col(FollowUp.customer_id) == customer_id,
         col(FollowUp.due_at) == due_at, col(FollowUp.status) == OPEN,

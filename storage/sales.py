@@ -65,7 +65,7 @@ async def uncovered(session: AsyncSession, *, purchase: Purchase, amount_after: 
     """Whether a sale may go from its amount to `amount_after` (0: removed) and still cover the refunds."""
     if purchase.amount_minor <= 0 or amount_after >= purchase.amount_minor:
         return None
-    await activity.refresh(session, customer_id=purchase.customer_id)  # locks the customer's row, as record does
+    await customers.lock(session, customer_id=purchase.customer_id)
     so_far = await paid(session, customer_id=purchase.customer_id, currency=purchase.currency)
     if so_far - purchase.amount_minor + amount_after < 0:
         return RefundsUncovered(so_far)
@@ -144,8 +144,8 @@ async def record(
         return None
     stage_before = stage_of(customer, now)
     if amount_minor < 0:
-        # the UPDATE locks the customer's row first, so two refunds at once cannot both pass the check
-        await activity.refresh(session, customer_id=customer_id)
+        # the customer's row is locked first, so two refunds at once cannot both pass the check
+        await customers.lock(session, customer_id=customer_id)
         so_far = await paid(session, customer_id=customer_id, currency=currency)
         if -amount_minor > so_far:
             return RefundRefused(customer, so_far)
@@ -168,7 +168,7 @@ async def refund_sale(
     stage_before = stage_of(customer, now)
     # the customer's row is locked before the sale's refunds are added up, as record does for /sale's refunds:
     # two presses at once (or a rep and a manager) are checked one after the other, never both against the same sum
-    await activity.refresh(session, customer_id=customer.id)
+    await customers.lock(session, customer_id=customer.id)
     if (room := await refundable(session, sale=sale)) is None:
         return None
     if amount_minor > room.left:
