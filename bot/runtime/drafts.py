@@ -117,18 +117,19 @@ async def after(turn: Turn, before: DialogueState | None) -> None:
     kind = DRAFTABLE.get(before.flow) if before else None
     if kind is None or before is None:
         return
-    if turn.update.callback_query is not None and any(turn.data == prefix or turn.data.startswith(f"{prefix}:")
-                                                      for prefix in kind.buttons):
+    pressed = turn.update.callback_query is not None
+    if pressed and any(turn.data == prefix or turn.data.startswith(f"{prefix}:") for prefix in kind.buttons):
         return
+    message = turn.update.effective_message
+    if not pressed and message is not None and message.forward_origin is None and message.voice is None:
+        # typed text answers the open dialogue, whatever that opens next (a "which customer?" question)
+        return
+    # a forward or a voice note asks a question of its own in its place, one of the same flow too
     now_open = await dialogues.current(turn.session, tg_id=tg_id(turn), now=turn.now)
-    if turn.update.callback_query is not None:
-        replaced = now_open is None or now_open.fingerprint() != before.fingerprint()
+    if now_open is None:
+        replaced = pressed
     else:
-        # typed text answers the open dialogue, whatever that opens next (a "which customer?" question);
-        # a forward or a voice note asks a question of its own in its place, one of the same flow too
-        message = turn.update.effective_message
-        typed = message is not None and message.forward_origin is None and message.voice is None
-        replaced = not typed and now_open is not None and now_open.fingerprint() != before.fingerprint()
+        replaced = now_open.fingerprint() != before.fingerprint()
     if replaced:
         await set_aside(turn, before)
 
