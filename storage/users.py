@@ -200,5 +200,9 @@ async def names_of(session: AsyncSession, *, user_ids: set[int]) -> dict[int, st
     if not user_ids:
         return {}
     rows = await session.exec(select(User).where(col(User.id).in_(user_ids)))
-    return {user.id: user.name or (f"@{user.username}" if user.username else f"#{user.id}")  # type: ignore[misc]
-            for user in rows}
+    return {user.id: display_name(user) for user in rows}  # type: ignore[misc]
+
+
+def display_name(user: User) -> str:
+    """The Telegram name, else the @username, else the #id: how the bot names a colleague."""
+    return user.name or (f"@{user.username}" if user.username else f"#{user.id}")

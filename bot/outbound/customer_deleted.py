@@ -17,7 +17,7 @@ from bot.outbound.kinds import Rendered
 from bot.outbound.rep_notices import RepNotice, queue_for
 from bot.runtime.i18n import t
 from bot.runtime.people import language_of
-from storage import outbox
+from storage import outbox, users
 from storage.models import Customer, OutboxMessage, User
 
 
@@ -40,10 +40,6 @@ async def tell_owner(
     if customer.owner_id == by.id:
         return None
     # customer ids are never given out again, so the id alone keys the notice
+    said = {"id": customer.id, "name": customer.name, "by": users.display_name(by)}
     return await queue_for(session, customer.owner_id, kind=CustomerDeleted.name, dedupe_key=f"deleted:{customer.id}",
-                           ref_id=customer.id, payload={"id": customer.id, "name": customer.name, "by": name_of(by)},
-                           now=now, settings=settings)
-
-
-def name_of(user: User) -> str:
-    return user.name or (f"@{user.username}" if user.username else f"#{user.id}")
+                           ref_id=customer.id, payload=said, now=now, settings=settings)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.outbound.customer_deleted import name_of, tell_owner
+from bot.outbound.customer_deleted import tell_owner
 from bot.runtime.callbacks import ID, Callback, Choice
 from bot.runtime.turn import Turn, turn
 from bot.views.buttons import BACK, CARD, DELETE, TIER
@@ -16,7 +16,7 @@ from handlers.common.owners import names_shown
 from handlers.common.pick import continuation, pressed, with_customer
 from handlers.customers.card_fields import raw, shown
 from handlers.customers.view import card_keyboard, card_text
-from storage import audit, customers, sales
+from storage import audit, customers, sales, users
 from storage.models import Customer, Tier
 
 TIER_CHOSEN = Callback("tv", customer=ID, tier=Choice(*Tier))
@@ -140,5 +140,5 @@ async def on_delete_confirmed(turn: Turn) -> None:
     if told := await tell_owner(turn.session, customer=customer, by=turn.user, now=turn.now, settings=turn.settings):
         owner, due = told
         turn.wake(due)
-        text += "\n" + turn.t("card.owner_told", owner=name_of(owner))
+        text += "\n" + turn.t("card.owner_told", owner=users.display_name(owner))
     turn.edit(text)
