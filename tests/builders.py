@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -131,3 +133,19 @@ async def audit_actions(harness: Harness, customer_id: int) -> list[str]:
         rows = await session.exec(
             select(AuditEvent).where(AuditEvent.customer_id == customer_id).order_by(col(AuditEvent.id)))
         return [row.action for row in rows]
+
+
+# a time for rows written by hand into a database file made at an older revision
+OLD_AT = "'2026-01-01 00:00:00'"
+
+
+async def old_file_customers(connection: AsyncConnection, count: int = 1) -> None:
+    """Into a file at an older revision, by plain SQL: team 1, its rep user 1 (Telegram id 5) and `count`
+    customers of theirs, ids 1…count."""
+    run = connection.execute
+    await run(text(f"INSERT INTO team (name, currency, is_default, created_at) VALUES ('t', 'CNY', 1, {OLD_AT})"))
+    await run(text(f"INSERT INTO app_user (tg_id, team_id, role, name, created_at) "
+                   f"VALUES (5, 1, 'rep', 'r', {OLD_AT})"))
+    for _ in range(count):
+        await run(text(f"INSERT INTO customer (team_id, owner_id, name, kind, tier, tags, created_by, created_at, "
+                       f"updated_at) VALUES (1, 1, 'c', 'person', 'vip', '', 1, {OLD_AT}, {OLD_AT})"))

@@ -106,9 +106,9 @@ class Harness:
 
     # --- people -------------------------------------------------------------------
 
-    async def team(self, name: str = "Other team") -> int:
+    async def team(self, name: str = "Other team", currency: str = "CNY") -> int:
         async with self.sessions() as session, session.begin():
-            team = Team(name=name, currency="CNY", created_at=self.clock.now())
+            team = Team(name=name, currency=currency, created_at=self.clock.now())
             session.add(team)
             await session.flush()
             return team.id

@@ -113,17 +113,12 @@ async def test_the_migration_stops_an_existing_sqlite_file_reusing_ids(tmp_path)
     not even one only the audit log or the outbox still names."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
     await asyncio.to_thread(upgrade, url, "0004")
-    at = "'2026-01-01 00:00:00'"
+    at = builders.OLD_AT
     engine = make_engine(url)
     try:
         async with engine.begin() as connection:
             run = connection.execute
-            await run(text(f"INSERT INTO team (name, currency, is_default, created_at) VALUES ('t', 'CNY', 1, {at})"))
-            await run(text(f"INSERT INTO app_user (tg_id, team_id, role, name, created_at) "
-                           f"VALUES (5, 1, 'rep', 'r', {at})"))
-            for _ in range(3):
-                await run(text(f"INSERT INTO customer (team_id, owner_id, name, kind, tier, tags, created_by, "
-                               f"created_at, updated_at) VALUES (1, 1, 'c', 'person', 'vip', '', 1, {at}, {at})"))
+            await builders.old_file_customers(connection, 3)
             for _ in range(2):
                 await run(text(f"INSERT INTO follow_up (team_id, customer_id, owner_id, created_by, due_at, exact, "
                                f"status, version, created_at, updated_at) "

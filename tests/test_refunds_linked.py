@@ -10,7 +10,7 @@ from bot.sandbox.fake_telegram import FakeUser, Sent
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Role
-from tests.builders import customer, purchases_of
+from tests.builders import OLD_AT, customer, old_file_customers, purchases_of
 from tests.harness import Harness, last_answer, texts, with_button
 
 
@@ -207,16 +207,12 @@ async def test_the_migration_keeps_old_refunds_unlinked_and_ids_growing(tmp_path
     (linked to nothing) and the deleted purchase's id is not given out again."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
     await asyncio.to_thread(upgrade, url, "0006")
-    at = "'2026-01-01 00:00:00'"
+    at = OLD_AT
     engine = make_engine(url)
     try:
         async with engine.begin() as connection:
             run = connection.execute
-            await run(text(f"INSERT INTO team (name, currency, is_default, created_at) VALUES ('t', 'CNY', 1, {at})"))
-            await run(text(f"INSERT INTO app_user (tg_id, team_id, role, name, created_at) "
-                           f"VALUES (5, 1, 'rep', 'r', {at})"))
-            await run(text(f"INSERT INTO customer (team_id, owner_id, name, kind, tier, tags, created_by, "
-                           f"created_at, updated_at) VALUES (1, 1, 'c', 'person', 'vip', '', 1, {at}, {at})"))
+            await old_file_customers(connection)
             for amount in (500000, -20000, 9900):
                 await run(text(f"INSERT INTO purchase (customer_id, user_id, amount_minor, currency, note, at, "
                                f"created_at) VALUES (1, 1, {amount}, 'CNY', 'old', {at}, {at})"))

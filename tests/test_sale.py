@@ -6,7 +6,7 @@ import pytest
 
 from bot.rules.amounts import AmountError, parse_amount, split_sale
 from storage.customers import stage_of
-from storage.models import Role, Stage, Team
+from storage.models import Role, Stage
 from tests.builders import audit_actions, customer, customer_row, purchases_of
 from tests.harness import Harness, last_answer, texts, with_button
 
@@ -46,12 +46,7 @@ async def test_sale_is_stored_in_minor_units_with_the_team_currency(harness: Har
 
 
 async def test_currency_comes_from_the_team(harness: Harness) -> None:
-    async with harness.sessions() as session, session.begin():
-        team = Team(name="Export desk", currency="USD", created_at=harness.clock.now())
-        session.add(team)
-        await session.flush()
-        team_id = team.id
-    rep = await harness.member(Role.REP, team_id=team_id)
+    rep = await harness.member(Role.REP, team_id=await harness.team("Export desk", currency="USD"))
     cid = await customer(harness, rep)
     assert "$1,200.00" in texts(await harness.send(rep, f"/sale #{cid} 1200"))
     assert [row.currency for row in await purchases_of(harness, cid)] == ["USD"]

@@ -8,7 +8,7 @@ import pytest
 
 from bot.rules.amounts import AmountError, parse_amount, parse_sale
 from bot.sandbox.fake_telegram import FakeUser, Sent
-from storage.models import Role, Team
+from storage.models import Role
 from tests.builders import customer, customer_row, purchases_of
 from tests.harness import Harness, last_answer, texts, with_button
 
@@ -93,12 +93,7 @@ async def test_foreign_currency_is_refused_in_chinese(harness: Harness) -> None:
 
 
 async def test_a_dollar_team_takes_dollars_and_refuses_yuan(harness: Harness) -> None:
-    async with harness.sessions() as session, session.begin():
-        team = Team(name="Export desk", currency="USD", created_at=harness.clock.now())
-        session.add(team)
-        await session.flush()
-        team_id = team.id
-    rep = await harness.member(Role.REP, team_id=team_id)
+    rep = await harness.member(Role.REP, team_id=await harness.team("Export desk", currency="USD"))
     cid = await customer(harness, rep)
     assert "$300.00" in texts(await harness.send(rep, f"/sale #{cid} $300"))
     assert "records sales in USD" in texts(await harness.send(rep, f"/sale #{cid} 5000元"))
