@@ -85,6 +85,11 @@ class Team(SQLModel, table=True):
     cadence_quality: int = Field(default=30, sa_column_kwargs={"server_default": "30"})
     cadence_regular: int = Field(default=60, sa_column_kwargs={"server_default": "60"})
     cadence_prospect: int = Field(default=30, sa_column_kwargs={"server_default": "30"})
+    # customer care: the country whose holidays are greeted (None: SALESBOT_PHONE_REGION), how long a
+    # complaint may wait for its rep, and how many days after a sale the survey goes (None: not automatic)
+    country: str | None = Field(default=None, max_length=2)
+    complaint_hours: int = Field(default=24, sa_column_kwargs={"server_default": "24"})
+    survey_after_days: int | None = Field(default=None)
 
     def cadence(self) -> dict[str, int]:
         return {Tier.VIP: self.cadence_vip, Tier.QUALITY: self.cadence_quality,
@@ -190,6 +195,8 @@ class Customer(SQLModel, table=True):
     tg_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     consented_at: datetime | None = Field(default=None, sa_column=utc_column())
     opted_out_at: datetime | None = Field(default=None, sa_column=utc_column())
+    # the language the customer's messages are written in, from their Telegram app when they agreed
+    language: str | None = Field(default=None, max_length=5)
     created_by: int = Field(foreign_key="app_user.id")
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
     updated_at: datetime = Field(sa_column=utc_column(nullable=False))
@@ -329,7 +336,12 @@ class OutboxMessage(SQLModel, table=True):
     """One proactive message. The unique dedupe key makes queueing it twice a no-op."""
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"), IDS_ONLY_GROW)
+    __table_args__ = (
+        Index("ix_outbox_status_not_before", "status", "not_before"),
+        # the claim takes reminders and replies before greetings and other bulk messages
+        Index("ix_outbox_status_priority_not_before", "status", "priority", "not_before"),
+        IDS_ONLY_GROW,
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(max_length=120, unique=True)
@@ -342,6 +354,8 @@ class OutboxMessage(SQLModel, table=True):
     ref_id: int | None = Field(default=None, index=True)
     payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     status: str = Field(default=OutboxStatus.PENDING, max_length=10)
+    # 0 goes first (reminders, notices, relayed messages); BULK (greetings) fills the rate that is left
+    priority: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     late: bool = Field(default=False)
     not_before: datetime = Field(sa_column=utc_column(nullable=False))
     lease_until: datetime | None = Field(default=None, sa_column=utc_column())
@@ -350,3 +364,108 @@ class OutboxMessage(SQLModel, table=True):
     message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=utc_column())
+
+
+BULK = 1  # OutboxMessage.priority of messages that may wait for everything else
+
+
+class GreetingOccasion(SQLModel, table=True):
+    """A team's choice about one occasion: a built-in one switched on or off (`key` from
+    bot/rules/occasions.py), or a custom yearly one (`key` "custom:<n>", its name and date here)."""
+
+    __tablename__ = "greeting_occasion"
+    __table_args__ = (Index("uq_greeting_occasion_team_key", "team_id", "key", unique=True), IDS_ONLY_GROW)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(sa_column=Column(Integer, ForeignKey("team.id", ondelete="CASCADE"), nullable=False))
+    key: str = Field(max_length=40)
+    enabled: bool = Field(default=True)
+    name: str | None = Field(default=None, max_length=100)
+    month: int | None = Field(default=None)
+    day: int | None = Field(default=None)
+    lunar: bool = Field(default=False)
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
+
+
+class GreetingTemplate(SQLModel, table=True):
+    """A team's own wording for an occasion in one language; without one the catalog's default is used."""
+
+    __tablename__ = "greeting_template"
+    __table_args__ = (
+        Index("uq_greeting_template_team_occasion_language", "team_id", "occasion", "language", unique=True),
+        IDS_ONLY_GROW,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(sa_column=Column(Integer, ForeignKey("team.id", ondelete="CASCADE"), nullable=False))
+    occasion: str = Field(max_length=40)
+    language: str = Field(max_length=5)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    updated_by: int | None = Field(default=None, foreign_key="app_user.id")
+    updated_at: datetime = Field(sa_column=utc_column(nullable=False))
+
+
+class Greeting(SQLModel, table=True):
+    """One occasion greeted (or skipped) for one customer in one year: never a second time."""
+
+    __tablename__ = "greeting"
+    __table_args__ = (Index("uq_greeting_customer_occasion_year", "customer_id", "occasion", "year", unique=True),
+                      IDS_ONLY_GROW)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("customer.id", ondelete="CASCADE"), nullable=False)
+    )
+    occasion: str = Field(max_length=40)
+    year: int
+    day: date
+    skipped_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
+
+
+class Survey(SQLModel, table=True):
+    """A 1–5 satisfaction question sent to a customer; one answer, and an optional comment."""
+
+    __table_args__ = IDS_ONLY_GROW
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    customer_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("customer.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    sent_by: int | None = Field(default=None, foreign_key="app_user.id")  # None: sent after a sale, automatically
+    purchase_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("purchase.id", ondelete="SET NULL"), nullable=True))
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
+    score: int | None = Field(default=None)
+    answered_at: datetime | None = Field(default=None, sa_column=utc_column())
+    comment: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class ComplaintStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "ack"
+    RESOLVED = "resolved"
+
+
+class Complaint(SQLModel, table=True):
+    """A customer's complaint: assigned to their rep with a deadline; escalated once to the managers when
+    nobody acknowledged it in time; resolved when the customer says they are satisfied or does not answer."""
+
+    __table_args__ = IDS_ONLY_GROW
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    customer_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("customer.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    assignee_id: int = Field(foreign_key="app_user.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default=ComplaintStatus.OPEN, max_length=10)
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
+    deadline_at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
+    acknowledged_at: datetime | None = Field(default=None, sa_column=utc_column())
+    escalated_at: datetime | None = Field(default=None, sa_column=utc_column())
+    resolved_at: datetime | None = Field(default=None, sa_column=utc_column())
+    satisfied: bool | None = Field(default=None)
+    reopened_at: datetime | None = Field(default=None, sa_column=utc_column())

@@ -44,8 +44,9 @@ def taken_by_other(customer: Customer, tg_id: int) -> bool:
     return opted_in(customer) and customer.tg_chat_id != tg_id
 
 
-async def agree(session: AsyncSession, *, customer: Customer, tg_id: int, now: datetime) -> None:
-    """Store the chat and the time of consent. A chat is one customer's: it leaves any other customer."""
+async def agree(session: AsyncSession, *, customer: Customer, tg_id: int, now: datetime, language: str) -> None:
+    """Store the chat, the time of consent and the language to write in. A chat is one customer's: it
+    leaves any other customer."""
     await session.exec(  # type: ignore[call-overload]
         update(Customer).where(col(Customer.tg_chat_id) == tg_id, col(Customer.id) != customer.id)
         .values(tg_chat_id=None, consented_at=None, opted_out_at=now)
@@ -56,6 +57,7 @@ async def agree(session: AsyncSession, *, customer: Customer, tg_id: int, now: d
     customer.consented_at = now
     customer.opted_out_at = None
     customer.unreachable_at = None
+    customer.language = language
     session.add(customer)
     await session.flush()
 

@@ -27,12 +27,14 @@ SENDING = OutboxStatus.SENDING
 async def enqueue(
     session: AsyncSession, *, dedupe_key: str, kind: str, chat_id: int, now: datetime, not_before: datetime,
     user_id: int | None = None, customer_id: int | None = None, ref_id: int | None = None,
-    payload: dict[str, Any] | None = None, late: bool = False,
+    payload: dict[str, Any] | None = None, late: bool = False, priority: int = 0,
 ) -> bool:
-    """Queue a message unless one with the same key was ever queued; True if this call queued it."""
+    """Queue a message unless one with the same key was ever queued; True if this call queued it.
+
+    `priority` BULK (storage.models) lets everything else due go first."""
     statement = upsert_insert(session, OutboxMessage).values(
         dedupe_key=dedupe_key, kind=kind, chat_id=chat_id, user_id=user_id, customer_id=customer_id, ref_id=ref_id,
-        payload=json.dumps(payload or {}, ensure_ascii=False), status=PENDING, late=late,
+        payload=json.dumps(payload or {}, ensure_ascii=False), status=PENDING, late=late, priority=priority,
         not_before=not_before, attempts=0, created_at=now,
     ).on_conflict_do_nothing(index_elements=["dedupe_key"])
     result = await session.exec(statement)  # type: ignore[call-overload]
@@ -47,9 +49,10 @@ def _claimable(now: datetime):  # noqa: ANN202
 
 
 async def claim(session: AsyncSession, *, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
-    """Take up to `limit` due rows for this sender until `now + lease`."""
+    """Take up to `limit` due rows for this sender until `now + lease`: the most urgent first, then the oldest."""
     ids = list((await session.exec(
-        select(OutboxMessage.id).where(_claimable(now)).order_by(col(OutboxMessage.not_before))
+        select(OutboxMessage.id).where(_claimable(now))
+        .order_by(col(OutboxMessage.priority), col(OutboxMessage.not_before))
         .limit(limit).with_for_update(skip_locked=True)
     )).all())
     if not ids:
@@ -60,7 +63,8 @@ async def claim(session: AsyncSession, *, now: datetime, lease: timedelta, limit
         .execution_options(synchronize_session=False)
     )
     rows = (await session.exec(
-        select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)).order_by(col(OutboxMessage.not_before))
+        select(OutboxMessage).where(col(OutboxMessage.id).in_(ids))
+        .order_by(col(OutboxMessage.priority), col(OutboxMessage.not_before))
         .execution_options(populate_existing=True)
     )).all()
     return list(rows)

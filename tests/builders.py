@@ -89,6 +89,23 @@ async def follow_up(harness: Harness, customer_id: int, owner: FakeUser, due_at:
 # --- readers --------------------------------------------------------------------------------------
 
 
+async def opted_in(harness: Harness, owner: FakeUser, customer_id: int, *, name: str = "Wang",
+                   language: str = "en") -> FakeUser:
+    """The customer's own Telegram user, after they opened the rep's link and pressed Agree (over HTTP,
+    as a customer would), with the rep's opt-in notice already delivered."""
+    import re
+
+    sent = await harness.send(owner, f"/link #{customer_id}")
+    found = re.search(r"\?start=(c_[A-Za-z0-9_-]+)", "\n".join(message.text or "" for message in sent))
+    assert found is not None
+    person = harness.stranger(name, language=language)
+    asked = await harness.send(person, f"/start {found.group(1)}")
+    [question] = [message for message in asked if message.buttons]
+    await harness.press(person, question, "✅")
+    await harness.deliver()
+    return person
+
+
 async def customer_row(harness: Harness, customer_id: int) -> Customer | None:
     async with harness.sessions() as session:
         return await session.get(Customer, customer_id)

@@ -40,7 +40,7 @@ from storage.models import (
     User,
 )
 from tests import builders
-from tests.harness import Harness, texts
+from tests.harness import Harness, texts, with_button
 
 
 def samples(field: Field) -> list[Any]:
@@ -335,7 +335,8 @@ async def tour(harness: Harness) -> Shown:
     shown.add(mona, await harness.chat.forward(mona, "Please send the price list", "Wang Wei"))
     link = await press(await card(), "Opt-in link")
     wang = harness.stranger("Wang")  # the customer opens it: Agree / No thanks
-    shown.add(wang, await harness.send(wang, "/start " + re.search(r"start=(c_\S+)", texts(link)).group(1)))
+    asked = shown.add(wang, await harness.send(wang, "/start " + re.search(r"start=(c_\S+)", texts(link)).group(1)))
+    shown.add(wang, await harness.press(wang, with_button(asked, "Agree"), "Agree"))  # thanks, with Stop
     return shown
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bot.sandbox.fake_telegram import FakeUser, Sent
 from storage.models import Role
-from tests.builders import customer, customer_row
+from tests.builders import customer, customer_row, opted_in
 from tests.harness import Harness, texts, with_button
 
 LINK = re.compile(r"https://t\.me/(\w+)\?start=(c_[A-Za-z0-9_-]+)")
@@ -183,3 +183,20 @@ async def test_chinese_customer_and_rep(harness: Harness) -> None:
     assert "已退订" in texts(await harness.send(wang, "/stop"))
     assert "退订" in texts(await harness.deliver())
     assert harness.clock.now() - (await customer_row(harness, cid)).consented_at == timedelta(hours=1)
+
+
+async def test_the_stop_button_under_a_customer_message_opts_out_and_keeps_the_language(harness: Harness) -> None:
+    from bot.views.buttons import OPT_OUT
+
+    rita = await harness.member(name="Rita")
+    cid = await customer(harness, rita, "Wang Wei")
+    wang = await opted_in(harness, rita, cid, language="zh-hans")
+    assert (await customer_row(harness, cid)).language == "zh"
+    last = harness.fake.chat(wang.id)[-1]
+    said = await harness.press(wang, last, data=OPT_OUT.data())
+    assert "不会再" in texts(said) or "退订" in texts(said), texts(said)
+    assert (await customer_row(harness, cid)).opted_out_at == harness.clock.now()
+    assert "opted out" in texts(await harness.deliver())
+    # a rep pressing it (a forwarded message, a forged press) changes nothing of theirs
+    mine = harness.fake.chat(rita.id)[-1]
+    assert "nothing to stop" in texts(await harness.press(rita, mine, data=OPT_OUT.data()))

@@ -83,3 +83,20 @@ def test_two_kinds_with_one_name_are_refused(harness: Harness) -> None:
 
     with pytest.raises(ValueError, match="share a name"):
         sender_with(harness, Hello(1), Hello(2))
+
+
+async def test_a_claim_takes_urgent_rows_before_bulk_ones_queued_earlier(harness: Harness) -> None:
+    from datetime import timedelta
+
+    from storage.models import BULK
+
+    now = harness.clock.now()
+    async with harness.sessions() as session, session.begin():
+        for n in range(3):
+            await outbox.enqueue(session, dedupe_key=f"bulk:{n}", kind="hello", chat_id=CUSTOMER_CHAT + n,
+                                 now=now, not_before=now - timedelta(hours=1), priority=BULK)
+        await outbox.enqueue(session, dedupe_key="urgent", kind="hello", chat_id=CUSTOMER_CHAT, now=now,
+                             not_before=now)
+    async with harness.sessions() as session, session.begin():
+        claimed = await outbox.claim(session, now=now, lease=timedelta(minutes=2), limit=2)
+    assert [row.dedupe_key for row in claimed] == ["urgent", "bulk:0"]

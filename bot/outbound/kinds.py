@@ -17,8 +17,8 @@ from typing import ClassVar, Protocol
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.runtime.keyboards import Rows
-from storage import customers, followups, outbox, users
-from storage.models import OutboxMessage
+from storage import customers, followups, optin, outbox, users
+from storage.models import Customer, OutboxMessage
 
 
 @dataclass
@@ -72,7 +72,18 @@ class ToRep(QueuedByOthers):
 
 class ToCustomer(QueuedByOthers):
     """A kind whose recipient is a customer who opted in: a block marks them unreachable, and nothing
-    more is queued for them (each producer skips customers with `unreachable_at` set)."""
+    more is queued for them (each producer skips customers with `unreachable_at` set).
+
+    Its messages carry the customer's buttons (bot/views/customer.py `footer`), and it renders only for
+    `recipient()`: nothing goes to a customer who opted out, blocked the bot, or whose chat changed since.
+    """
+
+    async def recipient(self, session: AsyncSession, row: OutboxMessage) -> Customer | None:
+        customer = await session.get(Customer, row.customer_id) if row.customer_id is not None else None
+        if (customer is None or not optin.opted_in(customer) or customer.unreachable_at is not None
+                or customer.tg_chat_id != row.chat_id):
+            return None
+        return customer
 
     async def on_forbidden(self, session: AsyncSession, row: OutboxMessage, now: datetime, error: str) -> None:
         if row.customer_id is not None:

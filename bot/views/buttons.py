@@ -35,3 +35,6 @@ ARCHIVE = Callback("arch", customer=ID)
 UNARCHIVE = Callback("unarch", customer=ID)
 OPTIN_LINK = Callback("optlink", customer=ID)  # a new opt-in link and QR code for the customer
 BACK = Callback("back", customer=ID)  # from a sub-menu to the card, in the same message
+
+# under every message a customer gets; a chat is one customer's, so the buttons name nobody
+OPT_OUT = Callback("cu:stop")

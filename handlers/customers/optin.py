@@ -15,8 +15,10 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.outbound.optin_notice import AGREED, STOPPED, tell_owner
 from bot.runtime.callbacks import Callback, Text
+from bot.runtime.i18n import pick_language
 from bot.runtime.turn import Turn, customer_only, stranger, turn
-from bot.views.buttons import OPTIN_LINK
+from bot.views.buttons import OPT_OUT, OPTIN_LINK
+from bot.views.customer import footer
 from handlers.common.pick import continuation, pressed, with_customer
 from storage import audit, optin
 from storage.models import Customer
@@ -34,6 +36,7 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(on_link_button, pattern=OPTIN_LINK.pattern),
         CallbackQueryHandler(on_agree, pattern=AGREE.pattern),
         CallbackQueryHandler(on_decline, pattern=DECLINE.pattern),
+        CallbackQueryHandler(on_stop_button, pattern=OPT_OUT.pattern),
     ]
 
 
@@ -135,10 +138,12 @@ async def on_agree(turn: Turn) -> None:
     if optin.opted_in(customer):
         turn.edit(turn.t("optin.already"))
         return
-    await optin.agree(turn.session, customer=customer, tg_id=turn.update.effective_user.id, now=turn.now)
+    tg_user = turn.update.effective_user
+    language = pick_language(None, tg_user.language_code, turn.settings.salesbot_language)
+    await optin.agree(turn.session, customer=customer, tg_id=tg_user.id, now=turn.now, language=language)
     if due := await tell_owner(turn.session, customer=customer, event=AGREED, now=turn.now, settings=turn.settings):
         turn.wake(due)
-    turn.edit(turn.t("optin.agreed"))
+    turn.edit(turn.t("optin.agreed"), footer(turn.lang))
 
 
 @turn(members_only=False)
@@ -151,6 +156,17 @@ async def on_decline(turn: Turn) -> None:
 @turn(members_only=False)
 async def on_stop(turn: Turn) -> None:
     """/stop: a customer opts out at once, and their rep is told."""
+    await stop(turn)
+
+
+@turn(members_only=False)
+async def on_stop_button(turn: Turn) -> None:
+    """The Stop button under a message the customer got: as /stop; the message itself stays."""
+    if turn.button(OPT_OUT):
+        await stop(turn)
+
+
+async def stop(turn: Turn) -> None:
     if turn.user is not None:
         turn.reply(turn.t("optin.stop_member"))
         return

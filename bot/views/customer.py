@@ -1,0 +1,19 @@
+"""What every message to a customer shares: their language, and the buttons to reach their rep, complain
+or stop (the handlers answer for the chat's own customer only)."""
+
+from __future__ import annotations
+
+from bot.config import Settings
+from bot.runtime.i18n import LANGUAGES, t
+from bot.runtime.keyboards import Rows
+from bot.views.buttons import OPT_OUT
+from storage.models import Customer
+
+
+def customer_language(customer: Customer, settings: Settings) -> str:
+    """The language the customer's Telegram app had when they agreed, else the installation's."""
+    return customer.language if customer.language in LANGUAGES else settings.salesbot_language
+
+
+def footer(lang: str) -> Rows:
+    return [[(t(lang, "care.opt_out"), OPT_OUT.data())]]
