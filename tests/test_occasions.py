@@ -45,3 +45,18 @@ def test_29_february_falls_on_the_28th_in_a_common_year_and_other_countries_have
     assert "Independence Day" in holiday_names("US", 2027)
     assert builtin("spring_festival").day_in(2027, "US") is None
     assert team_occasions("XX", []).occasions[0].day_in(2027, "XX") is None  # no such country: no holidays
+
+
+def test_a_greeting_fills_only_its_placeholders_and_two_occasions_make_one_text() -> None:
+    from bot.rules.greeting_text import fill_template, unknown_placeholders
+    from bot.views.greeting_text import Worded, greeting_text
+
+    assert fill_template("Hi {name} {name.__class__} {0} {", name="Wang") == "Hi Wang {name.__class__} {0} {"
+    assert unknown_placeholders("Dear {nmae}, from {rep}") == ["nmae"]
+    text = greeting_text("en", [Worded(builtin("mid_autumn"), None),
+                                Worded(Occasion(key="custom:1", name="Founding Day"), "{name}: {company} is 10!")],
+                         name="Wang Wei", rep="Rita", company="Acme")
+    assert text == ("Happy Mid-Autumn Festival, Wang Wei! 🥮 May you enjoy the full moon with the people you love."
+                    " — Rita, Acme\n\nWang Wei: Acme is 10!")
+    assert greeting_text("zh", [Worded(Occasion(key="custom:2", name="店庆"), None)], name="王伟", rep="丽塔",
+                         company="甲公司") == "王伟，店庆快乐！——甲公司 丽塔"
