@@ -26,14 +26,14 @@ from bot.config import Settings
 from bot.rules.refusal import Key, Refusal
 from bot.runtime import drafts
 from bot.runtime.callbacks import Callback
-from bot.runtime.i18n import pick_language, t
+from bot.runtime.i18n import LANGUAGES, pick_language, t
 from bot.runtime.keyboards import Keyboard, markup
 from bot.runtime.people import zone_of
 from bot.runtime.text import split_text, trim_text
 from bot.services import Context
 from storage import dialogues, optin, users
 from storage.access import Actor
-from storage.models import User
+from storage.models import Customer, User
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,8 @@ class Turn:
     asides: dict[str, tuple[str, Keyboard]] = field(default_factory=dict)
     # a text the user typed earlier, answered now in place of the message (a set-aside draft's answer)
     typed: str | None = None
+    # the opted-in customer whose chat this is, for handlers that serve customers (`turn(customers=True)`)
+    customer: Customer | None = None
 
     @property
     def actor(self) -> Actor:
@@ -190,9 +192,12 @@ Handler = Callable[[Turn], Awaitable[None]]
 STARTS_ANEW = filters.COMMAND | filters.CONTACT
 
 
-def turn(*, members_only: bool = True, private_only: bool = True,
-         closes_dialogue: bool = True) -> Callable[[Handler], Callable]:
+def turn(*, members_only: bool = True, private_only: bool = True, closes_dialogue: bool = True,
+         customers: bool = False) -> Callable[[Handler], Callable]:
     """Wrap `async def handler(turn)` into a PTB callback with a session and access check.
+
+    `customers=True`: an opted-in customer writing in their private chat is served too, with
+    `turn.customer` set (and `turn.user` None); whoever else is not a member gets the usual refusal.
 
     A command or a shared contact starts something new, so it closes any unfinished dialogue
     first: otherwise the old question would take the next plain message. One with something typed in it
@@ -209,7 +214,7 @@ def turn(*, members_only: bool = True, private_only: bool = True,
             if tg_user is None:
                 return
             current = await _handle(update, context, handler, settings, now, closes_dialogue=closes_dialogue,
-                                    members_only=members_only, private_only=private_only)
+                                    members_only=members_only, private_only=private_only, customers=customers)
             try:
                 await current.send()
             except TelegramError:
@@ -229,8 +234,8 @@ class TurnFailed(Exception):
         self.lang = lang
 
 
-async def _handle(update: Update, context: Context, handler: Handler, settings: Settings,
-                  now: datetime, *, closes_dialogue: bool, members_only: bool, private_only: bool) -> Turn:
+async def _handle(update: Update, context: Context, handler: Handler, settings: Settings, now: datetime, *,
+                  closes_dialogue: bool, members_only: bool, private_only: bool, customers: bool) -> Turn:
     """Run the handler in one transaction and return the turn whose replies are still to be sent."""
     tg_user = update.effective_user
     async with context.bot_data.sessions() as session, session.begin():
@@ -239,10 +244,16 @@ async def _handle(update: Update, context: Context, handler: Handler, settings: 
         current = Turn(update, context, session, settings, now, user, lang)
         try:
             if members_only and user is None:
-                if (customer := await optin.by_chat(session, tg_user.id)) is not None:
-                    customer_only(current, stopped=not optin.opted_in(customer))
-                else:
+                customer = await optin.by_chat(session, tg_user.id)
+                if customer is None:
                     stranger(current)
+                elif not customers or not optin.opted_in(customer) or current.in_group:
+                    customer_only(current, stopped=not optin.opted_in(customer))
+                elif update.edited_message is None:
+                    current.customer = customer
+                    if customer.language in LANGUAGES:
+                        current.lang = customer.language
+                    await handler(current)
             elif update.edited_message is not None:
                 # an edit is not a new request: running it again would log or record twice
                 if not current.in_group:

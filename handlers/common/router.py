@@ -9,7 +9,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.runtime import drafts
 from bot.runtime.flows import ACTIONS, FLOWS
-from bot.runtime.turn import Turn, turn
+from bot.runtime.turn import Turn, customer_only, turn
 from handlers.common.menu import command_for_label, main_menu
 from storage import dialogues
 from storage import drafts as kept
@@ -55,14 +55,25 @@ async def on_unknown_command(turn: Turn) -> None:
     turn.reply(turn.t("common.unknown_command"))
 
 
-@turn()
+# what a customer's own message does when no dialogue of theirs is open (registered by the care features)
+CUSTOMER_TEXT, CUSTOMER_OTHER = "customer_text", "customer_other"
+
+
+@turn(customers=True)
 async def on_other_message(turn: Turn) -> None:
+    if turn.customer is not None:
+        await _from_customer(turn, CUSTOMER_OTHER)
+        return
     turn.reply(turn.t("common.unsupported_message"))
 
 
-@turn()
+@turn(customers=True)
 async def on_text(turn: Turn) -> None:
-    """Menu button, next dialogue step, or — with nothing open — a search."""
+    """Menu button, next dialogue step, or — with nothing open — a search. A customer's text answers their
+    open question, else goes where the care features send it."""
+    if turn.customer is not None:
+        await _from_customer(turn, CUSTOMER_TEXT)
+        return
     command = command_for_label(turn.text)
     if command is not None and command in ACTIONS:
         await drafts.interrupt(turn)
@@ -83,3 +94,13 @@ async def on_text(turn: Turn) -> None:
 async def on_unknown_button(turn: Turn) -> None:
     """Callback data no feature claims (forged, or from a removed feature): say so, change nothing."""
     turn.toast(turn.t("common.expired_button"), alert=True)
+
+
+async def _from_customer(turn: Turn, action: str) -> None:
+    state = await dialogues.current(turn.session, tg_id=turn.update.effective_user.id, now=turn.now)
+    if state is not None and state.flow in FLOWS:
+        await FLOWS[state.flow](turn, state)
+    elif action in ACTIONS:
+        await ACTIONS[action](turn)
+    else:
+        customer_only(turn)
