@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -44,12 +44,17 @@ def taken_by_other(customer: Customer, tg_id: int) -> bool:
     return opted_in(customer) and customer.tg_chat_id != tg_id
 
 
-async def agree(session: AsyncSession, *, customer: Customer, tg_id: int, now: datetime, language: str) -> None:
+async def agree(session: AsyncSession, *, customer: Customer, tg_id: int, now: datetime,
+                language: str) -> list[Customer]:
     """Store the chat, the time of consent and the language to write in. A chat is one customer's: it
-    leaves any other customer."""
+    leaves any other customer. Returns those others that were opted in until now (their reps are to be told)."""
+    others = list(await session.exec(
+        select(Customer).where(col(Customer.tg_chat_id) == tg_id, col(Customer.id) != customer.id)
+    ))
+    moved = [other for other in others if opted_in(other)]
     await session.exec(  # type: ignore[call-overload]
         update(Customer).where(col(Customer.tg_chat_id) == tg_id, col(Customer.id) != customer.id)
-        .values(tg_chat_id=None, consented_at=None, opted_out_at=now)
+        .values(tg_chat_id=None, consented_at=None, opted_out_at=func.coalesce(col(Customer.opted_out_at), now))
         .execution_options(synchronize_session=False)
     )
     await session.flush()
@@ -60,6 +65,7 @@ async def agree(session: AsyncSession, *, customer: Customer, tg_id: int, now: d
     customer.language = language
     session.add(customer)
     await session.flush()
+    return moved
 
 
 async def opt_out(session: AsyncSession, *, customer: Customer, now: datetime) -> None:

@@ -336,7 +336,11 @@ async def tour(harness: Harness) -> Shown:
     link = await press(await card(), "Opt-in link")
     wang = harness.stranger("Wang")  # the customer opens it: Agree / No thanks
     asked = shown.add(wang, await harness.send(wang, "/start " + re.search(r"start=(c_\S+)", texts(link)).group(1)))
-    shown.add(wang, await harness.press(wang, with_button(asked, "Agree"), "Agree"))  # thanks, with Stop
+    agreed = shown.add(wang, await harness.press(wang, with_button(asked, "Agree"), "Agree"))  # thanks, with Stop
+    contact = with_button(agreed, "Contact my rep")
+    shown.add(wang, await harness.press(wang, contact, "Contact my rep"))  # what to tell Mona, with Cancel
+    shown.add(wang, await harness.send(wang, "Is the price list ready?"))
+    await press(shown.add(mona, await harness.deliver()), "Reply")  # the relayed message; the answer's Cancel
     return shown
 
 

@@ -21,6 +21,9 @@ from storage import outbox
 from storage.models import Customer, OutboxMessage
 
 AGREED, STOPPED = "agreed", "stopped"
+# the customer's chat agreed through another customer's link: a chat is one customer's, so this one is out
+MOVED = "moved"
+WORDING = {MOVED: "relay.notice_moved"}
 
 
 class OptinNotice(RepNotice):
@@ -34,7 +37,8 @@ class OptinNotice(RepNotice):
         keyboard = []
         if await session.get(Customer, said["id"]) is not None:
             keyboard = [[(t(lang, "optin.notice_open"), CARD.data(customer=said["id"]))]]
-        return Rendered(t(lang, f"optin.notice_{said['event']}", id=said["id"], name=said["name"]), keyboard)
+        key = WORDING.get(said["event"], f"optin.notice_{said['event']}")
+        return Rendered(t(lang, key, id=said["id"], name=said["name"]), keyboard)
 
 
 async def tell_owner(session: AsyncSession, *, customer: Customer, event: str, now: datetime,

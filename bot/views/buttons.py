@@ -35,6 +35,9 @@ ARCHIVE = Callback("arch", customer=ID)
 UNARCHIVE = Callback("unarch", customer=ID)
 OPTIN_LINK = Callback("optlink", customer=ID)  # a new opt-in link and QR code for the customer
 BACK = Callback("back", customer=ID)  # from a sub-menu to the card, in the same message
+# under a customer's message relayed to their rep: answer them through the bot
+RELAY_REPLY = Callback("relay", customer=ID)
 
 # under every message a customer gets; a chat is one customer's, so the buttons name nobody
 OPT_OUT = Callback("cu:stop")
+TO_REP = Callback("cu:rep")

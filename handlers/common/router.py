@@ -62,17 +62,22 @@ CUSTOMER_TEXT, CUSTOMER_OTHER = "customer_text", "customer_other"
 @turn(customers=True)
 async def on_other_message(turn: Turn) -> None:
     if turn.customer is not None:
-        await _from_customer(turn, CUSTOMER_OTHER)
+        await from_customer(turn, CUSTOMER_OTHER)
         return
     turn.reply(turn.t("common.unsupported_message"))
 
 
 @turn(customers=True)
 async def on_text(turn: Turn) -> None:
+    await plain_text(turn)
+
+
+async def plain_text(turn: Turn) -> None:
     """Menu button, next dialogue step, or — with nothing open — a search. A customer's text answers their
-    open question, else goes where the care features send it."""
+    open question, else goes where the care features send it. Also what a feature that looks at a text
+    first (a Telegram reply to one of its messages) does with a text that is not its own."""
     if turn.customer is not None:
-        await _from_customer(turn, CUSTOMER_TEXT)
+        await from_customer(turn, CUSTOMER_TEXT)
         return
     command = command_for_label(turn.text)
     if command is not None and command in ACTIONS:
@@ -96,7 +101,8 @@ async def on_unknown_button(turn: Turn) -> None:
     turn.toast(turn.t("common.expired_button"), alert=True)
 
 
-async def _from_customer(turn: Turn, action: str) -> None:
+async def from_customer(turn: Turn, action: str) -> None:
+    """A customer's own message: the answer to their open question, else what the care features do with it."""
     state = await dialogues.current(turn.session, tg_id=turn.update.effective_user.id, now=turn.now)
     if state is not None and state.flow in FLOWS:
         await FLOWS[state.flow](turn, state)

@@ -13,7 +13,7 @@ import secrets
 import segno
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.outbound.optin_notice import AGREED, STOPPED, tell_owner
+from bot.outbound.optin_notice import AGREED, MOVED, STOPPED, tell_owner
 from bot.runtime.callbacks import Callback, Text
 from bot.runtime.i18n import pick_language
 from bot.runtime.turn import Turn, customer_only, stranger, turn
@@ -140,7 +140,10 @@ async def on_agree(turn: Turn) -> None:
         return
     tg_user = turn.update.effective_user
     language = pick_language(None, tg_user.language_code, turn.settings.salesbot_language)
-    await optin.agree(turn.session, customer=customer, tg_id=tg_user.id, now=turn.now, language=language)
+    moved = await optin.agree(turn.session, customer=customer, tg_id=tg_user.id, now=turn.now, language=language)
+    for before in moved:  # the chat was theirs: their rep learns they are out, not whose the chat is now
+        if due := await tell_owner(turn.session, customer=before, event=MOVED, now=turn.now, settings=turn.settings):
+            turn.wake(due)
     if due := await tell_owner(turn.session, customer=customer, event=AGREED, now=turn.now, settings=turn.settings):
         turn.wake(due)
     turn.edit(turn.t("optin.agreed"), footer(turn.lang))
