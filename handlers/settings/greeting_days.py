@@ -16,6 +16,7 @@ from handlers.settings.greetings import (
     OPEN,
     REMOVE_DAY,
     allowed,
+    close_flows,
     country_of,
     day_label,
     own_label,
@@ -51,6 +52,8 @@ async def on_button(turn: Turn) -> None:
     """Add (asks the name), Save or Cancel the new occasion, 🗑 (asks to confirm) and Remove."""
     if not allowed(turn):
         return
+    if not SAVE.parse(turn.data):
+        await close_flows(turn)  # a question whose message another screen replaced no longer takes text
     if ADD_DAY.parse(turn.data):
         if await greeting_settings.count_own(turn.session, team_id=turn.actor.team_id) >= MOST_OWN:
             turn.toast(turn.t("greetset.too_many", most=MOST_OWN), alert=True)
@@ -60,7 +63,6 @@ async def on_button(turn: Turn) -> None:
     elif button := SAVE.parse(turn.data):
         await _save(turn, button.question)
     elif CANCEL.parse(turn.data):
-        await dialogues.clear(turn.session, tg_id=tg_id(turn))
         turn.edit(*await panel(turn, turn.t("greetset.not_added")))
     elif button := REMOVE_DAY.parse(turn.data):
         if row := await _own(turn, button.occasion):

@@ -19,6 +19,7 @@ from handlers.settings.greetings import (
     OPEN,
     WORDS,
     allowed,
+    close_flows,
     country_of,
     data_key,
     key_of,
@@ -102,6 +103,8 @@ async def on_button(turn: Turn) -> None:
     """The list, an occasion's words in a language, New text, Save or Cancel it, Reset to the default."""
     if not allowed(turn):
         return
+    if not SAVE.parse(turn.data):
+        await close_flows(turn)  # a question whose message another screen replaced no longer takes text
     if WORDS.parse(turn.data):
         turn.edit(*await list_screen(turn))
         return
@@ -126,7 +129,6 @@ async def on_button(turn: Turn) -> None:
                                key=occasion.key, language=button.lang)
         turn.edit(*await show_screen(turn, occasion, button.lang, turn.t("greetset.reset_done")))
     elif CANCEL.parse(turn.data):
-        await dialogues.clear(turn.session, tg_id=tg_id(turn))
         turn.edit(*await show_screen(turn, occasion, button.lang, turn.t("greetset.not_saved")))
     else:
         turn.edit(*await show_screen(turn, occasion, button.lang))

@@ -1,9 +1,10 @@
 """/greetings (also a button in /settings): the team's greeting occasions with their next day, switched on and
-off with a tap; the country's other public holidays; the country. Managers and admins, for their own team.
+off with a tap, and the country's other public holidays. Managers and admins, for their own team.
 
-The screen is drawn here for the modules that add or remove a team's own occasions (greeting_days) and edit
-its words (greeting_words): the buttons they answer are declared here, where they are drawn. Whatever a
-button names is looked up again in the presser's own team: callback data is never trusted.
+The screen is drawn here for the modules that set the country (greeting_country), add or remove a team's
+own occasions (greeting_days) and edit its words (greeting_words): the buttons they answer are declared
+here, where they are drawn. Whatever a button names is looked up again in the presser's own team: callback
+data is never trusted.
 """
 
 from __future__ import annotations
@@ -13,29 +14,24 @@ from datetime import date
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.rules.occasion_days import YearlyDay, country_name, holiday_names_in, known_country, next_day, offered_holidays
+from bot.rules.occasion_days import YearlyDay, country_name, holiday_names_in, next_day, offered_holidays
 from bot.rules.occasions import BIRTHDAY, CUSTOM, HOLIDAY, NAMED, Occasion, builtin, holiday_key, team_occasions
 from bot.runtime.callbacks import ID, Callback, Choice, Text, family
-from bot.runtime.flows import flow
 from bot.runtime.keyboards import Rows
 from bot.runtime.turn import Turn, turn
 from bot.views.greeting_text import occasion_name
 from storage import audit, dialogues, greeting_settings, users
-from storage.dialogues import DialogueState
 from storage.models import GreetingOccasion, Team
 
 FLOWS = ("greet_country", "greet_day", "greet_text")  # this screen's dialogues; reopening it closes them
-QUICK_COUNTRIES = ("CN", "US", "GB", "HK", "TW", "SG", "JP")
 ON, OFF = "✅", "⬜"
 # an occasion's key in callback data: ':' is the data's separator, so it travels as '.'
 KEY = Text(max_bytes=40, chars="[a-z0-9_.-]")
 OPEN = Callback("greet:open")
 SWITCH = Callback("greet:on", key=KEY, switch=Choice("on", "off"), screen=Choice("main", "hols"))
 HOLIDAYS = Callback("greet:hols")
-COUNTRIES = Callback("greet:countries")
-COUNTRY = Callback("greet:country", code=Text(max_bytes=2, chars="[A-Z]"))
-TYPE_COUNTRY = Callback("greet:code")
-# answered by greeting_days and greeting_words
+# answered by greeting_country, greeting_days and greeting_words
+COUNTRIES = Callback("gland:list")
 ADD_DAY = Callback("gday:add")
 REMOVE_DAY = Callback("gday:ask", occasion=ID)
 WORDS = Callback("gtext:list")
@@ -169,26 +165,13 @@ async def on_button(turn: Turn) -> None:
     """Every greet:… button; anything the screens do not draw gets "not on offer"."""
     if not allowed(turn):
         return
+    await close_flows(turn)
     if OPEN.parse(turn.data):
-        await close_flows(turn)
         turn.edit(*await panel(turn))
     elif button := SWITCH.parse(turn.data):
         await _switch(turn, key_of(button.key), button.switch == "on", button.screen)
     elif HOLIDAYS.parse(turn.data):
         turn.edit(*await holidays_screen(turn))
-    elif COUNTRIES.parse(turn.data):
-        turn.edit(*await countries_screen(turn))
-    elif button := COUNTRY.parse(turn.data):
-        if known_country(button.code) is None:
-            turn.toast(turn.t("greetset.bad_button"), alert=True)
-            return
-        await _set_country(turn, button.code)
-        turn.edit(*await panel(turn, turn.t("greetset.country_set", country=country_name(button.code, turn.lang),
-                                            code=button.code)))
-    elif TYPE_COUNTRY.parse(turn.data):
-        await dialogues.put(turn.session, tg_id=turn.update.effective_user.id,
-                            state=DialogueState("greet_country", "code"), now=turn.now)
-        turn.edit(turn.t("greetset.country_ask"), [[(turn.t("greetset.back"), COUNTRIES.data())]])
     else:
         turn.toast(turn.t("greetset.bad_button"), alert=True)
 
@@ -231,36 +214,3 @@ async def holidays_screen(turn: Turn) -> tuple[str, Rows]:
         text.append(turn.t("greetset.holidays_none"))
     keyboard.append([(turn.t("greetset.back"), OPEN.data())])
     return "\n".join(text), keyboard
-
-
-async def countries_screen(turn: Turn) -> tuple[str, Rows]:
-    team = await users.team_of(turn.session, turn.actor)
-    country = country_of(turn, team)
-    quick = [(("✓ " if code == country else "") + code, COUNTRY.data(code=code)) for code in QUICK_COUNTRIES]
-    return (turn.t("greetset.country_title", country=country_name(country, turn.lang), code=country),
-            [quick[:4], quick[4:], [(turn.t("greetset.country_other"), TYPE_COUNTRY.data())],
-             [(turn.t("greetset.back"), OPEN.data())]])
-
-
-async def _set_country(turn: Turn, code: str) -> None:
-    team = await users.team_of(turn.session, turn.actor)
-    old = country_of(turn, team)
-    await greeting_settings.set_country(turn.session, team_id=team.id, country=code)
-    await audit.record(turn.session, actor=turn.actor, action="greetings.country", now=turn.now, old=old, new=code)
-    await turn.session.refresh(team)
-
-
-@flow("greet_country")
-async def country_typed(turn: Turn, state: DialogueState) -> None:
-    """A 2-letter code typed after "Another country"; one the holidays package does not know is asked again."""
-    if not allowed(turn):
-        await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
-        return
-    code = known_country(turn.text)
-    if code is None:
-        turn.reply(turn.t("greetset.country_unknown", value=turn.text[:20]),
-                   [[(turn.t("greetset.back"), COUNTRIES.data())]])
-        return
-    await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
-    await _set_country(turn, code)
-    turn.reply(*await panel(turn, turn.t("greetset.country_set", country=country_name(code, turn.lang), code=code)))
