@@ -6,6 +6,14 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from bot.rules.occasion_days import (
+    BadDay,
+    YearlyDay,
+    holiday_names_in,
+    known_country,
+    offered_holidays,
+    parse_yearly_day,
+)
 from bot.rules.occasions import team_occasions
 from bot.sandbox.fake_telegram import FakeUser, Sent
 from storage import greeting_settings
@@ -277,3 +285,32 @@ async def test_the_screens_speak_chinese(harness: Harness) -> None:
     assert "公司周年庆（农历 08-15）——下一次是 2026-09-25 周五" in texts(check)
     refused = await harness.send(mona, "哪天都行")
     assert "没看懂这个日期" in texts(refused)
+
+
+@pytest.mark.parametrize(("typed", "read"), [
+    ("05-01", (5, 1, False)), ("5月1号", (5, 1, False)), ("2010-06-01", (6, 1, False)), ("02-29", (2, 29, False)),
+    ("lunar 08-15", (8, 15, True)), ("农历 8月15日", (8, 15, True)), ("农历八月十五", (8, 15, True)),
+    ("八月十五", (8, 15, True)), ("公历八月十五", (8, 15, False)), ("腊月廿三", (12, 23, True)),
+    ("正月初十", (1, 10, True)), ("十二月三十", (12, 30, True)),
+])
+def test_an_occasion_s_day_as_typed(typed: str, read: tuple[int, int, bool]) -> None:
+    assert parse_yearly_day(typed) == YearlyDay(*read)
+
+
+@pytest.mark.parametrize(("typed", "why"), [
+    ("02-30", "greetset.no_such_day"), ("lunar 13-01", "greetset.no_such_day"),
+    ("农历闰四月初五", "greetset.leap_month"), ("soon", "greetset.date_unknown"),
+    ("公历 lunar 08-15", "greetset.date_unknown"),
+])
+def test_a_day_that_is_no_yearly_day_is_refused(typed: str, why: str) -> None:
+    with pytest.raises(BadDay) as refused:
+        parse_yearly_day(typed)
+    assert refused.value.key == why
+
+
+def test_the_other_holidays_leave_out_the_built_ins_and_days_off() -> None:
+    assert offered_holidays("CN", 2026) == ["Chinese New Year's Eve", "Tomb-Sweeping Day", "Labor Day",
+                                            "Dragon Boat Festival"]
+    assert "Christmas Day" not in offered_holidays("US", 2026)  # the built-in Christmas is that day
+    assert holiday_names_in("CN", 2026, "zh")["Dragon Boat Festival"] == "端午节"
+    assert known_country("jp") == "JP" and known_country("ZZ") is None and known_country("USA") is None

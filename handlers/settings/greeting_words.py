@@ -136,7 +136,12 @@ async def on_button(turn: Turn) -> None:
 
 def _ask(turn: Turn, occasion: Occasion, lang: str) -> str:
     return turn.t("greetset.ask_text", lang_name=turn.t(f"lang.{lang}"), most=MAX_TEMPLATE,
-                  placeholders=", ".join(f"{{{name}}}" for name in PLACEHOLDERS))
+                  placeholders=braced(turn, PLACEHOLDERS))
+
+
+def braced(turn: Turn, names: list[str] | tuple[str, ...]) -> str:
+    """'{name}, {rep}, {company}' ('{name}、{rep}、{company}' in Chinese)."""
+    return turn.t("greetset.list_separator").join(f"{{{name}}}" for name in names)
 
 
 def _cancel(turn: Turn, key: str, lang: str) -> tuple[str, str]:
@@ -161,8 +166,8 @@ async def text_step(turn: Turn, state: DialogueState) -> None:
         turn.reply(turn.t("greetset.text_too_long", most=MAX_TEMPLATE, length=len(text)), [[_cancel(turn, key, lang)]])
         return
     if unknown:
-        turn.reply(turn.t("greetset.text_unknown", unknown=", ".join(f"{{{name}}}" for name in unknown),
-                          placeholders=", ".join(f"{{{name}}}" for name in PLACEHOLDERS)),
+        turn.reply(turn.t("greetset.text_unknown", unknown=braced(turn, unknown),
+                          placeholders=braced(turn, PLACEHOLDERS)),
                    [[_cancel(turn, key, lang)]])
         return
     asked = DialogueState(FLOW, "confirm", {"key": key, "lang": lang, "text": text})

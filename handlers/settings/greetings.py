@@ -203,11 +203,13 @@ async def holidays_screen(turn: Turn) -> tuple[str, Rows]:
     names = offered_holidays(country, day.year)
     text = [turn.t("greetset.holidays_title", country=country_name(country, turn.lang), year=day.year)]
     keyboard: Rows = []
-    for name in names:
-        occasion = Occasion(key=holiday_key(name), name=name, holiday=name)
+    holidays = [Occasion(key=holiday_key(name), name=name, holiday=name) for name in names]
+    coming = sorted(((next_day(occasion, day, country), occasion) for occasion in holidays),
+                    key=lambda pair: pair[0] or date.max)
+    for when, occasion in coming:
         enabled = occasion.key in on
         label = name_of(turn, occasion, country)
-        text.append(f"{ON if enabled else OFF} {label} — {day_label(turn, next_day(occasion, day, country))}")
+        text.append(f"{ON if enabled else OFF} {label} — {day_label(turn, when)}")
         keyboard.append([(f"{ON if enabled else OFF} {label}", SWITCH.data(
             key=data_key(occasion.key), switch="off" if enabled else "on", screen="hols"))])
     if not names:
