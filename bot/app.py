@@ -35,6 +35,7 @@ from handlers.followups import change as followup_change
 from handlers.followups import clarify as followup_clarify
 from handlers.followups import create as followups
 from handlers.followups import offer as followup_offer
+from handlers.settings import greeting_country, greeting_days, greeting_words, greetings
 from handlers.settings import preferences as settings
 from storage import users
 from storage.db import make_engine, make_sessionmaker
@@ -44,7 +45,8 @@ log = logging.getLogger(__name__)
 # order matters: commands and buttons of each feature first, the catch-all text router last
 FEATURES = [
     start, pick, add, add_guided, find, lists, card, archive, card_edit, birthday,
-    interactions, sales, history, history_edit, refunds, settings, optin, customer_relay, relay_answer,
+    interactions, sales, history, history_edit, refunds, settings, greetings, greeting_country, greeting_days,
+    greeting_words, optin, customer_relay, relay_answer,
     followups, followup_offer, followup_clarify, followup_actions, followup_change, agenda, forwards, drafts, router,
 ]
 

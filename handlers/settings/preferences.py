@@ -16,7 +16,7 @@ from bot.runtime.i18n import LANGUAGES
 from bot.runtime.turn import Turn, turn
 from handlers.common.menu import main_menu
 from handlers.common.start import INVITE
-from handlers.settings import schedule
+from handlers.settings import greetings, schedule
 from storage import dialogues, users
 from storage.dialogues import DialogueState
 from storage.models import Role
@@ -32,6 +32,7 @@ GUESSED_ZONE = Callback("set:tzok", name=Text(max_bytes=40, chars="[A-Za-z0-9_+/
 # how /lang may be typed besides the codes
 LANGUAGE_NAMES = {"english": "en", "英文": "en", "英语": "en", "chinese": "zh", "中文": "zh", "汉语": "zh",
                   "简体": "zh", "简体中文": "zh", "普通话": "zh", "zh-cn": "zh", "zh-hans": "zh", "cn": "zh"}
+GREETINGS = Callback("set:greet")  # managers and admins: the team's greetings (handlers/settings/greetings.py)
 # one handler answers every set:… button (here and in schedule), so a forged one is told it isn't on offer
 SETTINGS = family("set")
 
@@ -58,6 +59,8 @@ async def panel(turn: Turn, *, language: str, zone: str) -> tuple[str, list[list
     rows += [zones[i:i + 2] for i in range(0, len(zones), 2)]
     rows.append([(turn.t("tz.other_button"), ZONE.data(name=OTHER_ZONE))])
     rows += schedule.rows(turn)
+    if turn.actor.sees_team:
+        rows.append([(turn.t("greetset.settings_button"), GREETINGS.data())])
     if turn.actor.can_invite:
         rows.append([(turn.t("settings.invite_rep"), INVITE.data(role=Role.REP)),
                      (turn.t("settings.invite_manager"), INVITE.data(role=Role.MANAGER))])
@@ -162,6 +165,9 @@ async def on_button(turn: Turn) -> None:
         await dialogues.put(turn.session, tg_id=turn.update.effective_user.id,
                             state=DialogueState(TZ_FLOW, "zone"), now=turn.now)
         turn.reply(turn.t("tz.ask"))
+    elif GREETINGS.parse(turn.data):
+        if greetings.allowed(turn):
+            turn.edit(*await greetings.panel(turn))
     elif schedule.MAIN_PANEL.parse(turn.data):
         turn.edit(*await panel(turn, language=turn.lang, zone=_current_zone(turn)))
     elif await schedule.choose(turn):
