@@ -14,6 +14,9 @@ from telegram.request import HTTPXRequest
 from bot.clock import Clock
 from bot.config import Settings
 from bot.outbound.catch_up import CatchUp
+from bot.outbound.complaint_escalation import ComplaintEscalation
+from bot.outbound.complaint_notice import ComplaintNotice
+from bot.outbound.complaint_question import ComplaintQuestion
 from bot.outbound.customer_deleted import CustomerDeleted
 from bot.outbound.delivery import CONCURRENCY, Delivery
 from bot.outbound.digest import Digest
@@ -24,6 +27,7 @@ from bot.outbound.reminders import Reminders
 from bot.runtime.i18n import t
 from bot.services import CONTEXT_TYPES, App
 from handlers.activity import forwards, history, history_edit, interactions, refunds, sales
+from handlers.care import complaint_intake, complaints
 from handlers.common import drafts, errors, pick, router, start
 from handlers.customers import add, add_guided, archive, birthday, card, card_edit, find, lists, optin
 from handlers.followups import actions as followup_actions
@@ -42,11 +46,13 @@ log = logging.getLogger(__name__)
 FEATURES = [
     start, pick, add, add_guided, find, lists, card, archive, card_edit, birthday,
     interactions, sales, history, history_edit, refunds, settings, optin,
-    followups, followup_offer, followup_clarify, followup_actions, followup_change, agenda, forwards, drafts, router,
+    followups, followup_offer, followup_clarify, followup_actions, followup_change, agenda,
+    complaint_intake, complaints, forwards, drafts, router,
 ]
 
 # shown in the client's command menu, in this order
-MENU_COMMANDS = ["add", "find", "list", "show", "log", "followup", "today", "sale", "settings", "help", "cancel"]
+MENU_COMMANDS = ["add", "find", "list", "show", "log", "followup", "today", "sale", "complaints", "settings", "help",
+                 "cancel"]
 
 
 def build_application(config: Settings, *, clock: Clock | None = None, budget: SendBudget | None = None,
@@ -133,7 +139,8 @@ async def _start_delivery(application: App) -> Delivery:
 
 def outbox_kinds(config: Settings) -> list[Kind]:
     """Every kind of proactive message the sender knows; a new kind is one more entry here."""
-    return [Reminders(config), CatchUp(config), Digest(config), CustomerDeleted(config), OptinNotice(config)]
+    return [Reminders(config), CatchUp(config), Digest(config), CustomerDeleted(config), OptinNotice(config),
+            ComplaintNotice(config), ComplaintEscalation(config), ComplaintQuestion(config)]
 
 
 async def _post_stop(application: App) -> None:

@@ -336,7 +336,17 @@ async def tour(harness: Harness) -> Shown:
     link = await press(await card(), "Opt-in link")
     wang = harness.stranger("Wang")  # the customer opens it: Agree / No thanks
     asked = shown.add(wang, await harness.send(wang, "/start " + re.search(r"start=(c_\S+)", texts(link)).group(1)))
-    shown.add(wang, await harness.press(wang, with_button(asked, "Agree"), "Agree"))  # thanks, with Stop
+    thanks = shown.add(wang, await harness.press(wang, with_button(asked, "Agree"), "Agree"))  # with the footer
+    what = shown.add(wang, await harness.press(wang, with_button(thanks, "Complaint"), "Complaint"))  # and Cancel
+    await harness.press(wang, with_button(what, "Cancel"), "Cancel")
+    await harness.press(wang, with_button(thanks, "Complaint"), "Complaint")
+    shown.add(wang, await harness.send(wang, "The parcel came late"))
+    notice = with_button(shown.add(mona, await harness.deliver()), "Acknowledge")  # Acknowledge, Resolve, card
+    for _ in range(5):
+        await builders.complaint(harness, cid)
+    await press(await press(await send("/complaints"), "▶"), "Wang")  # a page, an item opened
+    await press([notice], "Resolve")
+    shown.add(wang, await harness.deliver())  # are you satisfied? Yes / No
     return shown
 
 

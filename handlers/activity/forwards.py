@@ -19,6 +19,7 @@ from bot.runtime.turn import Turn, turn
 from handlers.activity.interactions import LOG_FLOW, record
 from handlers.common.pick import continuation, label, with_customer
 from handlers.common.refs import note_too_long
+from handlers.common.router import CUSTOMER_OTHER, CUSTOMER_TEXT, from_customer
 from storage import customers, dialogues, interactions
 from storage.dialogues import DialogueState
 from storage.models import Channel, Customer
@@ -70,9 +71,13 @@ async def ask_customer(turn: Turn, pending: dict[str, Any], say: Callable[..., N
     (say or turn.reply)(question if candidates else f"{question}\n{turn.t('log.type_customer')}", rows)
 
 
-@turn()
+@turn(customers=True)
 async def on_forward(turn: Turn) -> None:
-    """A message forwarded from a customer: log it as an incoming message."""
+    """A message forwarded from a customer: log it as an incoming message. (A customer forwarding something
+    writes to us: it goes where their text goes.)"""
+    if turn.customer is not None:
+        await from_customer(turn, CUSTOMER_TEXT)
+        return
     if note_too_long(turn, turn.text):
         return
     sender = sender_name(turn.update.effective_message.forward_origin)
@@ -80,9 +85,13 @@ async def on_forward(turn: Turn) -> None:
                               "sender": sender})
 
 
-@turn()
+@turn(customers=True)
 async def on_voice(turn: Turn) -> None:
-    """A voice note: attach it to the interaction being logged, or ask which customer it is about."""
+    """A voice note: attach it to the interaction being logged, or ask which customer it is about. (A customer's
+    goes where their other messages go.)"""
+    if turn.customer is not None:
+        await from_customer(turn, CUSTOMER_OTHER)
+        return
     message = turn.update.effective_message
     caption = (message.caption or "").strip() or None
     state = await dialogues.current(turn.session, tg_id=turn.update.effective_user.id, now=turn.now)

@@ -62,7 +62,7 @@ CUSTOMER_TEXT, CUSTOMER_OTHER = "customer_text", "customer_other"
 @turn(customers=True)
 async def on_other_message(turn: Turn) -> None:
     if turn.customer is not None:
-        await _from_customer(turn, CUSTOMER_OTHER)
+        await from_customer(turn, CUSTOMER_OTHER)
         return
     turn.reply(turn.t("common.unsupported_message"))
 
@@ -72,7 +72,7 @@ async def on_text(turn: Turn) -> None:
     """Menu button, next dialogue step, or — with nothing open — a search. A customer's text answers their
     open question, else goes where the care features send it."""
     if turn.customer is not None:
-        await _from_customer(turn, CUSTOMER_TEXT)
+        await from_customer(turn, CUSTOMER_TEXT)
         return
     command = command_for_label(turn.text)
     if command is not None and command in ACTIONS:
@@ -96,7 +96,7 @@ async def on_unknown_button(turn: Turn) -> None:
     turn.toast(turn.t("common.expired_button"), alert=True)
 
 
-async def _from_customer(turn: Turn, action: str) -> None:
+async def from_customer(turn: Turn, action: str) -> None:
     state = await dialogues.current(turn.session, tg_id=turn.update.effective_user.id, now=turn.now)
     if state is not None and state.flow in FLOWS:
         await FLOWS[state.flow](turn, state)
