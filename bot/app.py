@@ -14,6 +14,9 @@ from telegram.request import HTTPXRequest
 from bot.clock import Clock
 from bot.config import Settings
 from bot.outbound.catch_up import CatchUp
+from bot.outbound.complaint_escalation import ComplaintEscalation
+from bot.outbound.complaint_notice import ComplaintNotice
+from bot.outbound.complaint_question import ComplaintQuestion
 from bot.outbound.customer_deleted import CustomerDeleted
 from bot.outbound.customer_message import CustomerMessage
 from bot.outbound.delivery import CONCURRENCY, Delivery
@@ -26,9 +29,10 @@ from bot.outbound.rep_answer import RepAnswer
 from bot.runtime.i18n import t
 from bot.services import CONTEXT_TYPES, App
 from handlers.activity import forwards, history, history_edit, interactions, refunds, sales
+from handlers.care import complaint_intake, complaints, relay_answer
+from handlers.care import relay as customer_relay
 from handlers.common import drafts, errors, pick, router, start
-from handlers.customers import add, add_guided, archive, birthday, card, card_edit, find, lists, optin, relay_answer
-from handlers.customers import relay as customer_relay
+from handlers.customers import add, add_guided, archive, birthday, card, card_edit, find, lists, optin
 from handlers.followups import actions as followup_actions
 from handlers.followups import agenda
 from handlers.followups import change as followup_change
@@ -47,11 +51,13 @@ FEATURES = [
     start, pick, add, add_guided, find, lists, card, archive, card_edit, birthday,
     interactions, sales, history, history_edit, refunds, settings, greetings, greeting_country, greeting_days,
     greeting_words, optin, customer_relay, relay_answer,
-    followups, followup_offer, followup_clarify, followup_actions, followup_change, agenda, forwards, drafts, router,
+    followups, followup_offer, followup_clarify, followup_actions, followup_change, agenda,
+    complaint_intake, complaints, forwards, drafts, router,
 ]
 
 # shown in the client's command menu, in this order
-MENU_COMMANDS = ["add", "find", "list", "show", "log", "followup", "today", "sale", "settings", "help", "cancel"]
+MENU_COMMANDS = ["add", "find", "list", "show", "log", "followup", "today", "sale", "complaints", "settings", "help",
+                 "cancel"]
 
 
 def build_application(config: Settings, *, clock: Clock | None = None, budget: SendBudget | None = None,
@@ -139,7 +145,8 @@ async def _start_delivery(application: App) -> Delivery:
 def outbox_kinds(config: Settings) -> list[Kind]:
     """Every kind of proactive message the sender knows; a new kind is one more entry here."""
     return [Reminders(config), CatchUp(config), Digest(config), CustomerDeleted(config), OptinNotice(config),
-            CustomerMessage(config), RepAnswer(config)]
+            CustomerMessage(config), RepAnswer(config), ComplaintNotice(config), ComplaintEscalation(config),
+            ComplaintQuestion(config)]
 
 
 async def _post_stop(application: App) -> None:

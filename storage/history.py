@@ -1,28 +1,28 @@
-"""A customer's history: interactions and sales merged in one query, newest first, paged."""
+"""A customer's history: interactions, sales and complaints merged in one query, newest first, paged."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, String, cast, func, literal_column, null, union_all
+from sqlalchemy import BigInteger, Integer, String, cast, func, literal_column, null, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import customers
 from storage.access import Actor
-from storage.models import Customer, Interaction, Purchase
+from storage.models import Complaint, Customer, Interaction, Purchase
 from storage.types import UtcDateTime
 
 
 @dataclass
 class HistoryEntry:
-    kind: str  # "i" interaction, "s" sale
+    kind: str  # "i" interaction, "s" sale, "c" complaint
     id: int
     at: datetime
-    note: str | None
-    channel: str | None = None
+    note: str | None  # a complaint: its text
+    channel: str | None = None  # a complaint: its status
     direction: str | None = None
     voice_file_id: str | None = None
     amount_minor: int | None = None
@@ -59,7 +59,14 @@ async def history(
         col(Purchase.amount_minor), col(Purchase.currency), cast(null(), String), col(Purchase.user_id),
         refunded, sale_at,
     ).where(col(Purchase.customer_id) == customer_id)
-    merged = union_all(talks, sales).subquery()
+    # filed by the customer: no one of the team logged it
+    filed = select(
+        literal_column("'c'", String), col(Complaint.id), col(Complaint.created_at), col(Complaint.text),
+        col(Complaint.status), cast(null(), String), cast(null(), String), cast(null(), BigInteger),
+        cast(null(), String), cast(null(), String), cast(null(), Integer), cast(0, BigInteger),
+        cast(null(), UtcDateTime()),
+    ).where(col(Complaint.customer_id) == customer_id)
+    merged = union_all(talks, sales, filed).subquery()
     total = (await session.exec(select(func.count()).select_from(merged))).one()
     rows = await session.exec(
         select(*merged.c).order_by(merged.c.at.desc(), merged.c.kind, merged.c.id.desc()).offset(offset).limit(limit)

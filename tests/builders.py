@@ -166,3 +166,28 @@ async def old_file_customers(connection: AsyncConnection, count: int = 1) -> Non
     for _ in range(count):
         await run(text(f"INSERT INTO customer (team_id, owner_id, name, kind, tier, tags, created_by, created_at, "
                        f"updated_at) VALUES (1, 1, 'c', 'person', 'vip', '', 1, {OLD_AT}, {OLD_AT})"))
+
+
+async def complaint(harness: Harness, customer_id: int, text: str = "The parcel came late", *,
+                    hours: int = 24) -> int:
+    """An open complaint of the customer, assigned to its owner, filed now and due in `hours`."""
+    from datetime import timedelta
+
+    from storage.models import Complaint
+
+    now = harness.clock.now()
+    async with harness.sessions() as session, session.begin():
+        found = await session.get(Customer, customer_id)
+        row = Complaint(team_id=found.team_id, customer_id=customer_id, assignee_id=found.owner_id, text=text,
+                        created_at=now, deadline_at=now + timedelta(hours=hours))
+        session.add(row)
+        await session.flush()
+        return row.id
+
+
+async def complaints_of(harness: Harness, customer_id: int) -> list:
+    from storage.models import Complaint
+
+    async with harness.sessions() as session:
+        return list(await session.exec(
+            select(Complaint).where(Complaint.customer_id == customer_id).order_by(col(Complaint.id))))

@@ -352,6 +352,16 @@ async def tour(harness: Harness) -> Shown:
     shown.add(wang, await harness.press(wang, contact, "Contact my rep"))  # what to tell Mona, with Cancel
     shown.add(wang, await harness.send(wang, "Is the price list ready?"))
     await press(shown.add(mona, await harness.deliver()), "Reply")  # the relayed message; the answer's Cancel
+    what = shown.add(wang, await harness.press(wang, with_button(agreed, "Complaint"), "Complaint"))  # and Cancel
+    await harness.press(wang, with_button(what, "Cancel"), "Cancel")
+    await harness.press(wang, with_button(agreed, "Complaint"), "Complaint")
+    shown.add(wang, await harness.send(wang, "The parcel came late"))
+    notice = with_button(shown.add(mona, await harness.deliver()), "Acknowledge")  # Acknowledge, Resolve, card
+    for _ in range(5):
+        await builders.complaint(harness, cid)
+    await press(await press(await send("/complaints"), "▶"), "Wang")  # a page, an item opened
+    await press([notice], "Resolve")
+    shown.add(wang, await harness.deliver())  # are you satisfied? Yes / No
     return shown
 
 

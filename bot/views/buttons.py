@@ -41,3 +41,12 @@ RELAY_REPLY = Callback("relay", customer=ID)
 # under every message a customer gets; a chat is one customer's, so the buttons name nobody
 OPT_OUT = Callback("cu:stop")
 TO_REP = Callback("cu:rep")
+COMPLAIN = Callback("cu:cpl")
+# the customer's answer to "are you satisfied with how your complaint was handled?" (y / n)
+SATISFIED = Callback("cu:sat", complaint=ID, answer=Choice("y", "n"))
+
+# a complaint, for whoever handles it: open it (from /complaints or History), acknowledge, resolve; a list page
+COMPLAINT = Callback("cpl:v", complaint=ID)
+ACKNOWLEDGE = Callback("cpl:ack", complaint=ID)
+RESOLVE = Callback("cpl:res", complaint=ID)
+COMPLAINTS_PAGE = Callback("cpl:p", page=PAGE)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.config import Settings
 from bot.runtime.i18n import LANGUAGES, t
 from bot.runtime.keyboards import Rows
-from bot.views.buttons import OPT_OUT, TO_REP
+from bot.views.buttons import COMPLAIN, OPT_OUT, TO_REP
 from storage.models import Customer
 
 
@@ -16,4 +16,5 @@ def customer_language(customer: Customer, settings: Settings) -> str:
 
 
 def footer(lang: str) -> Rows:
-    return [[(t(lang, "care.to_rep"), TO_REP.data()), (t(lang, "care.opt_out"), OPT_OUT.data())]]
+    return [[(t(lang, "care.to_rep"), TO_REP.data()), (t(lang, "care.complain"), COMPLAIN.data())],
+            [(t(lang, "care.opt_out"), OPT_OUT.data())]]

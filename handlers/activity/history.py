@@ -1,4 +1,5 @@
-"""A customer's history: interactions and sales merged, newest first, paged; each entry opens to manage it."""
+"""A customer's history: interactions, sales and complaints merged, newest first, paged; each entry opens to manage
+it (a complaint opens as handlers/care/complaints.py shows one)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from bot.rules.amounts import money
 from bot.runtime.callbacks import ID, PAGE, Callback, Choice
 from bot.runtime.text import cut, tidy_note
 from bot.runtime.turn import Turn, turn
-from bot.views.buttons import BACK, HISTORY
+from bot.views.buttons import BACK, COMPLAINT, HISTORY
 from handlers.common.owners import names_shown
 from storage import history, interactions, sales
 from storage.history import HistoryEntry
@@ -57,6 +58,8 @@ def headline(turn: Turn, entry: HistoryEntry) -> str:
         what = f"💰 {money(turn.lang, amount_minor, currency)}"
         if entry.refunded:
             what += turn.t("history.sale_refunded", amount=money(turn.lang, entry.refunded, currency))
+    elif entry.kind == "c":
+        what = turn.t("complaint.history", status=turn.t(f"complaint.status_{entry.channel}"))
     else:
         what = f"{ICONS.get(entry.channel or '', '•')} {turn.t(f'channel.{entry.channel}')}"
         if entry.direction == "in":
@@ -96,7 +99,8 @@ async def show_page(turn: Turn, customer_id: int, page: int, *, edit: bool) -> N
                          + (f"\n    {outcome}" if outcome else ""))
         lines.append(turn.t("history.hint"))
         text = "\n".join(lines)
-        buttons = [(str(index), ENTRY[entry.kind].data(entry=entry.id)) for index, entry in enumerate(entries, 1)]
+        buttons = [(str(index), COMPLAINT.data(complaint=entry.id) if entry.kind == "c"
+                    else ENTRY[entry.kind].data(entry=entry.id)) for index, entry in enumerate(entries, 1)]
         rows = [buttons[:4], buttons[4:]]
         rows.append(([("◀", HISTORY_PAGE.data(customer=customer_id, page=page - 1))] if page > 0 else [])
                     + ([("▶", HISTORY_PAGE.data(customer=customer_id, page=page + 1))] if page < pages - 1 else []))

@@ -16,9 +16,9 @@ from storage.sales import Totals
 
 
 def card_text(turn: Turn, customer: Customer, last: Interaction | None = None, totals: Totals | None = None, *,
-              owner: str | None = None) -> str:
+              owner: str | None = None, complaints: int = 0) -> str:
     """Key fields, lifecycle stage, sales and the last interaction; `#id` always shown; `owner`: whose it is,
-    when the viewer is to be told (handlers/common/owners.py)."""
+    when the viewer is to be told (handlers/common/owners.py); `complaints`: how many are open."""
     lines = [f"#{customer.id} {customer.name}" + (f" · {customer.company}" if customer.company else "")]
     if owner:
         lines.append(turn.t("card.owner", name=owner))
@@ -52,6 +52,8 @@ def card_text(turn: Turn, customer: Customer, last: Interaction | None = None, t
         lines.append(turn.t("card.opted_in", date=f"{turn.local(customer.consented_at):%Y-%m-%d}"))
     if customer.notes:
         lines.append(turn.t("card.notes", value=customer.notes))
+    if complaints:
+        lines.append(turn.t("complaint.card_open", count=complaints))
     if totals is not None and totals.sales:
         lines.append(sales_line(turn, totals))
     if last is not None:

@@ -1,6 +1,6 @@
 """A customer reaches their rep through the bot: "Contact my rep" asks what to tell them, and any text the
 customer types goes to the rep (bot/outbound/customer_message.py), logged as an incoming message on their
-record. The rep's answer comes back the same way (handlers/customers/relay_answer.py).
+record. The rep's answer comes back the same way (handlers/care/relay_answer.py).
 
 Every route here serves only the chat's own customer (`turn.customer`): the buttons carry no customer.
 """
