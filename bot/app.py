@@ -21,9 +21,12 @@ from bot.outbound.kinds import Kind
 from bot.outbound.optin_notice import OptinNotice
 from bot.outbound.ratelimit import CountingRateLimiter, SendBudget
 from bot.outbound.reminders import Reminders
+from bot.outbound.survey import SurveyQuestion
+from bot.outbound.survey_alert import SurveyAlert
 from bot.runtime.i18n import t
 from bot.services import CONTEXT_TYPES, App
 from handlers.activity import forwards, history, history_edit, interactions, refunds, sales
+from handlers.care import survey_answers, surveys
 from handlers.common import drafts, errors, pick, router, start
 from handlers.customers import add, add_guided, archive, birthday, card, card_edit, find, lists, optin
 from handlers.followups import actions as followup_actions
@@ -41,7 +44,7 @@ log = logging.getLogger(__name__)
 # order matters: commands and buttons of each feature first, the catch-all text router last
 FEATURES = [
     start, pick, add, add_guided, find, lists, card, archive, card_edit, birthday,
-    interactions, sales, history, history_edit, refunds, settings, optin,
+    interactions, sales, history, history_edit, refunds, settings, optin, surveys, survey_answers,
     followups, followup_offer, followup_clarify, followup_actions, followup_change, agenda, forwards, drafts, router,
 ]
 
@@ -133,7 +136,8 @@ async def _start_delivery(application: App) -> Delivery:
 
 def outbox_kinds(config: Settings) -> list[Kind]:
     """Every kind of proactive message the sender knows; a new kind is one more entry here."""
-    return [Reminders(config), CatchUp(config), Digest(config), CustomerDeleted(config), OptinNotice(config)]
+    return [Reminders(config), CatchUp(config), Digest(config), CustomerDeleted(config), OptinNotice(config),
+            SurveyQuestion(config), SurveyAlert(config)]
 
 
 async def _post_stop(application: App) -> None:

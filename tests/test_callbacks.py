@@ -337,6 +337,11 @@ async def tour(harness: Harness) -> Shown:
     wang = harness.stranger("Wang")  # the customer opens it: Agree / No thanks
     asked = shown.add(wang, await harness.send(wang, "/start " + re.search(r"start=(c_\S+)", texts(link)).group(1)))
     shown.add(wang, await harness.press(wang, with_button(asked, "Agree"), "Agree"))  # thanks, with Stop
+    await press(await press(await card(), "Survey"), "Send survey")  # asks first, then sends
+    question = shown.add(wang, [m for m in await harness.deliver() if m.chat_id == wang.id])
+    shown.add(wang, await harness.press(wang, with_button(question, "2⭐"), "2⭐"))  # thanks: comment or not
+    await send("/survey")  # a manager: automatic surveys after a sale, as buttons
+    await press(await card(), "History")  # the answer is History's newest entry
     return shown
 
 

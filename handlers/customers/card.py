@@ -16,7 +16,7 @@ from handlers.common.owners import names_shown
 from handlers.common.pick import continuation, pressed, with_customer
 from handlers.customers.card_fields import raw, shown
 from handlers.customers.view import card_keyboard, card_text
-from storage import audit, customers, sales, users
+from storage import audit, customers, sales, surveys, users
 from storage.models import Customer, Tier
 
 TIER_CHOSEN = Callback("tv", customer=ID, tier=Choice(*Tier))
@@ -42,7 +42,8 @@ async def open_card(turn: Turn, customer: Customer, *, edit: bool = False, notic
     last = await customers.last_interaction(turn.session, customer_id=customer.id)
     await audit.record(turn.session, actor=turn.actor, action="view", now=turn.now, customer_id=customer.id)
     owner = (await names_shown(turn, [customer.owner_id])).get(customer.owner_id)
-    text = card_text(turn, customer, last, await sales.totals(turn.session, customer_id=customer.id), owner=owner)
+    text = card_text(turn, customer, last, await sales.totals(turn.session, customer_id=customer.id), owner=owner,
+                     survey=await surveys.latest(turn.session, customer_id=customer.id, now=turn.now))
     if notice:
         text = f"{notice}\n\n{text}"
     (turn.edit if edit else turn.reply)(text, (extra_rows or []) + card_keyboard(turn, customer))
