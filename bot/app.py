@@ -26,7 +26,7 @@ from bot.outbound.survey_alert import SurveyAlert
 from bot.runtime.i18n import t
 from bot.services import CONTEXT_TYPES, App
 from handlers.activity import forwards, history, history_edit, interactions, refunds, sales
-from handlers.care import survey_answers, surveys
+from handlers.care import survey_answers, survey_auto, surveys
 from handlers.common import drafts, errors, pick, router, start
 from handlers.customers import add, add_guided, archive, birthday, card, card_edit, find, lists, optin
 from handlers.followups import actions as followup_actions
@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 # order matters: commands and buttons of each feature first, the catch-all text router last
 FEATURES = [
     start, pick, add, add_guided, find, lists, card, archive, card_edit, birthday,
-    interactions, sales, history, history_edit, refunds, settings, optin, surveys, survey_answers,
+    interactions, sales, history, history_edit, refunds, settings, optin, surveys, survey_auto, survey_answers,
     followups, followup_offer, followup_clarify, followup_actions, followup_change, agenda, forwards, drafts, router,
 ]
 

@@ -77,7 +77,10 @@ async def test_the_card_says_a_survey_waits_and_a_second_one_is_refused_naming_w
     assert "hasn't answered" in said and sent_at.astimezone(harness.settings.salesbot_timezone).strftime(
         "%Y-%m-%d %H:%M") in said
     assert len(await surveys_of(harness, cid)) == 1 and await harness.deliver() == []
-    assert f"Survey sent {sent_at:%Y-%m-%d}, no answer yet" in texts(await harness.send(rita, f"/show #{cid}"))
+    card = await harness.send(rita, f"/show #{cid}")
+    assert f"Survey sent {sent_at:%Y-%m-%d}, no answer yet" in texts(card)
+    [told] = await harness.press(rita, with_button(card, "Survey"), "Survey")  # said before asking to send
+    assert "hasn't answered" in told.text and not any("Send" in b.text for b in told.flat_buttons)
     # a week on, the old question no longer holds a new one back
     harness.advance(days=7)
     await surveyed(harness, rita, cid, wang)

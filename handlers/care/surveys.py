@@ -1,34 +1,27 @@
 """The rep's side of satisfaction surveys: `/survey #12` and the card's Survey button send an opted-in customer
-the 1–5 question; `/survey auto 7` / `/survey auto off` (or the buttons under a bare `/survey`) let a manager
-have one sent automatically that many days after each sale; a survey's answer opened from History.
+the 1–5 question; a survey's answer opened from History.
 
-The customer's side (the score, the comment) is handlers/care/survey_answers.py.
+`/survey` alone and `/survey auto 7|off` (automatic surveys after a sale) are handlers/care/survey_auto.py;
+the customer's side (the score, the comment) is handlers/care/survey_answers.py.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.outbound.survey import queue
-from bot.runtime.callbacks import ID, Callback, Choice
+from bot.runtime.callbacks import ID, Callback
 from bot.runtime.text import tidy_note
 from bot.runtime.turn import Turn, turn
 from bot.views.buttons import BACK, CARD, OPTIN_LINK, SURVEY, SURVEY_ENTRY
 from bot.views.survey import stars
 from handlers.activity.history import HISTORY_PAGE
+from handlers.care import survey_auto
 from handlers.common.pick import continuation, pressed, with_customer
 from storage import audit, customers, surveys, users
 from storage.models import Customer
 
 SEND = Callback("sv:send", customer=ID)  # the card's Survey, confirmed
-AUTO_CHOICES = ("off", 3, 7, 14, 30)
-AUTO = Callback("sv:auto", days=Choice(*AUTO_CHOICES))
-AUTO_WORDS = ("auto", "自动")
-OFF_WORDS = ("off", "关", "关闭", "停")
-DAYS = re.compile(r"(\d{1,3})\s*(?:d|days?|天)?", re.IGNORECASE)
 
 
 def handlers() -> list[BaseHandler]:
@@ -36,7 +29,6 @@ def handlers() -> list[BaseHandler]:
         CommandHandler("survey", on_survey),
         CallbackQueryHandler(on_card_button, pattern=SURVEY.pattern),
         CallbackQueryHandler(on_send, pattern=SEND.pattern),
-        CallbackQueryHandler(on_auto_button, pattern=AUTO.pattern),
         CallbackQueryHandler(on_entry, pattern=SURVEY_ENTRY.pattern),
     ]
 
@@ -46,9 +38,9 @@ async def on_survey(turn: Turn) -> None:
     """/survey #12 sends the survey; /survey auto 7|off sets automatic ones; /survey alone says how."""
     first, _, rest = turn.args.partition(" ")
     if not turn.args:
-        await usage(turn)
-    elif first.lower() in AUTO_WORDS:
-        await auto_typed(turn, rest.strip())
+        await survey_auto.usage(turn)
+    elif first.lower() in survey_auto.AUTO_WORDS:
+        await survey_auto.typed(turn, rest.strip())
     else:
         await with_customer(turn, turn.args, "survey", {})
 
@@ -64,7 +56,7 @@ async def on_card_button(turn: Turn) -> None:
     if not (found := await pressed(turn, SURVEY)):
         return
     customer = found[0]
-    if refused(turn, customer, from_card=True):
+    if refused(turn, customer, from_card=True) or await still_waiting(turn, customer, from_card=True):
         return
     turn.edit(turn.t("survey.confirm", id=customer.id, name=customer.name),
               [[(turn.t("survey.send_button"), SEND.data(customer=customer.id)),
@@ -103,15 +95,22 @@ def refused(turn: Turn, customer: Customer, *, from_card: bool) -> bool:
     return True
 
 
+async def still_waiting(turn: Turn, customer: Customer, *, from_card: bool) -> bool:
+    """Say so when the customer has not answered the survey sent to them lately; False when there is none."""
+    if (waiting := await surveys.waiting(turn.session, customer_id=customer.id, now=turn.now)) is None:
+        return False
+    said(turn, customer, turn.t("survey.waiting", id=customer.id, name=customer.name,
+                                when=turn.stamp(waiting.created_at)), from_card=from_card)
+    return True
+
+
 async def send(turn: Turn, customer: Customer, *, from_card: bool) -> None:
     """Queue the question, unless the customer cannot get it or still has one to answer."""
     if refused(turn, customer, from_card=from_card):
         return
     # two presses at once: the second waits here, then sees the first one's survey waiting
     await customers.lock(turn.session, customer_id=customer.id)
-    if (waiting := await surveys.waiting(turn.session, customer_id=customer.id, now=turn.now)) is not None:
-        said(turn, customer, turn.t("survey.waiting", id=customer.id, name=customer.name,
-                                    when=turn.stamp(waiting.created_at)), from_card=from_card)
+    if await still_waiting(turn, customer, from_card=from_card):
         return
     survey = await queue(turn.session, customer=customer, now=turn.now, sent_by=turn.actor.user_id)
     assert survey is not None  # only a sale's survey can have been queued by someone else
@@ -119,62 +118,6 @@ async def send(turn: Turn, customer: Customer, *, from_card: bool) -> None:
                        survey=survey.id)
     turn.wake(turn.now)
     said(turn, customer, turn.t("survey.sent", id=customer.id, name=customer.name), from_card=from_card)
-
-
-# --- automatic surveys ------------------------------------------------------------------------------
-
-
-async def usage(turn: Turn) -> None:
-    """How to send one; for a manager, also whether they go out after sales, with buttons to change it."""
-    if not turn.actor.sees_team:
-        turn.reply(turn.t("survey.usage"))
-        return
-    days = await surveys.after_days(turn.session, team_id=turn.actor.team_id)
-    turn.reply("\n\n".join([turn.t("survey.usage"), auto_state(turn, days)]), auto_rows(turn, days))
-
-
-def auto_state(turn: Turn, days: int | None) -> str:
-    return turn.t("survey.auto_on", days=days) if days else turn.t("survey.auto_off")
-
-
-def auto_rows(turn: Turn, days: int | None) -> list[list[tuple[str, str]]]:
-    def label(choice: str | int) -> str:
-        chosen = (days is None) if choice == "off" else (days == choice)
-        text = turn.t("survey.auto_button_off") if choice == "off" else turn.t("survey.auto_button_days", days=choice)
-        return ("✓ " if chosen else "") + text
-
-    return [[(label(choice), AUTO.data(days=choice)) for choice in AUTO_CHOICES]]
-
-
-async def auto_typed(turn: Turn, value: str) -> None:
-    if not turn.actor.sees_team:
-        turn.reply(turn.t("survey.auto_managers_only"))
-        return
-    if value.lower() in OFF_WORDS:
-        await set_auto(turn, None, turn.reply)
-        return
-    match = DAYS.fullmatch(value)
-    if match is None or not 1 <= int(match.group(1)) <= surveys.MAX_AFTER_DAYS:
-        turn.reply(turn.t("survey.auto_usage", limit=surveys.MAX_AFTER_DAYS))
-        return
-    await set_auto(turn, int(match.group(1)), turn.reply)
-
-
-@turn()
-async def on_auto_button(turn: Turn) -> None:
-    if not (button := turn.button(AUTO)):
-        return
-    if not turn.actor.sees_team:
-        turn.toast(turn.t("survey.auto_managers_only"), alert=True)
-        return
-    await set_auto(turn, None if button.days == "off" else button.days, turn.edit)
-
-
-async def set_auto(turn: Turn, days: int | None, say: Callable[..., None]) -> None:
-    await surveys.set_after_days(turn.session, team_id=turn.actor.team_id, days=days)
-    await audit.record(turn.session, actor=turn.actor, action="survey.auto", now=turn.now, days=days)
-    turn.wake(turn.now)  # the sender looks again for the sales due a survey
-    say(auto_state(turn, days), auto_rows(turn, days))
 
 
 # --- an answer in History ---------------------------------------------------------------------------
