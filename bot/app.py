@@ -26,10 +26,12 @@ from bot.outbound.optin_notice import OptinNotice
 from bot.outbound.ratelimit import CountingRateLimiter, SendBudget
 from bot.outbound.reminders import Reminders
 from bot.outbound.rep_answer import RepAnswer
+from bot.outbound.survey import SurveyQuestion
+from bot.outbound.survey_alert import SurveyAlert
 from bot.runtime.i18n import t
 from bot.services import CONTEXT_TYPES, App
 from handlers.activity import forwards, history, history_edit, interactions, refunds, sales
-from handlers.care import complaint_intake, complaints, relay_answer
+from handlers.care import complaint_intake, complaints, relay_answer, survey_answers, survey_auto, surveys
 from handlers.care import relay as customer_relay
 from handlers.common import drafts, errors, pick, router, start
 from handlers.customers import add, add_guided, archive, birthday, card, card_edit, find, lists, optin
@@ -50,7 +52,7 @@ log = logging.getLogger(__name__)
 FEATURES = [
     start, pick, add, add_guided, find, lists, card, archive, card_edit, birthday,
     interactions, sales, history, history_edit, refunds, settings, greetings, greeting_country, greeting_days,
-    greeting_words, optin, customer_relay, relay_answer,
+    greeting_words, optin, surveys, survey_auto, survey_answers, customer_relay, relay_answer,
     followups, followup_offer, followup_clarify, followup_actions, followup_change, agenda,
     complaint_intake, complaints, forwards, drafts, router,
 ]
@@ -146,7 +148,7 @@ def outbox_kinds(config: Settings) -> list[Kind]:
     """Every kind of proactive message the sender knows; a new kind is one more entry here."""
     return [Reminders(config), CatchUp(config), Digest(config), CustomerDeleted(config), OptinNotice(config),
             CustomerMessage(config), RepAnswer(config), ComplaintNotice(config), ComplaintEscalation(config),
-            ComplaintQuestion(config)]
+            ComplaintQuestion(config), SurveyQuestion(config), SurveyAlert(config)]
 
 
 async def _post_stop(application: App) -> None:

@@ -1,4 +1,5 @@
-"""A customer's history: interactions, sales and complaints merged in one query, newest first, paged."""
+"""A customer's history: interactions, sales, complaints and survey answers merged in one query, newest first,
+paged."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import customers
 from storage.access import Actor
-from storage.models import Complaint, Customer, Interaction, Purchase
+from storage.models import Complaint, Customer, Interaction, Purchase, Survey
 from storage.types import UtcDateTime
 
 
 @dataclass
 class HistoryEntry:
-    kind: str  # "i" interaction, "s" sale, "c" complaint
+    # "i" interaction, "s" sale, "c" complaint, "v" a survey's answer (`at` when answered, `note` the comment)
+    kind: str
     id: int
     at: datetime
     note: str | None  # a complaint: its text
@@ -31,12 +33,14 @@ class HistoryEntry:
     user_id: int | None = None  # who logged it
     refunded: int = 0  # a sale: how much was refunded from it (History's Refund button)
     sale_at: datetime | None = None  # a refund made from a sale: when that sale was made
+    score: int | None = None  # a survey's answer, 1–5
 
 
 async def history(
     session: AsyncSession, *, actor: Actor, customer_id: int, offset: int, limit: int,
 ) -> tuple[Customer, list[HistoryEntry], int] | None:
-    """The customer, one page of its interactions and sales merged newest first, and their total count."""
+    """The customer, one page of its interactions, sales and survey answers merged newest first, and their
+    total count."""
     customer = await customers.get_visible(session, actor=actor, customer_id=customer_id)
     if customer is None:
         return None
@@ -47,6 +51,7 @@ async def history(
         cast(null(), BigInteger).label("amount_minor"), cast(null(), String).label("currency"),
         col(Interaction.outcome).label("outcome"), col(Interaction.user_id).label("user_id"),
         cast(0, BigInteger).label("refunded"), cast(null(), UtcDateTime()).label("sale_at"),
+        cast(null(), Integer).label("score"),
     ).where(col(Interaction.customer_id) == customer_id)
     other = aliased(Purchase)
     # PostgreSQL sums bigints into numeric: cast back, as the union's other half is a bigint
@@ -57,16 +62,22 @@ async def history(
         literal_column("'s'", String), col(Purchase.id), col(Purchase.at), col(Purchase.note),
         cast(null(), String), cast(null(), String), cast(null(), String),
         col(Purchase.amount_minor), col(Purchase.currency), cast(null(), String), col(Purchase.user_id),
-        refunded, sale_at,
+        refunded, sale_at, cast(null(), Integer),
     ).where(col(Purchase.customer_id) == customer_id)
     # filed by the customer: no one of the team logged it
     filed = select(
         literal_column("'c'", String), col(Complaint.id), col(Complaint.created_at), col(Complaint.text),
         col(Complaint.status), cast(null(), String), cast(null(), String), cast(null(), BigInteger),
         cast(null(), String), cast(null(), String), cast(null(), Integer), cast(0, BigInteger),
-        cast(null(), UtcDateTime()),
+        cast(null(), UtcDateTime()), cast(null(), Integer),
     ).where(col(Complaint.customer_id) == customer_id)
-    merged = union_all(talks, sales, filed).subquery()
+    answers = select(
+        literal_column("'v'", String), col(Survey.id), col(Survey.answered_at), col(Survey.comment),
+        cast(null(), String), cast(null(), String), cast(null(), String), cast(null(), BigInteger),
+        cast(null(), String), cast(null(), String), cast(null(), Integer), cast(0, BigInteger),
+        cast(null(), UtcDateTime()), col(Survey.score),
+    ).where(col(Survey.customer_id) == customer_id, col(Survey.answered_at).is_not(None))
+    merged = union_all(talks, sales, filed, answers).subquery()
     total = (await session.exec(select(func.count()).select_from(merged))).one()
     rows = await session.exec(
         select(*merged.c).order_by(merged.c.at.desc(), merged.c.kind, merged.c.id.desc()).offset(offset).limit(limit)

@@ -362,6 +362,11 @@ async def tour(harness: Harness) -> Shown:
     await press(await press(await send("/complaints"), "▶"), "Wang")  # a page, an item opened
     await press([notice], "Resolve")
     shown.add(wang, await harness.deliver())  # are you satisfied? Yes / No
+    await press(await press(await card(), "Survey"), "Send survey")  # asks first, then sends
+    question = shown.add(wang, [m for m in await harness.deliver() if m.chat_id == wang.id])
+    shown.add(wang, await harness.press(wang, with_button(question, "2⭐"), "2⭐"))  # thanks: comment or not
+    await send("/survey")  # a manager: automatic surveys after a sale, as buttons
+    await press(await card(), "History")  # the answer is History's newest entry
     return shown
 
 

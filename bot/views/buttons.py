@@ -35,6 +35,9 @@ ARCHIVE = Callback("arch", customer=ID)
 UNARCHIVE = Callback("unarch", customer=ID)
 OPTIN_LINK = Callback("optlink", customer=ID)  # a new opt-in link and QR code for the customer
 BACK = Callback("back", customer=ID)  # from a sub-menu to the card, in the same message
+SURVEY = Callback("sv:ask", customer=ID)  # the card's Survey: asks before sending (handlers/care/surveys.py)
+SURVEY_ENTRY = Callback("hv", entry=ID)  # a survey's answer in History, opened in full
+
 # under a customer's message relayed to their rep: answer them through the bot
 RELAY_REPLY = Callback("relay", customer=ID)
 
@@ -50,3 +53,5 @@ COMPLAINT = Callback("cpl:v", complaint=ID)
 ACKNOWLEDGE = Callback("cpl:ack", complaint=ID)
 RESOLVE = Callback("cpl:res", complaint=ID)
 COMPLAINTS_PAGE = Callback("cpl:p", page=PAGE)
+# a score under a survey question (bot/outbound/survey.py); a score outside 1–5 is not even read
+SURVEY_SCORE = Callback("sv:a", survey=ID, score=Choice(1, 2, 3, 4, 5))

@@ -1,5 +1,6 @@
-"""A customer's history: interactions, sales and complaints merged, newest first, paged; each entry opens to manage
-it (a complaint opens as handlers/care/complaints.py shows one)."""
+"""A customer's history: interactions, sales, complaints and survey answers merged, newest first, paged; each
+entry opens to manage it (a complaint opens as handlers/care/complaints.py shows one; a survey's answer, the
+customer's own words, opens to be read: handlers/care/surveys.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from bot.rules.amounts import money
 from bot.runtime.callbacks import ID, PAGE, Callback, Choice
 from bot.runtime.text import cut, tidy_note
 from bot.runtime.turn import Turn, turn
-from bot.views.buttons import BACK, COMPLAINT, HISTORY
+from bot.views.buttons import BACK, COMPLAINT, HISTORY, SURVEY_ENTRY
+from bot.views.survey import stars
 from handlers.common.owners import names_shown
 from storage import history, interactions, sales
 from storage.history import HistoryEntry
@@ -46,8 +48,8 @@ async def as_entry(turn: Turn, row: Interaction | Purchase) -> HistoryEntry:
 
 
 def headline(turn: Turn, entry: HistoryEntry) -> str:
-    """'2026-03-02 09:00 · 📞 call', '… · 💰 CN¥5,000.00 (CN¥200.00 refunded)' or
-    '… · ↩️ Refund CN¥200.00 of the sale on 2026-03-02'."""
+    """'2026-03-02 09:00 · 📞 call', '… · 💰 CN¥5,000.00 (CN¥200.00 refunded)',
+    '… · ↩️ Refund CN¥200.00 of the sale on 2026-03-02' or '… · 📋 Survey ⭐⭐⭐⭐ 4/5'."""
     amount_minor, currency = entry.amount_minor or 0, entry.currency or ""
     if entry.kind == "s" and amount_minor < 0 and entry.sale_at:
         what = turn.t("history.refund_of", amount=money(turn.lang, -amount_minor, currency),
@@ -60,6 +62,8 @@ def headline(turn: Turn, entry: HistoryEntry) -> str:
             what += turn.t("history.sale_refunded", amount=money(turn.lang, entry.refunded, currency))
     elif entry.kind == "c":
         what = turn.t("complaint.history", status=turn.t(f"complaint.status_{entry.channel}"))
+    elif entry.kind == "v":
+        what = turn.t("survey.history_entry", score=stars(entry.score or 0))
     else:
         what = f"{ICONS.get(entry.channel or '', '•')} {turn.t(f'channel.{entry.channel}')}"
         if entry.direction == "in":
@@ -100,7 +104,8 @@ async def show_page(turn: Turn, customer_id: int, page: int, *, edit: bool) -> N
         lines.append(turn.t("history.hint"))
         text = "\n".join(lines)
         buttons = [(str(index), COMPLAINT.data(complaint=entry.id) if entry.kind == "c"
-                    else ENTRY[entry.kind].data(entry=entry.id)) for index, entry in enumerate(entries, 1)]
+                    else (ENTRY.get(entry.kind) or SURVEY_ENTRY).data(entry=entry.id))
+                   for index, entry in enumerate(entries, 1)]
         rows = [buttons[:4], buttons[4:]]
         rows.append(([("◀", HISTORY_PAGE.data(customer=customer_id, page=page - 1))] if page > 0 else [])
                     + ([("▶", HISTORY_PAGE.data(customer=customer_id, page=page + 1))] if page < pages - 1 else []))

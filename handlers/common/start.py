@@ -15,8 +15,8 @@ from storage import users
 from storage.models import Role
 from storage.users import JoinResult
 
-HELP_COMMANDS = ["add", "find", "list", "show", "log", "followup", "today", "sale", "birthday", "link", "complaints",
-                 "invite", "greetings", "settings", "lang", "tz", "cancel"]
+HELP_COMMANDS = ["add", "find", "list", "show", "log", "followup", "today", "sale", "birthday", "link", "survey",
+                 "complaints", "invite", "greetings", "settings", "lang", "tz", "cancel"]
 INVITE = Callback("inv", role=Choice(Role.REP, Role.MANAGER))  # in /settings, for managers and admins
 
 

@@ -7,18 +7,36 @@ from __future__ import annotations
 
 from bot.rules.amounts import money
 from bot.rules.birthdays import lunar_label, solar_label
+from bot.runtime.text import cut, tidy_note
 from bot.runtime.turn import Turn
-from bot.views.buttons import ARCHIVE, ASK_FOLLOW_UP, DELETE, EDIT, HISTORY, LOG, OPTIN_LINK, SALE, TIER, UNARCHIVE
+from bot.views.buttons import (
+    ARCHIVE,
+    ASK_FOLLOW_UP,
+    DELETE,
+    EDIT,
+    HISTORY,
+    LOG,
+    OPTIN_LINK,
+    SALE,
+    SURVEY,
+    TIER,
+    UNARCHIVE,
+)
 from bot.views.contact import channel_and_note
+from bot.views.survey import stars
 from storage.customers import stage_of
 from storage.models import Customer, Interaction, Kind
 from storage.sales import Totals
+from storage.surveys import Latest
+
+SURVEY_COMMENT = 200  # a survey comment is cut on the card; History shows it in full
 
 
 def card_text(turn: Turn, customer: Customer, last: Interaction | None = None, totals: Totals | None = None, *,
-              owner: str | None = None, complaints: int = 0) -> str:
-    """Key fields, lifecycle stage, sales and the last interaction; `#id` always shown; `owner`: whose it is,
-    when the viewer is to be told (handlers/common/owners.py); `complaints`: how many are open."""
+              owner: str | None = None, complaints: int = 0, survey: Latest | None = None) -> str:
+    """Key fields, lifecycle stage, sales, the latest survey and the last interaction; `#id` always shown;
+    `owner`: whose it is, when the viewer is to be told (handlers/common/owners.py); `complaints`: how many
+    are open."""
     lines = [f"#{customer.id} {customer.name}" + (f" · {customer.company}" if customer.company else "")]
     if owner:
         lines.append(turn.t("card.owner", name=owner))
@@ -50,6 +68,8 @@ def card_text(turn: Turn, customer: Customer, last: Interaction | None = None, t
         lines.append(turn.t("card.opted_out", date=f"{turn.local(customer.opted_out_at):%Y-%m-%d}"))
     elif customer.consented_at is not None and customer.tg_chat_id is not None:
         lines.append(turn.t("card.opted_in", date=f"{turn.local(customer.consented_at):%Y-%m-%d}"))
+    if survey is not None:
+        lines += survey_lines(turn, survey)
     if customer.notes:
         lines.append(turn.t("card.notes", value=customer.notes))
     if complaints:
@@ -63,6 +83,19 @@ def card_text(turn: Turn, customer: Customer, last: Interaction | None = None, t
     else:
         lines.append(turn.t("card.no_interaction"))
     return "\n".join(lines)
+
+
+def survey_lines(turn: Turn, latest: Latest) -> list[str]:
+    """'⭐⭐⭐⭐ 4/5 survey on 2026-03-02' with the comment, and a survey still waiting for its answer."""
+    lines = []
+    if (answered := latest.answered) is not None and answered.score is not None and answered.answered_at:
+        lines.append(turn.t("survey.card_score", score=stars(answered.score),
+                            date=f"{turn.local(answered.answered_at):%Y-%m-%d}"))
+        if answered.comment:
+            lines.append(turn.t("survey.card_comment", comment=cut(tidy_note(answered.comment), SURVEY_COMMENT)))
+    if latest.waiting is not None:
+        lines.append(turn.t("survey.card_waiting", date=f"{turn.local(latest.waiting.created_at):%Y-%m-%d}"))
+    return lines
 
 
 def sales_line(turn: Turn, totals: Totals) -> str:
@@ -85,4 +118,5 @@ def card_keyboard(turn: Turn, customer: Customer) -> list[list[tuple[str, str]]]
          (turn.t("card.button_unarchive"), UNARCHIVE.data(customer=cid)) if customer.archived_at is not None
          else (turn.t("card.button_archive"), ARCHIVE.data(customer=cid)),
          (turn.t("optin.button_link"), OPTIN_LINK.data(customer=cid))],
+        [(turn.t("survey.button"), SURVEY.data(customer=cid))],
     ]
