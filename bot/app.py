@@ -17,6 +17,9 @@ from bot.outbound.catch_up import CatchUp
 from bot.outbound.customer_deleted import CustomerDeleted
 from bot.outbound.delivery import CONCURRENCY, Delivery
 from bot.outbound.digest import Digest
+from bot.outbound.greeting_copy import GreetingCopy
+from bot.outbound.greeting_list import GreetingList
+from bot.outbound.greetings import Greetings
 from bot.outbound.kinds import Kind
 from bot.outbound.optin_notice import OptinNotice
 from bot.outbound.ratelimit import CountingRateLimiter, SendBudget
@@ -25,7 +28,7 @@ from bot.runtime.i18n import t
 from bot.services import CONTEXT_TYPES, App
 from handlers.activity import forwards, history, history_edit, interactions, refunds, sales
 from handlers.common import drafts, errors, pick, router, start
-from handlers.customers import add, add_guided, archive, birthday, card, card_edit, find, lists, optin
+from handlers.customers import add, add_guided, archive, birthday, card, card_edit, find, greeting_skip, lists, optin
 from handlers.followups import actions as followup_actions
 from handlers.followups import agenda
 from handlers.followups import change as followup_change
@@ -41,7 +44,7 @@ log = logging.getLogger(__name__)
 # order matters: commands and buttons of each feature first, the catch-all text router last
 FEATURES = [
     start, pick, add, add_guided, find, lists, card, archive, card_edit, birthday,
-    interactions, sales, history, history_edit, refunds, settings, optin,
+    interactions, sales, history, history_edit, refunds, settings, optin, greeting_skip,
     followups, followup_offer, followup_clarify, followup_actions, followup_change, agenda, forwards, drafts, router,
 ]
 
@@ -133,7 +136,8 @@ async def _start_delivery(application: App) -> Delivery:
 
 def outbox_kinds(config: Settings) -> list[Kind]:
     """Every kind of proactive message the sender knows; a new kind is one more entry here."""
-    return [Reminders(config), CatchUp(config), Digest(config), CustomerDeleted(config), OptinNotice(config)]
+    return [Reminders(config), CatchUp(config), Digest(config), CustomerDeleted(config), OptinNotice(config),
+            Greetings(config), GreetingList(config), GreetingCopy(config)]
 
 
 async def _post_stop(application: App) -> None:

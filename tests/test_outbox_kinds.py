@@ -46,7 +46,7 @@ def test_the_app_lists_each_kind_once_by_name() -> None:
     from bot.config import Settings
 
     names = [kind.name for kind in outbox_kinds(Settings(_env_file=None))]
-    assert names == ["remind", "catchup", "digest", "deleted", "optin"]
+    assert names == ["remind", "catchup", "digest", "deleted", "optin", "greet", "greetlist", "greetcopy"]
 
 
 async def test_a_new_kind_is_produced_rendered_and_sent_by_the_same_sender(harness: Harness) -> None:

@@ -7,7 +7,7 @@ Done and Snooze with an origin are from lists drawn before items were opened one
 
 from __future__ import annotations
 
-from bot.runtime.callbacks import ID, PAGE, Callback, Choice, Optional
+from bot.runtime.callbacks import ID, PAGE, Callback, Choice, Int, Optional
 
 # the agenda lists, by the one-letter code their buttons carry: today, overdue, upcoming
 TODAY, OVERDUE, UPCOMING = "t", "o", "u"
@@ -38,3 +38,7 @@ BACK = Callback("back", customer=ID)  # from a sub-menu to the card, in the same
 
 # under every message a customer gets; a chat is one customer's, so the buttons name nobody
 OPT_OUT = Callback("cu:stop")
+
+# under the rep's list of tomorrow's greetings: keep the bot from greeting that customer on that day (YYYYMMDD)
+GREETING_DAY = Int(digits=8)
+GREETING_SKIP = Callback("gskip", customer=ID, day=GREETING_DAY)
