@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.db import upsert_insert
 from storage.models import Customer, Greeting, GreetingOccasion, OutboxMessage, OutboxStatus, Team, User
 
-INSERT_ROWS = 300  # rows a multi-row INSERT: well inside SQLite's and asyncpg's limits on parameters
+IN_LIST = 900  # ids in one IN (…): well inside SQLite's and asyncpg's limits on parameters
 # every row of one multi-row INSERT names the same columns
 MESSAGE_DEFAULTS: dict[str, Any] = {"user_id": None, "customer_id": None, "ref_id": None, "late": False,
                                     "priority": 0}
@@ -108,9 +108,9 @@ async def greeted(session: AsyncSession, *, customer_ids: list[int],
                   since_year: int) -> dict[tuple[int, str, int], Greeted]:
     """The occasions greeted or skipped for these customers since `since_year`, by (customer, occasion, year)."""
     found: dict[tuple[int, str, int], Greeted] = {}
-    for start in range(0, len(customer_ids), INSERT_ROWS * 3):
+    for start in range(0, len(customer_ids), IN_LIST):
         rows = (await session.exec(
-            select(Greeting).where(col(Greeting.customer_id).in_(customer_ids[start:start + INSERT_ROWS * 3]),
+            select(Greeting).where(col(Greeting.customer_id).in_(customer_ids[start:start + IN_LIST]),
                                    col(Greeting.year) >= since_year)
         )).all()
         for row in rows:
@@ -128,30 +128,31 @@ class Queued:
 
 
 async def queue(session: AsyncSession, *, items: list[Queued], day: date, now: datetime) -> int:
-    """Queue the rows in multi-row INSERTs; a row whose dedupe key was ever queued is left out with its
-    occasions. Returns how many rows were queued."""
-    queued = 0
-    for start in range(0, len(items), INSERT_ROWS):
-        chunk = items[start:start + INSERT_ROWS]
-        values = [MESSAGE_DEFAULTS | item.message | {
-            "payload": json.dumps(item.message.get("payload") or {}, ensure_ascii=False),
-            "status": OutboxStatus.PENDING, "attempts": 0, "created_at": now,
-        } for item in chunk]
-        new_keys = set((await session.exec(  # type: ignore[call-overload]
-            upsert_insert(session, OutboxMessage).values(values)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(col(OutboxMessage.dedupe_key))
-        )).scalars())
-        queued += len(new_keys)
-        greetings = [{"customer_id": customer_id, "occasion": occasion, "year": year, "day": day,
-                      "created_at": now}
-                     for item in chunk if item.message["dedupe_key"] in new_keys
-                     for customer_id, occasion, year in item.occasions]
-        for first in range(0, len(greetings), INSERT_ROWS):
-            await session.exec(  # type: ignore[call-overload]
-                upsert_insert(session, Greeting).values(greetings[first:first + INSERT_ROWS])
-                .on_conflict_do_nothing(index_elements=["customer_id", "occasion", "year"])
-            )
-    return queued
+    """Queue the rows; a row whose dedupe key was ever queued is left out with its occasions. Returns how many
+    rows were queued. One statement each for all the rows: SQLAlchemy sends them as multi-row INSERTs."""
+    if not items:
+        return 0
+    values = [MESSAGE_DEFAULTS | item.message | {
+        "payload": json.dumps(item.message.get("payload") or {}, ensure_ascii=False),
+        "status": OutboxStatus.PENDING, "attempts": 0, "created_at": now,
+    } for item in items]
+    # on the tables, not the models: Core's executemany compiles once, the ORM's bulk path compiles every row
+    connection = await session.connection()
+    outbox_table, greeting_table = OutboxMessage.__table__, Greeting.__table__  # type: ignore[attr-defined]
+    new_keys = set((await connection.execute(
+        upsert_insert(session, outbox_table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(outbox_table.c.dedupe_key), values,
+    )).scalars())
+    greetings = [{"customer_id": customer_id, "occasion": occasion, "year": year, "day": day, "skipped_by": None,
+                  "created_at": now}
+                 for item in items if item.message["dedupe_key"] in new_keys
+                 for customer_id, occasion, year in item.occasions]
+    if greetings:
+        await connection.execute(
+            upsert_insert(session, greeting_table)
+            .on_conflict_do_nothing(index_elements=["customer_id", "occasion", "year"]), greetings,
+        )
+    return len(new_keys)
 
 
 # --- a rep's Skip -----------------------------------------------------------------------------------

@@ -337,6 +337,10 @@ async def tour(harness: Harness) -> Shown:
     wang = harness.stranger("Wang")  # the customer opens it: Agree / No thanks
     asked = shown.add(wang, await harness.send(wang, "/start " + re.search(r"start=(c_\S+)", texts(link)).group(1)))
     shown.add(wang, await harness.press(wang, with_button(asked, "Agree"), "Agree"))  # thanks, with Stop
+    await send(f"/birthday #{cid} 03-03")
+    harness.advance(hours=5)  # 17:00: the list of tomorrow's greetings, with Skip; Skip offers Undo
+    listed = shown.add(mona, [message for message in await harness.deliver() if message.chat_id == mona.id])
+    await press(await press(listed, "⏭"), "Undo")
     return shown
 
 
