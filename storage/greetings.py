@@ -69,13 +69,14 @@ class Filter:
 
 async def candidates(
     session: AsyncSession, *, where: Filter, default_zone: str, zone: str | None = None, by_owner: bool = False,
-    reach: bool | None = None, rep_reachable: bool = False, owner_id: int | None = None, after_id: int = 0,
-    limit: int = 1000,
+    reach: bool | None = None, rep_reachable: bool = False, owner_id: int | None = None,
+    none_on: date | None = None, after_id: int = 0, limit: int = 1000,
 ) -> list[Candidate]:
     """Customers (not archived) who may have an occasion, by id after `after_id`. `zone`: only those whose local
     zone it is — the customer's own, else their rep's (`by_owner`: the rep's) — `default_zone` standing for
     anyone without one. `reach`: True only customers the bot greets itself, False only the others.
-    `rep_reachable`: only customers of reps who have not blocked the bot (for messages to the rep)."""
+    `rep_reachable`: only customers of reps who have not blocked the bot (for messages to the rep).
+    `none_on`: only customers with nothing greeted or skipped that day (a rescan reads only what is new)."""
     if not where.holiday_teams and not where.birthday_teams:
         return []
     conditions = [col(Customer.archived_at).is_(None), col(Customer.id) > after_id, where.condition()]
@@ -89,6 +90,9 @@ async def candidates(
         conditions.append(reached() if reach else not_(reached()))
     if owner_id is not None:
         conditions.append(col(Customer.owner_id) == owner_id)
+    if none_on is not None:
+        conditions.append(~select(Greeting.id).where(col(Greeting.customer_id) == col(Customer.id),
+                                                     col(Greeting.day) == none_on).exists())
     rows = (await session.exec(
         select(Customer.id, Customer.team_id, Customer.owner_id, User.tg_id, Customer.name, Customer.language,
                Customer.birthday, Customer.lunar_birthday, Customer.tg_chat_id, reached().label("reached"))

@@ -11,6 +11,7 @@ from sqlalchemy import event, func, insert
 from sqlmodel import select
 
 from storage.models import BULK, Customer, Greeting, OutboxMessage, Role, User
+from tests.harness import Harness
 from tests.test_greetings import local
 
 CUSTOMERS = 20_000
@@ -21,7 +22,7 @@ def start_time() -> datetime:
     return datetime(2027, 2, 5, 4, 0, tzinfo=UTC)  # noon the day before Spring Festival 2027
 
 
-async def many_opted_in(harness, count: int) -> None:  # noqa: ANN001
+async def many_opted_in(harness: Harness, count: int) -> None:
     rita = await harness.member(Role.REP, name="Rita", digest=False)
     now = harness.clock.now()
     async with harness.sessions() as session, session.begin():
@@ -33,7 +34,7 @@ async def many_opted_in(harness, count: int) -> None:  # noqa: ANN001
             await (await session.connection()).execute(insert(Customer.__table__), rows[start:start + 1000])
 
 
-def statements(harness) -> list[str]:  # noqa: ANN001
+def statements(harness: Harness) -> list[str]:
     """SQL run on the harness's engine from now on."""
     seen: list[str] = []
     event.listen(harness.engine.sync_engine, "before_cursor_execute",
@@ -41,7 +42,7 @@ def statements(harness) -> list[str]:  # noqa: ANN001
     return seen
 
 
-async def test_a_holiday_morning_of_20000_greetings_is_queued_in_batches_quickly(harness) -> None:  # noqa: ANN001
+async def test_a_holiday_morning_of_20000_greetings_is_queued_in_batches_quickly(harness: Harness) -> None:
     await many_opted_in(harness, CUSTOMERS)
     kind = harness.delivery.kinds["greet"]
     harness.clock.set(local("2027-02-06", "09:00"))
@@ -64,7 +65,7 @@ async def test_a_holiday_morning_of_20000_greetings_is_queued_in_batches_quickly
     assert took < 30
 
 
-async def test_the_producer_runs_no_sql_between_scans(harness) -> None:  # noqa: ANN001
+async def test_the_producer_runs_no_sql_between_scans(harness: Harness) -> None:
     await many_opted_in(harness, 10)
     kinds = [harness.delivery.kinds[name] for name in ("greet", "greetlist", "greetcopy")]
     harness.clock.set(local("2027-02-06", "09:00"))

@@ -53,7 +53,7 @@ class GreetingCopy(ToRep):
     async def _scan(self, session: AsyncSession, calendar: Calendar, zone: Due, now: datetime) -> None:
         found = await greetings.candidates(
             session, where=calendar.filter(zone.day), default_zone=self.windows.default, zone=zone.zone,
-            by_owner=True, reach=False, rep_reachable=True, after_id=zone.after_id, limit=BATCH)
+            by_owner=True, reach=False, rep_reachable=True, none_on=zone.day, after_id=zone.after_id, limit=BATCH)
         done = await greetings.greeted(session, customer_ids=[c.id for c in found], since_year=zone.day.year - 1)
         by_rep: dict[int, list[tuple[Candidate, list[Dated]]]] = defaultdict(list)
         for customer, dated in not_yet_greeted(calendar, found, zone.day, done):

@@ -67,7 +67,8 @@ class Greetings(ToCustomer):
 
     async def _scan(self, session: AsyncSession, calendar: Calendar, zone: Due, now: datetime) -> None:
         found = await greetings.candidates(session, where=calendar.filter(zone.day), default_zone=self.windows.default,
-                                           zone=zone.zone, reach=True, after_id=zone.after_id, limit=BATCH)
+                                           zone=zone.zone, reach=True, none_on=zone.day, after_id=zone.after_id,
+                                           limit=BATCH)
         done = await greetings.greeted(session, customer_ids=[c.id for c in found], since_year=zone.day.year - 1)
         late = now - GREET.opens(zone.day, zone.tz) > LATE_AFTER
         items = [Queued(
