@@ -219,6 +219,18 @@ async def test_what_changed_after_queueing_is_read_at_send_time(harness: Harness
     assert [row.status for row in await greeting_rows(harness)] == [OutboxStatus.SKIPPED] * 2
 
 
+async def test_an_occasion_switched_off_after_queueing_is_not_sent(harness: Harness) -> None:
+    _, cid, wang = await setup(harness, birthday=date(1990, 3, 2))
+    harness.clock.set(local("2026-03-02"))
+    async with harness.sessions() as session, session.begin():
+        await harness.delivery.kinds["greet"].produce(session, harness.clock.now())
+        team_id = (await session.get(Customer, cid)).team_id
+        session.add(GreetingOccasion(team_id=team_id, key="birthday", enabled=False, created_at=harness.clock.now()))
+    assert to(wang, await harness.deliver()) == []
+    [row] = await greeting_rows(harness)
+    assert row.status == OutboxStatus.SKIPPED
+
+
 async def test_an_occasion_switched_off_or_another_country_is_not_greeted(harness: Harness) -> None:
     _, cid, wang = await setup(harness, birthday=date(1990, 3, 2))
     team_id = (await customer_row(harness, cid)).team_id
