@@ -40,13 +40,14 @@ class GreetingCopy(ToRep):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.windows = Windows(GREET, settings, customer_zones=False)
+        self._sizes: dict[tuple[int, str, str], int] = {}  # a template's length by team, occasion and language
 
     async def produce(self, session: AsyncSession, now: datetime) -> None:
         due = await self.windows.due(session, now)
         if not due:
             return
         calendar = await Calendar.load(session, self.settings)
-        self._sizes: dict[tuple[int, str, str], int] = {}  # a template's length, read once a scan
+        self._sizes = {}  # read afresh each scan: a manager may have edited a template
         for zone in due:
             await self._scan(session, calendar, zone, now)
 
