@@ -21,6 +21,9 @@ from bot.outbound.customer_deleted import CustomerDeleted
 from bot.outbound.customer_message import CustomerMessage
 from bot.outbound.delivery import CONCURRENCY, Delivery
 from bot.outbound.digest import Digest
+from bot.outbound.greeting_copy import GreetingCopy
+from bot.outbound.greeting_list import GreetingList
+from bot.outbound.greetings import Greetings
 from bot.outbound.kinds import Kind
 from bot.outbound.optin_notice import OptinNotice
 from bot.outbound.ratelimit import CountingRateLimiter, SendBudget
@@ -34,7 +37,7 @@ from handlers.activity import forwards, history, history_edit, interactions, ref
 from handlers.care import complaint_intake, complaints, relay_answer, survey_answers, survey_auto, surveys
 from handlers.care import relay as customer_relay
 from handlers.common import drafts, errors, pick, router, start
-from handlers.customers import add, add_guided, archive, birthday, card, card_edit, find, lists, optin
+from handlers.customers import add, add_guided, archive, birthday, card, card_edit, find, greeting_skip, lists, optin
 from handlers.followups import actions as followup_actions
 from handlers.followups import agenda
 from handlers.followups import change as followup_change
@@ -52,7 +55,7 @@ log = logging.getLogger(__name__)
 FEATURES = [
     start, pick, add, add_guided, find, lists, card, archive, card_edit, birthday,
     interactions, sales, history, history_edit, refunds, settings, greetings, greeting_country, greeting_days,
-    greeting_words, optin, surveys, survey_auto, survey_answers, customer_relay, relay_answer,
+    greeting_words, optin, greeting_skip, surveys, survey_auto, survey_answers, customer_relay, relay_answer,
     followups, followup_offer, followup_clarify, followup_actions, followup_change, agenda,
     complaint_intake, complaints, forwards, drafts, router,
 ]
@@ -148,7 +151,8 @@ def outbox_kinds(config: Settings) -> list[Kind]:
     """Every kind of proactive message the sender knows; a new kind is one more entry here."""
     return [Reminders(config), CatchUp(config), Digest(config), CustomerDeleted(config), OptinNotice(config),
             CustomerMessage(config), RepAnswer(config), ComplaintNotice(config), ComplaintEscalation(config),
-            ComplaintQuestion(config), SurveyQuestion(config), SurveyAlert(config)]
+            ComplaintQuestion(config), SurveyQuestion(config), SurveyAlert(config), Greetings(config),
+            GreetingList(config), GreetingCopy(config)]
 
 
 async def _post_stop(application: App) -> None:

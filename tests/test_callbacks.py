@@ -367,6 +367,10 @@ async def tour(harness: Harness) -> Shown:
     shown.add(wang, await harness.press(wang, with_button(question, "2⭐"), "2⭐"))  # thanks: comment or not
     await send("/survey")  # a manager: automatic surveys after a sale, as buttons
     await press(await card(), "History")  # the answer is History's newest entry
+    await send(f"/birthday #{cid} 03-03")
+    harness.advance(hours=5)  # 17:00: the list of tomorrow's greetings, with Skip; Skip offers Undo
+    listed = shown.add(mona, [message for message in await harness.deliver() if message.chat_id == mona.id])
+    await press(await press(listed, "⏭"), "Undo")
     return shown
 
 

@@ -276,7 +276,8 @@ class Delivery:
     async def _send(self, row: OutboxMessage, rendered: Rendered) -> Message:
         try:
             return await self.bot.send_message(row.chat_id, trim_text(rendered.text),
-                                               reply_markup=inline(rendered.keyboard))
+                                               reply_markup=inline(rendered.keyboard),
+                                               entities=rendered.entities or None)
         finally:
             # a slow answer may mean it reached Telegram late: the next sends allow for that
             self.budget.answered(row.chat_id)

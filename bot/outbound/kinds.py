@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import ClassVar, Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import MessageEntity
 
 from bot.runtime.keyboards import Rows
 from storage import customers, followups, optin, outbox, users
@@ -25,6 +26,8 @@ from storage.models import Customer, OutboxMessage
 class Rendered:
     text: str
     keyboard: Rows = field(default_factory=list)
+    # formatting without a parse mode (nothing to escape): e.g. `pre` blocks a rep copies with one tap
+    entities: list[MessageEntity] = field(default_factory=list)
     # run in the transaction that marks the row sent, with Telegram's message id
     on_sent: Callable[[AsyncSession, int], Awaitable[None]] | None = None
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from lunar_python import Lunar
+from lunar_python import Lunar, Solar
 
 from bot.rules.refusal import Refusal
 
@@ -36,6 +36,14 @@ LUNAR_TEXT = re.compile(r"(?P<y>\d{4})-(?P<leap>L)?(?P<m>\d{2})-(?P<d>\d{2})")
 class Birthday:
     solar: date | None = None
     lunar: str | None = None
+
+
+@dataclass(frozen=True)
+class BirthdayOn:
+    """A birthday that falls on a day: the year it is of (a lunar one: the lunar year), and which kind."""
+
+    year: int
+    lunar: bool
 
 
 REFUSALS = {"range": "edit.date_range", "no_such_day": "edit.date_no_such_day",
@@ -128,3 +136,40 @@ def lunar_to_solar(stored: str, year: int) -> date | None:
             continue
         return date(solar.getYear(), solar.getMonth(), solar.getDay())
     return None
+
+
+def solar_birthday_in(birthday: date, year: int) -> date:
+    """Born on 29 February: celebrated on the 28th in a common year."""
+    try:
+        return birthday.replace(year=year)
+    except ValueError:
+        return date(year, 2, 28)
+
+
+def birthday_on(solar: date | None, lunar: str | None, day: date) -> BirthdayOn | None:
+    """Whether `day` is the birthday (solar, else lunar); None when it is not.
+
+    A lunar date of lunar year Y can fall in January or February of Y + 1, so a lunar birthday can come
+    twice in one solar year: each is the birthday of its own lunar year."""
+    if solar is not None and solar_birthday_in(solar, day.year) == day:
+        return BirthdayOn(day.year, lunar=False)
+    if lunar:
+        for year in (day.year - 1, day.year):
+            if lunar_to_solar(lunar, year) == day:
+                return BirthdayOn(year, lunar=True)
+    return None
+
+
+def birthday_suffixes(day: date) -> tuple[list[str], list[str]]:
+    """The `-MM-DD` endings a stored solar and a stored lunar birthday may have to fall on `day`: a cheap
+    first filter for a database (`birthday_on` decides). 29 February falls on the 28th in a common year; a
+    lunar 30th on the 29th of a short month."""
+    solar = [f"-{day:%m-%d}"]
+    if (day.month, day.day) == (2, 28) and solar_birthday_in(date(2000, 2, 29), day.year) == day:
+        solar.append("-02-29")
+    found = Solar.fromYmd(day.year, day.month, day.day).getLunar()
+    month, lunar_day = abs(found.getMonth()), found.getDay()
+    lunar = [f"-{month:02d}-{lunar_day:02d}"]
+    if lunar_day == 29:
+        lunar.append(f"-{month:02d}-30")
+    return solar, lunar

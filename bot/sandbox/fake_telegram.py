@@ -19,7 +19,7 @@ import secrets
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -80,6 +80,13 @@ class Sent:
     deleted: bool = False
     parse_mode: str | None = None
     accepted_at: float | None = None  # time.monotonic() when the fake took it
+    entities: list[dict[str, Any]] = field(default_factory=list)  # as sent: type, offset, length (UTF-16)
+
+    def entity_texts(self, kind: str) -> list[str]:
+        """The parts of the text an entity of `kind` covers (e.g. the `pre` blocks)."""
+        units = (self.text or "").encode("utf-16-le")
+        return [units[2 * e["offset"]:2 * (e["offset"] + e["length"])].decode("utf-16-le")
+                for e in self.entities if e.get("type") == kind]
 
     @property
     def flat_buttons(self) -> list[Button]:
@@ -460,8 +467,12 @@ class FakeTelegram:
 
     async def api_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
         self._check_text(params.get("text"))
+        entities = params.get("entities") or []
+        units = len(params["text"].encode("utf-16-le")) // 2
+        if any(e["offset"] < 0 or e["length"] <= 0 or e["offset"] + e["length"] > units for e in entities):
+            raise BotApiError(400, "Bad Request: can't parse entities: entity is out of the text")
         message = self._record(params["chat_id"], params["text"], params.get("reply_markup"),
-                               parse_mode=params.get("parse_mode"))
+                               parse_mode=params.get("parse_mode"), entities=entities)
         return self.message_dict(message)
 
     async def _send_file(self, params: dict[str, Any], field_name: str, kind: str) -> dict[str, Any]:

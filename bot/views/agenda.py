@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.rules.birthdays import age_on, lunar_to_solar
+from bot.rules.birthdays import age_on, birthday_on
 from bot.runtime.i18n import t
 from bot.runtime.keyboards import Rows
 from bot.views.buttons import AGENDA_PAGE, CARD, OVERDUE, TODAY, UPCOMING, VIEW
@@ -85,21 +85,10 @@ def birthdays_on(customers: list[Customer], day: date) -> list[BirthdayToday]:
     """The customers whose solar or lunar (农历) birthday falls on `day`."""
     found = []
     for customer in customers:
-        if customer.birthday is not None and _solar_birthday_in(customer.birthday, day.year) == day:
-            found.append(BirthdayToday(customer, age_on(customer.birthday, day), lunar=False))
-        # a lunar date of year Y can fall in January/February of Y + 1
-        elif customer.lunar_birthday and day in {lunar_to_solar(customer.lunar_birthday, year)
-                                                  for year in (day.year - 1, day.year)}:
-            found.append(BirthdayToday(customer, None, lunar=True))
+        if (birthday := birthday_on(customer.birthday, customer.lunar_birthday, day)) is not None:
+            age = None if birthday.lunar or customer.birthday is None else age_on(customer.birthday, day)
+            found.append(BirthdayToday(customer, age, lunar=birthday.lunar))
     return found
-
-
-def _solar_birthday_in(birthday: date, year: int) -> date:
-    """Born on 29 February: celebrated on the 28th in a common year."""
-    try:
-        return birthday.replace(year=year)
-    except ValueError:
-        return date(year, 2, 28)
 
 
 def _day_label(lang: str, day: date) -> str:

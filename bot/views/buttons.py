@@ -7,7 +7,7 @@ Done and Snooze with an origin are from lists drawn before items were opened one
 
 from __future__ import annotations
 
-from bot.runtime.callbacks import ID, PAGE, Callback, Choice, Optional
+from bot.runtime.callbacks import ID, PAGE, Callback, Choice, Int, Optional
 
 # the agenda lists, by the one-letter code their buttons carry: today, overdue, upcoming
 TODAY, OVERDUE, UPCOMING = "t", "o", "u"
@@ -55,3 +55,7 @@ RESOLVE = Callback("cpl:res", complaint=ID)
 COMPLAINTS_PAGE = Callback("cpl:p", page=PAGE)
 # a score under a survey question (bot/outbound/survey.py); a score outside 1–5 is not even read
 SURVEY_SCORE = Callback("sv:a", survey=ID, score=Choice(1, 2, 3, 4, 5))
+
+# under the rep's list of tomorrow's greetings: keep the bot from greeting that customer on that day (YYYYMMDD)
+GREETING_DAY = Int(digits=8)
+GREETING_SKIP = Callback("gskip", customer=ID, day=GREETING_DAY)
