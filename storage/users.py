@@ -195,6 +195,16 @@ async def set_cadence(session: AsyncSession, *, actor: Actor, tier: str, days: i
     return True
 
 
+async def set_complaint_hours(session: AsyncSession, *, actor: Actor, hours: int) -> bool:
+    """A manager or admin sets how long their team's complaints may wait for the rep; False for anyone else."""
+    if not actor.sees_team or not 1 <= hours <= 24 * 14:
+        return False
+    await session.exec(  # type: ignore[call-overload]
+        update(Team).where(col(Team.id) == actor.team_id).values(complaint_hours=hours)
+    )
+    return True
+
+
 async def names_of(session: AsyncSession, *, user_ids: set[int]) -> dict[int, str]:
     """Display names by user id (the Telegram name, else the @username), for showing who owns or logged what."""
     if not user_ids:

@@ -307,3 +307,21 @@ async def test_chinese_customer_and_rep(harness: Harness) -> None:
     assert "重新打开" in texts(await harness.press(wang, question, "不满意"))
     told = await harness.deliver()
     assert all("客户不满意" in m.text for m in told) and len(told) == 2
+
+
+async def test_a_manager_sets_the_complaint_deadline_in_settings_and_a_rep_cannot(harness: Harness) -> None:
+    rita, cid, wang = await rita_and_wang(harness)
+    mona = await harness.member(Role.MANAGER, name="Mona")
+    panel = await harness.send(mona, "/settings")
+    assert "Complaints answered within: 24 h" in texts(panel)
+    redrawn = await harness.press(mona, with_button(panel, "48 h"), "48 h")
+    assert "Complaints answered within: 48 h" in texts(redrawn) and "✓ ⚠️ 48 h" in [
+        button.text for message in redrawn for button in message.flat_buttons]
+    await complain(harness, wang)
+    assert (await stored(harness, cid)).deadline_at == harness.clock.now() + timedelta(hours=48)
+    # a rep sees no such buttons, and a forged press changes nothing
+    own = await harness.send(rita, "/settings")
+    assert "Complaints answered within" not in texts(own) and "48 h" not in str(own[-1].flat_buttons)
+    await harness.press(rita, own[-1], data="set:cplh:8")
+    async with harness.sessions() as session:
+        assert (await session.get(Team, (await harness.user_row(rita)).team_id)).complaint_hours == 48

@@ -58,7 +58,7 @@ async def panel(turn: Turn, *, language: str, zone: str) -> tuple[str, list[list
     zones = [((mark if z == zone else "") + z, ZONE.data(name=z)) for z in QUICK_ZONES]
     rows += [zones[i:i + 2] for i in range(0, len(zones), 2)]
     rows.append([(turn.t("tz.other_button"), ZONE.data(name=OTHER_ZONE))])
-    rows += schedule.rows(turn)
+    rows += schedule.rows(turn, team)
     if turn.actor.sees_team:
         rows.append([(turn.t("greetset.settings_button"), GREETINGS.data())])
     if turn.actor.can_invite:

@@ -1,4 +1,5 @@
-"""The /settings choices about when the bot writes: quiet hours, the morning digest, the team's contact cadence.
+"""The /settings choices about when the bot writes: quiet hours, the morning digest, the team's contact cadence
+and how long a customer's complaint may wait for its rep before the managers are told.
 
 Only preset values are accepted from buttons (callback data is never trusted);
 the cadence is the team's, so only managers and admins may change it — storage
@@ -17,6 +18,7 @@ from storage.models import Team, Tier
 # preset code → (start, end) in minutes after local midnight; equal means no quiet hours
 QUIET_PRESETS = {"21-08": (21 * 60, 8 * 60), "22-07": (22 * 60, 7 * 60), "20-09": (20 * 60, 9 * 60), "off": (0, 0)}
 CADENCE_CHOICES = (7, 14, 30, 60, 90)
+COMPLAINT_HOURS = (8, 24, 48, 72)
 TIERS = (Tier.VIP, Tier.QUALITY, Tier.REGULAR, Tier.PROSPECT)
 MARK = "✓ "
 # answered by settings.preferences, which takes every set:… button
@@ -24,6 +26,7 @@ QUIET = Callback("set:quiet", preset=Choice(*QUIET_PRESETS))
 DIGEST = Callback("set:digest", switch=Choice("on", "off"))
 CADENCE_PANEL = Callback("set:cad:list")
 CADENCE = Callback("set:cad", tier=Choice(*TIERS), days=Choice(*CADENCE_CHOICES))
+COMPLAINT_DEADLINE = Callback("set:cplh", hours=Choice(*COMPLAINT_HOURS))
 MAIN_PANEL = Callback("set:back:main")  # from the cadence panel back to the settings
 
 
@@ -47,11 +50,13 @@ def summary_lines(turn: Turn, team: Team | None) -> list[str]:
         lines.append(turn.t("settings.cadence", value=" · ".join(
             turn.t("settings.cadence_item", tier=turn.t(f"tier.{tier}"), days=days)
             for tier, days in ((tier, team.cadence()[tier]) for tier in TIERS))))
+        lines.append(turn.t("settings.complaint_hours", hours=team.complaint_hours))
     return lines
 
 
-def rows(turn: Turn) -> Rows:
-    """Quiet-hours presets, digest on/off and, for managers and admins, the cadence button."""
+def rows(turn: Turn, team: Team | None) -> Rows:
+    """Quiet-hours presets, digest on/off and, for managers and admins (`team`), the cadence button and the
+    complaint deadlines."""
     user = turn.user
     current = (user.quiet_start, user.quiet_end)
     presets = [((MARK if value == current or (value[0] == value[1] and current[0] == current[1]) else "")
@@ -60,8 +65,11 @@ def rows(turn: Turn) -> Rows:
                 [((MARK if user.digest_on else "") + turn.t("settings.digest_button_on"), DIGEST.data(switch="on")),
                  ((MARK if not user.digest_on else "") + turn.t("settings.digest_button_off"),
                   DIGEST.data(switch="off"))]]
-    if turn.actor.sees_team:
+    if team is not None:
         keyboard.append([(turn.t("settings.cadence_button"), CADENCE_PANEL.data())])
+        mark = {hours: MARK if hours == team.complaint_hours else "" for hours in COMPLAINT_HOURS}
+        keyboard.append([(mark[hours] + turn.t("settings.complaint_hours_button", hours=hours),
+                          COMPLAINT_DEADLINE.data(hours=hours)) for hours in COMPLAINT_HOURS])
     return keyboard
 
 
@@ -104,6 +112,8 @@ async def choose(turn: Turn) -> bool:
         return await _cadence(turn, None)
     if button := CADENCE.parse(turn.data):
         return await _cadence(turn, (button.tier.value, button.days))
+    if button := COMPLAINT_DEADLINE.parse(turn.data):
+        return await _complaint_hours(turn, button.hours)
     turn.toast(turn.t("settings.bad_button"), alert=True)
     return False
 
@@ -128,3 +138,16 @@ async def _cadence(turn: Turn, chosen: tuple[str, int] | None) -> bool:
     turn.edit(*cadence_panel(turn, team))
     turn.toast(turn.t("settings.cadence_set", tier=turn.t(f"tier.{tier}"), days=days))
     return False
+
+
+async def _complaint_hours(turn: Turn, hours: int) -> bool:
+    """How long new complaints may wait for the rep; those already filed keep their deadline."""
+    team = await users.team_of(turn.session, turn.actor) if turn.actor.sees_team else None
+    if team is None or not await users.set_complaint_hours(turn.session, actor=turn.actor, hours=hours):
+        turn.toast(turn.t("settings.managers_only"), alert=True)
+        return False
+    await audit.record(turn.session, actor=turn.actor, action="team.complaint_hours", now=turn.now,
+                       old=team.complaint_hours, new=hours)
+    await turn.session.refresh(team)
+    turn.toast(turn.t("settings.complaint_hours_set", hours=hours))
+    return True
