@@ -77,3 +77,17 @@ def test_db_in_a_missing_directory_is_one_line(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [f"--db: no such directory: {tmp_path / 'no' / 'such'}"]
+
+
+def test_wang_opts_in_by_pasting_the_link_a_rep_made(tmp_path: Path) -> None:
+    import re
+
+    db = tmp_path / "play.db"
+    first = playground(tmp_path, "/add Wang Wei, 13800138000\n/link #1\n/quit\n", db)
+    link = re.search(r"https://t\.me/\w+\?start=c_\S+", first.stdout)
+    assert link is not None, first.stdout
+    second = playground(tmp_path, f"/as Wang\n{link.group(0)}\n/b 1\n/list\n/quit\n", db)
+    out = second.stdout
+    assert "Wang (customer)" in out
+    assert "Rita from Default team" in out and "Thank you" in out
+    assert "13800138000" not in out.split("Wang> /list")[1]  # a customer sees nothing of the rep's tools

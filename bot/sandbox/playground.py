@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,9 +34,13 @@ Type a message or a command (/help shows the bot's). Playground commands:
   /b <n>                          press button n of the last message with buttons
   /contact <Name> <phone>         share a contact, e.g. /contact Wang Wei +8613800138000
   /quit                           leave (Ctrl-D works too)
+Wang is a customer, not a member: as Wang, paste the link a rep's /link gives to opt in.
 """
 # a delivery that came without anyone typing (a reminder, say) is shown this often
 WATCH_INTERVAL = 0.3
+
+
+CUSTOMER = "customer"  # a person who is no member: they only opt in through a rep's link
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,10 @@ PEOPLE = [
     Person(FakeUser(1002, "Mona", username="mona"), Role.MANAGER),
     Person(FakeUser(1003, "Rita", username="rita"), Role.REP),
     Person(FakeUser(1004, "Ray", username="ray"), Role.REP),
+    Person(FakeUser(1005, "Wang"), CUSTOMER),
 ]
+# a pasted opt-in (or invite) link is opened as Telegram opens it: /start with its payload
+START_LINK = re.compile(r"https://t\.me/\w+\?start=(\S+)")
 
 
 def play(db: str) -> int:
@@ -135,7 +143,8 @@ class Playground:
                 elif command == "/contact":
                     delivered = await self.share_contact(rest)
                 else:
-                    await self.chat.send(self.person.user, line)
+                    link = START_LINK.fullmatch(line)
+                    await self.chat.send(self.person.user, f"/start {link.group(1)}" if link else line)
                     delivered = True
             except TimeoutError:
                 print("(the bot did not finish answering in time)")
@@ -208,6 +217,8 @@ async def seed(application: App) -> None:
     async with services.sessions() as session, session.begin():
         team = await users.default_team(session, now=now, currency=services.settings.salesbot_currency)
         for person in PEOPLE:
+            if person.role == CUSTOMER:
+                continue
             user = await users.user_by_tg(session, person.user.id)
             if user is None:
                 session.add(User(tg_id=person.user.id, team_id=team.id, role=person.role,
