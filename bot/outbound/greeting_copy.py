@@ -17,7 +17,8 @@ from telegram import MessageEntity
 
 from bot.config import Settings
 from bot.outbound.greeting_calendar import Calendar, occasions_of, still_holding
-from bot.outbound.greeting_windows import BATCH, Due, Windows
+from bot.outbound.greeting_scans import WindowScans
+from bot.outbound.greeting_windows import BATCH, Due
 from bot.outbound.greetings import not_yet_greeted, words_for
 from bot.outbound.kinds import Rendered, ToRep
 from bot.rules.greeting_days import GREET, Dated
@@ -34,24 +35,18 @@ MESSAGE_SIZE = 3000  # characters of texts a message gets when shared out: room 
 ENTRY_SIZE = 150  # a heading, the ways to reach the customer, the rep's and company's names in the text
 
 
-class GreetingCopy(ToRep):
+class GreetingCopy(WindowScans, ToRep):
     name = "greetcopy"
+    window, customer_zones = GREET, False
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.windows = Windows(GREET, settings, customer_zones=False)
+        super().__init__(settings)
         self._sizes: dict[tuple[int, str, str], int] = {}  # a template's length by team, occasion and language
 
-    async def produce(self, session: AsyncSession, now: datetime) -> None:
-        due = await self.windows.due(session, now)
-        if not due:
-            return
-        calendar = await Calendar.load(session, self.settings)
-        self._sizes = {}  # read afresh each scan: a manager may have edited a template
-        for zone in due:
-            await self._scan(session, calendar, zone, now)
+    def reading(self, calendar: Calendar) -> None:
+        self._sizes = {}  # read afresh each pass: a manager may have edited a template
 
-    async def _scan(self, session: AsyncSession, calendar: Calendar, zone: Due, now: datetime) -> None:
+    async def scan(self, session: AsyncSession, calendar: Calendar, zone: Due, now: datetime) -> None:
         found = await greetings.candidates(
             session, where=calendar.filter(zone.day), default_zone=self.windows.default, zone=zone.zone,
             by_owner=True, reach=False, rep_reachable=True, none_on=zone.day, after_id=zone.after_id, limit=BATCH)
@@ -95,9 +90,6 @@ class GreetingCopy(ToRep):
             own = await greeting_settings.template_of(session, team_id=team_id, occasion=dated.key, language=lang)
             self._sizes[key] = len(own or default_template(lang, dated.occasion))
         return self._sizes[key]
-
-    async def next_due(self, session: AsyncSession) -> datetime | None:
-        return self.windows.next_due()
 
     async def render(self, session: AsyncSession, row: OutboxMessage, now: datetime) -> Rendered | None:
         owner = await users.user_by_id(session, row.user_id) if row.user_id else None

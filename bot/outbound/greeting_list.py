@@ -14,7 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.outbound.greeting_calendar import Calendar
-from bot.outbound.greeting_windows import BATCH, Windows
+from bot.outbound.greeting_scans import WindowScans
+from bot.outbound.greeting_windows import BATCH, Due
 from bot.outbound.greetings import not_yet_greeted
 from bot.outbound.kinds import Rendered, ToRep
 from bot.rules.greeting_days import LIST
@@ -47,33 +48,22 @@ async def tomorrow_of(session: AsyncSession, owner: User, day: date, settings: S
     return sorted(entries, key=lambda entry: (order[entry.state], entry.name.lower(), entry.customer_id))
 
 
-class GreetingList(ToRep):
+class GreetingList(WindowScans, ToRep):
     name = "greetlist"
+    window, customer_zones = LIST, False
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.windows = Windows(LIST, settings, customer_zones=False)
-
-    async def produce(self, session: AsyncSession, now: datetime) -> None:
-        due = await self.windows.due(session, now)
-        if not due:
-            return
-        calendar = await Calendar.load(session, self.settings)
-        for zone in due:
-            found = await greetings.candidates(
-                session, where=calendar.filter(zone.day), default_zone=self.windows.default, zone=zone.zone,
-                by_owner=True, rep_reachable=True, after_id=zone.after_id, limit=BATCH)
-            done = await greetings.greeted(session, customer_ids=[c.id for c in found], since_year=zone.day.year - 1)
-            reps = {customer.owner_id: customer.owner_tg_id
-                    for customer, _ in not_yet_greeted(calendar, found, zone.day, done)}
-            await greetings.queue(session, items=[Queued(message={
-                "dedupe_key": f"greetlist:{rep_id}:{zone.day.isoformat()}", "kind": self.name, "chat_id": tg_id,
-                "user_id": rep_id, "not_before": now, "payload": {"day": zone.day.isoformat()},
-            }) for rep_id, tg_id in sorted(reps.items())], day=zone.day, now=now)
-            self.windows.went_on(zone, [c.id for c in found])
-
-    async def next_due(self, session: AsyncSession) -> datetime | None:
-        return self.windows.next_due()
+    async def scan(self, session: AsyncSession, calendar: Calendar, zone: Due, now: datetime) -> None:
+        found = await greetings.candidates(
+            session, where=calendar.filter(zone.day), default_zone=self.windows.default, zone=zone.zone,
+            by_owner=True, rep_reachable=True, after_id=zone.after_id, limit=BATCH)
+        done = await greetings.greeted(session, customer_ids=[c.id for c in found], since_year=zone.day.year - 1)
+        reps = {customer.owner_id: customer.owner_tg_id
+                for customer, _ in not_yet_greeted(calendar, found, zone.day, done)}
+        await greetings.queue(session, items=[Queued(message={
+            "dedupe_key": f"greetlist:{rep_id}:{zone.day.isoformat()}", "kind": self.name, "chat_id": tg_id,
+            "user_id": rep_id, "not_before": now, "payload": {"day": zone.day.isoformat()},
+        }) for rep_id, tg_id in sorted(reps.items())], day=zone.day, now=now)
+        self.windows.went_on(zone, [c.id for c in found])
 
     async def render(self, session: AsyncSession, row: OutboxMessage, now: datetime) -> Rendered | None:
         owner = await users.user_by_id(session, row.user_id) if row.user_id else None

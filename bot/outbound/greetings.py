@@ -16,9 +16,9 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.config import Settings
 from bot.outbound.greeting_calendar import Calendar, customer_zone, occasions_of, still_holding
-from bot.outbound.greeting_windows import BATCH, Due, Windows
+from bot.outbound.greeting_scans import WindowScans
+from bot.outbound.greeting_windows import BATCH, Due
 from bot.outbound.kinds import Rendered, ToCustomer
 from bot.rules.greeting_days import GREET, Dated
 from bot.views.customer import customer_language, footer
@@ -50,22 +50,11 @@ def not_yet_greeted(calendar: Calendar, found: list[Candidate], day: date,
     return pairs
 
 
-class Greetings(ToCustomer):
+class Greetings(WindowScans, ToCustomer):
     name = "greet"
+    window, customer_zones = GREET, True
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.windows = Windows(GREET, settings, customer_zones=True)
-
-    async def produce(self, session: AsyncSession, now: datetime) -> None:
-        due = await self.windows.due(session, now)
-        if not due:
-            return
-        calendar = await Calendar.load(session, self.settings)
-        for zone in due:
-            await self._scan(session, calendar, zone, now)
-
-    async def _scan(self, session: AsyncSession, calendar: Calendar, zone: Due, now: datetime) -> None:
+    async def scan(self, session: AsyncSession, calendar: Calendar, zone: Due, now: datetime) -> None:
         found = await greetings.candidates(session, where=calendar.filter(zone.day), default_zone=self.windows.default,
                                            zone=zone.zone, reach=True, none_on=zone.day, after_id=zone.after_id,
                                            limit=BATCH)
@@ -80,9 +69,6 @@ class Greetings(ToCustomer):
         ) for customer, dated in not_yet_greeted(calendar, found, zone.day, done)]
         await greetings.queue(session, items=items, day=zone.day, now=now)
         self.windows.went_on(zone, [c.id for c in found])
-
-    async def next_due(self, session: AsyncSession) -> datetime | None:
-        return self.windows.next_due()
 
     async def render(self, session: AsyncSession, row: OutboxMessage, now: datetime) -> Rendered | None:
         customer = await self.recipient(session, row)
