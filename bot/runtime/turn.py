@@ -127,6 +127,13 @@ class Turn:
     def toast(self, text: str, alert: bool = False) -> None:
         self.actions.append(("toast", {"text": text, "alert": alert}))
 
+    def deny(self, text: str) -> None:
+        """Say no: a pop-up on a button press, a reply to anything typed."""
+        if self.update.callback_query is not None:
+            self.toast(text, alert=True)
+        else:
+            self.reply(text)
+
     def edit_message(self, chat_id: int, message_id: int, text: str, keyboard: Keyboard = None) -> None:
         """Replace another message, e.g. a reminder whose follow-up was just closed from a list."""
         self.actions.append(("edit_message", {"chat_id": chat_id, "message_id": message_id, "text": text,
@@ -285,16 +292,9 @@ async def _handle(update: Update, context: Context, handler: Handler, settings: 
 
 def stranger(current: Turn) -> None:
     """Whatever a stranger sends, they learn only how to get access."""
-    if current.update.callback_query is not None:
-        current.toast(current.t("access.stranger_short"), alert=True)
-    else:
-        current.reply(current.t("access.stranger"))
+    current.deny(current.t("access.stranger_short" if current.update.callback_query else "access.stranger"))
 
 
 def customer_only(current: Turn, *, stopped: bool = False) -> None:
     """A customer who agreed to hear from a rep gets only their own conversation: nothing of the rep's tools."""
-    said = current.t("optin.customer_stopped" if stopped else "optin.customer_only")
-    if current.update.callback_query is not None:
-        current.toast(said, alert=True)
-    else:
-        current.reply(said)
+    current.deny(current.t("optin.customer_stopped" if stopped else "optin.customer_only"))

@@ -39,10 +39,7 @@ def not_a_customer(turn: Turn) -> bool:
     """A member (or anyone but the chat's opted-in customer) is told these are for customers."""
     if turn.customer is not None:
         return False
-    if turn.update.callback_query is not None:
-        turn.toast(turn.t("complaint.customers_only"), alert=True)
-    else:
-        turn.reply(turn.t("complaint.customers_only"))
+    turn.deny(turn.t("complaint.customers_only"))
     return True
 
 

@@ -61,10 +61,7 @@ def allowed(turn: Turn) -> bool:
     """Managers and admins only; anyone else is told so and nothing changes."""
     if turn.actor.sees_team:
         return True
-    if turn.update.callback_query is not None:
-        turn.toast(turn.t("greetset.managers_only"), alert=True)
-    else:
-        turn.reply(turn.t("greetset.managers_only"))
+    turn.deny(turn.t("greetset.managers_only"))
     return False
 
 
