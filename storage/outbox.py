@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import upsert_insert
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import BULK, OutboxMessage, OutboxStatus
 
 PENDING = OutboxStatus.PENDING
 SENDING = OutboxStatus.SENDING
@@ -48,13 +48,19 @@ def _claimable(now: datetime):  # noqa: ANN202
     )
 
 
-async def claim(session: AsyncSession, *, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
-    """Take up to `limit` due rows for this sender until `now + lease`: the most urgent first, then the oldest."""
-    ids = list((await session.exec(
-        select(OutboxMessage.id).where(_claimable(now))
-        .order_by(col(OutboxMessage.priority), col(OutboxMessage.not_before))
-        .limit(limit).with_for_update(skip_locked=True)
-    )).all())
+async def claim(session: AsyncSession, *, now: datetime, lease: timedelta, limit: int,
+                bulk_limit: int | None = None) -> list[OutboxMessage]:
+    """Take due rows for this sender until `now + lease`: the most urgent first, then the oldest.
+
+    Up to `limit` rows of any priority; with `bulk_limit`, up to `limit` rows that are not BULK and up to
+    `bulk_limit` BULK ones besides, so a sender holds no more greetings than it is about to send."""
+    urgent = select(OutboxMessage.id).where(_claimable(now))
+    if bulk_limit is not None:
+        urgent = urgent.where(col(OutboxMessage.priority) < BULK)
+    ids = list((await session.exec(_oldest_first(urgent, limit))).all()) if limit > 0 else []
+    if bulk_limit is not None and bulk_limit > 0:
+        bulk = select(OutboxMessage.id).where(_claimable(now), col(OutboxMessage.priority) >= BULK)
+        ids += (await session.exec(_oldest_first(bulk, bulk_limit))).all()
     if not ids:
         return []
     await session.exec(  # type: ignore[call-overload]
@@ -68,6 +74,11 @@ async def claim(session: AsyncSession, *, now: datetime, lease: timedelta, limit
         .execution_options(populate_existing=True)
     )).all()
     return list(rows)
+
+
+def _oldest_first(statement, limit: int):  # noqa: ANN001, ANN202
+    return (statement.order_by(col(OutboxMessage.priority), col(OutboxMessage.not_before))
+            .limit(limit).with_for_update(skip_locked=True))
 
 
 async def _set(session: AsyncSession, row_id: int, *, only_sending: bool = True, **values: Any) -> bool:

@@ -14,8 +14,11 @@ crash anywhere else loses and repeats nothing.
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -30,14 +33,22 @@ from bot.outbound.ratelimit import SendBudget, retry_after_seconds
 from bot.runtime.keyboards import inline
 from bot.runtime.text import trim_text
 from storage import outbox
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import BULK, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+# urgent rows (reminders, notices, relayed messages) claimed and waiting for a worker at most
 BATCH = 50
 CONCURRENCY = 8
-# while rows are in flight, look for newly due ones this often
+# BULK rows (greetings) claimed and waiting for a worker at most: what the workers send in about half a
+# second at 30 a second. They fill the rate the urgent rows leave, so a deeper queue would not send them
+# sooner, only hold them from another sender; and urgent rows never queue behind them (see _Gate)
+BULK_AHEAD = 2 * CONCURRENCY
+# BULK rows holding a send slot at most (the others render, send or record theirs): an urgent row's slot comes
+# after theirs, so it waits a tenth of a second at 30 a second instead of a slot per worker
+BULK_SLOTS = CONCURRENCY // 2
+# while rows are in flight, queue and claim what fell due at least this often
 CLAIM_EVERY = 0.25
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(minutes=10)
@@ -49,6 +60,42 @@ SWEEP_JOB = "delivery-sweep"
 
 def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=5 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+class _Gate:
+    """At most `places` rows are sent at once; a place that frees goes to the most urgent row waiting (the
+    lowest priority value), among equals to the first that came."""
+
+    def __init__(self, places: int) -> None:
+        self._free = places
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._arrivals = itertools.count()
+
+    @asynccontextmanager
+    async def place(self, priority: int) -> AsyncIterator[None]:
+        if self._free > 0:
+            self._free -= 1
+        else:
+            turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            heapq.heappush(self._waiting, (priority, next(self._arrivals), turn))
+            try:
+                await turn
+            except asyncio.CancelledError:
+                if not turn.cancelled():
+                    self._leave()  # the place came just as the wait was cancelled: pass it on
+                raise
+        try:
+            yield
+        finally:
+            self._leave()
+
+    def _leave(self) -> None:
+        while self._waiting:
+            turn = heapq.heappop(self._waiting)[2]
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self._free += 1
 
 
 class Delivery:
@@ -69,6 +116,12 @@ class Delivery:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._armed_for: datetime | None = None
+        # kind → when it next has something to queue, as it said when it last produced in this pass; a kind
+        # not here produces at the next claim. A long pass (a morning of greetings) so queues what falls due
+        # as it falls due, without asking every kind at every claim
+        self._produce_at: dict[str, datetime | None] = {}
+        # BULK rows holding a send slot (reserved, not yet gone): an urgent row's slot comes after theirs
+        self._bulk_slots = asyncio.Semaphore(BULK_SLOTS)
         self.stopping = False
 
     # --- waking up --------------------------------------------------------------------------------
@@ -87,6 +140,9 @@ class Delivery:
 
     def wake_at(self, moment: datetime) -> None:
         """Make sure a pass happens by `moment` (a follow-up was just set or snoozed, a row retries later)."""
+        for name, due in self._produce_at.items():
+            if due is None or due > moment:
+                self._produce_at[name] = moment  # a pass under way queues it too
         app = self.application
         if self._task is None or app is None or app.job_queue is None:
             return
@@ -103,6 +159,8 @@ class Delivery:
     async def _ring(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         if context.job is not None and context.job.name == WAKE_JOB:
             self._armed_for = None
+        # the sweep: another instance may have changed what is due, so a pass under way asks every kind again
+        self._produce_at.clear()
         self._wake.set()
 
     async def _loop(self) -> None:
@@ -131,11 +189,18 @@ class Delivery:
         return sent
 
     async def _produce(self) -> None:
+        now = self.clock.now()
         for kind in self.kinds.values():
+            if kind.name in self._produce_at:
+                due = self._produce_at[kind.name]
+                if due is None or due > now:
+                    continue
             try:
                 async with self.sessions() as session, session.begin():
-                    await kind.produce(session, self.clock.now())
+                    await kind.produce(session, now)
+                    self._produce_at[kind.name] = await kind.next_due(session)
             except Exception:
+                self._produce_at.pop(kind.name, None)
                 # one kind failing must not stop the others or the sender; the sweep retries it
                 log.exception("queueing due %s messages failed", kind.name)
 
@@ -149,19 +214,26 @@ class Delivery:
 
     async def _send_due(self) -> int:
         """Claim and send until nothing is due. A pipeline, not batches: a row waiting for its chat's
-        next slot holds one worker while the others go on, and more rows are claimed as places free up."""
+        next slot holds one worker while the others go on, and more rows are claimed as places free up.
+
+        What falls due meanwhile is queued and claimed at least every CLAIM_EVERY; a claimed urgent row
+        takes the next free worker before any BULK row claimed earlier, and only a few BULK rows are held
+        ahead, so a morning of greetings delays a reminder by a fraction of a second, not by the queue."""
         sent = 0
+        self._produce_at.clear()  # each pass asks every kind
         # chat → when its next row may go out, for chats whose send slot is too far off in this pass
         deferred: dict[int, datetime] = {}
-        gate = asyncio.Semaphore(CONCURRENCY)
+        gate = _Gate(CONCURRENCY)
         tasks: set[asyncio.Task] = set()
-        queued = 0  # claimed rows not yet holding a worker
+        waiting = {False: 0, True: 0}  # claimed rows not yet holding a worker: urgent ones, BULK ones
+        loop = asyncio.get_running_loop()
+        claim_at = loop.time()
 
         async def one(row: OutboxMessage) -> bool:
-            nonlocal queued
+            bulk = row.priority >= BULK
             try:
-                async with gate:
-                    queued -= 1
+                async with gate.place(row.priority):
+                    waiting[bulk] -= 1
                     if row.lease_until is not None and self.clock.now() > row.lease_until - LEASE / 2:
                         # it waited too long for a place (slow sends ahead of it): a send started now could
                         # outlast the lease while another sender claims and sends it too. Untouched, its
@@ -178,18 +250,22 @@ class Delivery:
             return bool(outcome)
 
         while not self.stopping:
-            if queued < CONCURRENCY:
+            if waiting[False] + waiting[True] < CONCURRENCY or loop.time() >= claim_at:
+                claim_at = loop.time() + CLAIM_EVERY
                 # what fell due while earlier rows went out is queued before the next claim
                 await self._produce()
                 async with self.sessions() as session, session.begin():
-                    rows = await outbox.claim(session, now=self.clock.now(), lease=LEASE, limit=BATCH)
+                    rows = await outbox.claim(session, now=self.clock.now(), lease=LEASE,
+                                              limit=BATCH - waiting[False], bulk_limit=BULK_AHEAD - waiting[True])
                 self._claimed.update(row.id for row in rows)
-                queued += len(rows)
-                tasks.update(asyncio.create_task(one(row)) for row in rows)
+                for row in rows:
+                    waiting[row.priority >= BULK] += 1
+                    tasks.add(asyncio.create_task(one(row)))
                 if not rows and not tasks:
                     break
             if tasks:
-                done, tasks = await asyncio.wait(tasks, timeout=CLAIM_EVERY, return_when=asyncio.FIRST_COMPLETED)
+                done, tasks = await asyncio.wait(tasks, timeout=max(claim_at - loop.time(), 0),
+                                                 return_when=asyncio.FIRST_COMPLETED)
                 sent += sum(1 for task in done if task.result())
         if tasks:
             sent += sum(1 for result in await asyncio.gather(*tasks) if result)
@@ -216,7 +292,10 @@ class Delivery:
             # already past, to be claimed again at once, and so on for as long as the pass goes on
             del deferred[row.chat_id]
             later = None
-        if later is None:
+        if later is None and row.priority >= BULK:
+            async with self._bulk_slots:
+                later = await self._wait_for_slot(row, deferred)
+        elif later is None:
             later = await self._wait_for_slot(row, deferred)
         if later is not None:
             # the chat's later rows follow without taking more slots they would not use
