@@ -2,9 +2,12 @@
 
 20,000 opted-in customers, each in a chat of their own, are greeted at 09:00 on
 Spring Festival morning, while 200 follow-ups of their reps fall due in the
-first minutes. The real sender (bot/outbound/delivery.py) runs as in
-production: woken by the JobQueue, pacing itself with the process's SendBudget,
-the greetings queued as BULK rows and the reminders by the real Reminders kind.
+first minutes. The bot runs as in production, started a few seconds before
+09:00 on its own clock: the real greeting kind (bot/outbound/greetings.py)
+finds the occasion and queues the greetings as BULK rows when 09:00 comes, the
+real Reminders kind queues the reminders, and the real sender
+(bot/outbound/delivery.py) sends both, woken by the JobQueue and paced by the
+process's SendBudget.
 Printed, per database:
 
 - the greeting rate from 09:00 to the last greeting, as a fraction of 30 msg/s (goal ≥ 0.9),
@@ -28,30 +31,24 @@ import resource
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, text
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-import bot.app
 from bench.databases import on_each_database
 from bench.reminders import forced_send_times, percentile
 from bot.app import build_application
 from bot.clock import Clock
 from bot.config import Settings
 from bot.lifecycle import running
-from bot.outbound.kinds import Rendered, ToCustomer
 from bot.outbound.ratelimit import SendBudget
 from bot.sandbox.fake_telegram import FakeTelegram, Sent
-from bot.views.customer import customer_language, footer
 from storage.db import make_engine
 from storage.migrate import upgrade
-from storage.models import BULK, Customer, FollowUp, OutboxMessage, OutboxStatus, Team, User
+from storage.models import Customer, FollowUp, Team, User
 
 PER_SECOND = 30
 PER_CHAT = 1.0
@@ -59,7 +56,6 @@ GOAL_RATE = 0.9  # of PER_SECOND
 GOAL_P99 = 2.0  # seconds of reminder lateness beyond what the limits force
 # 09:00 in Asia/Shanghai on Spring Festival 2027
 MORNING = datetime(2027, 2, 6, 1, 0, tzinfo=UTC)
-OCCASION = "spring_festival"
 REP_CHATS = 50_000_000
 CUSTOMER_CHATS = 70_000_000
 # how long before 09:00 the bot starts
@@ -74,57 +70,6 @@ class MorningClock(Clock):
 
     def now(self) -> datetime:
         return datetime.now(UTC) + self.offset
-
-
-class Greet(ToCustomer):
-    """A stand-in for the greeting kind (bot/outbound/greetings.py): one message to a customer who opted in,
-    in their language, under the customer's buttons."""
-
-    name = "greet"
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    async def render(self, session: AsyncSession, row: OutboxMessage, now: datetime) -> Rendered | None:
-        customer = await self.recipient(session, row)
-        if customer is None:
-            return None
-        lang = customer_language(customer, self.settings)
-        text = f"{customer.name}，新春快乐！" if lang == "zh" else f"Happy Spring Festival, {customer.name}!"
-        return Rendered(text, footer(lang))
-
-
-@contextmanager
-def greetings_sent() -> Iterator[None]:
-    """An application started meanwhile sends the stand-in's rows; the stand-in takes the place of a greeting
-    kind of the same name in bot.app, as long as `queue_greetings` queues the stand-in's rows."""
-    standard = bot.app.outbox_kinds
-    bot.app.outbox_kinds = lambda config: [*(kind for kind in standard(config) if kind.name != Greet.name),
-                                           Greet(config)]
-    try:
-        yield
-    finally:
-        bot.app.outbox_kinds = standard
-
-
-async def queue_greetings(url: str, *, morning: datetime) -> int:
-    """Queue one greeting, due at `morning`, for every customer who opted in; returns how many.
-
-    The stand-in for the greeting producer: this is what it leaves in the outbox for a holiday morning."""
-    engine = make_engine(url)
-    created = morning - timedelta(hours=16)
-    async with engine.begin() as connection:
-        chats = (await connection.execute(text(
-            "SELECT id, tg_chat_id FROM customer WHERE tg_chat_id IS NOT NULL AND consented_at IS NOT NULL "
-            "AND opted_out_at IS NULL AND unreachable_at IS NULL ORDER BY id"))).all()
-        rows = [{"dedupe_key": f"greet:{customer_id}:{OCCASION}:{morning.year}", "kind": Greet.name,
-                 "chat_id": chat_id, "customer_id": customer_id, "payload": f'{{"occasions": ["{OCCASION}"]}}',
-                 "status": OutboxStatus.PENDING, "priority": BULK, "late": False, "not_before": morning,
-                 "attempts": 0, "created_at": created} for customer_id, chat_id in chats]
-        for start in range(0, len(rows), 5000):
-            await connection.execute(insert(OutboxMessage), rows[start:start + 5000])
-    await engine.dispose()
-    return len(rows)
 
 
 async def load(url: str, *, customers: int, reps: int, reminders: int, window: float) -> dict[int, datetime]:
@@ -179,7 +124,7 @@ async def run_one(url: str, *, customers: int, reps: int, reminders: int, window
     await asyncio.to_thread(upgrade, url)
     began = time.perf_counter()
     dues = await load(url, customers=customers, reps=reps, reminders=reminders, window=window)
-    queued = await queue_greetings(url, morning=MORNING)
+    queued = customers  # each has Spring Festival, a default occasion of a team in China
     print(f"  loaded {customers:,} opted-in customers of {reps} reps, {queued:,} greetings due at 09:00 and "
           f"{reminders} reminders due over {window:g} s from 09:00:01, in {time.perf_counter() - began:.1f} s")
 
@@ -197,12 +142,11 @@ async def run_one(url: str, *, customers: int, reps: int, reminders: int, window
     application = build_application(settings, clock=clock, budget=SendBudget(), polling=False)
     expected = queued + reminders
     try:
-        with greetings_sent():
-            async with running(application):
-                deadline = time.monotonic() + LEAD + window + expected / PER_SECOND * 1.5 + 60
-                # polled, not awaited on an event: the bench watches the stand-in from outside, as a person would
-                while len(fake.sent) < expected and time.monotonic() < deadline:  # noqa: ASYNC110
-                    await asyncio.sleep(0.5)
+        async with running(application):
+            deadline = time.monotonic() + LEAD + window + expected / PER_SECOND * 1.5 + 60
+            # polled, not awaited on an event: the bench watches the stand-in from outside, as a person would
+            while len(fake.sent) < expected and time.monotonic() < deadline:  # noqa: ASYNC110
+                await asyncio.sleep(0.5)
     finally:
         await fake.stop()
 
