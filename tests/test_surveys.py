@@ -220,6 +220,7 @@ async def test_another_customers_survey_a_made_up_id_and_a_score_of_0_or_6_chang
         assert harness.fake.callback_answers[-1].get("show_alert") is True
     # a rep pressing a customer's button changes nothing either
     assert await harness.press(rita, wang_question, data=SURVEY_SCORE.data(survey=wang_survey, score=5)) == []
+    assert last_answer(harness) == "This button is for customers."
     assert [s.score for s in await surveys_of(harness, first)] == [None]
     assert [s.score for s in await surveys_of(harness, second)] == [None]
     assert await harness.deliver() == []

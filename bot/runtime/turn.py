@@ -200,11 +200,13 @@ STARTS_ANEW = filters.COMMAND | filters.CONTACT
 
 
 def turn(*, members_only: bool = True, private_only: bool = True, closes_dialogue: bool = True,
-         customers: bool = False) -> Callable[[Handler], Callable]:
+         customers: bool = False, customers_only: str | None = None) -> Callable[[Handler], Callable]:
     """Wrap `async def handler(turn)` into a PTB callback with a session and access check.
 
     `customers=True`: an opted-in customer writing in their private chat is served too, with
     `turn.customer` set (and `turn.user` None); whoever else is not a member gets the usual refusal.
+    `customers_only="catalog.key"`: the same, and a member (pressing a customer's button in a forwarded
+    message, or typing a customer's command) is refused with that text; the handler runs for customers only.
 
     A command or a shared contact starts something new, so it closes any unfinished dialogue
     first: otherwise the old question would take the next plain message. One with something typed in it
@@ -221,7 +223,9 @@ def turn(*, members_only: bool = True, private_only: bool = True, closes_dialogu
             if tg_user is None:
                 return
             current = await _handle(update, context, handler, settings, now, closes_dialogue=closes_dialogue,
-                                    members_only=members_only, private_only=private_only, customers=customers)
+                                    members_only=members_only, private_only=private_only,
+                                    customers=customers or customers_only is not None,
+                                    customers_only=customers_only)
             try:
                 await current.send()
             except TelegramError:
@@ -242,7 +246,8 @@ class TurnFailed(Exception):
 
 
 async def _handle(update: Update, context: Context, handler: Handler, settings: Settings, now: datetime, *,
-                  closes_dialogue: bool, members_only: bool, private_only: bool, customers: bool) -> Turn:
+                  closes_dialogue: bool, members_only: bool, private_only: bool, customers: bool,
+                  customers_only: str | None) -> Turn:
     """Run the handler in one transaction and return the turn whose replies are still to be sent."""
     tg_user = update.effective_user
     async with context.bot_data.sessions() as session, session.begin():
@@ -261,6 +266,8 @@ async def _handle(update: Update, context: Context, handler: Handler, settings: 
                     if customer.language in LANGUAGES:
                         current.lang = customer.language
                     await handler(current)
+            elif customers_only is not None and update.edited_message is None:
+                current.deny(current.t(customers_only))
             elif update.edited_message is not None:
                 # an edit is not a new request: running it again would log or record twice
                 if not current.in_group:

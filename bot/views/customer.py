@@ -9,6 +9,10 @@ from bot.runtime.keyboards import Rows
 from bot.views.buttons import COMPLAIN, OPT_OUT, TO_REP
 from storage.models import Customer
 
+# what a member is told on pressing a customer's button (in a message a customer forwarded to them):
+# `turn(customers_only=FOR_CUSTOMERS)`
+FOR_CUSTOMERS = "relay.member_button"
+
 
 def customer_language(customer: Customer, settings: Settings) -> str:
     """The language the customer's Telegram app had when they agreed, else the installation's."""

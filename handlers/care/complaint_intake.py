@@ -1,7 +1,7 @@
 """The customer's side of a complaint: the ⚠️ Complaint button under every message they get (or /complaint)
 asks what went wrong, their next text becomes the complaint; later, Yes / No to "are you satisfied?".
 
-Only an opted-in customer is served (`turn(customers=True)`), and only about their own complaints: the chat
+Only an opted-in customer is served (`turn(customers_only=…)`), and only about their own complaints: the chat
 is one customer's, and an answer is taken for a complaint of that customer only. A member pressing these
 buttons (a forwarded message, forged data) is told they are for customers and nothing changes.
 """
@@ -35,26 +35,21 @@ def handlers() -> list[BaseHandler]:
     ]
 
 
-def not_a_customer(turn: Turn) -> bool:
-    """A member (or anyone but the chat's opted-in customer) is told these are for customers."""
-    if turn.customer is not None:
-        return False
-    turn.deny(turn.t("complaint.customers_only"))
-    return True
+# a member pressing a customer's button (a forwarded message) or typing /complaint is told where theirs are
+CUSTOMERS_ONLY = "complaint.customers_only"
 
 
-@turn(customers=True)
+@turn(customers_only=CUSTOMERS_ONLY)
 async def on_complain(turn: Turn) -> None:
     """The ⚠️ Complaint button under a message the customer got."""
-    if turn.button(COMPLAIN) and not not_a_customer(turn):
+    if turn.button(COMPLAIN):
         await ask(turn)
 
 
-@turn(customers=True)
+@turn(customers_only=CUSTOMERS_ONLY)
 async def on_complaint_command(turn: Turn) -> None:
     """/complaint: the same, typed."""
-    if not not_a_customer(turn):
-        await ask(turn)
+    await ask(turn)
 
 
 async def ask(turn: Turn) -> None:
@@ -63,10 +58,9 @@ async def ask(turn: Turn) -> None:
     turn.reply(turn.t("complaint.ask", limit=MAX_NOTE), [[(turn.t("complaint.cancel"), CANCEL.data())]])
 
 
-@turn(customers=True)
+@turn(customers_only=CUSTOMERS_ONLY)
 async def on_cancel(turn: Turn) -> None:
-    if (turn.button(CANCEL) and not not_a_customer(turn) and await open_dialogue(turn, COMPLAINT_FLOW)
-            and await close_dialogue(turn)):
+    if turn.button(CANCEL) and await open_dialogue(turn, COMPLAINT_FLOW) and await close_dialogue(turn):
         turn.edit(turn.t("complaint.cancelled"), footer(turn.lang))
 
 
@@ -104,11 +98,11 @@ async def handled_by(turn: Turn, complaint: Complaint, customer: Customer) -> tu
     return (users.display_name(rep) if rep else "—"), f"{when:%Y-%m-%d %H:%M}"
 
 
-@turn(customers=True)
+@turn(customers_only=CUSTOMERS_ONLY)
 async def on_satisfied(turn: Turn) -> None:
     """Yes closes the complaint; No reopens it with a new deadline, and its rep and the managers are told.
     Taken once, and only from the chat of the complaint's own customer."""
-    if not (button := turn.button(SATISFIED)) or not_a_customer(turn):
+    if not (button := turn.button(SATISFIED)):
         return
     satisfied = button.answer == "y"
     complaint = await complaints.answer(turn.session, complaint_id=button.complaint, customer_id=turn.customer.id,

@@ -15,7 +15,7 @@ from bot.runtime.callbacks import Callback
 from bot.runtime.flows import action, close_dialogue, flow, open_dialogue
 from bot.runtime.turn import Turn, turn
 from bot.views.buttons import TO_REP
-from bot.views.customer import footer
+from bot.views.customer import FOR_CUSTOMERS, footer
 from handlers.common.router import CUSTOMER_OTHER, CUSTOMER_TEXT
 from storage import dialogues, optin, relay
 from storage.dialogues import DialogueState
@@ -38,26 +38,19 @@ async def rep_name(turn: Turn, customer: Customer) -> str:
     return owner.name if owner is not None and owner.name else turn.t("relay.your_contact")
 
 
-def customers_only(turn: Turn) -> Customer | None:
-    """The chat's customer; a member pressing a customer's button (a forwarded message) is told it is not theirs."""
-    if turn.customer is None:
-        turn.toast(turn.t("relay.member_button"), alert=True)
-    return turn.customer
-
-
-@turn(customers=True)
+@turn(customers_only=FOR_CUSTOMERS)
 async def on_contact(turn: Turn) -> None:
     """💬 Contact my rep: what would you like to tell them?"""
-    if not turn.button(TO_REP) or not (customer := customers_only(turn)):
+    if not turn.button(TO_REP) or not (customer := turn.customer):
         return
     await dialogues.put(turn.session, tg_id=turn.update.effective_user.id, now=turn.now,
                         state=DialogueState(TO_REP_FLOW, "text"))
     turn.reply(turn.t("relay.ask", rep=await rep_name(turn, customer)), [[(turn.t("relay.cancel"), CANCEL.data())]])
 
 
-@turn(customers=True)
+@turn(customers_only=FOR_CUSTOMERS)
 async def on_cancel(turn: Turn) -> None:
-    if not turn.button(CANCEL) or not customers_only(turn):
+    if not turn.button(CANCEL):
         return
     if await open_dialogue(turn, TO_REP_FLOW) and await close_dialogue(turn):
         turn.edit(turn.t("relay.cancelled"))

@@ -16,7 +16,7 @@ from bot.runtime.callbacks import ID, Callback
 from bot.runtime.flows import flow
 from bot.runtime.turn import Turn, turn
 from bot.views.buttons import SURVEY_SCORE
-from bot.views.customer import footer
+from bot.views.customer import FOR_CUSTOMERS, footer
 from bot.views.survey import stars
 from storage import dialogues, surveys
 from storage.dialogues import DialogueState
@@ -39,10 +39,7 @@ async def own_survey(turn: Turn, spec: Callback) -> tuple[Customer, Survey, obje
     """The customer, the survey the pressed button names and the button's values, if it is this chat's
     customer's survey; an alert and None for anyone or anything else."""
     customer = turn.customer
-    if customer is None:  # a rep pressing a forwarded question, or forged data
-        turn.toast(turn.t("common.expired_button"), alert=True)
-        return None
-    if not (button := turn.button(spec)):
+    if customer is None or not (button := turn.button(spec)):
         return None
     survey = await surveys.get(turn.session, survey_id=button.survey)
     if survey is None or survey.customer_id != customer.id:
@@ -56,7 +53,7 @@ def comment_rows(turn: Turn, survey_id: int) -> list[list[tuple[str, str]]]:
              (turn.t("survey.no_thanks"), NO_COMMENT.data(survey=survey_id))]]
 
 
-@turn(customers=True)
+@turn(customers_only=FOR_CUSTOMERS)
 async def on_score(turn: Turn) -> None:
     """1–5 pressed: stored once; the question becomes a thank-you offering a comment."""
     if not (found := await own_survey(turn, SURVEY_SCORE)):
@@ -75,7 +72,7 @@ async def on_score(turn: Turn) -> None:
               comment_rows(turn, survey.id) + footer(turn.lang))
 
 
-@turn(customers=True)
+@turn(customers_only=FOR_CUSTOMERS)
 async def on_add_comment(turn: Turn) -> None:
     """Add a comment: the customer's next message is it."""
     if not (found := await own_survey(turn, ADD_COMMENT)):
@@ -90,7 +87,7 @@ async def on_add_comment(turn: Turn) -> None:
               [[(turn.t("survey.no_thanks"), NO_COMMENT.data(survey=survey.id))]] + footer(turn.lang))
 
 
-@turn(customers=True)
+@turn(customers_only=FOR_CUSTOMERS)
 async def on_no_comment(turn: Turn) -> None:
     """No thanks: the survey is done (and a comment asked for is no longer awaited)."""
     if not (found := await own_survey(turn, NO_COMMENT)):
