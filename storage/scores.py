@@ -56,7 +56,7 @@ class Standing:
 
 
 async def team_facts(session: AsyncSession, *, team_id: int, now: datetime) -> list[Facts]:
-    """Every buyer of the team (not archived; at least one purchase up to `now` in the team's currency)."""
+    """Every buyer of the team (not archived; at least one purchase in the team's currency), as of `now`."""
     team = await session.get(Team, team_id)
     if team is None:
         return []
@@ -68,8 +68,10 @@ async def team_facts(session: AsyncSession, *, team_id: int, now: datetime) -> l
                type_coerce(func.max(case((bought, at))), UtcDateTime()),
                func.sum(case((bought, 1), else_=0)), func.sum(col(Purchase.amount_minor)))
         .join(Customer, col(Customer.id) == col(Purchase.customer_id))
+        # no `at <= now`: a purchase is stored at the time it is made, and that condition led PostgreSQL,
+        # before it had statistics, to AND the whole purchase.at index into every customer's lookup
         .where(col(Customer.team_id) == team_id, col(Customer.archived_at).is_(None),
-               col(Purchase.currency) == team.currency, at <= now)
+               col(Purchase.currency) == team.currency)
         .group_by(col(Purchase.customer_id))
         .having(func.sum(case((bought, 1), else_=0)) > 0)
         .order_by(col(Purchase.customer_id))

@@ -10,7 +10,7 @@ from bot.sandbox.fake_telegram import FakeUser, Sent
 from bot.views.buttons import ACCEPT_TIER
 from storage.models import AuditEvent, Customer, Role, Tier
 from tests.builders import buyer, customer, customer_row, rfm_snapshot
-from tests.harness import Harness, last_answer, texts, with_button
+from tests.harness import Harness, last_answer, texts
 
 # seven frequent buyers gone quiet, most valuable first: (name, days since their last purchase, net in fen).
 # Among twenty buyers (thirteen recent ones) the first three score R2 (at risk), the last four R1 (can't lose)
@@ -64,7 +64,7 @@ async def test_risk_before_the_first_night_says_nothing_is_scored_yet(harness: H
 
 
 async def test_a_rep_sees_own_quiet_customers_most_valuable_first_with_follow_up_and_card(harness: Harness) -> None:
-    rita, ray, mona, ids = await team_a(harness)
+    rita, ray, _mona, ids = await team_a(harness)
     await team_b(harness)
     [listed] = await harness.send(rita, "/risk")
     text = listed.text
@@ -86,7 +86,7 @@ async def test_a_rep_sees_own_quiet_customers_most_valuable_first_with_follow_up
 
 
 async def test_a_manager_sees_the_team_paged_and_another_team_stays_out(harness: Harness) -> None:
-    rita, ray, mona, ids = await team_a(harness)
+    _rita, _ray, mona, ids = await team_a(harness)
     olga, big = await team_b(harness)
     [first] = await harness.send(mona, "/risk")
     assert "The team's valuable customers going quiet: 7" in first.text and "Page 1 of 2" in first.text
@@ -107,7 +107,7 @@ async def test_a_manager_sees_the_team_paged_and_another_team_stays_out(harness:
 
 
 async def test_a_customer_who_bought_since_the_scores_leaves_the_list(harness: Harness) -> None:
-    rita, ray, mona, ids = await team_a(harness)
+    rita, _ray, _mona, ids = await team_a(harness)
     harness.advance(days=1)
     await harness.send(rita, f"/sale #{ids['Qian']} 100")
     said = texts(await harness.send(rita, "/risk"))
@@ -135,12 +135,12 @@ async def edits(harness: Harness) -> list[tuple[int | None, str]]:
 
 
 async def test_the_card_shows_segment_and_clv_and_accept_changes_the_tier_only_on_press(harness: Harness) -> None:
-    rita, ray, mona, ids = await team_a(harness)
+    rita, _ray, _mona, ids = await team_a(harness)
     qian = ids["Qian"]
     [card] = await harness.send(rita, f"/show #{qian}")
     assert "📊 Segment: at risk · CLV CN¥70,000.00 (predicted CN¥229,687.50)" in card.text
     assert "💡 By its RFM scores this customer would be Quality" in card.text
-    assert [b.text for b in card.flat_buttons][0] == "✅ Accept: make Quality"
+    assert next(b.text for b in card.flat_buttons) == "✅ Accept: make Quality"
     assert (await customer_row(harness, qian)).tier == Tier.PROSPECT and await edits(harness) == []
     [accepted] = await harness.press(rita, card, "Accept")
     assert f"✅ #{qian} Tier: Quality" in accepted.text and "Tier: Quality" in accepted.text
@@ -161,8 +161,8 @@ async def test_the_card_shows_segment_and_clv_and_accept_changes_the_tier_only_o
 
 
 async def test_forged_stale_or_foreign_accepts_change_nothing(harness: Harness) -> None:
-    rita, ray, mona, ids = await team_a(harness)
-    olga, big = await team_b(harness)
+    rita, _ray, mona, ids = await team_a(harness)
+    _olga, big = await team_b(harness)
     [card] = await harness.send(rita, f"/show #{ids['Chen']}")  # can't lose: VIP is suggested
     assert "✅ Accept: make VIP" in [b.text for b in card.flat_buttons]
     before = await tiers(harness)

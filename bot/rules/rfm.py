@@ -113,11 +113,19 @@ def quintiles(values: Sequence[int]) -> list[int]:
     return [1 + 5 * bisect_left(ordered, value) // len(ordered) for value in values]
 
 
-def segment_of(r: int, f: int, m: int) -> Segment:
+def _first_match(r: int, f: int, m: int) -> Segment:
     for segment, (r_low, r_high), (f_low, f_high), (m_low, m_high) in RULES:
         if r_low <= r <= r_high and f_low <= f <= f_high and m_low <= m <= m_high:
             return segment
-    raise ValueError(f"scores out of 1–5: {r}, {f}, {m}")
+    raise ValueError(f"no segment for {r}, {f}, {m}")
+
+
+# the table read once for all 125 scores: a night's job looks up tens of thousands
+_SEGMENTS = {(r, f, m): _first_match(r, f, m) for r in range(1, 6) for f in range(1, 6) for m in range(1, 6)}
+
+
+def segment_of(r: int, f: int, m: int) -> Segment:
+    return _SEGMENTS[r, f, m]
 
 
 def years_ahead(buyers: Sequence[Bought]) -> Fraction:
@@ -132,8 +140,10 @@ def predicted_clv(buyer: Bought, ahead: Fraction) -> int:
     """What the buyer paid, plus their yearly value for the years ahead (nothing more once they stopped)."""
     if buyer.recency_days >= LAPSED_DAYS:
         return buyer.monetary_minor
-    yearly = Fraction(buyer.monetary_minor * YEAR_DAYS, max(buyer.tenure_days, YEAR_DAYS))
-    return buyer.monetary_minor + int(yearly * ahead)
+    # net ÷ years (at least one) × years ahead, in whole minor units, rounded down; in integers, for speed
+    future = (buyer.monetary_minor * YEAR_DAYS * ahead.numerator
+              // (max(buyer.tenure_days, YEAR_DAYS) * ahead.denominator))
+    return buyer.monetary_minor + future
 
 
 def score_team(buyers: Sequence[Bought]) -> list[Score]:
