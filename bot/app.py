@@ -38,12 +38,14 @@ from handlers.care import complaint_intake, complaints, relay_answer, survey_ans
 from handlers.care import relay as customer_relay
 from handlers.common import drafts, errors, pick, router, start
 from handlers.customers import add, add_guided, archive, birthday, card, card_edit, find, greeting_skip, lists, optin
+from handlers.customers import tier_offer as rfm_tier_offer
 from handlers.followups import actions as followup_actions
 from handlers.followups import agenda
 from handlers.followups import change as followup_change
 from handlers.followups import clarify as followup_clarify
 from handlers.followups import create as followups
 from handlers.followups import offer as followup_offer
+from handlers.managers import risk
 from handlers.settings import greeting_country, greeting_days, greeting_words, greetings
 from handlers.settings import preferences as settings
 from storage import users
@@ -53,16 +55,16 @@ log = logging.getLogger(__name__)
 
 # order matters: commands and buttons of each feature first, the catch-all text router last
 FEATURES = [
-    start, pick, add, add_guided, find, lists, card, archive, card_edit, birthday,
+    start, pick, add, add_guided, find, lists, card, rfm_tier_offer, archive, card_edit, birthday,
     interactions, sales, history, history_edit, refunds, settings, greetings, greeting_country, greeting_days,
     greeting_words, optin, greeting_skip, surveys, survey_auto, survey_answers, customer_relay, relay_answer,
     followups, followup_offer, followup_clarify, followup_actions, followup_change, agenda,
-    complaint_intake, complaints, forwards, drafts, router,
+    complaint_intake, complaints, risk, forwards, drafts, router,
 ]
 
 # shown in the client's command menu, in this order
-MENU_COMMANDS = ["add", "find", "list", "show", "log", "followup", "today", "sale", "complaints", "settings", "help",
-                 "cancel"]
+MENU_COMMANDS = ["add", "find", "list", "show", "log", "followup", "today", "sale", "complaints", "risk", "settings",
+                 "help", "cancel"]
 
 
 def build_application(config: Settings, *, clock: Clock | None = None, budget: SendBudget | None = None,

@@ -469,3 +469,30 @@ class Complaint(SQLModel, table=True):
     resolved_at: datetime | None = Field(default=None, sa_column=utc_column())
     satisfied: bool | None = Field(default=None)
     reopened_at: datetime | None = Field(default=None, sa_column=utc_column())
+
+
+class ScoreSnapshot(SQLModel, table=True):
+    """A buyer's RFM scores, segment and value on one day (the rules: bot/rules/rfm.py), taken each night so a
+    summary can tell how many customers moved between segments. One row per customer and day."""
+
+    __tablename__ = "score_snapshot"
+    __table_args__ = (
+        Index("uq_score_snapshot_customer_day", "customer_id", "day", unique=True),
+        Index("ix_score_snapshot_team_day", "team_id", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    customer_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("customer.id", ondelete="CASCADE"), nullable=False)
+    )
+    day: date
+    recency_days: int
+    frequency: int
+    monetary_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    r: int
+    f: int
+    m: int
+    segment: str = Field(max_length=12)
+    clv_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    predicted_clv_minor: int = Field(sa_column=Column(BigInteger, nullable=False))

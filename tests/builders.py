@@ -191,3 +191,26 @@ async def complaints_of(harness: Harness, customer_id: int) -> list:
     async with harness.sessions() as session:
         return list(await session.exec(
             select(Complaint).where(Complaint.customer_id == customer_id).order_by(col(Complaint.id))))
+
+
+async def buyer(harness: Harness, owner: FakeUser, name: str, purchases: list[tuple[int, int]],
+                **fields: object) -> int:
+    """A customer of `owner` with purchases given as (days ago, amount in fen), stored oldest first as /sale
+    would leave them (the customer's first and last purchase kept). Returns its id."""
+    from datetime import timedelta
+
+    cid = await customer(harness, owner, name, **fields)
+    for days_ago, amount in sorted(purchases, reverse=True):
+        await purchase(harness, cid, owner, amount, at=harness.clock.now() - timedelta(days=days_ago))
+    return cid
+
+
+async def rfm_snapshot(harness: Harness, member: FakeUser) -> int:
+    """The nightly RFM snapshot of the member's team, taken now; how many customers it scored."""
+    from bot.rules.rfm import score_team
+    from storage import scores
+
+    team_id = (await harness.user_row(member)).team_id
+    async with harness.sessions() as session, session.begin():
+        return await scores.snapshot_team(session, team_id=team_id, now=harness.clock.now(), score=score_team)
+

@@ -371,6 +371,13 @@ async def tour(harness: Harness) -> Shown:
     harness.advance(hours=5)  # 17:00: the list of tomorrow's greetings, with Skip; Skip offers Undo
     listed = shown.add(mona, [message for message in await harness.deliver() if message.chat_id == mona.id])
     await press(await press(listed, "⏭"), "Undo")
+    quiet = [await builders.buyer(harness, mona, f"Quiet {k}", [(800, 600_000)] + [(300 + 10 * k, 100_000)] * 5)
+             for k in range(7)]  # frequent buyers gone quiet, among recent ones: two pages of /risk
+    for n in range(1, 14):
+        await builders.buyer(harness, mona, f"Fresh {n}", [(n, 10_000)])
+    await builders.rfm_snapshot(harness, mona)
+    await press(await send("/risk"), "▶")
+    await send(f"/show #{quiet[0]}")  # the card offers the tier its segment suggests
     return shown
 
 

@@ -8,6 +8,7 @@ Done and Snooze with an origin are from lists drawn before items were opened one
 from __future__ import annotations
 
 from bot.runtime.callbacks import ID, PAGE, Callback, Choice, Int, Optional
+from storage.models import Tier
 
 # the agenda lists, by the one-letter code their buttons carry: today, overdue, upcoming
 TODAY, OVERDUE, UPCOMING = "t", "o", "u"
@@ -37,6 +38,8 @@ OPTIN_LINK = Callback("optlink", customer=ID)  # a new opt-in link and QR code f
 BACK = Callback("back", customer=ID)  # from a sub-menu to the card, in the same message
 SURVEY = Callback("sv:ask", customer=ID)  # the card's Survey: asks before sending (handlers/care/surveys.py)
 SURVEY_ENTRY = Callback("hv", entry=ID)  # a survey's answer in History, opened in full
+# the tier the customer's RFM segment suggests, on the card; changes it only if that is still the suggestion
+ACCEPT_TIER = Callback("rfm:tier", customer=ID, tier=Choice(*Tier))
 
 # under a customer's message relayed to their rep: answer them through the bot
 RELAY_REPLY = Callback("relay", customer=ID)

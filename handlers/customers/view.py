@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from bot.rules.amounts import money
 from bot.rules.birthdays import lunar_label, solar_label
+from bot.rules.rfm import suggested_tier
 from bot.runtime.text import cut, tidy_note
 from bot.runtime.turn import Turn
 from bot.views.buttons import (
+    ACCEPT_TIER,
     ARCHIVE,
     ASK_FOLLOW_UP,
     DELETE,
@@ -27,16 +29,18 @@ from bot.views.survey import stars
 from storage.customers import stage_of
 from storage.models import Customer, Interaction, Kind
 from storage.sales import Totals
+from storage.scores import Standing
 from storage.surveys import Latest
 
 SURVEY_COMMENT = 200  # a survey comment is cut on the card; History shows it in full
 
 
 def card_text(turn: Turn, customer: Customer, last: Interaction | None = None, totals: Totals | None = None, *,
-              owner: str | None = None, complaints: int = 0, survey: Latest | None = None) -> str:
-    """Key fields, lifecycle stage, sales, the latest survey and the last interaction; `#id` always shown;
-    `owner`: whose it is, when the viewer is to be told (handlers/common/owners.py); `complaints`: how many
-    are open."""
+              owner: str | None = None, complaints: int = 0, survey: Latest | None = None,
+              standing: Standing | None = None) -> str:
+    """Key fields, lifecycle stage, sales, the RFM segment and value, the latest survey and the last interaction;
+    `#id` always shown; `owner`: whose it is, when the viewer is to be told (handlers/common/owners.py);
+    `complaints`: how many are open; `standing`: the latest nightly scores (none before the first)."""
     lines = [f"#{customer.id} {customer.name}" + (f" · {customer.company}" if customer.company else "")]
     if owner:
         lines.append(turn.t("card.owner", name=owner))
@@ -76,6 +80,8 @@ def card_text(turn: Turn, customer: Customer, last: Interaction | None = None, t
         lines.append(turn.t("complaint.card_open", count=complaints))
     if totals is not None and totals.sales:
         lines.append(sales_line(turn, totals))
+    if standing is not None:
+        lines += segment_lines(turn, customer, standing)
     if last is not None:
         when = turn.local(last.at).strftime("%Y-%m-%d %H:%M")
         lines.append(turn.t("card.last_interaction", when=when,
@@ -106,9 +112,24 @@ def sales_line(turn: Turn, totals: Totals) -> str:
     return line + (turn.t("card.sales_refunded", refunded=" + ".join(refunded)) if refunded else "")
 
 
-def card_keyboard(turn: Turn, customer: Customer) -> list[list[tuple[str, str]]]:
+def segment_lines(turn: Turn, customer: Customer, standing: Standing) -> list[str]:
+    """'📊 Segment: at risk · CLV CN¥12,300.00 (predicted CN¥20,000.00)', and the tier it suggests, if higher."""
+    scores, currency = standing.snapshot, standing.currency
+    lines = [turn.t("rfm.card_line", segment=turn.t(f"rfm.segment_{scores.segment}"),
+                    clv=money(turn.lang, scores.clv_minor, currency),
+                    predicted=money(turn.lang, scores.predicted_clv_minor, currency))]
+    if tier := suggested_tier(scores.segment, customer.tier):
+        lines.append(turn.t("rfm.card_suggests", tier=turn.t(f"tier.{tier}")))
+    return lines
+
+
+def card_keyboard(turn: Turn, customer: Customer, standing: Standing | None = None) -> list[list[tuple[str, str]]]:
+    """The card's buttons; with the latest scores suggesting a higher tier, Accept comes first."""
     cid = customer.id
-    return [
+    tier = suggested_tier(standing.snapshot.segment, customer.tier) if standing is not None else None
+    accept = ([[(turn.t("rfm.button_accept", tier=turn.t(f"tier.{tier}")), ACCEPT_TIER.data(customer=cid, tier=tier))]]
+              if tier else [])
+    return accept + [
         [(turn.t("button.log"), LOG.data(customer=cid)), (turn.t("button.sale"), SALE.data(customer=cid)),
          (turn.t("button.edit"), EDIT.data(customer=cid))],
         [(turn.t("button.tier"), TIER.data(customer=cid)),
