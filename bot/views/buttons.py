@@ -37,6 +37,7 @@ OPTIN_LINK = Callback("optlink", customer=ID)  # a new opt-in link and QR code f
 BACK = Callback("back", customer=ID)  # from a sub-menu to the card, in the same message
 SURVEY = Callback("sv:ask", customer=ID)  # the card's Survey: asks before sending (handlers/care/surveys.py)
 SURVEY_ENTRY = Callback("hv", entry=ID)  # a survey's answer in History, opened in full
+REASSIGN = Callback("tm:ra", customer=ID)  # managers and admins: pick the customer's new owner (handlers/managers)
 
 # under a customer's message relayed to their rep: answer them through the bot
 RELAY_REPLY = Callback("relay", customer=ID)

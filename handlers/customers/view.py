@@ -17,6 +17,7 @@ from bot.views.buttons import (
     HISTORY,
     LOG,
     OPTIN_LINK,
+    REASSIGN,
     SALE,
     SURVEY,
     TIER,
@@ -118,5 +119,7 @@ def card_keyboard(turn: Turn, customer: Customer) -> list[list[tuple[str, str]]]
          (turn.t("card.button_unarchive"), UNARCHIVE.data(customer=cid)) if customer.archived_at is not None
          else (turn.t("card.button_archive"), ARCHIVE.data(customer=cid)),
          (turn.t("optin.button_link"), OPTIN_LINK.data(customer=cid))],
-        [(turn.t("survey.button"), SURVEY.data(customer=cid))],
+        [(turn.t("survey.button"), SURVEY.data(customer=cid))]
+        # managers and admins: give the customer to another rep (handlers/managers/reassign.py)
+        + ([(turn.t("team.button_reassign"), REASSIGN.data(customer=cid))] if turn.actor.sees_team else []),
     ]
