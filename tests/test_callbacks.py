@@ -371,6 +371,15 @@ async def tour(harness: Harness) -> Shown:
     harness.advance(hours=5)  # 17:00: the list of tomorrow's greetings, with Skip; Skip offers Undo
     listed = shown.add(mona, [message for message in await harness.deliver() if message.chat_id == mona.id])
     await press(await press(listed, "⏭"), "Undo")
+    # the team: more than a page of members, a member's details, offboarding one, reassigning the customer
+    await harness.member(name="Rita")
+    for n in range(10):
+        await harness.member(name=f"Rep {n}")
+    await press(await send("/team"), "▶")
+    details = await press(await send("/team"), "Rep 0")
+    confirm = await press(await press(details, "Offboard"), "Rita")
+    await press(confirm, "Yes")
+    await press(await press(await card(), "Reassign"), "Rita")
     return shown
 
 

@@ -21,7 +21,7 @@ def local(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 3, day, hour, minute, tzinfo=UTC) - SHANGHAI
 
 
-async def set_zone(harness: Harness, person, tz: str) -> None:  # noqa: ANN001
+async def set_zone(harness: Harness, person, tz: str) -> None:
     async with harness.sessions() as session, session.begin():
         await session.exec(update(User).where(User.tg_id == person.id).values(tz=tz))
 
@@ -111,7 +111,7 @@ async def test_a_member_s_details_and_back(harness: Harness) -> None:
 
 
 async def test_an_admin_sees_every_team_with_this_week_in_their_own_zone(harness: Harness) -> None:
-    people = await seeded(harness)
+    await seeded(harness)
     await harness.send(harness.admin, "/start")
     await set_zone(harness, harness.admin, "Europe/London")
     [reply] = await harness.send(harness.admin, "/team")

@@ -276,9 +276,11 @@ class Delivery:
         kind = self.kinds.get(row.kind)
         try:
             async with self.sessions() as session:
+                rendered = await kind.render(session, row, self.clock.now()) if kind else None
                 # a member who left the team gets nothing more, whatever kind queued it
-                gone = row.user_id is not None and await users.has_left(session, user_id=row.user_id)
-                rendered = await kind.render(session, row, self.clock.now()) if kind and not gone else None
+                if rendered is not None and row.user_id is not None \
+                        and await users.has_left(session, user_id=row.user_id):
+                    rendered = None
         except Exception as error:
             # nothing was sent yet: retry like a network error, so a row that cannot be rendered dies
             # after MAX_ATTEMPTS with the reason instead of coming back after every lease

@@ -17,6 +17,7 @@ from bot.outbound.rep_notices import RepNotice, queue_for
 from bot.runtime.i18n import t
 from bot.runtime.people import language_of
 from bot.views.buttons import CARD
+from bot.views.team import counted
 from storage import outbox, users
 from storage.models import Customer, OutboxMessage, User
 from storage.team import Moved
@@ -35,7 +36,8 @@ class Reassigned(RepNotice):
         if said["event"] == LOST:
             return Rendered(t(lang, "team.notice_lost", id=said["id"], name=said["name"], to=said["to"],
                               by=said["by"]))
-        lines = [t(lang, "team.notice_took_over", customers=said["customers"], member=said["from"], by=said["by"])
+        lines = [t(lang, "team.notice_took_over", customers=counted(lang, "team.n_customers", said["customers"]),
+                   member=said["from"], by=said["by"])
                  if said["event"] == TOOK_OVER else
                  t(lang, "team.notice_got", id=said["id"], name=said["name"], member=said["from"], by=said["by"])]
         lines.append(t(lang, "team.notice_follow_ups", count=said["follow_ups"]))
@@ -71,8 +73,9 @@ async def tell_both(session: AsyncSession, *, customer: Customer, old: User, new
 
 async def tell_taker(session: AsyncSession, *, leaver: User, taker: User, by: User, moved: Moved, now: datetime,
                      settings: Settings) -> datetime | None:
-    """Queue the notice for whoever took over from a member who left (unless that is `by`); when it is due."""
-    if taker.id == by.id:
+    """Queue the notice for whoever took over from a member who left (unless that is `by`, or nothing came to
+    them); when it is due."""
+    if taker.id == by.id or not (moved.customers or moved.follow_ups or moved.complaints):
         return None
     said = {"event": TOOK_OVER, "from": users.display_name(leaver), "by": users.display_name(by),
             "customers": moved.customers, "follow_ups": moved.follow_ups, "complaints": moved.complaints}
