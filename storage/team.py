@@ -8,7 +8,8 @@ them, so every later message or button press of theirs is a stranger's.
 Moving a customer moves with it what is still to be done for it: its owner's follow-ups that are open (and
 those an archive closed, which Unarchive reopens), and the complaints assigned to its owner that are not
 settled. Each moved follow-up gets a new version, so a button of the old owner's reminder does nothing; a
-reminder queued for the old owner and not yet sent is skipped and queued again for the new one.
+reminder queued for the old owner and not yet sent is skipped and queued again for the new one, and news of
+the customer queued for the old owner (a complaint, a low survey score, an opt-in) goes to the new one.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, delete, func, or_, update
 from sqlmodel import col, select
@@ -39,6 +41,7 @@ from storage.models import (
     OutboxStatus,
     Purchase,
     Role,
+    Survey,
     Team,
     User,
 )
@@ -252,24 +255,35 @@ async def _move_follow_ups(session: AsyncSession, *, where: list, old: User, new
     return open_count, wake
 
 
-async def _move_complaints(session: AsyncSession, *, where: list, old: User, new_id: int) -> int:
-    """Hand the old owner's unsettled complaints matching `where` to `new_id`; how many were not resolved.
-    Their notices queued for the old owner are skipped."""
+async def _move_complaints(session: AsyncSession, *, where: list, old: User, new: User) -> int:
+    """Hand the old owner's unsettled complaints matching `where` to `new`; how many were not resolved."""
     ids = list((await session.exec(select(Complaint.id).where(
         *where, col(Complaint.assignee_id) == old.id, *_unsettled()))).all())
     if not ids:
         return 0
     await session.exec(  # type: ignore[call-overload]
-        update(Complaint).where(col(Complaint.id).in_(ids)).values(assignee_id=new_id)
+        update(Complaint).where(col(Complaint.id).in_(ids)).values(assignee_id=new.id)
         .execution_options(synchronize_session=False))
-    await session.exec(  # type: ignore[call-overload]
-        update(OutboxMessage).where(col(OutboxMessage.kind) == "complaint", col(OutboxMessage.user_id) == old.id,
-                                    col(OutboxMessage.ref_id).in_(ids),
-                                    col(OutboxMessage.status) == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.SKIPPED, last_error="moved to another owner")
-        .execution_options(synchronize_session=False))
+    await _redirect(session, old=old, new=new, kind="complaint", ref_ids=ids)
     return (await session.exec(select(func.count()).select_from(Complaint).where(
         col(Complaint.id).in_(ids), col(Complaint.status) != ComplaintStatus.RESOLVED))).one()
+
+
+async def _redirect(session: AsyncSession, *, old: User, new: User, kind: str, ref_ids: Any) -> None:
+    """News about moved customers queued for the old owner and not sent goes to the new owner instead."""
+    await session.exec(  # type: ignore[call-overload]
+        update(OutboxMessage).where(col(OutboxMessage.kind) == kind, col(OutboxMessage.user_id) == old.id,
+                                    col(OutboxMessage.ref_id).in_(ref_ids),
+                                    col(OutboxMessage.status) == OutboxStatus.PENDING)
+        .values(user_id=new.id, chat_id=new.tg_id).execution_options(synchronize_session=False))
+
+
+async def _redirect_news(session: AsyncSession, *, old: User, new: User, customers: list[int]) -> None:
+    """A low survey score and a customer's opt-in or stop, queued for the old owner of `customers`: the new
+    owner's to hear now."""
+    await _redirect(session, old=old, new=new, kind="survey_alert",
+                    ref_ids=select(Survey.id).where(col(Survey.customer_id).in_(customers)))
+    await _redirect(session, old=old, new=new, kind="optin", ref_ids=customers)
 
 
 async def reassign(session: AsyncSession, *, actor: Actor, customer: Customer, old: User, new: User,
@@ -288,7 +302,8 @@ async def reassign(session: AsyncSession, *, actor: Actor, customer: Customer, o
     follow_ups, wake = await _move_follow_ups(session, where=[col(FollowUp.customer_id) == customer.id], old=old,
                                               new_id=new.id, now=now)
     complaints = await _move_complaints(session, where=[col(Complaint.customer_id) == customer.id], old=old,
-                                        new_id=new.id)
+                                        new=new)
+    await _redirect_news(session, old=old, new=new, customers=[customer.id])
     await session.refresh(customer)
     await audit.record(session, actor=actor, action="reassign", now=now, customer_id=customer.id,
                        **{"from": old.id, "to": new.id, "follow_ups": follow_ups, "complaints": complaints})
@@ -320,7 +335,8 @@ async def offboard(session: AsyncSession, *, actor: Actor, leaver: User, taker: 
             update(Customer).where(col(Customer.id).in_(customer_ids))
             .values(owner_id=taker.id, updated_at=now).execution_options(synchronize_session=False))
     follow_ups, wake = await _move_follow_ups(session, where=[], old=leaver, new_id=taker.id, now=now)
-    complaints = await _move_complaints(session, where=[], old=leaver, new_id=taker.id)
+    complaints = await _move_complaints(session, where=[], old=leaver, new=taker)
+    await _redirect_news(session, old=leaver, new=taker, customers=customer_ids)
     # whatever else was queued for them (a digest, a notice) is not theirs to get any more
     await session.exec(  # type: ignore[call-overload]
         update(OutboxMessage).where(or_(col(OutboxMessage.user_id) == leaver.id,

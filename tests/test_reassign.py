@@ -191,3 +191,28 @@ async def test_reassign_in_chinese(harness: Harness) -> None:
     told = {m.chat_id: m.text for m in await harness.deliver()}
     assert told[ray.id].startswith(f"↔️ 你现在负责 #{wang} Wang Wei（原负责人 Rita），由 Mona 转交。")
     assert told[rita.id] == f"↔️ #{wang} Wang Wei 已由 Mona 转给 Ray，不再在你的客户列表中。"
+
+
+async def test_notices_wait_out_quiet_hours_and_news_queued_for_the_old_owner_goes_to_the_new_one(
+        harness: Harness) -> None:
+    from bot.outbound import complaint_notice
+    from storage import complaints
+
+    people = await cast(harness)
+    mona, rita, ray, wang = people["mona"], people["rita"], people["ray"], people["wang"]
+    harness.advance(hours=13)  # 22:00 in Shanghai: the reps' quiet hours
+    filed, rita_id = await complaint(harness, wang), await user_id(harness, rita)
+    async with harness.sessions() as session, session.begin():  # the rep is told of it after her quiet hours
+        found = await complaints.get(session, filed)
+        await complaint_notice.tell(session, found, event=complaint_notice.NEW, user_ids=[rita_id],
+                                    now=harness.clock.now(), settings=harness.settings)
+    [asked] = await harness.send(mona, f"/reassign #{wang}")
+    await harness.press(mona, asked, "Ray")
+    assert await harness.deliver() == []
+    harness.advance(hours=10)  # 08:00
+    delivered = await harness.deliver()
+    assert sorted((m.chat_id, m.text.split("\n")[0]) for m in delivered) == sorted([
+        (rita.id, f"↔️ #{wang} Wang Wei was moved to Ray by Mona. It is no longer in your list."),
+        (ray.id, f"↔️ You now own #{wang} Wang Wei (from Rita), moved by Mona."),
+        (ray.id, "🆕 New complaint — please acknowledge it."),
+    ])
