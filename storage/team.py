@@ -110,11 +110,14 @@ async def owners_besides(session: AsyncSession, *, team_id: int, besides: set[in
         .order_by(func.lower(col(User.name)), col(User.id))))
 
 
-async def may_own(session: AsyncSession, *, user_id: int, team_id: int) -> User | None:
-    """The member `user_id` if they may own the team's customers (a rep or manager of it who has not left)."""
-    return (await session.exec(select(User).where(
-        col(User.id) == user_id, col(User.team_id) == team_id, col(User.role).in_(OWNERS),
-        col(User.left_at).is_(None)))).first()
+async def may_own(session: AsyncSession, *, user_id: int, team_id: int, lock: bool = False) -> User | None:
+    """The member `user_id` if they may own the team's customers (a rep or manager of it who has not left).
+
+    `lock`: held until the transaction ends, so they cannot leave meanwhile (on PostgreSQL an offboarding of
+    theirs at the same moment waits, then moves what they were just given; or this finds them gone)."""
+    statement = select(User).where(col(User.id) == user_id, col(User.team_id) == team_id, col(User.role).in_(OWNERS),
+                                   col(User.left_at).is_(None))
+    return (await session.exec(statement.with_for_update() if lock else statement)).first()
 
 
 async def roster(session: AsyncSession, *, actor: Actor, now: datetime, since: datetime) -> list[Line]:
@@ -290,8 +293,8 @@ async def reassign(session: AsyncSession, *, actor: Actor, customer: Customer, o
                    now: datetime) -> Moved | None:
     """Give `customer` (which the actor sees, owned by `old`) to `new`, with its open follow-ups and
     complaints; None, changing nothing, if the actor may not, `new` may not own it, or it is no longer `old`'s."""
-    if not actor.sees_team or new.id == old.id or await may_own(session, user_id=new.id, team_id=customer.team_id) \
-            is None:
+    if not actor.sees_team or new.id == old.id \
+            or await may_own(session, user_id=new.id, team_id=customer.team_id, lock=True) is None:
         return None
     # conditional: of two presses at once (or a stale button), only the one that saw the owner moves it
     result = await session.exec(  # type: ignore[call-overload]
@@ -319,8 +322,13 @@ async def offboard(session: AsyncSession, *, actor: Actor, leaver: User, taker: 
     Audit: one "offboard" event with the counts, and one "reassign" event per customer, so each customer's own
     trail says whose it became and why."""
     if (not actor.sees_team or leaver.id in (actor.user_id, taker.id) or leaver.role == Role.ADMIN
-            or (not actor.is_admin and leaver.team_id != actor.team_id)
-            or await may_own(session, user_id=taker.id, team_id=leaver.team_id) is None):
+            or (not actor.is_admin and leaver.team_id != actor.team_id)):
+        return None
+    # both rows held, in id order, so two offboardings naming the same two people wait for each other rather
+    # than deadlock; the taker must still be there to take over
+    await session.exec(select(User.id).where(col(User.id).in_([leaver.id, taker.id])).order_by(col(User.id))
+                       .with_for_update())
+    if await may_own(session, user_id=taker.id, team_id=leaver.team_id) is None:
         return None
     # the leaving first, conditionally: a second Yes (another device, another instance) finds them gone
     left = await session.exec(  # type: ignore[call-overload]

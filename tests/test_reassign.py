@@ -178,6 +178,11 @@ async def test_reassign_refuses_reps_other_teams_and_forged_buttons(harness: Har
     assert "Now: Ray." in texts(stale)
     assert (await customer_row(harness, wang)).owner_id == ray_id
 
+    # an admin reaches every team; in one with nobody else, there is no one to give the customer to
+    [nobody] = await harness.send(harness.admin, f"/reassign #{bobs}")
+    assert nobody.text == f"Nobody else in the team can own #{bobs} Bob's Client. Invite a rep with /invite rep."
+    assert [b.text for b in nobody.flat_buttons] == ["✖️ Cancel"]
+
 
 async def test_reassign_in_chinese(harness: Harness) -> None:
     mona = await harness.member(Role.MANAGER, name="Mona", language="zh")

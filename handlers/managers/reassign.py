@@ -8,6 +8,8 @@ the presser's reach, so a forged one or one drawn before someone else moved the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.outbound.reassigned import tell_both
@@ -56,21 +58,20 @@ async def on_card_button(turn: Turn) -> None:
     await ask(turn, found[0], turn.edit)
 
 
-async def ask(turn: Turn, customer: Customer, say, notice: str | None = None) -> None:  # noqa: ANN001
+async def ask(turn: Turn, customer: Customer, say: Callable[..., None]) -> None:
+    """Who should own the customer: its team's reps and managers but the owner, with Cancel (back to the card)."""
     owner = await users.user_by_id(turn.session, customer.owner_id)
     candidates = await team.owners_besides(turn.session, team_id=customer.team_id, besides={customer.owner_id})
     cancel = [(turn.t("team.button_cancel"), BACK.data(customer=customer.id))]
-    lines = [notice] if notice else []
     if not candidates:
-        lines.append(turn.t("team.reassign_nobody", id=customer.id, name=customer.name))
-        say("\n".join(lines), [cancel])
+        say(turn.t("team.reassign_nobody", id=customer.id, name=customer.name), [cancel])
         return
-    lines.append(turn.t("team.reassign_pick", id=customer.id, name=customer.name,
-                        owner=users.display_name(owner) if owner else "—"))
     buttons = [(f"{users.display_name(person)} · {turn.t(f'role.{person.role}')}",
                 REASSIGN_TO.data(customer=customer.id, owner=customer.owner_id, to=person.id))
                for person in candidates]
-    say("\n".join(lines), [buttons[i:i + 2] for i in range(0, len(buttons), 2)] + [cancel])
+    say(turn.t("team.reassign_pick", id=customer.id, name=customer.name,
+               owner=users.display_name(owner) if owner else "—"),
+        [buttons[i:i + 2] for i in range(0, len(buttons), 2)] + [cancel])
 
 
 @turn()
