@@ -27,6 +27,7 @@ from bot.outbound.greetings import Greetings
 from bot.outbound.kinds import Kind
 from bot.outbound.optin_notice import OptinNotice
 from bot.outbound.ratelimit import CountingRateLimiter, SendBudget
+from bot.outbound.reassigned import Reassigned
 from bot.outbound.reminders import Reminders
 from bot.outbound.rep_answer import RepAnswer
 from bot.outbound.survey import SurveyQuestion
@@ -45,7 +46,8 @@ from handlers.followups import change as followup_change
 from handlers.followups import clarify as followup_clarify
 from handlers.followups import create as followups
 from handlers.followups import offer as followup_offer
-from handlers.managers import risk
+from handlers.managers import offboard, reassign, risk
+from handlers.managers import team as team_view
 from handlers.settings import greeting_country, greeting_days, greeting_words, greetings
 from handlers.settings import preferences as settings
 from storage import users
@@ -59,7 +61,7 @@ FEATURES = [
     interactions, sales, history, history_edit, refunds, settings, greetings, greeting_country, greeting_days,
     greeting_words, optin, greeting_skip, surveys, survey_auto, survey_answers, customer_relay, relay_answer,
     followups, followup_offer, followup_clarify, followup_actions, followup_change, agenda,
-    complaint_intake, complaints, risk, forwards, drafts, router,
+    complaint_intake, complaints, risk, team_view, reassign, offboard, forwards, drafts, router,
 ]
 
 # shown in the client's command menu, in this order
@@ -154,7 +156,7 @@ def outbox_kinds(config: Settings) -> list[Kind]:
     return [Reminders(config), CatchUp(config), Digest(config), CustomerDeleted(config), OptinNotice(config),
             CustomerMessage(config), RepAnswer(config), ComplaintNotice(config), ComplaintEscalation(config),
             ComplaintQuestion(config), SurveyQuestion(config), SurveyAlert(config), Greetings(config),
-            GreetingList(config), GreetingCopy(config)]
+            GreetingList(config), GreetingCopy(config), Reassigned(config)]
 
 
 async def _post_stop(application: App) -> None:

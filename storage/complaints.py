@@ -117,8 +117,8 @@ async def next_deadline(session: AsyncSession) -> datetime | None:
 
 async def managers_of(session: AsyncSession, *, team_id: int, besides: int) -> list[User]:
     """Who hears of an escalation or a reopening: the team's managers (not `besides`, the assignee, who is told
-    anyway); a team without one has the admins told instead. Those who blocked the bot are left out."""
-    others = (col(User.id) != besides, col(User.unreachable_at).is_(None))
+    anyway); a team without one has the admins told instead. Those who blocked the bot or left are left out."""
+    others = (col(User.id) != besides, col(User.unreachable_at).is_(None), col(User.left_at).is_(None))
     managers = list(await session.exec(select(User).where(
         col(User.team_id) == team_id, col(User.role) == Role.MANAGER, *others).order_by(col(User.id))))
     return managers or list(await session.exec(select(User).where(col(User.role) == Role.ADMIN, *others)

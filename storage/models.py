@@ -120,6 +120,9 @@ class User(SQLModel, table=True):
     digest_at: datetime | None = Field(default=None, sa_column=utc_column(index=True))
     # Telegram said the user blocked the bot: nothing proactive goes there until they write again
     unreachable_at: datetime | None = Field(default=None, sa_column=utc_column())
+    # offboarded: no longer a member (storage.users.user_by_tg does not find them), the row kept because
+    # interactions, sales and the audit log name them; a new invite makes them a member again
+    left_at: datetime | None = Field(default=None, sa_column=utc_column())
 
 
 class Invite(SQLModel, table=True):
@@ -207,7 +210,8 @@ class Customer(SQLModel, table=True):
 
 
 class Interaction(SQLModel, table=True):
-    __table_args__ = IDS_ONLY_GROW
+    # /team counts a member's interactions this week and finds their latest
+    __table_args__ = (Index("ix_interaction_user_at", "user_id", "at"), IDS_ONLY_GROW)
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(
@@ -245,7 +249,8 @@ class Purchase(SQLModel, table=True):
 
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
-    __table_args__ = IDS_ONLY_GROW
+    # /team's "last active": a member's latest event
+    __table_args__ = (Index("ix_audit_event_user_at", "user_id", "at"), IDS_ONLY_GROW)
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_column=utc_column(nullable=False, index=True))

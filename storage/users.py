@@ -41,20 +41,31 @@ async def ensure_admins(session: AsyncSession, *, tg_ids: list[int], now: dateti
     """Admins listed in the settings exist, in the default team, with the admin role."""
     team = await default_team(session, now=now, currency=currency)
     for tg_id in tg_ids:
-        user = await user_by_tg(session, tg_id)
+        user = await user_by_tg(session, tg_id, left_too=True)
         if user is None:
             session.add(User(tg_id=tg_id, team_id=team.id, role=Role.ADMIN, created_at=now))
-        elif user.role != Role.ADMIN:
-            user.role = Role.ADMIN
+        elif user.role != Role.ADMIN or user.left_at is not None:
+            if user.left_at is not None:  # someone who left comes back as an admin, in the default team
+                user.team_id = team.id
+            user.role, user.left_at = Role.ADMIN, None
     await session.flush()
 
 
-async def user_by_tg(session: AsyncSession, tg_id: int) -> User | None:
-    return (await session.exec(select(User).where(User.tg_id == tg_id))).first()
+async def user_by_tg(session: AsyncSession, tg_id: int, *, left_too: bool = False) -> User | None:
+    """The member with this Telegram id; one who left the team is no member (None) unless `left_too`."""
+    statement = select(User).where(User.tg_id == tg_id)
+    if not left_too:
+        statement = statement.where(col(User.left_at).is_(None))
+    return (await session.exec(statement)).first()
 
 
 async def user_by_id(session: AsyncSession, user_id: int) -> User | None:
+    """The user with this id, also one who left (History and notices still name them)."""
     return await session.get(User, user_id)
+
+
+async def has_left(session: AsyncSession, *, user_id: int) -> bool:
+    return (await session.exec(select(User.left_at).where(col(User.id) == user_id))).first() is not None
 
 
 async def team_users(session: AsyncSession, *, team_id: int) -> list[User]:
@@ -108,7 +119,10 @@ async def create_invite(session: AsyncSession, *, actor: Actor, role: str, token
 async def accept_invite(
     session: AsyncSession, *, token: str, tg_id: int, name: str, username: str | None, now: datetime,
 ) -> tuple[JoinResult, User | None]:
-    if await user_by_tg(session, tg_id) is not None:
+    """Join the inviter's team. Someone who left a team joins again as the same user (their row is kept for
+    the history that names them), with the invite's team and role."""
+    returning = await user_by_tg(session, tg_id, left_too=True)
+    if returning is not None and returning.left_at is None:
         return JoinResult.ALREADY_MEMBER, None
     invite = (await session.exec(select(Invite).where(Invite.token == token))).first()
     if invite is None:
@@ -117,19 +131,26 @@ async def accept_invite(
         return JoinResult.USED, None
     if invite.expires_at <= now:
         return JoinResult.EXPIRED, None
-    user = User(tg_id=tg_id, team_id=invite.team_id, role=invite.role, name=name[:200], username=username,
-                created_at=now)
-    session.add(user)
-    await session.flush()
+    user = returning or User(tg_id=tg_id, team_id=invite.team_id, role=invite.role, name=name[:200],
+                             username=username, created_at=now)
+    if returning is None:
+        session.add(user)
+        await session.flush()
     # conditional: of two people opening one link at once, only one gets it
     claimed = await session.exec(  # type: ignore[call-overload]
         update(Invite).where(col(Invite.id) == invite.id, col(Invite.used_at).is_(None))
         .values(used_at=now, used_by=user.id)
     )
     if claimed.rowcount != 1:
-        await session.delete(user)
-        await session.flush()
+        if returning is None:
+            await session.delete(user)
+            await session.flush()
         return JoinResult.USED, None
+    if returning is not None:
+        # a digest that is on is armed afresh by the digest producer (digest_at NULL)
+        user.team_id, user.role, user.left_at, user.digest_on = invite.team_id, invite.role, None, True
+        user.name, user.username = name[:200], username
+        await session.flush()
     return JoinResult.JOINED, user
 
 
@@ -156,13 +177,13 @@ async def claim_setup(
     if removed.rowcount != 1:
         return None
     team = await default_team(session, now=now, currency=currency)
-    user = await user_by_tg(session, tg_id)
+    user = await user_by_tg(session, tg_id, left_too=True)
     if user is None:
         user = User(tg_id=tg_id, team_id=team.id, role=Role.ADMIN, name=name[:200], username=username,
                     created_at=now)
         session.add(user)
     else:
-        user.role, user.team_id = Role.ADMIN, team.id
+        user.role, user.team_id, user.left_at = Role.ADMIN, team.id, None
     await session.flush()
     return user
 

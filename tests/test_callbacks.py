@@ -378,6 +378,15 @@ async def tour(harness: Harness) -> Shown:
     await builders.rfm_snapshot(harness, mona)
     await press(await send("/risk"), "▶")
     await send(f"/show #{quiet[0]}")  # the card offers the tier its segment suggests
+    # the team: more than a page of members, a member's details, offboarding one, reassigning the customer
+    await harness.member(name="Rita")
+    for n in range(10):
+        await harness.member(name=f"Rep {n}")
+    await press(await send("/team"), "▶")
+    details = await press(await send("/team"), "Rep 0")
+    confirm = await press(await press(details, "Offboard"), "Rita")
+    await press(confirm, "Yes")
+    await press(await press(await card(), "Reassign"), "Rita")
     return shown
 
 

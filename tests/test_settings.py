@@ -32,8 +32,10 @@ async def test_settings_shows_current_values_and_a_button_for_each_choice(harnes
     for zone in ("Asia/Hong_Kong", "Asia/Singapore", "Europe/London", "America/New_York"):
         assert zone in labels
     assert "✓ Asia/Shanghai" in labels
-    assert all(len(b.callback_data.encode()) <= 64 and b.callback_data.startswith(("set:", "inv:"))
+    # the panel's own buttons, the invites and the team (an admin's: /team's first page)
+    assert all(len(b.callback_data.encode()) <= 64 and b.callback_data.startswith(("set:", "inv:", "tm:p:"))
                for b in panel.flat_buttons)
+    assert "👥 Team" in labels
 
 
 async def test_menu_button_opens_settings(harness: Harness) -> None:

@@ -31,8 +31,12 @@ class CatchUp(ToRep):
     async def render(self, session: AsyncSession, row: OutboxMessage, now: datetime) -> Rendered | None:
         owner = await users.user_by_id(session, row.user_id) if row.user_id else None
         ids = outbox.payload_of(row).get("ids", [])
-        found = [(f, c) for f, c in await followups.by_ids(session, ids=ids) if f.status == FollowUpStatus.OPEN]
-        if owner is None or not found:
+        if owner is None:
+            return None
+        # those moved to another rep since are theirs now
+        found = [(f, c) for f, c in await followups.by_ids(session, ids=ids)
+                 if f.status == FollowUpStatus.OPEN and f.owner_id == owner.id]
+        if not found:
             return None
         lang, tz = language_of(owner, self.settings), zone_of(owner, self.settings)
         lines = [t(lang, "reminder.catch_up_title", count=len(found))]

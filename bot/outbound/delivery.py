@@ -32,7 +32,7 @@ from bot.outbound.kinds import Kind, Rendered
 from bot.outbound.ratelimit import SendBudget, retry_after_seconds
 from bot.runtime.keyboards import inline
 from bot.runtime.text import trim_text
-from storage import outbox
+from storage import outbox, users
 from storage.models import BULK, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -277,6 +277,10 @@ class Delivery:
         try:
             async with self.sessions() as session:
                 rendered = await kind.render(session, row, self.clock.now()) if kind else None
+                # a member who left the team gets nothing more, whatever kind queued it
+                if rendered is not None and row.user_id is not None \
+                        and await users.has_left(session, user_id=row.user_id):
+                    rendered = None
         except Exception as error:
             # nothing was sent yet: retry like a network error, so a row that cannot be rendered dies
             # after MAX_ATTEMPTS with the reason instead of coming back after every lease

@@ -60,8 +60,9 @@ class Reminders(ToRep):
         if not found or owner is None:
             return None
         follow_up, customer = found[0]
-        if follow_up.status != FollowUpStatus.OPEN or follow_up.version != outbox.payload_of(row).get("version"):
-            return None  # closed or changed since it was queued: its own reminder (if any) is queued anew
+        if (follow_up.status != FollowUpStatus.OPEN or follow_up.version != outbox.payload_of(row).get("version")
+                or follow_up.owner_id != owner.id):
+            return None  # closed, changed or moved since it was queued: its own reminder (if any) is queued anew
         lang, tz = language_of(owner, self.settings), zone_of(owner, self.settings)
         text = reminder_text(lang, tz, follow_up, customer, late_since=follow_up.due_at if row.late else None)
 

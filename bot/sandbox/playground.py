@@ -219,7 +219,7 @@ async def seed(application: App) -> None:
         for person in PEOPLE:
             if person.role == CUSTOMER:
                 continue
-            user = await users.user_by_tg(session, person.user.id)
+            user = await users.user_by_tg(session, person.user.id, left_too=True)
             if user is None:
                 session.add(User(tg_id=person.user.id, team_id=team.id, role=person.role,
                                  name=person.user.first_name, username=person.user.username, created_at=now))

@@ -40,6 +40,7 @@ SURVEY = Callback("sv:ask", customer=ID)  # the card's Survey: asks before sendi
 SURVEY_ENTRY = Callback("hv", entry=ID)  # a survey's answer in History, opened in full
 # the tier the customer's RFM segment suggests, on the card; changes it only if that is still the suggestion
 ACCEPT_TIER = Callback("rfm:tier", customer=ID, tier=Choice(*Tier))
+REASSIGN = Callback("tm:ra", customer=ID)  # managers and admins: pick the customer's new owner (handlers/managers)
 
 # under a customer's message relayed to their rep: answer them through the bot
 RELAY_REPLY = Callback("relay", customer=ID)

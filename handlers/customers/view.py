@@ -19,6 +19,7 @@ from bot.views.buttons import (
     HISTORY,
     LOG,
     OPTIN_LINK,
+    REASSIGN,
     SALE,
     SURVEY,
     TIER,
@@ -139,5 +140,7 @@ def card_keyboard(turn: Turn, customer: Customer, standing: Standing | None = No
          (turn.t("card.button_unarchive"), UNARCHIVE.data(customer=cid)) if customer.archived_at is not None
          else (turn.t("card.button_archive"), ARCHIVE.data(customer=cid)),
          (turn.t("optin.button_link"), OPTIN_LINK.data(customer=cid))],
-        [(turn.t("survey.button"), SURVEY.data(customer=cid))],
+        [(turn.t("survey.button"), SURVEY.data(customer=cid))]
+        # managers and admins: give the customer to another rep (handlers/managers/reassign.py)
+        + ([(turn.t("team.button_reassign"), REASSIGN.data(customer=cid))] if turn.actor.sees_team else []),
     ]

@@ -14,6 +14,7 @@ from bot.runtime.callbacks import Callback, Choice, Text, family
 from bot.runtime.flows import action, flow
 from bot.runtime.i18n import LANGUAGES
 from bot.runtime.turn import Turn, turn
+from bot.views.team import TEAM_PAGE
 from handlers.common.menu import main_menu
 from handlers.common.start import INVITE
 from handlers.settings import greetings, schedule
@@ -60,7 +61,8 @@ async def panel(turn: Turn, *, language: str, zone: str) -> tuple[str, list[list
     rows.append([(turn.t("tz.other_button"), ZONE.data(name=OTHER_ZONE))])
     rows += schedule.rows(turn, team)
     if turn.actor.sees_team:
-        rows.append([(turn.t("greetset.settings_button"), GREETINGS.data())])
+        rows.append([(turn.t("greetset.settings_button"), GREETINGS.data()),
+                     (turn.t("team.settings_button"), TEAM_PAGE.data(page=0))])
     if turn.actor.can_invite:
         rows.append([(turn.t("settings.invite_rep"), INVITE.data(role=Role.REP)),
                      (turn.t("settings.invite_manager"), INVITE.data(role=Role.MANAGER))])

@@ -5,7 +5,7 @@ predicted CLV on one day (bot/rules/rfm.py). Unique per customer and day, so tak
 replaces it; (team_id, day) finds a team's day.
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
