@@ -25,6 +25,7 @@ from bot.outbound.greeting_copy import GreetingCopy
 from bot.outbound.greeting_list import GreetingList
 from bot.outbound.greetings import Greetings
 from bot.outbound.kinds import Kind
+from bot.outbound.nightly import Nightly
 from bot.outbound.optin_notice import OptinNotice
 from bot.outbound.ratelimit import CountingRateLimiter, SendBudget
 from bot.outbound.reminders import Reminders
@@ -45,6 +46,7 @@ from handlers.followups import clarify as followup_clarify
 from handlers.followups import create as followups
 from handlers.followups import offer as followup_offer
 from handlers.settings import greeting_country, greeting_days, greeting_words, greetings
+from handlers.settings import lifecycle as lifecycle_settings
 from handlers.settings import preferences as settings
 from storage import users
 from storage.db import make_engine, make_sessionmaker
@@ -55,8 +57,8 @@ log = logging.getLogger(__name__)
 FEATURES = [
     start, pick, add, add_guided, find, lists, card, archive, card_edit, birthday,
     interactions, sales, history, history_edit, refunds, settings, greetings, greeting_country, greeting_days,
-    greeting_words, optin, greeting_skip, surveys, survey_auto, survey_answers, customer_relay, relay_answer,
-    followups, followup_offer, followup_clarify, followup_actions, followup_change, agenda,
+    greeting_words, lifecycle_settings, optin, greeting_skip, surveys, survey_auto, survey_answers, customer_relay,
+    relay_answer, followups, followup_offer, followup_clarify, followup_actions, followup_change, agenda,
     complaint_intake, complaints, forwards, drafts, router,
 ]
 
@@ -152,7 +154,7 @@ def outbox_kinds(config: Settings) -> list[Kind]:
     return [Reminders(config), CatchUp(config), Digest(config), CustomerDeleted(config), OptinNotice(config),
             CustomerMessage(config), RepAnswer(config), ComplaintNotice(config), ComplaintEscalation(config),
             ComplaintQuestion(config), SurveyQuestion(config), SurveyAlert(config), Greetings(config),
-            GreetingList(config), GreetingCopy(config)]
+            GreetingList(config), GreetingCopy(config), Nightly(config)]
 
 
 async def _post_stop(application: App) -> None:

@@ -32,7 +32,7 @@ async def test_settings_shows_current_values_and_a_button_for_each_choice(harnes
     for zone in ("Asia/Hong_Kong", "Asia/Singapore", "Europe/London", "America/New_York"):
         assert zone in labels
     assert "✓ Asia/Shanghai" in labels
-    assert all(len(b.callback_data.encode()) <= 64 and b.callback_data.startswith(("set:", "inv:"))
+    assert all(len(b.callback_data.encode()) <= 64 and b.callback_data.startswith(("set:", "inv:", "lc:"))
                for b in panel.flat_buttons)
 
 
