@@ -247,31 +247,48 @@ async def settle(session: AsyncSession, *, customer_id: int, now: datetime, caus
     return changes
 
 
-async def settle_team(session: AsyncSession, *, team_id: int, now: datetime, batch: int = BATCH) -> bool:
-    """The nightly step: record what time did to up to `batch` of the team's customers whose recorded stage
-    differs from the derived one (a customer never recorded is filled without an event). True when none is
-    left; False when another batch may follow, in a transaction of its own."""
+async def settle_team(session: AsyncSession, *, team_id: int, now: datetime, after: int = 0,
+                      batch: int = BATCH) -> int | None:
+    """The nightly step: record what time did to up to `batch` of the team's customers after id `after` whose
+    recorded stage differs from the derived one (a customer never recorded is filled without an event). The id
+    the next batch goes on after, in a transaction of its own; None when the team is done."""
     thresholds = await thresholds_of(session, team_id=team_id)
     derived_now = stage_expression(now, thresholds)
-    rows = (await session.exec(
-        select(col(Customer.id), col(Customer.stage), derived_now, col(Customer.first_purchase_at),
-               col(Customer.last_interaction_at), col(Customer.last_purchase_at))
-        .where(col(Customer.team_id) == team_id,
+    # on the connection, not the ORM: a batch is thousands of plain values, not objects to track
+    connection = await session.connection()
+    rows = (await connection.execute(
+        select(col(Customer.id), col(Customer.stage), derived_now)
+        .where(col(Customer.team_id) == team_id, col(Customer.id) > after,
                or_(col(Customer.stage).is_(None), col(Customer.stage) != derived_now))
         .order_by(col(Customer.id)).limit(batch)
     )).all()
-    since = await _last_changes(session, customer_ids=[row[0] for row in rows if row[1] is not None])
+    changed = [customer_id for customer_id, recorded, _ in rows if recorded is not None]
+    activity = {row[0]: row[1:] for row in (await connection.execute(
+        select(col(Customer.id), col(Customer.first_purchase_at), col(Customer.last_interaction_at),
+               col(Customer.last_purchase_at)).where(col(Customer.id).in_(changed))
+    )).all()} if changed else {}
+    since = await _last_changes(session, customer_ids=changed)
     groups: dict[tuple[Stage | None, Stage], list[int]] = defaultdict(list)
     moves: dict[int, list[Move]] = {}
-    for customer_id, recorded, derived, first_purchase_at, last_interaction_at, last_purchase_at in rows:
+    for customer_id, recorded, derived in rows:
         recorded, derived = (Stage(recorded) if recorded else None), Stage(derived)
         groups[(recorded, derived)].append(customer_id)
-        if recorded is not None:
+        if recorded is not None and customer_id in activity:
+            first_purchase_at, last_interaction_at, last_purchase_at = activity[customer_id]
             moves[customer_id] = by_time(recorded, derived, first_purchase_at=first_purchase_at,
                                          touched=last_touch(last_interaction_at, last_purchase_at),
                                          thresholds=thresholds, since=since.get(customer_id), now=now)
+    if rows and None in {recorded for recorded, _ in groups}:
+        # never recorded: filled in one statement over the batch's ids, without events
+        await connection.execute(
+            update(Customer.__table__).values(stage=derived_now)  # type: ignore[attr-defined]
+            .where(col(Customer.team_id) == team_id, col(Customer.id) > after, col(Customer.id) <= rows[-1][0],
+                   col(Customer.stage).is_(None))
+        )
     events = []
     for (recorded, derived), customer_ids in groups.items():
+        if recorded is None:
+            continue
         moved = await _move_stage(session, customer_ids=customer_ids, recorded=recorded, derived=derived,
                                   still=derived_now)
         events += [{"customer_id": customer_id, "team_id": team_id, "from_stage": move.from_stage.value,
@@ -280,9 +297,8 @@ async def settle_team(session: AsyncSession, *, team_id: int, now: datetime, bat
                    for customer_id in moved for move in moves.get(customer_id, [])]
     if events:
         # Core's executemany on the table compiles once for the whole batch
-        connection = await session.connection()
         await connection.execute(insert(StageChange.__table__), events)  # type: ignore[attr-defined]
-    return len(rows) < batch
+    return rows[-1][0] if len(rows) == batch else None
 
 
 async def _move_stage(session: AsyncSession, *, customer_ids: list[int], recorded: Stage | None, derived: Stage,
@@ -293,9 +309,10 @@ async def _move_stage(session: AsyncSession, *, customer_ids: list[int], recorde
     conditions = [col(Customer.id).in_(customer_ids), stage.is_(None) if recorded is None else stage == recorded.value]
     if still is not None:
         conditions.append(still == derived.value)
-    moved = await session.exec(  # type: ignore[call-overload]
-        update(Customer).where(*conditions).values(stage=derived.value).returning(col(Customer.id))
-        .execution_options(synchronize_session=False)
+    connection = await session.connection()
+    moved = await connection.execute(
+        update(Customer.__table__).where(*conditions).values(stage=derived.value)  # type: ignore[attr-defined]
+        .returning(col(Customer.id))
     )
     return list(moved.scalars())
 

@@ -501,11 +501,13 @@ class StageChange(SQLModel, table=True):
 class NightlyRun(SQLModel, table=True):
     """One step of the nightly job (bot/outbound/nightly.py) for one team and night: the row is claimed before
     the step's work, in the same transaction, and `done_at` set once the team is done, so every instance and
-    every restart runs each step once a night."""
+    every restart runs each step once a night (storage/nightly.py)."""
 
     __tablename__ = "nightly_run"
 
     day: date = Field(primary_key=True)  # the night's date, in SALESBOT_TIMEZONE
     team_id: int = Field(sa_column=Column(Integer, ForeignKey("team.id", ondelete="CASCADE"), primary_key=True))
     step: str = Field(primary_key=True, max_length=20)
+    # a step that works in batches: the id its next batch goes on after (batches commit one by one)
+    after_id: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     done_at: datetime | None = Field(default=None, sa_column=utc_column())

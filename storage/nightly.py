@@ -3,8 +3,9 @@
 A step's work and its claim share one transaction: `claim` inserts the (night, team, step) row if it is not
 there yet and then holds it (FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the whole
 database), so a second instance waits for the first to commit and then finds the step done — or, for a step
-that works in batches, goes on with the next batch. `finish` marks it done in the transaction of its last
-batch. A crash rolls back the batch under way with its claim; the batches committed before it stay done.
+that works in batches, goes on after the last batch committed (`went_on` keeps where). `finish` marks it
+done in the transaction of its last batch. A crash rolls back the batch under way with its claim; the
+batches committed before it stay done.
 """
 
 from __future__ import annotations
@@ -29,17 +30,27 @@ async def pending(session: AsyncSession, *, day: date, steps: list[str]) -> list
     return [(team_id, step) for team_id in teams for step in steps if (team_id, step) not in done]
 
 
-async def claim(session: AsyncSession, *, day: date, team_id: int, step: str) -> bool:
-    """Hold the night's step for the team until this transaction ends; False when it is done already."""
+async def claim(session: AsyncSession, *, day: date, team_id: int, step: str) -> int | None:
+    """Hold the night's step for the team until this transaction ends: the id its next batch goes on after
+    (0 to begin with), or None when it is done already."""
     await session.exec(  # type: ignore[call-overload]
-        upsert_insert(session, NightlyRun).values(day=day, team_id=team_id, step=step).on_conflict_do_nothing()
+        upsert_insert(session, NightlyRun).values(day=day, team_id=team_id, step=step, after_id=0)
+        .on_conflict_do_nothing()
     )
-    done_at = (await session.exec(
-        select(col(NightlyRun.done_at))
+    row = (await session.exec(
+        select(col(NightlyRun.after_id), col(NightlyRun.done_at))
         .where(col(NightlyRun.day) == day, col(NightlyRun.team_id) == team_id, col(NightlyRun.step) == step)
         .with_for_update()
-    )).first()
-    return done_at is None
+    )).one()
+    return row[0] if row[1] is None else None
+
+
+async def went_on(session: AsyncSession, *, day: date, team_id: int, step: str, after_id: int) -> None:
+    await session.exec(  # type: ignore[call-overload]
+        update(NightlyRun)
+        .where(col(NightlyRun.day) == day, col(NightlyRun.team_id) == team_id, col(NightlyRun.step) == step)
+        .values(after_id=after_id)
+    )
 
 
 async def finish(session: AsyncSession, *, day: date, team_id: int, step: str, now: datetime) -> None:

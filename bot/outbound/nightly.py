@@ -35,10 +35,10 @@ RETRY = timedelta(minutes=10)  # a step that failed is tried again after this, n
 
 @dataclass(frozen=True)
 class Step:
-    """One nightly step for one team: `await run(session, team_id=…, now=…)`.
+    """One nightly step for one team: `await run(session, team_id=…, now=…)` does the team's whole work.
 
-    A `batched` step returns True once the team is done, False when it stopped after a batch (it is called
-    again, in a new transaction); any other step does the team's whole work in one call."""
+    A `batched` step is called `run(session, team_id=…, now=…, after=id)` and returns the id its next batch
+    goes on after (it is called again, in a new transaction), or None once the team is done."""
 
     name: str
     run: Callable[..., Awaitable[object]]
@@ -103,13 +103,18 @@ class Nightly:
     async def _run(self, session: AsyncSession, step: Step, night: date, team_id: int, now: datetime) -> bool:
         """One call of the step for the team, with its claim, in a savepoint; False when a batch follows."""
         async with session.begin_nested():
-            if not await nightly.claim(session, day=night, team_id=team_id, step=step.name):
+            after = await nightly.claim(session, day=night, team_id=team_id, step=step.name)
+            if after is None:
                 return True  # another instance finished it meanwhile
-            result = await step.run(session, team_id=team_id, now=now)
-            finished = result is True if step.batched else True
-            if finished:
-                await nightly.finish(session, day=night, team_id=team_id, step=step.name, now=now)
-            return finished
+            if step.batched:
+                after = await step.run(session, team_id=team_id, now=now, after=after)
+                if after is not None:
+                    await nightly.went_on(session, day=night, team_id=team_id, step=step.name, after_id=after)
+                    return False
+            else:
+                await step.run(session, team_id=team_id, now=now)
+            await nightly.finish(session, day=night, team_id=team_id, step=step.name, now=now)
+            return True
 
     async def next_due(self, session: AsyncSession) -> datetime | None:
         return self._next

@@ -50,6 +50,7 @@ def upgrade() -> None:
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("team_id", sa.Integer(), sa.ForeignKey("team.id", ondelete="CASCADE"), nullable=False),
         sa.Column("step", sa.String(length=20), nullable=False),
+        sa.Column("after_id", sa.Integer(), server_default="0", nullable=False),
         sa.Column("done_at", UtcDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("day", "team_id", "step"),
     )
