@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import delete, func, update
@@ -21,15 +21,10 @@ from storage.customer_search import resolve as resolve
 from storage.customer_search import search as search
 
 # the lifecycle rule lives in storage.lifecycle; callers may keep reaching it here
-from storage.lifecycle import Thresholds as Thresholds
 from storage.lifecycle import stage_expression as stage_expression
 from storage.lifecycle import stage_of as stage_of
 from storage.models import Customer, Interaction, Stage, Tier
 
-# the default thresholds; a team's own are storage.lifecycle.Thresholds
-NEW_FOR = timedelta(days=90)
-SILENT_AFTER = timedelta(days=90)
-CHURNED_AFTER = timedelta(days=180)
 FUZZY_POOL = 2000
 
 
