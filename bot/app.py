@@ -25,6 +25,7 @@ from bot.outbound.greeting_copy import GreetingCopy
 from bot.outbound.greeting_list import GreetingList
 from bot.outbound.greetings import Greetings
 from bot.outbound.kinds import Kind
+from bot.outbound.nightly import Nightly
 from bot.outbound.optin_notice import OptinNotice
 from bot.outbound.ratelimit import CountingRateLimiter, SendBudget
 from bot.outbound.reassigned import Reassigned
@@ -49,6 +50,7 @@ from handlers.followups import offer as followup_offer
 from handlers.managers import offboard, reassign, risk
 from handlers.managers import team as team_view
 from handlers.settings import greeting_country, greeting_days, greeting_words, greetings
+from handlers.settings import lifecycle as lifecycle_settings
 from handlers.settings import preferences as settings
 from storage import users
 from storage.db import make_engine, make_sessionmaker
@@ -59,8 +61,8 @@ log = logging.getLogger(__name__)
 FEATURES = [
     start, pick, add, add_guided, find, lists, card, rfm_tier_offer, archive, card_edit, birthday,
     interactions, sales, history, history_edit, refunds, settings, greetings, greeting_country, greeting_days,
-    greeting_words, optin, greeting_skip, surveys, survey_auto, survey_answers, customer_relay, relay_answer,
-    followups, followup_offer, followup_clarify, followup_actions, followup_change, agenda,
+    greeting_words, lifecycle_settings, optin, greeting_skip, surveys, survey_auto, survey_answers, customer_relay,
+    relay_answer, followups, followup_offer, followup_clarify, followup_actions, followup_change, agenda,
     complaint_intake, complaints, risk, team_view, reassign, offboard, forwards, drafts, router,
 ]
 
@@ -156,7 +158,7 @@ def outbox_kinds(config: Settings) -> list[Kind]:
     return [Reminders(config), CatchUp(config), Digest(config), CustomerDeleted(config), OptinNotice(config),
             CustomerMessage(config), RepAnswer(config), ComplaintNotice(config), ComplaintEscalation(config),
             ComplaintQuestion(config), SurveyQuestion(config), SurveyAlert(config), Greetings(config),
-            GreetingList(config), GreetingCopy(config), Reassigned(config)]
+            GreetingList(config), GreetingCopy(config), Reassigned(config), Nightly(config)]
 
 
 async def _post_stop(application: App) -> None:

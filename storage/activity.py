@@ -2,7 +2,8 @@
 
 `customer.last_interaction_at`, `first_purchase_at` and `last_purchase_at` are
 recomputed in one UPDATE from the rows that remain, so an insert, an edit, an
-undo or a delete can never leave them pointing at something that is gone.
+undo or a delete can never leave them pointing at something that is gone. The
+same transaction records the lifecycle stage change that made (storage.lifecycle).
 """
 
 from __future__ import annotations
@@ -14,15 +15,21 @@ from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import lifecycle
 from storage.access import Actor, visible_customers
-from storage.models import Customer, Interaction, Purchase
+from storage.lifecycle import Cause
+from storage.models import Customer, Interaction, Purchase, StageChange
 
 UNDO_WINDOW = timedelta(minutes=10)
 Entry = TypeVar("Entry", Interaction, Purchase)
 
 
-async def refresh(session: AsyncSession, *, customer_id: int) -> None:
-    """Recompute the customer's activity columns from its interactions and purchases."""
+async def refresh(session: AsyncSession, *, customer_id: int, now: datetime, cause: Cause,
+                  user_id: int | None) -> list[StageChange]:
+    """Recompute the customer's activity columns from its interactions and purchases, and record the stage
+    change `cause` made: first what time did since the stage was last recorded (a customer gone silent this
+    afternoon and called now was silent meanwhile), then what this change did. The changes it made."""
+    await lifecycle.settle(session, customer_id=customer_id, now=now, cause=Cause.TIME)
     touched = (select(func.max(col(Interaction.at)))
                .where(col(Interaction.customer_id) == col(Customer.id)).scalar_subquery())
     # a refund (a negative amount) is not a purchase: it moves neither date, so not the lifecycle stage
@@ -34,6 +41,7 @@ async def refresh(session: AsyncSession, *, customer_id: int) -> None:
         .values(last_interaction_at=touched, first_purchase_at=first, last_purchase_at=last)
         .execution_options(synchronize_session=False)
     )
+    return await lifecycle.settle(session, customer_id=customer_id, now=now, cause=cause, user_id=user_id)
 
 
 async def reload(session: AsyncSession, customer: Customer) -> Customer:
@@ -72,12 +80,13 @@ async def remove(
     if result.rowcount != 1:
         return None
     session.expunge(entry)
-    await refresh(session, customer_id=customer.id)
+    await refresh(session, customer_id=customer.id, now=now, cause=Cause.UNDO if undo else Cause.DELETE,
+                  user_id=actor.user_id)
     return entry, await reload(session, customer)
 
 
 async def change(
-    session: AsyncSession, *, actor: Actor, model: type[Entry], entry_id: int, **values: object,
+    session: AsyncSession, *, actor: Actor, model: type[Entry], entry_id: int, now: datetime, **values: object,
 ) -> tuple[Entry, Customer] | None:
     """Set fields of a visible entry, then recompute its customer's activity."""
     found = await visible_entry(session, actor=actor, model=model, entry_id=entry_id)
@@ -89,5 +98,5 @@ async def change(
         .execution_options(synchronize_session=False)
     )
     await session.refresh(entry)
-    await refresh(session, customer_id=customer.id)
+    await refresh(session, customer_id=customer.id, now=now, cause=Cause.EDIT, user_id=actor.user_id)
     return entry, await reload(session, customer)

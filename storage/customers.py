@@ -4,26 +4,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, case, delete, func, literal, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import audit
+from storage import audit, lifecycle
 from storage.access import Actor, visible_customers
 from storage.activity import UNDO_WINDOW
 
 # search and resolve live in their own module; callers may keep reaching them here
 from storage.customer_search import resolve as resolve
 from storage.customer_search import search as search
+
+# the lifecycle rule lives in storage.lifecycle; callers may keep reaching it here
+from storage.lifecycle import stage_expression as stage_expression
+from storage.lifecycle import stage_of as stage_of
 from storage.models import Customer, Interaction, Stage, Tier
 
-NEW_FOR = timedelta(days=90)
-SILENT_AFTER = timedelta(days=90)
-CHURNED_AFTER = timedelta(days=180)
 FUZZY_POOL = 2000
 
 
@@ -35,39 +36,6 @@ class DuplicatePhone(Exception):
 
 def digits_of(text: str) -> str:
     return re.sub(r"\D", "", text)
-
-
-def stage_of(customer: Customer, now: datetime) -> Stage:
-    """Lifecycle is derived: lead → new (90 d after first purchase) → active / silent (90 d) / churned (180 d)."""
-    if customer.first_purchase_at is None:
-        return Stage.LEAD
-    if now - customer.first_purchase_at < NEW_FOR:
-        return Stage.NEW
-    last = max(t for t in (customer.last_interaction_at, customer.last_purchase_at) if t is not None)
-    idle = now - last
-    if idle >= CHURNED_AFTER:
-        return Stage.CHURNED
-    if idle >= SILENT_AFTER:
-        return Stage.SILENT
-    return Stage.ACTIVE
-
-
-def stage_expression(now: datetime) -> ColumnElement[str]:
-    """The same rule as stage_of, in SQL, for filtering lists."""
-    last_touch = func.coalesce(
-        case(
-            (col(Customer.last_interaction_at) > col(Customer.last_purchase_at), col(Customer.last_interaction_at)),
-            else_=col(Customer.last_purchase_at),
-        ),
-        col(Customer.last_purchase_at),
-    )
-    return case(
-        (col(Customer.first_purchase_at).is_(None), literal(Stage.LEAD.value)),
-        (col(Customer.first_purchase_at) > now - NEW_FOR, literal(Stage.NEW.value)),
-        (last_touch <= now - CHURNED_AFTER, literal(Stage.CHURNED.value)),
-        (last_touch <= now - SILENT_AFTER, literal(Stage.SILENT.value)),
-        else_=literal(Stage.ACTIVE.value),
-    )
 
 
 async def lock(session: AsyncSession, *, customer_id: int) -> None:
@@ -121,6 +89,7 @@ async def add(
         team_id=actor.team_id, owner_id=actor.user_id, created_by=actor.user_id, name=name,
         phone=phone, phone_digits=digits_of(phone) if phone else None, email=email, wechat=wechat,
         company=company, source=source, tier=tier or Tier.PROSPECT, notes=notes, created_at=now, updated_at=now,
+        stage=Stage.LEAD.value,
     )
     try:
         async with session.begin_nested():
@@ -162,14 +131,11 @@ async def undo_add(
     return UndoResult.UNDONE, customer
 
 
-def _listed(actor: Actor, *, now: datetime | None = None, tier: str | None = None, stage: str | None = None,
-            tag: str | None = None, archived: bool = False) -> list:
+def _listed(actor: Actor, *, tier: str | None = None, tag: str | None = None, archived: bool = False) -> list:
     archive = col(Customer.archived_at).is_not(None) if archived else col(Customer.archived_at).is_(None)
     conditions = [visible_customers(actor), archive]
     if tier is not None:
         conditions.append(col(Customer.tier) == tier)
-    if stage is not None and now is not None:
-        conditions.append(stage_expression(now) == stage)
     if tag is not None:
         conditions.append(func.lower(col(Customer.tags)).contains(f",{tag.lower()},", autoescape=True))
     return conditions
@@ -181,7 +147,10 @@ async def list_page(
 ) -> tuple[list[Customer], int]:
     """One page of the actor's customers that are not archived (or only the archived), by name, and how many
     there are in all."""
-    conditions = _listed(actor, now=now, tier=tier, stage=stage, tag=tag, archived=archived)
+    conditions = _listed(actor, tier=tier, tag=tag, archived=archived)
+    if stage is not None:
+        # each customer's stage under its own team's thresholds
+        conditions.append(await lifecycle.stage_filter(session, actor=actor, now=now, stage=stage))
     total = (await session.exec(select(func.count()).select_from(Customer).where(*conditions))).one()
     rows = await session.exec(
         select(Customer).where(*conditions)

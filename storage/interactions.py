@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import activity, audit, customers
 from storage.access import Actor, visible_customers
+from storage.lifecycle import Cause
 from storage.models import Customer, Interaction
 
 
@@ -25,7 +26,8 @@ async def log(
                               note=note, voice_file_id=voice_file_id, at=at or now, created_at=now)
     session.add(interaction)
     await session.flush()
-    await activity.refresh(session, customer_id=customer_id)
+    await activity.refresh(session, customer_id=customer_id, now=now, cause=Cause.INTERACTION,
+                           user_id=actor.user_id)
     return interaction, await activity.reload(session, customer)
 
 
@@ -48,7 +50,8 @@ async def get(session: AsyncSession, *, actor: Actor, interaction_id: int) -> tu
 async def set_note(
     session: AsyncSession, *, actor: Actor, interaction_id: int, note: str | None, now: datetime,
 ) -> tuple[Interaction, Customer] | None:
-    changed = await activity.change(session, actor=actor, model=Interaction, entry_id=interaction_id, note=note)
+    changed = await activity.change(session, actor=actor, model=Interaction, entry_id=interaction_id, now=now,
+                                    note=note)
     if changed is not None:
         await audit.record(session, actor=actor, action="interaction.edit", now=now, customer_id=changed[1].id,
                            interaction=interaction_id, note=note)

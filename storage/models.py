@@ -90,6 +90,9 @@ class Team(SQLModel, table=True):
     country: str | None = Field(default=None, max_length=2)
     complaint_hours: int = Field(default=24, sa_column_kwargs={"server_default": "24"})
     survey_after_days: int | None = Field(default=None)
+    # lifecycle (storage/lifecycle.py): days without a touch or purchase until a customer is silent, churned
+    silent_days: int = Field(default=90, sa_column_kwargs={"server_default": "90"})
+    churned_days: int = Field(default=180, sa_column_kwargs={"server_default": "180"})
 
     def cadence(self) -> dict[str, int]:
         return {Tier.VIP: self.cadence_vip, Tier.QUALITY: self.cadence_quality,
@@ -207,6 +210,9 @@ class Customer(SQLModel, table=True):
     last_interaction_at: datetime | None = Field(default=None, sa_column=utc_column())
     first_purchase_at: datetime | None = Field(default=None, sa_column=utc_column())
     last_purchase_at: datetime | None = Field(default=None, sa_column=utc_column())
+    # the lifecycle stage last recorded (storage/lifecycle.py): what a stage change is measured against.
+    # NULL until first settled (customers from before it was kept): filled then without an event
+    stage: str | None = Field(default=None, max_length=10)
 
 
 class Interaction(SQLModel, table=True):
@@ -501,3 +507,39 @@ class ScoreSnapshot(SQLModel, table=True):
     segment: str = Field(max_length=12)
     clv_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
     predicted_clv_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class StageChange(SQLModel, table=True):
+    """A customer's lifecycle stage moved: by time passing (found by the nightly job), or by a touch, a sale,
+    an undo, a deleted entry or the team's thresholds (written with the change that caused it)."""
+
+    __tablename__ = "stage_change"
+    __table_args__ = (Index("ix_stage_change_team_at", "team_id", "at"), IDS_ONLY_GROW)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("customer.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    team_id: int = Field(foreign_key="team.id")
+    from_stage: str = Field(max_length=10)
+    to_stage: str = Field(max_length=10)
+    at: datetime = Field(sa_column=utc_column(nullable=False))
+    cause: str = Field(max_length=12)  # storage.lifecycle.Cause
+    # the threshold in days that time crossed (a change caused by time), for History's "90 days without contact"
+    days: int | None = Field(default=None)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id")  # who caused it; None: time
+
+
+class NightlyRun(SQLModel, table=True):
+    """One step of the nightly job (bot/outbound/nightly.py) for one team and night: the row is claimed before
+    the step's work, in the same transaction, and `done_at` set once the team is done, so every instance and
+    every restart runs each step once a night (storage/nightly.py)."""
+
+    __tablename__ = "nightly_run"
+
+    day: date = Field(primary_key=True)  # the night's date, in SALESBOT_TIMEZONE
+    team_id: int = Field(sa_column=Column(Integer, ForeignKey("team.id", ondelete="CASCADE"), primary_key=True))
+    step: str = Field(primary_key=True, max_length=20)
+    # a step that works in batches: the id its next batch goes on after (batches commit one by one)
+    after_id: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    done_at: datetime | None = Field(default=None, sa_column=utc_column())

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import activity
+from storage.lifecycle import Cause
 from storage.models import Channel, Customer, Interaction, OutboxMessage, OutboxStatus
 
 
@@ -23,7 +24,7 @@ async def log(session: AsyncSession, *, customer: Customer, user_id: int, direct
                               note=note, at=now, created_at=now)
     session.add(interaction)
     await session.flush()
-    await activity.refresh(session, customer_id=customer.id)
+    await activity.refresh(session, customer_id=customer.id, now=now, cause=Cause.INTERACTION, user_id=user_id)
     return interaction
 
 

@@ -11,10 +11,10 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import activity, audit, customers
+from storage import activity, audit, customers, lifecycle
 from storage.access import Actor
-from storage.customers import stage_of
-from storage.models import Customer, Purchase, Stage
+from storage.lifecycle import Cause, stage_of
+from storage.models import Customer, Purchase, Stage, StageChange
 
 
 @dataclass
@@ -23,6 +23,8 @@ class Recorded:
     customer: Customer
     stage_before: Stage
     total: int  # the customer's net total in the purchase's currency, this one included
+    # the stage change this sale made, as recorded (cause "purchase", or "reactivation" from silent or churned)
+    change: StageChange | None = None
 
 
 @dataclass
@@ -142,7 +144,7 @@ async def record(
     customer = await customers.get_visible(session, actor=actor, customer_id=customer_id)
     if customer is None:
         return None
-    stage_before = stage_of(customer, now)
+    stage_before = stage_of(customer, now, await lifecycle.thresholds_of(session, team_id=customer.team_id))
     if amount_minor < 0:
         # the customer's row is locked first, so two refunds at once cannot both pass the check
         await customers.lock(session, customer_id=customer_id)
@@ -151,7 +153,7 @@ async def record(
             return RefundRefused(customer, so_far)
     purchase = Purchase(customer_id=customer_id, user_id=actor.user_id, amount_minor=amount_minor,
                         currency=currency, note=note, at=now, created_at=now)
-    return await _stored(session, purchase, customer, stage_before)
+    return await _stored(session, purchase, customer, stage_before, now)
 
 
 async def refund_sale(
@@ -165,7 +167,7 @@ async def refund_sale(
     if found is None or found[0].amount_minor <= 0:
         return None
     sale, customer = found
-    stage_before = stage_of(customer, now)
+    stage_before = stage_of(customer, now, await lifecycle.thresholds_of(session, team_id=customer.team_id))
     # the customer's row is locked before the sale's refunds are added up, as record does for /sale's refunds:
     # two presses at once (or a rep and a manager) are checked one after the other, never both against the same sum
     await customers.lock(session, customer_id=customer.id)
@@ -175,15 +177,19 @@ async def refund_sale(
         return SaleRefundRefused(customer, sale, room)
     refund = Purchase(customer_id=customer.id, user_id=actor.user_id, amount_minor=-amount_minor,
                       currency=sale.currency, at=now, created_at=now, refund_of=sale.id)
-    return await _stored(session, refund, customer, stage_before)
+    return await _stored(session, refund, customer, stage_before, now)
 
 
-async def _stored(session: AsyncSession, purchase: Purchase, customer: Customer, stage_before: Stage) -> Recorded:
+async def _stored(session: AsyncSession, purchase: Purchase, customer: Customer, stage_before: Stage,
+                  now: datetime) -> Recorded:
     session.add(purchase)
     await session.flush()
-    await activity.refresh(session, customer_id=customer.id)
+    changes = await activity.refresh(session, customer_id=customer.id, now=now,
+                                     cause=Cause.PURCHASE if purchase.amount_minor > 0 else Cause.REFUND,
+                                     user_id=purchase.user_id)
     total = await paid(session, customer_id=customer.id, currency=purchase.currency)
-    return Recorded(purchase, await activity.reload(session, customer), stage_before, total)
+    return Recorded(purchase, await activity.reload(session, customer), stage_before, total,
+                    changes[-1] if changes else None)
 
 
 async def undo(
@@ -207,7 +213,8 @@ async def get(session: AsyncSession, *, actor: Actor, purchase_id: int) -> tuple
 async def set_note(
     session: AsyncSession, *, actor: Actor, purchase_id: int, note: str | None, now: datetime,
 ) -> tuple[Purchase, Customer] | None:
-    changed = await activity.change(session, actor=actor, model=Purchase, entry_id=purchase_id, note=note)
+    changed = await activity.change(session, actor=actor, model=Purchase, entry_id=purchase_id, now=now,
+                                    note=note)
     if changed is not None:
         await audit.record(session, actor=actor, action="sale.edit", now=now, customer_id=changed[1].id,
                            purchase=purchase_id, note=note)
@@ -224,7 +231,7 @@ async def set_amount(
     if refused := await uncovered(session, purchase=found[0], amount_after=amount_minor):
         return refused
     before = found[0].amount_minor
-    changed = await activity.change(session, actor=actor, model=Purchase, entry_id=purchase_id,
+    changed = await activity.change(session, actor=actor, model=Purchase, entry_id=purchase_id, now=now,
                                     amount_minor=amount_minor)
     if changed is not None:
         await audit.record(session, actor=actor, action="sale.edit", now=now, customer_id=changed[1].id,

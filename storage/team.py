@@ -23,9 +23,9 @@ from sqlalchemy import ColumnElement, and_, case, delete, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import audit
+from storage import audit, lifecycle
 from storage.access import Actor
-from storage.customers import stage_expression
+from storage.lifecycle import stage_expression
 from storage.models import (
     AuditEvent,
     Complaint,
@@ -186,7 +186,8 @@ async def details(session: AsyncSession, *, actor: Actor, user_id: int, now: dat
     found.by_tier = dict((await session.exec(
         select(Customer.tier, func.count()).where(*mine).group_by(col(Customer.tier)))).all())
     # grouped through a subquery: PostgreSQL does not see a CASE with bound values in GROUP BY as the same one
-    stages = select(stage_expression(now).label("stage")).where(*mine).subquery()
+    thresholds = await lifecycle.thresholds_of(session, team_id=team.id)
+    stages = select(stage_expression(now, thresholds).label("stage")).where(*mine).subquery()
     found.by_stage = dict((await session.exec(
         select(stages.c.stage, func.count()).group_by(stages.c.stage))).all())
     found.archived = (await session.exec(select(func.count()).select_from(Customer).where(

@@ -49,7 +49,7 @@ never sent
     assert "好的，之后我用中文回复。" in out
     # Mona has her own chat, still in English, and only her own buttons count
     assert "Mona> /settings" in out
-    assert "Press one of 1–23: /b <n>" in out
+    assert "Press one of 1–24: /b <n>" in out
     assert "Mona> /contact Wang Wei +8613800138000" in out
     assert "never sent" not in out
 

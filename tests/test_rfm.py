@@ -4,10 +4,12 @@ the nightly snapshot on the same data stored through real purchases, idempotent 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 from itertools import product
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import delete
 from sqlmodel import col, select
 
 from bot.outbound.scores import take_snapshot
@@ -182,7 +184,7 @@ async def test_a_second_snapshot_the_same_day_replaces_the_first(harness: Harnes
         row.archived_at = harness.clock.now()
     team_id = (await harness.user_row(rita)).team_id
     async with harness.sessions() as session, session.begin():
-        await take_snapshot(session, team_id, harness.clock.now())
+        await take_snapshot(session, team_id=team_id, now=harness.clock.now(), night=date(2026, 3, 2))
     rows = await stored(harness, ids)
     assert "Lu" not in rows and len(rows) == 9
     async with harness.sessions() as session:
@@ -225,3 +227,21 @@ async def test_segment_moves_count_from_to_between_two_days(harness: Harness) ->
         (None, "new", 1), ("cant_lose", "champions", 1), ("hibernating", "lost", 1), ("loyal", "at_risk", 1),
         ("new", "hibernating", 1), ("potential", "hibernating", 1)]
     assert [(m.before, m.after, m.count) for m in rays] == [(None, "new", 1)]
+
+
+async def test_the_nightly_job_takes_the_snapshot_at_0300_dated_with_the_local_night(harness: Harness) -> None:
+    rita = await harness.member(name="Rita")
+    ids = await seed(harness, rita, BOOK)
+    await harness.deliver()  # Monday 09:00: the night of 03-02 runs late, at start
+    async with harness.sessions() as session, session.begin():
+        await session.exec(delete(ScoreSnapshot))
+    night = datetime(2026, 3, 3, 3, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # 2026-03-02 19:00 UTC
+    harness.clock.set(night - timedelta(minutes=1))
+    await harness.deliver()
+    async with harness.sessions() as session:
+        assert (await session.exec(select(ScoreSnapshot))).all() == []
+    harness.clock.set(night)
+    await harness.deliver()
+    async with harness.sessions() as session:
+        days = {row.customer_id: row.day for row in (await session.exec(select(ScoreSnapshot))).all()}
+    assert days == {cid: date(2026, 3, 3) for cid in ids.values()}

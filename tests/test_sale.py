@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.rules.amounts import AmountError, parse_amount, split_sale
-from storage.customers import stage_of
+from storage.lifecycle import DEFAULT, stage_of
 from storage.models import Role, Stage
 from tests.builders import audit_actions, customer, customer_row, purchases_of
 from tests.harness import Harness, last_answer, texts, with_button
@@ -81,12 +81,12 @@ async def test_sale_by_name_in_chinese(harness: Harness) -> None:
 async def test_first_sale_turns_a_lead_into_new(harness: Harness) -> None:
     rep = await harness.member(Role.REP)
     cid = await customer(harness, rep)
-    assert stage_of(await customer_row(harness, cid), harness.clock.now()) is Stage.LEAD
+    assert stage_of(await customer_row(harness, cid), harness.clock.now(), DEFAULT) is Stage.LEAD
     reply = texts(await harness.send(rep, f"/sale #{cid} 800"))
     assert "Stage: lead → new" in reply
     row = await customer_row(harness, cid)
     assert row.first_purchase_at == row.last_purchase_at == harness.clock.now()
-    assert stage_of(row, harness.clock.now()) is Stage.NEW
+    assert stage_of(row, harness.clock.now(), DEFAULT) is Stage.NEW
     harness.advance(days=1)
     assert "Stage" not in texts(await harness.send(rep, f"/sale #{cid} 900"))
     row = await customer_row(harness, cid)
@@ -127,7 +127,7 @@ async def test_undo_sale_restores_the_lead_and_works_once(harness: Harness) -> N
     assert "Undone" in texts(await harness.press(rep, recorded, data=data))
     assert await purchases_of(harness, cid) == []
     row = await customer_row(harness, cid)
-    assert row.first_purchase_at is None and stage_of(row, harness.clock.now()) is Stage.LEAD
+    assert row.first_purchase_at is None and stage_of(row, harness.clock.now(), DEFAULT) is Stage.LEAD
     assert "sale.undo" in await audit_actions(harness, cid)
     await harness.press(rep, recorded, data=data)
     assert "can't be undone" in last_answer(harness)

@@ -33,7 +33,7 @@ async def test_settings_shows_current_values_and_a_button_for_each_choice(harnes
         assert zone in labels
     assert "✓ Asia/Shanghai" in labels
     # the panel's own buttons, the invites and the team (an admin's: /team's first page)
-    assert all(len(b.callback_data.encode()) <= 64 and b.callback_data.startswith(("set:", "inv:", "tm:p:"))
+    assert all(len(b.callback_data.encode()) <= 64 and b.callback_data.startswith(("set:", "inv:", "tm:p:", "lc:"))
                for b in panel.flat_buttons)
     assert "👥 Team" in labels
 

@@ -6,7 +6,7 @@ step is only their meeting point.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,6 +14,7 @@ from bot.rules.rfm import score_team
 from storage import scores
 
 
-async def take_snapshot(session: AsyncSession, team_id: int, now: datetime) -> None:
-    """Today's scores for every buyer of the team (a second run the same day replaces the first)."""
-    await scores.snapshot_team(session, team_id=team_id, now=now, score=score_team)
+async def take_snapshot(session: AsyncSession, *, team_id: int, now: datetime, night: date) -> None:
+    """The night's scores for every buyer of the team, as of `now`, stored as the night's (local) day; a second
+    run the same night replaces the first."""
+    await scores.snapshot_team(session, team_id=team_id, now=now, score=score_team, day=night)

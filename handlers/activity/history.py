@@ -1,6 +1,7 @@
-"""A customer's history: interactions, sales, complaints and survey answers merged, newest first, paged; each
-entry opens to manage it (a complaint opens as handlers/care/complaints.py shows one; a survey's answer, the
-customer's own words, opens to be read: handlers/care/surveys.py)."""
+"""A customer's history: interactions, sales, complaints, survey answers and lifecycle stage changes merged,
+newest first, paged; each entry opens to manage it (a complaint opens as handlers/care/complaints.py shows one;
+a survey's answer, the customer's own words, opens to be read: handlers/care/surveys.py). A stage change has
+nothing to open: it is a line without a number."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from bot.views.survey import stars
 from handlers.common.owners import names_shown
 from storage import history, interactions, sales
 from storage.history import HistoryEntry
-from storage.models import Customer, Interaction, Purchase
+from storage.lifecycle import Cause
+from storage.models import Customer, Interaction, Purchase, Stage
 
 PAGE_SIZE = 8
 # notes are cut in lists so that a full page stays far below Telegram's 4,096 characters
@@ -64,6 +66,8 @@ def headline(turn: Turn, entry: HistoryEntry) -> str:
         what = turn.t("complaint.history", status=turn.t(f"complaint.status_{entry.channel}"))
     elif entry.kind == "v":
         what = turn.t("survey.history_entry", score=stars(entry.score or 0))
+    elif entry.kind == "l":
+        what = stage_change(turn, entry)
     else:
         what = f"{ICONS.get(entry.channel or '', '•')} {turn.t(f'channel.{entry.channel}')}"
         if entry.direction == "in":
@@ -71,6 +75,21 @@ def headline(turn: Turn, entry: HistoryEntry) -> str:
         if entry.voice_file_id:
             what += " 🎤"
     return f"{turn.stamp(entry.at)} · {what}"
+
+
+def stage_change(turn: Turn, entry: HistoryEntry) -> str:
+    """'📈 Stage: active → silent (90 days without contact)' or '🔄 Reactivated (churned → active)'."""
+    before, after = turn.t(f"stage.{entry.from_stage}"), turn.t(f"stage.{entry.to_stage}")
+    if entry.cause == Cause.REACTIVATION:
+        return turn.t("lifecycle.history_reactivated", before=before, after=after)
+    if entry.cause == Cause.TIME:
+        reason = turn.t("lifecycle.reason_new_over" if entry.to_stage == Stage.ACTIVE else "lifecycle.reason_idle",
+                        days=entry.days or 0)
+    elif entry.cause == Cause.PURCHASE and entry.from_stage == Stage.LEAD:
+        reason = turn.t("lifecycle.reason_first_purchase")
+    else:
+        reason = turn.t(f"lifecycle.reason_{entry.cause}")
+    return turn.t("lifecycle.history_stage", before=before, after=after, reason=reason)
 
 
 def listed(note: str) -> str:
@@ -95,17 +114,22 @@ async def show_page(turn: Turn, customer_id: int, page: int, *, edit: bool) -> N
         lines = [turn.t("history.title", id=customer.id, name=customer.name, page=page + 1, pages=pages)]
         # who logged each entry, for a manager, or for a rep when it was someone else
         by = await names_shown(turn, {entry.user_id for entry in entries})
-        for index, entry in enumerate(entries, 1):
+        # entries that open are numbered, as their buttons are; a stage change is a plain line
+        opening = [entry for entry in entries if entry.kind != "l"]
+        number = {id(entry): index for index, entry in enumerate(opening, 1)}
+        for entry in entries:
             outcome = turn.t("history.outcome", outcome=listed(entry.outcome)) if entry.outcome else ""
             logged_by = f" — {by[entry.user_id]}" if entry.user_id in by else ""
-            lines.append(f"{index}. {headline(turn, entry)}{logged_by}"
+            mark = f"{number[id(entry)]}." if id(entry) in number else "•"
+            lines.append(f"{mark} {headline(turn, entry)}{logged_by}"
                          + (f"\n    {listed(entry.note)}" if entry.note else "")
                          + (f"\n    {outcome}" if outcome else ""))
-        lines.append(turn.t("history.hint"))
+        if opening:
+            lines.append(turn.t("history.hint"))
         text = "\n".join(lines)
         buttons = [(str(index), COMPLAINT.data(complaint=entry.id) if entry.kind == "c"
                     else (ENTRY.get(entry.kind) or SURVEY_ENTRY).data(entry=entry.id))
-                   for index, entry in enumerate(entries, 1)]
+                   for index, entry in enumerate(opening, 1)]
         rows = [buttons[:4], buttons[4:]]
         rows.append(([("◀", HISTORY_PAGE.data(customer=customer_id, page=page - 1))] if page > 0 else [])
                     + ([("▶", HISTORY_PAGE.data(customer=customer_id, page=page + 1))] if page < pages - 1 else []))

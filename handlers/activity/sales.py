@@ -15,8 +15,8 @@ from bot.views.buttons import SALE
 from handlers.common.pick import continuation, pressed, with_customer
 from handlers.common.refs import note_too_long
 from storage import customers, dialogues, sales, users
-from storage.customers import stage_of
 from storage.dialogues import DialogueState
+from storage.lifecycle import Cause
 from storage.models import Customer
 from storage.sales import Recorded, RefundRefused, RefundsUncovered
 
@@ -64,10 +64,11 @@ def answer_recorded(turn: Turn, recorded: Recorded, more: list[list[tuple[str, s
     else:
         lines = [turn.t("sale.recorded", amount=amount, id=customer.id, name=customer.name,
                         when=turn.stamp(purchase.at))]
-    stage = stage_of(customer, turn.now)
-    if stage != recorded.stage_before:
-        lines.append(turn.t("sale.stage_changed", before=turn.t(f"stage.{recorded.stage_before.value}"),
-                            after=turn.t(f"stage.{stage.value}")))
+    if change := recorded.change:
+        line = turn.t("sale.stage_changed", before=turn.t(f"stage.{change.from_stage}"),
+                      after=turn.t(f"stage.{change.to_stage}"))
+        lines.append(line + (" " + turn.t("lifecycle.reactivated_mark") if change.cause == Cause.REACTIVATION
+                             else ""))
     turn.reply("\n".join(lines), [[(turn.t("button.undo"), UNDO.data(purchase=purchase.id))], *(more or [])])
 
 

@@ -11,6 +11,7 @@ from bot.views.buttons import CARD
 from handlers.customers.view import card_keyboard, card_text
 from storage import customers
 from storage.customers import DuplicatePhone
+from storage.models import Stage
 
 UNDO = Callback("undoadd", customer=ID)
 # the order the "Read as" line names the fields in, as a rep types them
@@ -53,4 +54,4 @@ async def save(turn: Turn, fields: dict[str, Any], hints: list[str] | None = Non
         return
     # the card's keyboard carries Edit, for a value that went to the wrong field
     keyboard = card_keyboard(turn, customer) + [[(turn.t("button.undo"), UNDO.data(customer=customer.id))]]
-    turn.edit("\n".join([turn.t("add.added"), card_text(turn, customer), *(hints or [])]), keyboard)
+    turn.edit("\n".join([turn.t("add.added"), card_text(turn, customer, stage=Stage.LEAD), *(hints or [])]), keyboard)

@@ -16,7 +16,8 @@ from handlers.common.owners import names_shown
 from handlers.common.pick import continuation, pressed, with_customer
 from handlers.customers.card_fields import raw, shown
 from handlers.customers.view import card_keyboard, card_text
-from storage import audit, complaints, customers, sales, scores, surveys, users
+from storage import audit, complaints, customers, lifecycle, sales, scores, surveys, users
+from storage.lifecycle import stage_of
 from storage.models import Customer, Tier
 
 TIER_CHOSEN = Callback("tv", customer=ID, tier=Choice(*Tier))
@@ -43,7 +44,9 @@ async def open_card(turn: Turn, customer: Customer, *, edit: bool = False, notic
     await audit.record(turn.session, actor=turn.actor, action="view", now=turn.now, customer_id=customer.id)
     owner = (await names_shown(turn, [customer.owner_id])).get(customer.owner_id)
     standing = await scores.latest(turn.session, customer_id=customer.id)
-    text = card_text(turn, customer, last, await sales.totals(turn.session, customer_id=customer.id), owner=owner,
+    stage = stage_of(customer, turn.now, await lifecycle.thresholds_of(turn.session, team_id=customer.team_id))
+    text = card_text(turn, customer, last, await sales.totals(turn.session, customer_id=customer.id), stage=stage,
+                     owner=owner,
                      complaints=await complaints.open_count(turn.session, customer_id=customer.id),
                      survey=await surveys.latest(turn.session, customer_id=customer.id, now=turn.now),
                      standing=standing)

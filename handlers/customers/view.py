@@ -27,8 +27,7 @@ from bot.views.buttons import (
 )
 from bot.views.contact import channel_and_note
 from bot.views.survey import stars
-from storage.customers import stage_of
-from storage.models import Customer, Interaction, Kind
+from storage.models import Customer, Interaction, Kind, Stage
 from storage.sales import Totals
 from storage.scores import Standing
 from storage.surveys import Latest
@@ -37,18 +36,19 @@ SURVEY_COMMENT = 200  # a survey comment is cut on the card; History shows it in
 
 
 def card_text(turn: Turn, customer: Customer, last: Interaction | None = None, totals: Totals | None = None, *,
-              owner: str | None = None, complaints: int = 0, survey: Latest | None = None,
+              stage: Stage, owner: str | None = None, complaints: int = 0, survey: Latest | None = None,
               standing: Standing | None = None) -> str:
-    """Key fields, lifecycle stage, sales, the RFM segment and value, the latest survey and the last interaction;
-    `#id` always shown; `owner`: whose it is, when the viewer is to be told (handlers/common/owners.py);
-    `complaints`: how many are open; `standing`: the latest nightly scores (none before the first)."""
+    """Key fields, lifecycle stage (under the team's thresholds: storage.lifecycle.stage_of), sales, the RFM
+    segment and value, the latest survey and the last interaction; `#id` always shown; `owner`: whose it is,
+    when the viewer is to be told (handlers/common/owners.py); `complaints`: how many are open; `standing`: the
+    latest nightly scores (none before the first)."""
     lines = [f"#{customer.id} {customer.name}" + (f" · {customer.company}" if customer.company else "")]
     if owner:
         lines.append(turn.t("card.owner", name=owner))
     if customer.archived_at is not None:
         lines.append(turn.t("card.archived"))
     lines.append(turn.t("card.tier_stage", tier=turn.t(f"tier.{customer.tier}"),
-                        stage=turn.t(f"stage.{stage_of(customer, turn.now).value}")))
+                        stage=turn.t(f"stage.{stage.value}")))
     for field, value in (("phone", customer.phone), ("email", customer.email), ("wechat", customer.wechat),
                          ("region", customer.region)):
         if value:

@@ -1,4 +1,5 @@
-"""/settings (language, time zone, quiet hours, morning digest, team cadence as buttons), /lang en|zh, /tz Area/City.
+"""/settings (language, time zone, quiet hours, morning digest, team cadence and lifecycle thresholds as buttons),
+/lang en|zh, /tz Area/City.
 
 /tz also takes a city (`北京`, `New York`) or an offset (`UTC+8`): those are offered as a guess with a button.
 """
@@ -18,6 +19,7 @@ from bot.views.team import TEAM_PAGE
 from handlers.common.menu import main_menu
 from handlers.common.start import INVITE
 from handlers.settings import greetings, schedule
+from handlers.settings import lifecycle as lifecycle_settings
 from storage import dialogues, users
 from storage.dialogues import DialogueState
 from storage.models import Role
@@ -52,7 +54,8 @@ async def panel(turn: Turn, *, language: str, zone: str) -> tuple[str, list[list
     team = await users.team_of(turn.session, turn.actor) if turn.actor.sees_team else None
     text = "\n".join([turn.t("settings.title", lang_name=turn.t(f"lang.{language}"), tz=zone,
                               time=_local_time(turn, zone)),
-                      *schedule.summary_lines(turn, team), turn.t("settings.tap")])
+                      *schedule.summary_lines(turn, team), await lifecycle_settings.summary_line(turn),
+                      turn.t("settings.tap")])
     mark = "✓ "
     rows = [[((mark if code == language else "") + turn.t(f"lang.{code}"), LANGUAGE.data(code=code))
              for code in LANGUAGES]]
@@ -63,6 +66,7 @@ async def panel(turn: Turn, *, language: str, zone: str) -> tuple[str, list[list
     if turn.actor.sees_team:
         rows.append([(turn.t("greetset.settings_button"), GREETINGS.data()),
                      (turn.t("team.settings_button"), TEAM_PAGE.data(page=0))])
+    rows += lifecycle_settings.rows(turn)
     if turn.actor.can_invite:
         rows.append([(turn.t("settings.invite_rep"), INVITE.data(role=Role.REP)),
                      (turn.t("settings.invite_manager"), INVITE.data(role=Role.MANAGER))])

@@ -5,7 +5,7 @@ predicted CLV on one day (bot/rules/rfm.py). Unique per customer and day, so tak
 replaces it; (team_id, day) finds a team's day.
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0010"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
