@@ -44,6 +44,8 @@ from handlers.followups import change as followup_change
 from handlers.followups import clarify as followup_clarify
 from handlers.followups import create as followups
 from handlers.followups import offer as followup_offer
+from handlers.managers import register as group_register
+from handlers.managers import summary
 from handlers.settings import greeting_country, greeting_days, greeting_words, greetings
 from handlers.settings import preferences as settings
 from storage import users
@@ -57,7 +59,7 @@ FEATURES = [
     interactions, sales, history, history_edit, refunds, settings, greetings, greeting_country, greeting_days,
     greeting_words, optin, greeting_skip, surveys, survey_auto, survey_answers, customer_relay, relay_answer,
     followups, followup_offer, followup_clarify, followup_actions, followup_change, agenda,
-    complaint_intake, complaints, forwards, drafts, router,
+    complaint_intake, complaints, summary, group_register, forwards, drafts, router,
 ]
 
 # shown in the client's command menu, in this order
