@@ -26,10 +26,12 @@ import argparse
 import asyncio
 import bisect
 import random
+import re
 import resource
 import statistics
 import sys
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -196,8 +198,10 @@ async def plans(engine, sessions, actor: Actor) -> None:
         for statement, parameters in captured:
             print("  --- " + " ".join(statement.split())[:150] + ("…" if len(statement) > 150 else ""))
             rows = (await connection.exec_driver_sql(explain + statement, parameters)).all()
-            for row in rows:
-                print("      " + (row[-1] if engine.dialect.name == "sqlite" else row[0]))
+            lines = [row[-1] if engine.dialect.name == "sqlite" else row[0] for row in rows]
+            # a chart's per-bar counts are one subquery per bar: each distinct line once, with how many times
+            for line, times in Counter(re.sub(r"SUBQUERY \d+", "SUBQUERY", line) for line in lines).items():
+                print("      " + line + (f"  (×{times})" if times > 1 else ""))
 
 
 async def nightly_job(url: str) -> float | None:

@@ -63,8 +63,8 @@ FEATURES = [
 ]
 
 # shown in the client's command menu, in this order
-MENU_COMMANDS = ["add", "find", "list", "show", "log", "followup", "today", "sale", "complaints", "settings", "help",
-                 "cancel"]
+MENU_COMMANDS = ["add", "find", "list", "show", "log", "followup", "today", "sale", "complaints", "summary", "settings",
+                 "help", "cancel"]
 
 
 def build_application(config: Settings, *, clock: Clock | None = None, budget: SendBudget | None = None,

@@ -10,8 +10,10 @@ Only customers the asker sees count (storage.access.visible_customers, within th
 admin); a rep's own summary counts only what is theirs. `team_wide` is the team's group chat: every member
 sees the team's numbers there (and nothing about any one customer).
 
-Each table is read once for both periods (conditional sums over the two windows), then once more for the chart:
-per hour or day of the period, for the people with the most sales and interactions and the rest as one.
+Every number is a count or sum grouped by person: one query a table for both periods (conditional sums), or
+one a period where that lets an index be read as a plain range (customers, interactions). The chart adds,
+per hour or day, a grouped query for the people drawn and a range count per bar for everyone (the others
+are the difference). bench/summary.py times them on a million interactions and prints their plans.
 """
 
 from __future__ import annotations
@@ -149,19 +151,20 @@ class _Scope:
         self.own = [team == actor.team_id, *rep]
         self.customers = [(team + 0 if dialect == "sqlite" else team) == actor.team_id, *rep]
 
-    def apply(self, query: Select, customer_id: ColumnElement, user_id: ColumnElement | None = None) -> Select:
-        """`query` restricted to the rows that count: on the scope's customers; the rep's own when `user_id`
-        (who logged the row, or owns the follow-up) is given."""
+    def apply(self, query: Select, customer_id: ColumnElement) -> Select:
+        """`query` restricted to rows on the scope's customers (`customer_id`: the row's customer)."""
         if self.joined:
             query = query.join(Customer, col(Customer.id) == customer_id).where(*self.customers)
-        if self.only is not None and user_id is not None:
-            query = query.where(user_id == self.only)
         return query
 
-    def anyone(self, user_id: ColumnElement) -> ColumnElement[bool]:
-        """Who may have logged a row: the rep; for a team, any user. The IN (every user) is true of every row
-        (user ids are foreign keys) and lets SQLite read an index by (user, …, time) one person at a time,
-        in order, instead of sorting the period's rows to group them."""
+    def whose(self, user_id: ColumnElement) -> list[ColumnElement[bool]]:
+        """The rep's own rows (`user_id`: who logged the row, or owns the follow-up); a team's: all."""
+        return [] if self.only is None else [user_id == self.only]
+
+    def led_by(self, user_id: ColumnElement) -> ColumnElement[bool]:
+        """`whose`, for a table with an index that starts with the person: for a team, an IN of every user,
+        true of every row (user ids are foreign keys), lets SQLite read that index one person at a time, in
+        order, instead of sorting the period's rows to group them."""
         return user_id == self.only if self.only is not None else user_id.in_(select(col(User.id)))
 
 
@@ -256,27 +259,27 @@ async def _interactions(session: AsyncSession, scope: _Scope, window: Window, cu
     range of the index by (user, channel, time), counted without reading a row."""
     user_id, channel = col(Interaction.user_id), col(Interaction.channel)
     query = (select(user_id, channel, func.count())
-             .where(scope.anyone(user_id), channel.in_(CHANNELS), *_between(col(Interaction.at), window, current))
+             .where(scope.led_by(user_id), channel.in_(CHANNELS), *_between(col(Interaction.at), window, current))
              .group_by(user_id, channel))
-    return _rows(await session.exec(scope.apply(query, col(Interaction.customer_id), user_id)))  # type: ignore
+    return _rows(await session.exec(scope.apply(query, col(Interaction.customer_id))))  # type: ignore
 
 
 async def _done(session: AsyncSession, scope: _Scope, window: Window) -> list[tuple]:
     """Follow-ups done, by their owner."""
     done, owner = col(FollowUp.done_at), col(FollowUp.owner_id)
     query = (select(owner, _count(window.current(done)), _count(~window.current(done)))
-             .where(scope.anyone(owner), col(FollowUp.status) == FollowUpStatus.DONE, window.within(done))
+             .where(scope.led_by(owner), col(FollowUp.status) == FollowUpStatus.DONE, window.within(done))
              .group_by(owner))
-    return _rows(await session.exec(scope.apply(query, col(FollowUp.customer_id), owner)))  # type: ignore
+    return _rows(await session.exec(scope.apply(query, col(FollowUp.customer_id))))  # type: ignore
 
 
 async def _overdue(session: AsyncSession, scope: _Scope, now: datetime) -> list[tuple]:
     """Open follow-ups due before now, by their owner."""
     owner = col(FollowUp.owner_id)
     query = (select(owner, func.count())
-             .where(scope.anyone(owner), col(FollowUp.status) == FollowUpStatus.OPEN, col(FollowUp.due_at) < now)
+             .where(scope.led_by(owner), col(FollowUp.status) == FollowUpStatus.OPEN, col(FollowUp.due_at) < now)
              .group_by(owner))
-    return _rows(await session.exec(scope.apply(query, col(FollowUp.customer_id), owner)))  # type: ignore
+    return _rows(await session.exec(scope.apply(query, col(FollowUp.customer_id))))  # type: ignore
 
 
 async def _sales(session: AsyncSession, scope: _Scope, window: Window, currency: str) -> list[tuple]:
@@ -286,9 +289,10 @@ async def _sales(session: AsyncSession, scope: _Scope, window: Window, currency:
     for period in (window.current(at), ~window.current(at)):
         columns += [_count(and_(period, amount > 0)), _total(and_(period, amount > 0), amount),
                     _total(and_(period, amount < 0), -amount)]
-    query = (select(user_id, *columns).where(col(Purchase.currency) == currency, window.within(at))
+    query = (select(user_id, *columns).where(*scope.whose(user_id), col(Purchase.currency) == currency,
+                                             window.within(at))
              .group_by(user_id))
-    return _rows(await session.exec(scope.apply(query, col(Purchase.customer_id), user_id)))  # type: ignore
+    return _rows(await session.exec(scope.apply(query, col(Purchase.customer_id))))  # type: ignore
 
 
 async def _scores(session: AsyncSession, scope: _Scope, window: Window) -> list[tuple]:
