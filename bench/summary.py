@@ -4,8 +4,9 @@ One team: a manager and 200 reps, 100,000 customers, 1,000,000 interactions, 50,
 refunds), 100,000 follow-ups and 10,000 surveys, spread evenly over two years up to Tuesday 2026-03-24 15:00
 (Asia/Shanghai), each on a customer there was at the time, written in the order they happened (so ids follow
 time, as in a real book); seeded, so every run holds the same data. Rows go in with bulk core inserts
-(executemany), not ORM objects one by one. PostgreSQL is ANALYZEd after the load, as autovacuum would;
-SQLite is not (the bot never runs ANALYZE there, so its planner has no statistics in production either).
+(executemany), not ORM objects one by one. PostgreSQL is vacuumed and analyzed after the load, as autovacuum
+would; SQLite is not analyzed (the bot never runs ANALYZE there: its planner has no statistics in production
+either).
 
 Printed, per database: the p50 time of storage.summaries.report for the manager's month (the queries of
 /summary month, in a session of its own as a turn opens one; the text and chart are not in it), the p50 of a
@@ -38,7 +39,8 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event, insert, text
+from sqlalchemy import bindparam, event, insert, text, update
+from sqlmodel import col
 
 from bench.databases import on_each_database
 from bot.rules.periods import MONTH, period
@@ -112,12 +114,17 @@ async def load(url: str, *, reps: int, customers: int, interactions: int, purcha
                 yield {"customer_id": ids[n], "user_id": manager if rng.random() < 0.05 else owners[n],
                        "channel": rng.choice(CHANNELS), "direction": "out", "at": at, "created_at": at}
 
+        bought: dict[int, list[datetime]] = {}  # a customer's first and last purchase (refunds are not purchases)
+
         def purchase_rows():
             for at in times(rng, purchases, start):
                 n = customer_before(at)
                 amount = rng.randrange(100, 50_000) * 100
+                refund = rng.random() < 0.03
+                if not refund:
+                    bought.setdefault(ids[n], [at, at])[1] = at
                 yield {"customer_id": ids[n], "user_id": owners[n], "currency": "CNY", "at": at, "created_at": at,
-                       "amount_minor": -amount // 10 if rng.random() < 0.03 else amount}
+                       "amount_minor": -amount // 10 if refund else amount}
 
         def follow_up_rows():
             for at in times(rng, follow_ups, start):
@@ -145,15 +152,16 @@ async def load(url: str, *, reps: int, customers: int, interactions: int, purcha
         for table, rows in ((Interaction, interaction_rows()), (Purchase, purchase_rows()),
                             (FollowUp, follow_up_rows()), (Survey, survey_rows())):
             await insert_batches(connection, table, rows)
-        # what storage.activity keeps on each customer: the first and last purchase (refunds are not purchases)
-        await connection.execute(text(
-            "UPDATE customer SET first_purchase_at = (SELECT min(at) FROM purchase WHERE customer_id = customer.id "
-            "AND amount_minor > 0), last_purchase_at = (SELECT max(at) FROM purchase "
-            "WHERE customer_id = customer.id AND amount_minor > 0)"))
+        # what storage.activity keeps on each customer
+        await connection.execute(
+            update(Customer).where(col(Customer.id) == bindparam("customer"))
+            .values(first_purchase_at=bindparam("first"), last_purchase_at=bindparam("last")),
+            [{"customer": customer, "first": first, "last": last} for customer, (first, last) in bought.items()])
     if engine.dialect.name == "postgresql":
+        # what autovacuum does after a load: statistics, and the visibility map index-only scans need
         async with engine.connect() as connection:
             await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await connection.execute(text("ANALYZE"))
+            await connection.execute(text("VACUUM ANALYZE"))
     await engine.dispose()
     return (Actor(user_id=manager, team_id=team_id, role=Role.MANAGER),
             Actor(user_id=rep_ids[0], team_id=team_id, role=Role.REP))

@@ -299,8 +299,13 @@ class FollowUp(SQLModel, table=True):
     """A promise to get back to a customer; the reminder is materialised into the outbox at `remind_at`."""
 
     __tablename__ = "follow_up"
-    __table_args__ = (Index("ix_follow_up_owner_status_due", "owner_id", "status", "due_at"),
-                      Index("ix_follow_up_owner_status_done", "owner_id", "status", "done_at"), IDS_ONLY_GROW)
+    __table_args__ = (
+        Index("ix_follow_up_owner_status_due", "owner_id", "status", "due_at"),
+        # a summary's follow-ups done in a period, and those overdue now, each a range of an index
+        Index("ix_follow_up_status_done", "status", "done_at"),
+        Index("ix_follow_up_status_due", "status", "due_at"),
+        IDS_ONLY_GROW,
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: int = Field(foreign_key="team.id")

@@ -145,11 +145,12 @@ class _Scope:
 
     def __init__(self, actor: Actor, team_wide: bool, dialect: str, everything_ours: bool) -> None:
         self.only = None if team_wide or actor.sees_team else actor.user_id
+        self.sqlite = dialect == "sqlite"
         self.joined = self.only is not None or not everything_ours
         team = col(Customer.team_id)
         rep = [] if self.only is None else [visible_customers(actor)]
         self.own = [team == actor.team_id, *rep]
-        self.customers = [(team + 0 if dialect == "sqlite" else team) == actor.team_id, *rep]
+        self.customers = [(team + 0 if self.sqlite else team) == actor.team_id, *rep]
 
     def apply(self, query: Select, customer_id: ColumnElement) -> Select:
         """`query` restricted to rows on the scope's customers (`customer_id`: the row's customer)."""
@@ -161,11 +162,13 @@ class _Scope:
         """The rep's own rows (`user_id`: who logged the row, or owns the follow-up); a team's: all."""
         return [] if self.only is None else [user_id == self.only]
 
-    def led_by(self, user_id: ColumnElement) -> ColumnElement[bool]:
-        """`whose`, for a table with an index that starts with the person: for a team, an IN of every user,
-        true of every row (user ids are foreign keys), lets SQLite read that index one person at a time, in
-        order, instead of sorting the period's rows to group them."""
-        return user_id == self.only if self.only is not None else user_id.in_(select(col(User.id)))
+    def led_by(self, user_id: ColumnElement) -> list[ColumnElement[bool]]:
+        """`whose`, for interactions, whose index starts with the person: on SQLite, for a team, an IN of every
+        user (true of every row: user ids are foreign keys) makes it read that index one person at a time, in
+        order, instead of sorting the period's rows to group them. PostgreSQL hashes them as they come."""
+        if self.only is None and self.sqlite:
+            return [user_id.in_(select(col(User.id)))]
+        return self.whose(user_id)
 
 
 async def report(session: AsyncSession, *, actor: Actor, window: Window, team_wide: bool = False,
@@ -259,7 +262,7 @@ async def _interactions(session: AsyncSession, scope: _Scope, window: Window, cu
     range of the index by (user, channel, time), counted without reading a row."""
     user_id, channel = col(Interaction.user_id), col(Interaction.channel)
     query = (select(user_id, channel, func.count())
-             .where(scope.led_by(user_id), channel.in_(CHANNELS), *_between(col(Interaction.at), window, current))
+             .where(*scope.led_by(user_id), channel.in_(CHANNELS), *_between(col(Interaction.at), window, current))
              .group_by(user_id, channel))
     return _rows(await session.exec(scope.apply(query, col(Interaction.customer_id))))  # type: ignore
 
@@ -268,7 +271,7 @@ async def _done(session: AsyncSession, scope: _Scope, window: Window) -> list[tu
     """Follow-ups done, by their owner."""
     done, owner = col(FollowUp.done_at), col(FollowUp.owner_id)
     query = (select(owner, _count(window.current(done)), _count(~window.current(done)))
-             .where(scope.led_by(owner), col(FollowUp.status) == FollowUpStatus.DONE, window.within(done))
+             .where(*scope.whose(owner), col(FollowUp.status) == FollowUpStatus.DONE, window.within(done))
              .group_by(owner))
     return _rows(await session.exec(scope.apply(query, col(FollowUp.customer_id))))  # type: ignore
 
@@ -277,7 +280,7 @@ async def _overdue(session: AsyncSession, scope: _Scope, now: datetime) -> list[
     """Open follow-ups due before now, by their owner."""
     owner = col(FollowUp.owner_id)
     query = (select(owner, func.count())
-             .where(scope.led_by(owner), col(FollowUp.status) == FollowUpStatus.OPEN, col(FollowUp.due_at) < now)
+             .where(*scope.whose(owner), col(FollowUp.status) == FollowUpStatus.OPEN, col(FollowUp.due_at) < now)
              .group_by(owner))
     return _rows(await session.exec(scope.apply(query, col(FollowUp.customer_id))))  # type: ignore
 
