@@ -301,9 +301,9 @@ class FollowUp(SQLModel, table=True):
     __tablename__ = "follow_up"
     __table_args__ = (
         Index("ix_follow_up_owner_status_due", "owner_id", "status", "due_at"),
-        # a summary's follow-ups done in a period, and those overdue now, each a range of an index
-        Index("ix_follow_up_status_done", "status", "done_at"),
-        Index("ix_follow_up_status_due", "status", "due_at"),
+        # a summary's follow-ups done in a period, and those overdue now, with their owners, from the index alone
+        Index("ix_follow_up_status_done", "status", "done_at", "owner_id"),
+        Index("ix_follow_up_status_due", "status", "due_at", "owner_id"),
         IDS_ONLY_GROW,
     )
 

@@ -18,7 +18,7 @@ are the difference). bench/summary.py times them on a million interactions and p
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -29,6 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.access import Actor, visible_customers
 from storage.models import Channel, Customer, FollowUp, FollowUpStatus, Interaction, Purchase, Survey, Team, User
+from storage.users import display_name
 
 OTHERS = 0  # the chart's series for everyone not drawn on their own
 CHANNELS = [channel.value for channel in Channel]
@@ -177,9 +178,9 @@ async def report(session: AsyncSession, *, actor: Actor, window: Window, team_wi
     team = await session.get(Team, actor.team_id)
     assert team is not None
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    elsewhere = (await session.exec(select(col(Customer.id)).where(  # type: ignore[call-overload]
-        or_(col(Customer.team_id) < team.id, col(Customer.team_id) > team.id)).limit(1))).first()
-    scope = _Scope(actor, team_wide, dialect, everything_ours=elsewhere is None)
+    elsewhere = await _fetch(session, select(col(Customer.id)).where(
+        or_(col(Customer.team_id) < team.id, col(Customer.team_id) > team.id)).limit(1))
+    scope = _Scope(actor, team_wide, dialect, everything_ours=not elsewhere)
     people: dict[int, Person] = {}
 
     def numbers(user_id: int, current: bool) -> Numbers:
@@ -207,7 +208,7 @@ async def report(session: AsyncSession, *, actor: Actor, window: Window, team_wi
     for user in await _people(session, team.id, set(people) if scope.only is None else {actor.user_id},
                               everyone=scope.only is None):
         person = people.setdefault(user.id, Person(user.id, "", ""))  # type: ignore[arg-type]
-        person.name, person.role = _name(user), user.role
+        person.name, person.role = display_name(user), user.role
     listed = sorted(people.values(), key=lambda p: (-p.current.sales_amount, -p.current.interaction_count,
                                                     p.name.lower(), p.user_id))
     total = Person(0, team.name, "")
@@ -223,13 +224,12 @@ async def report(session: AsyncSession, *, actor: Actor, window: Window, team_wi
     return Report(team=team, people=listed, total=total, chart=chart)
 
 
-def _rows(result: Iterable[Sequence]) -> list[tuple]:
-    """Rows with PostgreSQL's numeric sums (of bigint amounts) as ints."""
-    return [tuple(int(value) if isinstance(value, Decimal) else value for value in row) for row in result]
-
-
-def _name(user: User) -> str:
-    return user.name or (f"@{user.username}" if user.username else f"#{user.id}")
+async def _fetch(session: AsyncSession, query: Select) -> list[tuple]:
+    """The rows, as plain tuples, with PostgreSQL's numeric sums (of bigint amounts) as ints. Run on the
+    session's connection: these are counts, not objects, so the ORM's per-query work is left out."""
+    connection = await session.connection()
+    rows = (await connection.execute(query)).all()
+    return [tuple(int(value) if isinstance(value, Decimal) else value for value in row) for row in rows]
 
 
 def _between(column: ColumnElement, window: Window, current: bool) -> list[ColumnElement[bool]]:
@@ -241,7 +241,7 @@ def _between(column: ColumnElement, window: Window, current: bool) -> list[Colum
 
 async def _new_customers(session: AsyncSession, scope: _Scope, window: Window, current: bool) -> list[tuple]:
     """Customers created in the period, by owner."""
-    return _rows(await session.exec(  # type: ignore[call-overload]
+    return await _fetch(session, (
         select(col(Customer.owner_id), func.count())
         .where(*scope.own, *_between(col(Customer.created_at), window, current))
         .group_by(col(Customer.owner_id))
@@ -250,7 +250,7 @@ async def _new_customers(session: AsyncSession, scope: _Scope, window: Window, c
 
 async def _converted(session: AsyncSession, scope: _Scope, window: Window, current: bool) -> list[tuple]:
     """Customers whose first purchase falls in the period, by owner."""
-    return _rows(await session.exec(  # type: ignore[call-overload]
+    return await _fetch(session, (
         select(col(Customer.owner_id), func.count())
         .where(*scope.own, *_between(col(Customer.first_purchase_at), window, current))
         .group_by(col(Customer.owner_id))
@@ -264,7 +264,7 @@ async def _interactions(session: AsyncSession, scope: _Scope, window: Window, cu
     query = (select(user_id, channel, func.count())
              .where(*scope.led_by(user_id), channel.in_(CHANNELS), *_between(col(Interaction.at), window, current))
              .group_by(user_id, channel))
-    return _rows(await session.exec(scope.apply(query, col(Interaction.customer_id))))  # type: ignore
+    return await _fetch(session, scope.apply(query, col(Interaction.customer_id)))
 
 
 async def _done(session: AsyncSession, scope: _Scope, window: Window) -> list[tuple]:
@@ -273,7 +273,7 @@ async def _done(session: AsyncSession, scope: _Scope, window: Window) -> list[tu
     query = (select(owner, _count(window.current(done)), _count(~window.current(done)))
              .where(*scope.whose(owner), col(FollowUp.status) == FollowUpStatus.DONE, window.within(done))
              .group_by(owner))
-    return _rows(await session.exec(scope.apply(query, col(FollowUp.customer_id))))  # type: ignore
+    return await _fetch(session, scope.apply(query, col(FollowUp.customer_id)))
 
 
 async def _overdue(session: AsyncSession, scope: _Scope, now: datetime) -> list[tuple]:
@@ -282,7 +282,7 @@ async def _overdue(session: AsyncSession, scope: _Scope, now: datetime) -> list[
     query = (select(owner, func.count())
              .where(*scope.whose(owner), col(FollowUp.status) == FollowUpStatus.OPEN, col(FollowUp.due_at) < now)
              .group_by(owner))
-    return _rows(await session.exec(scope.apply(query, col(FollowUp.customer_id))))  # type: ignore
+    return await _fetch(session, scope.apply(query, col(FollowUp.customer_id)))
 
 
 async def _sales(session: AsyncSession, scope: _Scope, window: Window, currency: str) -> list[tuple]:
@@ -295,13 +295,13 @@ async def _sales(session: AsyncSession, scope: _Scope, window: Window, currency:
     query = (select(user_id, *columns).where(*scope.whose(user_id), col(Purchase.currency) == currency,
                                              window.within(at))
              .group_by(user_id))
-    return _rows(await session.exec(scope.apply(query, col(Purchase.customer_id))))  # type: ignore
+    return await _fetch(session, scope.apply(query, col(Purchase.customer_id)))
 
 
 async def _scores(session: AsyncSession, scope: _Scope, window: Window) -> list[tuple]:
     """Survey answers (sum and count of scores) by the customer's owner, now and before."""
     answered, score = col(Survey.answered_at), col(Survey.score)
-    return _rows(await session.exec(  # type: ignore[call-overload]
+    return await _fetch(session, (
         select(col(Customer.owner_id), _total(window.current(answered), score), _count(window.current(answered)),
                _total(~window.current(answered), score), _count(~window.current(answered)))
         .join(Customer, col(Customer.id) == col(Survey.customer_id))
@@ -320,42 +320,41 @@ async def _people(session: AsyncSession, team_id: int, ids: set[int], *, everyon
 
 async def _chart(session: AsyncSession, scope: _Scope, window: Window, currency: str, chart: Chart) -> None:
     """Per bar of the period: interactions and sales amount of each person drawn, and of everyone (from which
-    the others' follow). Everyone's are a range count per bar (an index read, no row grouped); each drawn
-    person's rows are few, grouped by bar."""
+    the others' follow). Each drawn person's rows are few, grouped by bar; everyone's are a count (a sum) per
+    bar, each a range of the time index, so the period's rows are not grouped."""
     bars = len(window.edges)
     drawn = [key for key in chart.series if key != OTHERS]
     for key in chart.series:
         chart.sales[key], chart.interactions[key] = [0] * bars, [0] * bars
     if not chart.series:
         return
-    bounds = [(edge, window.edges[index + 1] if index + 1 < bars else None) for index, edge in enumerate(window.edges)]
-
-    def bar_range(column: ColumnElement, start: datetime, end: datetime | None) -> list[ColumnElement[bool]]:
-        return [column >= start, column < end] if end is not None else [column >= start, column <= window.end]
-
     at, user_id, channel = col(Interaction.at), col(Interaction.user_id), col(Interaction.channel)
     each = (select(user_id, window.bar(at).label("bar"), func.count())
             .where(user_id.in_(drawn), channel.in_(CHANNELS), at >= window.start, at <= window.end)
             .group_by(user_id, text("bar")))
-    for key, index, count in _rows(await session.exec(scope.apply(each, col(Interaction.customer_id)))):  # type: ignore
+    for key, index, count in await _fetch(session, scope.apply(each, col(Interaction.customer_id))):
         chart.interactions[key][index] = count
     amount, sold = col(Purchase.amount_minor), col(Purchase.at)
     sales = (select(col(Purchase.user_id), window.bar(sold).label("bar"), func.sum(amount))
              .where(col(Purchase.user_id).in_(drawn), col(Purchase.currency) == currency, amount > 0,
                     sold >= window.start, sold <= window.end)
              .group_by(col(Purchase.user_id), text("bar")))
-    for key, index, total in _rows(await session.exec(scope.apply(sales, col(Purchase.customer_id)))):  # type: ignore
+    for key, index, total in await _fetch(session, scope.apply(sales, col(Purchase.customer_id))):
         chart.sales[key][index] = total
     if OTHERS not in chart.series:
         return
+    def bar(column: ColumnElement, index: int) -> list[ColumnElement[bool]]:
+        upper = column < window.edges[index + 1] if index + 1 < bars else column <= window.end
+        return [column >= window.edges[index], upper]
+
     everyone = []
-    for start, end in bounds:
-        everyone.append(scope.apply(select(func.count()).where(*bar_range(at, start, end)),
+    for index in range(bars):
+        everyone.append(scope.apply(select(func.count()).where(*bar(at, index)),
                                     col(Interaction.customer_id)).scalar_subquery())
-        everyone.append(scope.apply(select(func.coalesce(func.sum(amount), 0)).where(
-            col(Purchase.currency) == currency, amount > 0, *bar_range(sold, start, end)),
-            col(Purchase.customer_id)).scalar_subquery())
-    totals = _rows([(await session.exec(select(*everyone))).one()])[0]  # type: ignore[call-overload]
+        everyone.append(scope.apply(select(func.coalesce(func.sum(amount), 0))
+                                    .where(col(Purchase.currency) == currency, amount > 0, *bar(sold, index)),
+                                    col(Purchase.customer_id)).scalar_subquery())
+    [totals] = await _fetch(session, select(*everyone))
     for index in range(bars):
         count, total = totals[2 * index], totals[2 * index + 1]
         chart.interactions[OTHERS][index] = count - sum(chart.interactions[key][index] for key in drawn)
