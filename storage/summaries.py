@@ -22,13 +22,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, text
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, case, func, literal, literal_column, or_, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.access import Actor, visible_customers
 from storage.models import Channel, Customer, FollowUp, FollowUpStatus, Interaction, Purchase, Survey, Team, User
+from storage.types import UtcDateTime
 from storage.users import display_name
 
 OTHERS = 0  # the chart's series for everyone not drawn on their own
@@ -119,10 +121,21 @@ class Window:
         """Of rows already `within`: in the period itself."""
         return column >= self.start
 
+    @cached_property
+    def marks(self) -> list[BindParameter]:
+        """Each bar's start, then the end, as parameters made once: the chart's queries name them about a
+        hundred times, and building a parameter costs more than using one again."""
+        return [literal(moment, UtcDateTime()) for moment in (*self.edges, self.end)]
+
     def bar(self, column: ColumnElement) -> ColumnElement[int]:
         """Of rows in the period: the index of the bar they fall in."""
-        later = [(column < edge, index) for index, edge in enumerate(self.edges[1:])]
-        return case(*later, else_=len(self.edges) - 1) if later else literal(0)
+        later = [(column < mark, literal_column(str(index))) for index, mark in enumerate(self.marks[1:-1])]
+        return case(*later, else_=literal_column(str(len(self.edges) - 1))) if later else literal_column("0")
+
+    def in_bar(self, column: ColumnElement, index: int) -> list[ColumnElement[bool]]:
+        """Rows in bar `index`: from its start to the next one's, the last one to now (included)."""
+        upper = column <= self.marks[-1] if index == len(self.edges) - 1 else column < self.marks[index + 1]
+        return [column >= self.marks[index], upper]
 
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -343,16 +356,13 @@ async def _chart(session: AsyncSession, scope: _Scope, window: Window, currency:
         chart.sales[key][index] = total
     if OTHERS not in chart.series:
         return
-    def bar(column: ColumnElement, index: int) -> list[ColumnElement[bool]]:
-        upper = column < window.edges[index + 1] if index + 1 < bars else column <= window.end
-        return [column >= window.edges[index], upper]
-
     everyone = []
+    paid = [col(Purchase.currency) == literal(currency), amount > literal_column("0")]  # built once, used per bar
     for index in range(bars):
-        everyone.append(scope.apply(select(func.count()).where(*bar(at, index)),
+        everyone.append(scope.apply(select(func.count()).where(*window.in_bar(at, index)),
                                     col(Interaction.customer_id)).scalar_subquery())
         everyone.append(scope.apply(select(func.coalesce(func.sum(amount), 0))
-                                    .where(col(Purchase.currency) == currency, amount > 0, *bar(sold, index)),
+                                    .where(*paid, *window.in_bar(sold, index)),
                                     col(Purchase.customer_id)).scalar_subquery())
     [totals] = await _fetch(session, select(*everyone))
     for index in range(bars):

@@ -28,7 +28,7 @@ def change(lang: str, now: float, before: float) -> str:
         return t(lang, "summary.same")
     if not before:
         return t(lang, "summary.new")
-    percent = round(abs(now - before) * 100 / before)
+    percent = int(abs(now - before) * 100 / before + 0.5)  # half up: 12.5% reads 13%, as people round
     return t(lang, "summary.up" if now > before else "summary.down", percent=percent)
 
 
