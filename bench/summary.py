@@ -201,15 +201,24 @@ async def plans(engine, sessions, actor: Actor) -> None:
         await timed_report(sessions, actor)
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", capture)
-    explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+    explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN (COSTS OFF) "
     async with engine.connect() as connection:
         for statement, parameters in captured:
             print("  --- " + " ".join(statement.split())[:150] + ("…" if len(statement) > 150 else ""))
             rows = (await connection.exec_driver_sql(explain + statement, parameters)).all()
             lines = [row[-1] if engine.dialect.name == "sqlite" else row[0] for row in rows]
             # a chart's per-bar counts are one subquery per bar: each distinct line once, with how many times
-            for line, times in Counter(re.sub(r"SUBQUERY \d+", "SUBQUERY", line) for line in lines).items():
+            for line, times in Counter(_plan_shape(line) for line in lines).items():
+                line = line if len(line) <= 200 else line[:199] + "…"
                 print("      " + line + (f"  (×{times})" if times > 1 else ""))
+
+
+def _plan_shape(line: str) -> str:
+    """A plan line without what differs from one bar's subquery to the next (its number, alias and times)."""
+    for pattern, shape in ((r"SUBQUERY \d+", "SUBQUERY"), (r"InitPlan \d+ \(returns \$\d+\)", "InitPlan"),
+                           (r" on (\w+) \1_\d+", r" on \1"), (r"'[\d :+.-]+'::timestamp with time zone", "<time>")):
+        line = re.sub(pattern, shape, line)
+    return line
 
 
 async def nightly_job(url: str) -> float | None:

@@ -181,6 +181,9 @@ async def test_a_manager_gets_the_team_total_and_a_block_per_rep(harness: Harnes
     assert text.rstrip().endswith("😴 Nothing in either period: Ivy")
     assert "Olga" not in text and "Otto" not in text
     assert photo_of(sent).content.startswith(PNG)
+    # an admin gets their own team's, the default team here
+    admins = (await harness.send(harness.admin, "/summary"))[0].text
+    assert block(admins, "Team total") == block(text, "Team total")
 
 
 async def test_buttons_switch_the_period_in_place_and_the_chart_follows(harness: Harness) -> None:
