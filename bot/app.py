@@ -47,7 +47,8 @@ from handlers.followups import change as followup_change
 from handlers.followups import clarify as followup_clarify
 from handlers.followups import create as followups
 from handlers.followups import offer as followup_offer
-from handlers.managers import offboard, reassign, risk
+from handlers.managers import offboard, reassign, risk, summary
+from handlers.managers import register as group_register
 from handlers.managers import team as team_view
 from handlers.settings import greeting_country, greeting_days, greeting_words, greetings
 from handlers.settings import lifecycle as lifecycle_settings
@@ -63,12 +64,13 @@ FEATURES = [
     interactions, sales, history, history_edit, refunds, settings, greetings, greeting_country, greeting_days,
     greeting_words, lifecycle_settings, optin, greeting_skip, surveys, survey_auto, survey_answers, customer_relay,
     relay_answer, followups, followup_offer, followup_clarify, followup_actions, followup_change, agenda,
-    complaint_intake, complaints, risk, team_view, reassign, offboard, forwards, drafts, router,
+    complaint_intake, complaints, summary, group_register, risk, team_view, reassign, offboard, forwards, drafts,
+    router,
 ]
 
 # shown in the client's command menu, in this order
-MENU_COMMANDS = ["add", "find", "list", "show", "log", "followup", "today", "sale", "complaints", "risk", "settings",
-                 "help", "cancel"]
+MENU_COMMANDS = ["add", "find", "list", "show", "log", "followup", "today", "sale", "complaints", "summary", "risk",
+                 "settings", "help", "cancel"]
 
 
 def build_application(config: Settings, *, clock: Clock | None = None, budget: SendBudget | None = None,

@@ -73,7 +73,8 @@ DEFAULT_QUIET_END = 8 * 60
 
 
 class Team(SQLModel, table=True):
-    __table_args__ = IDS_ONLY_GROW
+    # a group chat is one team's (NULL, no group registered, doesn't collide)
+    __table_args__ = (Index("uq_team_group_chat_id", "group_chat_id", unique=True), IDS_ONLY_GROW)
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100)
@@ -93,6 +94,8 @@ class Team(SQLModel, table=True):
     # lifecycle (storage/lifecycle.py): days without a touch or purchase until a customer is silent, churned
     silent_days: int = Field(default=90, sa_column_kwargs={"server_default": "90"})
     churned_days: int = Field(default=180, sa_column_kwargs={"server_default": "180"})
+    # the team's group chat, registered by a manager's /register there: /summary answers the team's members in it
+    group_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
     def cadence(self) -> dict[str, int]:
         return {Tier.VIP: self.cadence_vip, Tier.QUALITY: self.cadence_quality,
@@ -163,6 +166,9 @@ class Customer(SQLModel, table=True):
             postgresql_where=text("phone IS NOT NULL"),
         ),
         Index("uq_customer_link_token", "link_token", unique=True),
+        # a summary's new customers and leads converted in a period, with their owners, from the index alone
+        Index("ix_customer_team_created", "team_id", "created_at", "owner_id"),
+        Index("ix_customer_team_first_purchase", "team_id", "first_purchase_at", "owner_id"),
         # one Telegram chat is one customer's; NULL (not linked) doesn't collide
         Index(
             "uq_customer_tg_chat_id",
@@ -216,8 +222,10 @@ class Customer(SQLModel, table=True):
 
 
 class Interaction(SQLModel, table=True):
-    # /team counts a member's interactions this week and finds their latest
-    __table_args__ = (Index("ix_interaction_user_at", "user_id", "at"), IDS_ONLY_GROW)
+    # /team counts a member's interactions this week and finds their latest; a summary counts a period's
+    # interactions per person and channel from the second index alone (storage/summaries.py)
+    __table_args__ = (Index("ix_interaction_user_at", "user_id", "at"),
+                      Index("ix_interaction_user_channel_at", "user_id", "channel", "at"), IDS_ONLY_GROW)
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(
@@ -303,7 +311,13 @@ class FollowUp(SQLModel, table=True):
     """A promise to get back to a customer; the reminder is materialised into the outbox at `remind_at`."""
 
     __tablename__ = "follow_up"
-    __table_args__ = (Index("ix_follow_up_owner_status_due", "owner_id", "status", "due_at"), IDS_ONLY_GROW)
+    __table_args__ = (
+        Index("ix_follow_up_owner_status_due", "owner_id", "status", "due_at"),
+        # a summary's follow-ups done in a period, and those overdue now, with their owners, from the index alone
+        Index("ix_follow_up_status_done", "status", "done_at", "owner_id"),
+        Index("ix_follow_up_status_due", "status", "due_at", "owner_id"),
+        IDS_ONLY_GROW,
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: int = Field(foreign_key="team.id")
@@ -449,7 +463,7 @@ class Survey(SQLModel, table=True):
         Integer, ForeignKey("purchase.id", ondelete="SET NULL"), nullable=True))
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
     score: int | None = Field(default=None)
-    answered_at: datetime | None = Field(default=None, sa_column=utc_column())
+    answered_at: datetime | None = Field(default=None, sa_column=utc_column(index=True))
     comment: str | None = Field(default=None, sa_column=Column(Text))
 
 

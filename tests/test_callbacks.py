@@ -370,6 +370,7 @@ async def tour(harness: Harness) -> Shown:
     question = shown.add(wang, [m for m in await harness.deliver() if m.chat_id == wang.id])
     shown.add(wang, await harness.press(wang, with_button(question, "2⭐"), "2⭐"))  # thanks: comment or not
     await send("/survey")  # a manager: automatic surveys after a sale, as buttons
+    await press(await send("/summary"), "Month")  # the team's summary: Today / Week / Month
     await press(await card(), "History")  # the answer is History's newest entry
     await send(f"/birthday #{cid} 03-03")
     harness.advance(hours=5)  # 17:00: the list of tomorrow's greetings, with Skip; Skip offers Undo

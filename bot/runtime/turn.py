@@ -146,7 +146,9 @@ class Turn:
     def document(self, file_name: str, content: bytes, caption: str | None = None) -> None:
         self.actions.append(("document", {"file_name": file_name, "content": content, "caption": caption}))
 
-    def photo(self, content: bytes, caption: str | None = None) -> None:
+    def photo(self, content: bytes | Callable[[], Awaitable[bytes | None]], caption: str | None = None) -> None:
+        """A photo; `content` may be a function that makes it after the transaction has ended (a chart: CPU
+        work that holds no lock meanwhile). When it makes None, no photo goes."""
         self.actions.append(("photo", {"content": content, "caption": caption}))
 
     async def send(self) -> None:
@@ -186,7 +188,10 @@ class Turn:
                 await bot.send_document(chat.id, document=args["content"], filename=args["file_name"],
                                         caption=trim_text(args["caption"], 1024) if args["caption"] else None)
             elif kind == "photo" and chat is not None:
-                await bot.send_photo(chat.id, photo=args["content"],
+                content = args["content"]
+                if callable(content) and (content := await content()) is None:
+                    continue
+                await bot.send_photo(chat.id, photo=content,
                                      caption=trim_text(args["caption"], 1024) if args["caption"] else None)
         # callback queries must be answered or the client keeps spinning
         if query is not None and not self.answered:

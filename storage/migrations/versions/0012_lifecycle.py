@@ -7,7 +7,7 @@ events for that fill. stage_change: one row per change, shown in History. nightl
 ran for which team.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from alembic import op
 from storage.types import UtcDateTime
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

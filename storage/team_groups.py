@@ -1,0 +1,38 @@
+"""A team's group chat: registered by a manager with /register there, one team per group."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.access import Actor
+from storage.models import Team
+
+
+@dataclass
+class Registered:
+    team: Team
+    already: bool = False  # it was this team's group before
+    taken: bool = False  # another team's group: nothing changed
+    moved_from: int | None = None  # the team's previous group, now no longer its own
+
+
+async def team_of_group(session: AsyncSession, *, chat_id: int) -> Team | None:
+    return (await session.exec(select(Team).where(col(Team.group_chat_id) == chat_id))).first()
+
+
+async def register(session: AsyncSession, *, actor: Actor, chat_id: int) -> Registered:
+    """Make `chat_id` the actor's team's group (a manager's or admin's own team)."""
+    team = await session.get(Team, actor.team_id, with_for_update=True)
+    assert team is not None
+    owner = await team_of_group(session, chat_id=chat_id)
+    if owner is not None:
+        return Registered(team, already=owner.id == team.id, taken=owner.id != team.id)
+    before = team.group_chat_id
+    team.group_chat_id = chat_id
+    session.add(team)
+    # two teams registering one group in the same instant: the unique index fails one turn, which saves nothing
+    await session.flush()
+    return Registered(team, moved_from=before)
