@@ -27,41 +27,43 @@ WIDTH, HEIGHT, DPI = 8, 6, 100  # 800 × 600 pixels: sharp on a phone, a small p
 
 
 @cache
-def _families() -> tuple[str, ...]:
-    """DejaVu Sans, then the first installed CJK font (matplotlib falls back glyph by glyph along the list)."""
+def _matplotlib() -> None:
+    """Fonts and sizes, set once before the first chart: rc_context() would change and restore them around
+    each chart, which is not safe with charts drawn in two threads at once. The font list is DejaVu Sans, then
+    the first installed CJK font (matplotlib falls back glyph by glyph along it)."""
+    import matplotlib
     from matplotlib import font_manager
 
     installed = {font.name for font in font_manager.fontManager.ttflist}
-    return ("DejaVu Sans", *[name for name in CJK_FONTS if name in installed][:1])
+    matplotlib.rcParams["font.family"] = ["DejaVu Sans", *[name for name in CJK_FONTS if name in installed][:1]]
+    matplotlib.rcParams["font.size"] = 9
 
 
 def chart_png(period: Period, chart: Chart, currency: str) -> bytes:
     """The chart as PNG bytes."""
-    from matplotlib import rc_context
     from matplotlib.figure import Figure
 
     # not catch_warnings(), which is not thread-safe: one filter, added again (not twice) in case it was reset
     warnings.filterwarnings("ignore", message=MISSING_GLYPH, category=UserWarning)
-    families = _families()
+    _matplotlib()
     labels = _bar_labels(period)
     legend = len(chart.series) > 1  # a rep's own chart has one series: no legend needed
-    with rc_context({"font.family": list(families), "font.size": 9}):
-        figure = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI)
-        # a fixed layout: constrained layout measures every text and took longer than the drawing
-        figure.subplots_adjust(left=0.1, right=0.8 if legend else 0.97, top=0.93, bottom=0.07, hspace=0.1)
-        sales, interactions = figure.subplots(2, 1, sharex=True)
-        _stacked(sales, chart, chart.sales, len(labels), scale=100)
-        _stacked(interactions, chart, chart.interactions, len(labels), scale=1)
-        sales.set_ylabel(currency)
-        interactions.set_ylabel("#")
-        figure.suptitle(_range(period))
-        if legend:
-            handles, names = sales.get_legend_handles_labels()
-            figure.legend(handles, names, loc="upper left", bbox_to_anchor=(0.81, 0.93), fontsize=8, frameon=False)
-        step = max(1, -(-len(labels) // 16))  # a month's 31 days: every other one labelled
-        interactions.set_xticks(range(0, len(labels), step), [labels[i] for i in range(0, len(labels), step)])
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
+    figure = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI)
+    # a fixed layout: constrained layout measures every text and took longer than the drawing
+    figure.subplots_adjust(left=0.1, right=0.8 if legend else 0.97, top=0.93, bottom=0.07, hspace=0.1)
+    sales, interactions = figure.subplots(2, 1, sharex=True)
+    _stacked(sales, chart, chart.sales, len(labels), scale=100)
+    _stacked(interactions, chart, chart.interactions, len(labels), scale=1)
+    sales.set_ylabel(currency)
+    interactions.set_ylabel("#")
+    figure.suptitle(_range(period))
+    if legend:
+        handles, names = sales.get_legend_handles_labels()
+        figure.legend(handles, names, loc="upper left", bbox_to_anchor=(0.81, 0.93), fontsize=8, frameon=False)
+    step = max(1, -(-len(labels) // 16))  # a month's 31 days: every other one labelled
+    interactions.set_xticks(range(0, len(labels), step), [labels[i] for i in range(0, len(labels), step)])
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
     return buffer.getvalue()
 
 
