@@ -33,6 +33,7 @@ from bot.outbound.reminders import Reminders
 from bot.outbound.rep_answer import RepAnswer
 from bot.outbound.survey import SurveyQuestion
 from bot.outbound.survey_alert import SurveyAlert
+from bot.outbound.weekly_digest import WeeklyDigest
 from bot.runtime.i18n import t
 from bot.services import CONTEXT_TYPES, App
 from handlers.activity import forwards, history, history_edit, interactions, refunds, sales
@@ -160,7 +161,8 @@ def outbox_kinds(config: Settings) -> list[Kind]:
     return [Reminders(config), CatchUp(config), Digest(config), CustomerDeleted(config), OptinNotice(config),
             CustomerMessage(config), RepAnswer(config), ComplaintNotice(config), ComplaintEscalation(config),
             ComplaintQuestion(config), SurveyQuestion(config), SurveyAlert(config), Greetings(config),
-            GreetingList(config), GreetingCopy(config), Reassigned(config), Nightly(config)]
+            GreetingList(config), GreetingCopy(config), Reassigned(config), Nightly(config),
+            WeeklyDigest(config)]
 
 
 async def _post_stop(application: App) -> None:

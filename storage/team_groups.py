@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -36,3 +37,13 @@ async def register(session: AsyncSession, *, actor: Actor, chat_id: int) -> Regi
     # two teams registering one group in the same instant: the unique index fails one turn, which saves nothing
     await session.flush()
     return Registered(team, moved_from=before)
+
+
+async def registered(session: AsyncSession) -> list[Team]:
+    """Every team that has a group, for the weekly digest."""
+    return list(await session.exec(select(Team).where(col(Team.group_chat_id).is_not(None)).order_by(col(Team.id))))
+
+
+async def forget(session: AsyncSession, *, chat_id: int) -> None:
+    """The bot was removed from the group (Telegram answers 403): it is nobody's group any more."""
+    await session.exec(update(Team).where(col(Team.group_chat_id) == chat_id).values(group_chat_id=None))

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 TODAY, WEEK, MONTH = "today", "week", "month"
 PERIODS = (TODAY, WEEK, MONTH)
+LAST_WEEK = "last_week"  # the weekly digest's: the whole week before this one
 DEFAULT = WEEK
 # what may follow /summary, lower case, English or Chinese
 WORDS = {
@@ -91,3 +92,17 @@ def period(name: str, now: datetime, tz: ZoneInfo) -> Period:
     return Period(name=name, tz=tz, start=start.astimezone(UTC), end=now.astimezone(UTC),
                   previous_start=previous_start.astimezone(UTC), previous_end=min(previous_end, start).astimezone(UTC),
                   edges=tuple(edges))
+
+
+def last_week(now: datetime, tz: ZoneInfo) -> Period:
+    """The whole week before the one `now` falls in, Monday 00:00 to Sunday 24:00 in zone `tz`, compared with
+    the week before it."""
+    today = now.astimezone(tz).date()
+    monday = today - timedelta(days=today.weekday() + 7)
+    start = _midnight(monday, tz).astimezone(UTC)
+    # the period's end is counted in (a summary reads up to now, now included): the last instant of Sunday
+    end = _midnight(monday + timedelta(days=7), tz).astimezone(UTC) - timedelta(microseconds=1)
+    edges = tuple(_midnight(monday + timedelta(days=n), tz).astimezone(UTC) for n in range(7))
+    return Period(name=LAST_WEEK, tz=tz, start=start, end=end,
+                  previous_start=_midnight(monday - timedelta(days=7), tz).astimezone(UTC), previous_end=start,
+                  edges=edges)

@@ -100,8 +100,9 @@ def rep_block(lang: str, person: Person, currency: str) -> list[str]:
     ]
 
 
-def summary_text(lang: str, period: Period, report: Report, *, team: bool) -> str:
-    """The whole summary: `team` for a manager's (or the group's), else a rep's own."""
+def summary_text(lang: str, period: Period, report: Report, *, team: bool, budget: int = BUDGET) -> str:
+    """The whole summary: `team` for a manager's (or the group's), else a rep's own; the reps' blocks stop
+    before `budget` characters (the weekly digest leaves room for its list of customers going quiet)."""
     currency = report.team.currency
     name = t(lang, f"summary.period_{period.name}")
     title = t(lang, "summary.title_team", team=report.team.name, period=name) if team else \
@@ -119,7 +120,7 @@ def summary_text(lang: str, period: Period, report: Report, *, team: bool) -> st
     for person in busy:
         block = [""] + rep_block(lang, person, currency)
         size = sum(len(line) + 1 for line in block)
-        if used + size > BUDGET:
+        if used + size > budget:
             break
         lines += block
         used += size
