@@ -45,7 +45,7 @@ from sqlmodel import col
 
 from bench.databases import on_each_database
 from bot.rules.periods import MONTH, period
-from storage import summaries
+from storage import scores, summaries
 from storage.access import Actor
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
@@ -222,12 +222,13 @@ def _plan_shape(line: str) -> str:
     return line
 
 
-async def nightly_job(url: str) -> dict[str, float]:
+async def nightly_job(url: str, team_id: int) -> dict[str, float]:
     """The nightly lifecycle/RFM job (bot.outbound.nightly.Nightly with its real steps) on this data, run as the
     sender runs it: `produce` in a transaction of its own, again while it says it is due (the lifecycle step
     stops after each batch). Two nights: the first after the load, when every stage is filled in (the load
     records none), and the next, when only what a day of time did is left. Seconds: each night's whole run,
-    and each step's share of it; then the plans of the steps' main queries."""
+    and each step's share of it; then what /summary adds to read the moves between the two nights' snapshots
+    (storage.scores.moves_between, the team's); then the plans of the steps' main queries and of the moves'."""
     from bot.config import Settings
     from bot.outbound.nightly import NIGHTLY_STEPS, Nightly, Step
 
@@ -247,7 +248,8 @@ async def nightly_job(url: str) -> dict[str, float]:
     settings = Settings(_env_file=None, database_url=url, salesbot_timezone=ZONE, salesbot_sweep_seconds=0)
     job = Nightly(settings, steps=[timed(step) for step in NIGHTLY_STEPS])
     wanted = {"storage.scores team_facts": "FROM purchase JOIN customer",
-              "storage.lifecycle settle_team's candidates": "SELECT customer.id, customer.stage"}
+              "storage.lifecycle settle_team's candidates": "SELECT customer.id, customer.stage",
+              "storage.scores segment_moves": "LEFT OUTER JOIN score_snapshot AS"}
     captured: dict[str, tuple[str, object]] = {}
 
     def capture(_connection, _cursor, statement, parameters, _context, _many) -> None:
@@ -280,6 +282,18 @@ async def nightly_job(url: str) -> dict[str, float]:
                 event.remove(engine.sync_engine, "before_cursor_execute", capture)
             print(f"  nightly lifecycle/RFM job, {night}: {figures[night]:.1f} s in {passes} transactions "
                   f"(lifecycle {spent['lifecycle']:.1f} s, RFM snapshot {spent['rfm']:.1f} s)")
+        first, second = job.night_of(NOW), job.night_of(NOW + timedelta(days=1))
+        event.listen(engine.sync_engine, "before_cursor_execute", capture)
+        rounds = []
+        for _ in range(5):
+            began = time.perf_counter()
+            async with sessions() as session, session.begin():
+                moves = await scores.moves_between(session, team_id=team_id, since=first, until=second)
+            rounds.append(time.perf_counter() - began)
+        event.remove(engine.sync_engine, "before_cursor_execute", capture)
+        print(f"  segment moves {first:%m-%d} → {second:%m-%d} (team-wide): "
+              f"p50 {statistics.median(rounds) * 1000:.1f} ms, "
+              f"{moves.count if moves else 0:,} customers in {len(moves.moves) if moves else 0} moves")
         explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN (COSTS OFF) "
         async with engine.connect() as connection:
             for name in wanted:
@@ -330,7 +344,7 @@ async def run_one(url: str, *, rounds: int, sizes: dict[str, int]) -> list[str]:
         print(f"  ratio summary / count: {month / count:.2f} (goal ≤ {GOAL_RATIO})")
         print(f"  a rep's month summary: p50 {statistics.median(reps) * 1000:.1f} ms")
         print(f"  the chart (9 series, 24 days), drawn: {draw_chart(report) * 1000:.0f} ms")
-        await nightly_job(url)
+        await nightly_job(url, manager.team_id)
         print("  plans of the manager's month summary:")
         await plans(engine, sessions, manager)
     finally:
