@@ -11,8 +11,9 @@ either).
 Printed, per database: the p50 time of storage.summaries.report for the manager's month (the queries of
 /summary month, in a session of its own as a turn opens one; the text and chart are not in it), the p50 of a
 plain `SELECT count(*) FROM interaction` in the same run and their ratio; a rep's month for comparison; the
-chart's drawing time; the query plans (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL) of every query
-the summary runs; peak RSS. Then the nightly lifecycle/RFM job's time, once that job exists (`nightly_job`).
+chart's drawing time; the nightly lifecycle/RFM job's time on this data (two nights: the first fills in every
+stage, the next finds what a day did) with the plans of its RFM aggregation and lifecycle candidates; the query
+plans (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL) of every query the summary runs; peak RSS.
 
 Goals: the manager's month under 200 ms, and at most 5× the count. A missed goal is printed at the end and the
 exit status is 1.
@@ -44,7 +45,7 @@ from sqlmodel import col
 
 from bench.databases import on_each_database
 from bot.rules.periods import MONTH, period
-from storage import summaries
+from storage import scores, summaries
 from storage.access import Actor
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
@@ -221,11 +222,92 @@ def _plan_shape(line: str) -> str:
     return line
 
 
-async def nightly_job(url: str) -> float | None:
-    """Seconds the nightly lifecycle/RFM job takes on this data, once that job exists; None until then.
+async def nightly_job(url: str, team_id: int) -> dict[str, float]:
+    """The nightly lifecycle/RFM job (bot.outbound.nightly.Nightly with its real steps) on this data, run as the
+    sender runs it: `produce` in a transaction of its own, again while it says it is due (the lifecycle step
+    stops after each batch). Two nights: the first after the load, when every stage is filled in (the load
+    records none), and the next, when only what a day of time did is left. Seconds: each night's whole run,
+    and each step's share of it; then what /summary adds to read the moves between the two nights' snapshots
+    (storage.scores.moves_between, the team's); then the plans of the steps' main queries and of the moves'."""
+    from bot.config import Settings
+    from bot.outbound.nightly import NIGHTLY_STEPS, Nightly, Step
 
-    The place to call it from: open sessions on `url` as the job's own scheduler would and time one run."""
-    return None
+    spent: Counter[str] = Counter()
+
+    def timed(step: Step) -> Step:
+        async def run(session, **arguments):
+            began = time.perf_counter()
+            try:
+                return await step.run(session, **arguments)
+            finally:
+                spent[step.name] += time.perf_counter() - began
+        return Step(step.name, run, batched=step.batched, dated=step.dated)
+
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    settings = Settings(_env_file=None, database_url=url, salesbot_timezone=ZONE, salesbot_sweep_seconds=0)
+    job = Nightly(settings, steps=[timed(step) for step in NIGHTLY_STEPS])
+    wanted = {"storage.scores team_facts": "FROM purchase JOIN customer",
+              "storage.lifecycle settle_team's candidates": "SELECT customer.id, customer.stage",
+              "storage.scores segment_moves": "LEFT OUTER JOIN score_snapshot AS"}
+    captured: dict[str, tuple[str, object]] = {}
+
+    def capture(_connection, _cursor, statement, parameters, _context, _many) -> None:
+        for name, marker in wanted.items():
+            if name not in captured and marker in " ".join(statement.split()):
+                captured[name] = (statement, parameters)
+
+    figures: dict[str, float] = {}
+    try:
+        for night, now in (("first night", NOW), ("next night", NOW + timedelta(days=1))):
+            spent.clear()
+            passes = 0
+            listening = night == "first night"
+            if listening:
+                event.listen(engine.sync_engine, "before_cursor_execute", capture)
+            began = time.perf_counter()
+            while True:
+                async with sessions() as session, session.begin():
+                    await job.produce(session, now)
+                passes += 1
+                if listening and len(captured) == len(wanted):
+                    event.remove(engine.sync_engine, "before_cursor_execute", capture)
+                    listening = False
+                async with sessions() as session:
+                    due = await job.next_due(session)
+                if due is None or due > now:
+                    break
+            figures[night] = time.perf_counter() - began
+            if listening:
+                event.remove(engine.sync_engine, "before_cursor_execute", capture)
+            print(f"  nightly lifecycle/RFM job, {night}: {figures[night]:.1f} s in {passes} transactions "
+                  f"(lifecycle {spent['lifecycle']:.1f} s, RFM snapshot {spent['rfm']:.1f} s)")
+        first, second = job.night_of(NOW), job.night_of(NOW + timedelta(days=1))
+        event.listen(engine.sync_engine, "before_cursor_execute", capture)
+        rounds = []
+        for _ in range(5):
+            began = time.perf_counter()
+            async with sessions() as session, session.begin():
+                moves = await scores.moves_between(session, team_id=team_id, since=first, until=second)
+            rounds.append(time.perf_counter() - began)
+        event.remove(engine.sync_engine, "before_cursor_execute", capture)
+        print(f"  segment moves {first:%m-%d} → {second:%m-%d} (team-wide): "
+              f"p50 {statistics.median(rounds) * 1000:.1f} ms, "
+              f"{moves.count if moves else 0:,} customers in {len(moves.moves) if moves else 0} moves")
+        explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN (COSTS OFF) "
+        async with engine.connect() as connection:
+            for name in wanted:
+                found = captured.get(name)
+                print(f"  plan of {name}:" + ("" if found else " not seen"))
+                if found is None:
+                    continue
+                rows = (await connection.exec_driver_sql(explain + found[0], found[1])).all()
+                for row in rows:
+                    line = row[-1] if engine.dialect.name == "sqlite" else row[0]
+                    print("      " + (line if len(line) <= 200 else line[:199] + "…"))
+    finally:
+        await engine.dispose()
+    return figures
 
 
 def draw_chart(report: summaries.Report) -> float:
@@ -262,9 +344,7 @@ async def run_one(url: str, *, rounds: int, sizes: dict[str, int]) -> list[str]:
         print(f"  ratio summary / count: {month / count:.2f} (goal ≤ {GOAL_RATIO})")
         print(f"  a rep's month summary: p50 {statistics.median(reps) * 1000:.1f} ms")
         print(f"  the chart (9 series, 24 days), drawn: {draw_chart(report) * 1000:.0f} ms")
-        nightly = await nightly_job(url)
-        print("  nightly lifecycle/RFM job: " + ("not written yet (bench/summary.py nightly_job)" if nightly is None
-                                                 else f"{nightly:.1f} s"))
+        await nightly_job(url, manager.team_id)
         print("  plans of the manager's month summary:")
         await plans(engine, sessions, manager)
     finally:

@@ -158,6 +158,31 @@ async def segment_moves(session: AsyncSession, *, team_id: int, since_day: date,
 
 
 @dataclass(frozen=True)
+class Moves:
+    """Who moved between segments from one snapshot day to a later one (see segment_moves)."""
+
+    since_day: date
+    until_day: date
+    moves: list[Move]
+
+    @property
+    def count(self) -> int:
+        return sum(move.count for move in self.moves)
+
+
+async def moves_between(session: AsyncSession, *, team_id: int, since: date, until: date,
+                        owner_id: int | None = None) -> Moves | None:
+    """A summary's segment moves: from the team's latest snapshot on or before `since` (a period's first day) to
+    its latest on or before `until` (its last); None unless those are two different days."""
+    until_day = await latest_day(session, team_id=team_id, on_or_before=until)
+    since_day = await latest_day(session, team_id=team_id, on_or_before=since)
+    if since_day is None or until_day is None or since_day >= until_day:
+        return None
+    return Moves(since_day, until_day, await segment_moves(session, team_id=team_id, since_day=since_day,
+                                                           until_day=until_day, owner_id=owner_id))
+
+
+@dataclass(frozen=True)
 class Quiet:
     snapshot: ScoreSnapshot
     customer: Customer

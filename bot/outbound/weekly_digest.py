@@ -116,7 +116,10 @@ class WeeklyDigest(ToRep):
         chosen = last_week(local_time_on(week, SEND_AT, zone), zone)
         window = Window(chosen.start, chosen.end, chosen.previous_start, chosen.previous_end, chosen.edges)
         report = await summaries.report(session, actor=actor, window=window, team_wide=team_wide)
-        return t(lang, "weekly.title") + "\n\n" + summary_text(lang, chosen, report, team=True, budget=SUMMARY_BUDGET)
+        moves = await scores.moves_between(session, team_id=report.team.id, since=chosen.first_day,
+                                           until=chosen.last_day)
+        text = summary_text(lang, chosen, report, team=True, moves=moves, budget=SUMMARY_BUDGET)
+        return t(lang, "weekly.title") + "\n\n" + text
 
     async def on_forbidden(self, session: AsyncSession, row: OutboxMessage, now: datetime, error: str) -> None:
         if row.user_id is None:

@@ -41,6 +41,14 @@ class Period:
     def hourly(self) -> bool:
         return self.name == TODAY
 
+    @property
+    def first_day(self) -> date:
+        return self.start.astimezone(self.tz).date()
+
+    @property
+    def last_day(self) -> date:
+        return self.end.astimezone(self.tz).date()
+
 
 def read_period(words: str) -> str | None:
     """The period `/summary <words>` asks for; the default for nothing; None for words it does not know."""

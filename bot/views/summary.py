@@ -14,12 +14,14 @@ from bot.rules.amounts import money
 from bot.rules.periods import Period
 from bot.runtime.i18n import t
 from storage.models import Channel
+from storage.scores import Moves
 from storage.summaries import Numbers, Person, Report
 
 # the message is edited when another period is picked, and an edit cannot be split: the rep blocks stop here,
 # well within Telegram's 4,096 (which counts an emoji as two), leaving room for the lines after them
 BUDGET = 3300
 NAMES_SHOWN = 300  # characters of the names of reps with nothing to show
+MOVES_SHOWN = 4  # segment moves named; the rest are counted
 
 
 def change(lang: str, now: float, before: float) -> str:
@@ -100,9 +102,31 @@ def rep_block(lang: str, person: Person, currency: str) -> list[str]:
     ]
 
 
-def summary_text(lang: str, period: Period, report: Report, *, team: bool, budget: int = BUDGET) -> str:
-    """The whole summary: `team` for a manager's (or the group's), else a rep's own; the reps' blocks stop
-    before `budget` characters (the weekly digest leaves room for its list of customers going quiet)."""
+def moves_block(lang: str, moves: Moves | None) -> list[str]:
+    """How many customers changed RFM segment since the period began, the largest moves named: counts and
+    segment names only. Nothing without two snapshot days to compare."""
+    if moves is None:
+        return []
+    day = f"{moves.since_day:%m-%d}"
+    if not moves.moves:
+        return ["", t(lang, "summary.moves_none", day=day)]
+
+    def segment(name: str | None) -> str:
+        return t(lang, "summary.moves_first") if name is None else t(lang, f"rfm.segment_{name}")
+
+    named = [t(lang, "summary.moves_one", count=move.count, before=segment(move.before), after=segment(move.after))
+             for move in moves.moves[:MOVES_SHOWN]]
+    rest = sum(move.count for move in moves.moves[MOVES_SHOWN:])
+    if rest:
+        named.append(t(lang, "summary.moves_more", count=rest))
+    return ["", t(lang, "summary.moves_title", day=day, count=moves.count, moves=" · ".join(named))]
+
+
+def summary_text(lang: str, period: Period, report: Report, *, team: bool, moves: Moves | None = None,
+                 budget: int = BUDGET) -> str:
+    """The whole summary: `team` for a manager's (or the group's), else a rep's own; the segment moves under
+    the total; the reps' blocks stop before `budget` characters (the weekly digest leaves room for its list
+    of customers going quiet)."""
     currency = report.team.currency
     name = t(lang, f"summary.period_{period.name}")
     title = t(lang, "summary.title_team", team=report.team.name, period=name) if team else \
@@ -111,8 +135,8 @@ def summary_text(lang: str, period: Period, report: Report, *, team: bool, budge
                       end=stamp(period.end, period), previous_start=stamp(period.previous_start, period),
                       previous_end=stamp(period.previous_end, period)), ""]
     if not team:
-        return "\n".join(lines + total_block(lang, report.total, currency))
-    lines += [t(lang, "summary.total")] + total_block(lang, report.total, currency)
+        return "\n".join(lines + total_block(lang, report.total, currency) + moves_block(lang, moves))
+    lines += [t(lang, "summary.total")] + total_block(lang, report.total, currency) + moves_block(lang, moves)
     busy = [person for person in report.people if not person.idle]
     idle = [person.name for person in report.people if person.idle]
     used = sum(len(line) + 1 for line in lines)

@@ -18,7 +18,7 @@ from bot.runtime.keyboards import Rows
 from bot.runtime.turn import Turn, customer_only, stranger, turn
 from bot.views.summary import chart_caption, summary_text
 from bot.views.summary_chart import chart_png
-from storage import optin, summaries, team_groups
+from storage import optin, scores, summaries, team_groups
 from storage.summaries import Chart, Window
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,10 @@ async def show(turn: Turn, name: str, *, edit: bool = False) -> None:
     chosen = period(name, turn.now, turn.tz)
     window = Window(chosen.start, chosen.end, chosen.previous_start, chosen.previous_end, chosen.edges)
     report = await summaries.report(turn.session, actor=turn.actor, window=window, team_wide=turn.in_group)
-    text = summary_text(turn.lang, chosen, report, team=turn.in_group or turn.actor.sees_team)
+    team = turn.in_group or turn.actor.sees_team
+    moves = await scores.moves_between(turn.session, team_id=report.team.id, since=chosen.first_day,
+                                       until=chosen.last_day, owner_id=None if team else turn.actor.user_id)
+    text = summary_text(turn.lang, chosen, report, team=team, moves=moves)
     (turn.edit if edit else turn.reply)(text, period_rows(turn, name))
     if report.chart.series:
         currency = report.team.currency
