@@ -124,9 +124,22 @@ async def test_rows_left_waiting_behind_slow_sends_are_left_to_their_lease_and_s
     start = harness.clock.now()
     # every send in flight hangs, and takes long enough that the rest of the batch has little lease left
     harness.fake.fail_next("sendMessage", "timeout", times=CONCURRENCY, hang=5)
+    hang = harness.fake.faults[-1]
+
+    def hang_then_age_the_rest(called: str, params: dict) -> None:
+        # as the last worker's send starts to hang, time passes: by the time a worker frees (the send timeout),
+        # the rows still waiting have less than half their lease left. Done here, not after polling for the
+        # hangs, so a slow machine cannot let a timeout free a worker first
+        try:
+            hang(called, params)
+        finally:
+            if len(harness.fake.faults_fired) >= CONCURRENCY and hang_then_age_the_rest in harness.fake.faults:
+                harness.fake.faults.remove(hang_then_age_the_rest)
+                harness.advance(seconds=LEASE.total_seconds() / 2 + 10)
+
+    harness.fake.faults[-1] = hang_then_age_the_rest
     passing = asyncio.create_task(harness.delivery.run())
     await eventually(lambda: len(harness.fake.faults_fired) >= CONCURRENCY, what=f"{CONCURRENCY} sends hang")
-    harness.advance(seconds=LEASE.total_seconds() / 2 + 10)
     assert await passing == 0
 
     rows = await outbox_rows(harness)
