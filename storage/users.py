@@ -72,10 +72,10 @@ async def team_users(session: AsyncSession, *, team_id: int) -> list[User]:
     return list(await session.exec(select(User).where(User.team_id == team_id).order_by(col(User.id))))
 
 
-async def leads(session: AsyncSession) -> list[User]:
-    """Every manager and admin still in a team and not known to have blocked the bot: the weekly digest's."""
+async def managers(session: AsyncSession) -> list[User]:
+    """Every manager still in a team and not known to have blocked the bot: the weekly digest's."""
     return list(await session.exec(select(User).where(
-        col(User.role).in_([Role.MANAGER, Role.ADMIN]), col(User.left_at).is_(None),
+        col(User.role) == Role.MANAGER, col(User.left_at).is_(None),
         col(User.unreachable_at).is_(None)).order_by(col(User.id))))
 
 

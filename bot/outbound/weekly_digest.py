@@ -1,4 +1,4 @@
-"""The weekly digest: on Monday at 09:00 each manager (and admin) gets last week's summary of their team and
+"""The weekly digest: on Monday at 09:00 each manager gets last week's summary of their team and
 the first customers of /risk, and the team's registered group gets the summary alone — no customer's name,
 phone or note goes to a group.
 
@@ -50,7 +50,7 @@ class WeeklyDigest(ToRep):
 
     async def produce(self, session: AsyncSession, now: datetime) -> None:
         upcoming: list[datetime] = []
-        for user in await users.leads(session):
+        for user in await users.managers(session):
             zone = zone_of(user, self.settings)
             await self._queue(session, now, zone, upcoming, key=f"weekly:{user.id}", chat_id=user.tg_id,
                               user=user)
@@ -87,8 +87,8 @@ class WeeklyDigest(ToRep):
         if row.user_id is None:
             return await self._for_group(session, row, week)
         user = await users.user_by_id(session, row.user_id)
-        if user is None or user.left_at is not None or user.role not in (Role.MANAGER, Role.ADMIN):
-            return None  # left, or no longer leads a team: the numbers are not theirs to see
+        if user is None or user.left_at is not None or user.role != Role.MANAGER:
+            return None  # left, or no longer a manager: the numbers are not theirs to see
         lang, zone, actor = language_of(user, self.settings), zone_of(user, self.settings), users.actor_of(user)
         text = await self._summary(session, actor, lang, zone, week, team_wide=False)
         quiet = await scores.going_quiet(session, actor=actor, segments=QUIET, offset=0, limit=RISK_SHOWN)
