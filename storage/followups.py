@@ -297,8 +297,11 @@ async def reminders_due(session: AsyncSession, *, now: datetime, limit: int = 50
 
     The caller queues an outbox row for each in the same transaction.
     """
+    # `status || ''`: SQLite has no statistics and would read every open follow-up by the summaries'
+    # (status, due_at) index and sort them, instead of the few due ones by the remind_at index
     statement = (
-        select(FollowUp).where(col(FollowUp.remind_at) <= now, col(FollowUp.status) == OPEN, _owner_reachable())
+        select(FollowUp).where(col(FollowUp.remind_at) <= now, (col(FollowUp.status) + "") == OPEN,
+                               _owner_reachable())
         .order_by(col(FollowUp.remind_at)).limit(limit).with_for_update(skip_locked=True)
     )
     rows = list((await session.exec(statement)).all())
