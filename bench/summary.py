@@ -194,7 +194,7 @@ async def plans(engine, sessions, actor: Actor) -> None:
     captured: list[tuple[str, object]] = []
 
     def capture(_connection, _cursor, statement, parameters, _context, _many) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
             captured.append((statement, parameters))
 
     event.listen(engine.sync_engine, "before_cursor_execute", capture)

@@ -241,8 +241,33 @@ class Interaction(SQLModel, table=True):
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
 
 
+# InteractionDay's column for each channel (the triggers of migration 0014 name them the same)
+CHANNEL_COLUMNS = {Channel.CALL: "calls", Channel.VISIT: "visits", Channel.EMAIL: "emails",
+                   Channel.MESSAGE: "messages", Channel.MEETING: "meetings"}
+
+
+class InteractionDay(SQLModel, table=True):
+    """Interactions per team (the customer's), person (who logged them) and UTC day, a column per channel:
+    kept by the database's triggers on every insert, change and delete of an interaction (migration 0014), so
+    a team's summary reads a row per person and day instead of each interaction (storage/summaries.py)."""
+
+    __tablename__ = "interaction_day"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    team_id: int = Field(sa_column=Column(Integer, ForeignKey("team.id", ondelete="CASCADE"), primary_key=True))
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("app_user.id"), primary_key=True))
+    day: date = Field(primary_key=True)
+    calls: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    visits: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    emails: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    messages: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    meetings: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
 class Purchase(SQLModel, table=True):
-    __table_args__ = IDS_ONLY_GROW
+    # a period's sales by person, amount and currency (summaries, their charts) from the index alone
+    __table_args__ = (Index("ix_purchase_at_user_amount", "at", "user_id", "currency", "amount_minor"),
+                      IDS_ONLY_GROW)
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(
@@ -252,7 +277,7 @@ class Purchase(SQLModel, table=True):
     amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
     currency: str = Field(max_length=3)
     note: str | None = Field(default=None, sa_column=Column(Text))
-    at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
+    at: datetime = Field(sa_column=utc_column(nullable=False))
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
     # a refund made from History's Refund button: the sale it comes out of (NULL for /sale's refunds).
     # storage.sales refuses to remove a sale its refunds name; SET NULL, not RESTRICT, because RESTRICT

@@ -20,16 +20,43 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 
-from sqlalchemy import BindParameter, ColumnElement, Select, and_, case, func, literal, literal_column, or_, text
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    ColumnElement,
+    CompoundSelect,
+    Row,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    text,
+    union_all,
+)
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.access import Actor, visible_customers
-from storage.models import Channel, Customer, FollowUp, FollowUpStatus, Interaction, Purchase, Survey, Team, User
+from storage.models import (
+    CHANNEL_COLUMNS,
+    Channel,
+    Customer,
+    FollowUp,
+    FollowUpStatus,
+    Interaction,
+    InteractionDay,
+    Purchase,
+    Survey,
+    Team,
+    User,
+)
 from storage.types import UtcDateTime
 from storage.users import display_name
 
@@ -138,12 +165,17 @@ class Window:
         return [column >= self.marks[index], upper]
 
 
+def _sum(value: ColumnElement[int]) -> ColumnElement[int]:
+    """A sum of integers as an integer: PostgreSQL's sum of a bigint column is numeric, a Decimal in Python."""
+    return cast(func.sum(value), BigInteger)
+
+
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def _total(condition: ColumnElement[bool], value: ColumnElement[int]) -> ColumnElement[int]:
-    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+    return func.coalesce(_sum(case((condition, value), else_=0)), 0)
 
 
 class _Scope:
@@ -159,6 +191,7 @@ class _Scope:
 
     def __init__(self, actor: Actor, team_wide: bool, dialect: str, everything_ours: bool) -> None:
         self.only = None if team_wide or actor.sees_team else actor.user_id
+        self.team_id = actor.team_id
         self.sqlite = dialect == "sqlite"
         self.joined = self.only is not None or not everything_ours
         team = col(Customer.team_id)
@@ -177,9 +210,10 @@ class _Scope:
         return [] if self.only is None else [user_id == self.only]
 
     def led_by(self, user_id: ColumnElement) -> list[ColumnElement[bool]]:
-        """`whose`, for interactions, whose index starts with the person: on SQLite, for a team, an IN of every
-        user (true of every row: user ids are foreign keys) makes it read that index one person at a time, in
-        order, instead of sorting the period's rows to group them. PostgreSQL hashes them as they come."""
+        """`whose`, for interactions and interaction_day, whose indexes start with the person (after the team):
+        on SQLite, for a team, an IN of every user (true of every row: user ids are foreign keys) makes it read
+        the index one person at a time, in order, each a range of time, instead of reading every day the team
+        ever had or sorting the period's rows to group them. PostgreSQL hashes them as they come."""
         if self.only is None and self.sqlite:
             return [user_id.in_(select(col(User.id)))]
         return self.whose(user_id)
@@ -204,14 +238,17 @@ async def report(session: AsyncSession, *, actor: Actor, window: Window, team_wi
             numbers(owner, current).new_customers = new
         for owner, converted in await _converted(session, scope, window, current):
             numbers(owner, current).converted = converted
-        for user_id, channel, count in await _interactions(session, scope, window, current):
-            numbers(user_id, current).interactions[channel] = count
+    for current, user_id, *counts in await _interactions(session, scope, window):
+        found = numbers(user_id, bool(current)).interactions
+        for channel, count in zip(CHANNELS, counts, strict=True):
+            if count:
+                found[channel] = found.get(channel, 0) + count
     for owner, done_now, done_before in await _done(session, scope, window):
         numbers(owner, True).follow_ups_done, numbers(owner, False).follow_ups_done = done_now, done_before
     for owner, overdue in await _overdue(session, scope, window.end):
         people.setdefault(owner, Person(owner, "", "")).overdue = overdue
-    for user_id, *values in await _sales(session, scope, window, team.currency):
-        for current, (count, amount, refunds) in ((True, values[:3]), (False, values[3:])):
+    for user_id, *figures in await _sales(session, scope, window, team.currency):
+        for current, (count, amount, refunds) in ((True, figures[:3]), (False, figures[3:])):
             found = numbers(user_id, current)
             found.sales, found.sales_amount, found.refunds_amount = count, amount, refunds
     for owner, sum_now, count_now, sum_before, count_before in await _scores(session, scope, window):
@@ -220,7 +257,7 @@ async def report(session: AsyncSession, *, actor: Actor, window: Window, team_wi
 
     for user in await _people(session, team.id, set(people) if scope.only is None else {actor.user_id},
                               everyone=scope.only is None):
-        person = people.setdefault(user.id, Person(user.id, "", ""))  # type: ignore[arg-type]
+        person = people.setdefault(user.id, Person(user.id, "", ""))
         person.name, person.role = display_name(user), user.role
     listed = sorted(people.values(), key=lambda p: (-p.current.sales_amount, -p.current.interaction_count,
                                                     p.name.lower(), p.user_id))
@@ -237,12 +274,11 @@ async def report(session: AsyncSession, *, actor: Actor, window: Window, team_wi
     return Report(team=team, people=listed, total=total, chart=chart)
 
 
-async def _fetch(session: AsyncSession, query: Select) -> list[tuple]:
-    """The rows, as plain tuples, with PostgreSQL's numeric sums (of bigint amounts) as ints. Run on the
-    session's connection: these are counts, not objects, so the ORM's per-query work is left out."""
+async def _fetch(session: AsyncSession, query: Select | CompoundSelect) -> Sequence[Row]:
+    """The rows. Run on the session's connection: these are counts, not objects, so the ORM's per-query work
+    is left out."""
     connection = await session.connection()
-    rows = (await connection.execute(query)).all()
-    return [tuple(int(value) if isinstance(value, Decimal) else value for value in row) for row in rows]
+    return (await connection.execute(query)).all()
 
 
 def _between(column: ColumnElement, window: Window, current: bool) -> list[ColumnElement[bool]]:
@@ -252,7 +288,7 @@ def _between(column: ColumnElement, window: Window, current: bool) -> list[Colum
     return [column >= window.previous_start, column < window.previous_end]
 
 
-async def _new_customers(session: AsyncSession, scope: _Scope, window: Window, current: bool) -> list[tuple]:
+async def _new_customers(session: AsyncSession, scope: _Scope, window: Window, current: bool) -> Sequence[Row]:
     """Customers created in the period, by owner."""
     return await _fetch(session, (
         select(col(Customer.owner_id), func.count())
@@ -261,7 +297,7 @@ async def _new_customers(session: AsyncSession, scope: _Scope, window: Window, c
     ))
 
 
-async def _converted(session: AsyncSession, scope: _Scope, window: Window, current: bool) -> list[tuple]:
+async def _converted(session: AsyncSession, scope: _Scope, window: Window, current: bool) -> Sequence[Row]:
     """Customers whose first purchase falls in the period, by owner."""
     return await _fetch(session, (
         select(col(Customer.owner_id), func.count())
@@ -270,17 +306,56 @@ async def _converted(session: AsyncSession, scope: _Scope, window: Window, curre
     ))
 
 
-async def _interactions(session: AsyncSession, scope: _Scope, window: Window, current: bool) -> list[tuple]:
-    """Interactions in the period by who logged them and channel: one period at a time, so each is a plain
-    range of the index by (user, channel, time), counted without reading a row."""
-    user_id, channel = col(Interaction.user_id), col(Interaction.channel)
-    query = (select(user_id, channel, func.count())
-             .where(*scope.led_by(user_id), channel.in_(CHANNELS), *_between(col(Interaction.at), window, current))
-             .group_by(user_id, channel))
-    return await _fetch(session, scope.apply(query, col(Interaction.customer_id)))
+def _whole_days(start: datetime, end: datetime, *, closed: bool) -> tuple[tuple[date, date] | None,
+                                                                             list[tuple[datetime, datetime, bool]]]:
+    """The period [start, end) ([start, end] when `closed`) as the whole UTC days in it, first and last (None if
+    there are none), and the parts at its ends outside them, each (from, to, whether `to` is in)."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    first = start.date() if start.timetz() == time(tzinfo=UTC) else start.date() + timedelta(days=1)
+    last = end.date() - timedelta(days=1)
+    if first > last:
+        return None, [(start, end, closed)]
+    ends = []
+    if start < (first_midnight := datetime.combine(first, time(), UTC)):
+        ends.append((start, first_midnight, False))
+    last_midnight = datetime.combine(end.date(), time(), UTC)
+    if closed or end > last_midnight:
+        ends.append((last_midnight, end, closed))
+    return (first, last), ends
 
 
-async def _done(session: AsyncSession, scope: _Scope, window: Window) -> list[tuple]:
+async def _interactions(session: AsyncSession, scope: _Scope, window: Window) -> Sequence[Row]:
+    """Interactions by who logged them, now (1) and before (0), a count per channel in CHANNELS' order.
+
+    A team's whole UTC days are read from interaction_day (a row per person and day, kept by the database);
+    what is left at a period's ends, and a rep's own (only on the customers the rep has now, which those
+    counts cannot tell), from the interactions. One statement for all parts."""
+    user_id, channel, at = col(Interaction.user_id), col(Interaction.channel), col(Interaction.at)
+    per_channel = [func.coalesce(func.sum(case((channel == name, 1), else_=0)), 0) for name in CHANNELS]
+    # a rep's period: a range of (user, channel, time) per channel, counted from the index alone; a team's
+    # ends, a few hours each: a range of the time index, which beats a thousand ranges one per person and channel
+    mine = [*scope.whose(user_id), channel.in_(CHANNELS)] if scope.only is not None else []
+    parts = []
+    for current, (start, end, closed) in ((1, (window.start, window.end, True)),
+                                          (0, (window.previous_start, window.previous_end, False))):
+        days, ends = _whole_days(start, end, closed=closed) if scope.only is None else (None, [(start, end, closed)])
+        flag = literal_column(str(current))
+        if days is not None:
+            day = col(InteractionDay.day)
+            sums = [func.sum(getattr(InteractionDay, CHANNEL_COLUMNS[Channel(name)])) for name in CHANNELS]
+            parts.append(select(flag, col(InteractionDay.user_id), *sums)
+                         .where(col(InteractionDay.team_id) == scope.team_id,
+                                *scope.led_by(col(InteractionDay.user_id)), day >= days[0], day <= days[1])
+                         .group_by(col(InteractionDay.user_id)))
+        for since, until, until_in in ends:
+            query = (select(flag, user_id, *per_channel)
+                     .where(*mine, at >= since, at <= until if until_in else at < until)
+                     .group_by(user_id))
+            parts.append(scope.apply(query, col(Interaction.customer_id)))
+    return await _fetch(session, union_all(*parts) if len(parts) > 1 else parts[0])
+
+
+async def _done(session: AsyncSession, scope: _Scope, window: Window) -> Sequence[Row]:
     """Follow-ups done, by their owner."""
     done, owner = col(FollowUp.done_at), col(FollowUp.owner_id)
     query = (select(owner, _count(window.current(done)), _count(~window.current(done)))
@@ -289,7 +364,7 @@ async def _done(session: AsyncSession, scope: _Scope, window: Window) -> list[tu
     return await _fetch(session, scope.apply(query, col(FollowUp.customer_id)))
 
 
-async def _overdue(session: AsyncSession, scope: _Scope, now: datetime) -> list[tuple]:
+async def _overdue(session: AsyncSession, scope: _Scope, now: datetime) -> Sequence[Row]:
     """Open follow-ups due before now, by their owner."""
     owner = col(FollowUp.owner_id)
     query = (select(owner, func.count())
@@ -298,7 +373,7 @@ async def _overdue(session: AsyncSession, scope: _Scope, now: datetime) -> list[
     return await _fetch(session, scope.apply(query, col(FollowUp.customer_id)))
 
 
-async def _sales(session: AsyncSession, scope: _Scope, window: Window, currency: str) -> list[tuple]:
+async def _sales(session: AsyncSession, scope: _Scope, window: Window, currency: str) -> Sequence[Row]:
     """Sales (count, amount) and refunds (amount, positive) by who logged them, now and before."""
     at, amount, user_id = col(Purchase.at), col(Purchase.amount_minor), col(Purchase.user_id)
     columns = []
@@ -311,7 +386,7 @@ async def _sales(session: AsyncSession, scope: _Scope, window: Window, currency:
     return await _fetch(session, scope.apply(query, col(Purchase.customer_id)))
 
 
-async def _scores(session: AsyncSession, scope: _Scope, window: Window) -> list[tuple]:
+async def _scores(session: AsyncSession, scope: _Scope, window: Window) -> Sequence[Row]:
     """Survey answers (sum and count of scores) by the customer's owner, now and before."""
     answered, score = col(Survey.answered_at), col(Survey.score)
     return await _fetch(session, (
@@ -323,12 +398,13 @@ async def _scores(session: AsyncSession, scope: _Scope, window: Window) -> list[
     ))
 
 
-async def _people(session: AsyncSession, team_id: int, ids: set[int], *, everyone: bool) -> list[User]:
-    """The team's reps (when `everyone`) and the people the numbers name."""
+async def _people(session: AsyncSession, team_id: int, ids: set[int], *, everyone: bool) -> Sequence[Row]:
+    """The team's reps (when `everyone`) and the people the numbers name: id, name, username and role."""
     wanted = col(User.id).in_(ids)
     if everyone:
         wanted = or_(wanted, and_(col(User.team_id) == team_id, col(User.role) == "rep"))
-    return list(await session.exec(select(User).where(wanted)))
+    return await _fetch(session, select(col(User.id), col(User.name), col(User.username), col(User.role))
+                        .where(wanted))
 
 
 async def _chart(session: AsyncSession, scope: _Scope, window: Window, currency: str, chart: Chart) -> None:
@@ -348,7 +424,7 @@ async def _chart(session: AsyncSession, scope: _Scope, window: Window, currency:
     for key, index, count in await _fetch(session, scope.apply(each, col(Interaction.customer_id))):
         chart.interactions[key][index] = count
     amount, sold = col(Purchase.amount_minor), col(Purchase.at)
-    sales = (select(col(Purchase.user_id), window.bar(sold).label("bar"), func.sum(amount))
+    sales = (select(col(Purchase.user_id), window.bar(sold).label("bar"), _sum(amount))
              .where(col(Purchase.user_id).in_(drawn), col(Purchase.currency) == currency, amount > 0,
                     sold >= window.start, sold <= window.end)
              .group_by(col(Purchase.user_id), text("bar")))
@@ -361,7 +437,7 @@ async def _chart(session: AsyncSession, scope: _Scope, window: Window, currency:
     for index in range(bars):
         everyone.append(scope.apply(select(func.count()).where(*window.in_bar(at, index)),
                                     col(Interaction.customer_id)).scalar_subquery())
-        everyone.append(scope.apply(select(func.coalesce(func.sum(amount), 0))
+        everyone.append(scope.apply(select(func.coalesce(_sum(amount), 0))
                                     .where(*paid, *window.in_bar(sold, index)),
                                     col(Purchase.customer_id)).scalar_subquery())
     [totals] = await _fetch(session, select(*everyone))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from sqlalchemy import delete, update
 from sqlmodel import col, select
@@ -241,6 +242,14 @@ async def names_of(session: AsyncSession, *, user_ids: set[int]) -> dict[int, st
     return {user.id: display_name(user) for user in rows}  # type: ignore[misc]
 
 
-def display_name(user: User) -> str:
+class Named(Protocol):
+    """What a name is made of: a User, or a row of just these columns."""
+
+    id: int | None
+    name: str | None
+    username: str | None
+
+
+def display_name(user: Named) -> str:
     """The Telegram name, else the @username, else the #id: how the bot names a colleague."""
     return user.name or (f"@{user.username}" if user.username else f"#{user.id}")
