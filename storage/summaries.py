@@ -1,4 +1,4 @@
-"""The numbers of a summary: per person, for a period and the one it is compared with, in a few grouped queries.
+"""The numbers of a summary: per person, for a period and the one it is compared with, in three statements.
 
 Whose each number is:
 - new customers and leads converted (customers whose first purchase falls in the period): the customer's owner;
@@ -10,31 +10,41 @@ Only customers the asker sees count (storage.access.visible_customers, within th
 admin); a rep's own summary counts only what is theirs. `team_wide` is the team's group chat: every member
 sees the team's numbers there (and nothing about any one customer).
 
-Every number is a count or sum grouped by person: one query a table for both periods (conditional sums), or
-one a period where that lets an index be read as a plain range (customers, interactions). The chart adds,
-per hour or day, a grouped query for the people drawn and a range count per bar for everyone (the others
-are the difference). bench/summary.py times them on a million interactions and prints their plans.
+Every number is a count or sum grouped by person, a part per table and period, each part a plain range of an
+index; all parts are one statement (UNION ALL), so one trip to the database. A team's interactions come from
+interaction_day (a row per person and UTC day, kept by the database's triggers) for the period's whole days,
+and from the interactions for the hours at its two ends. The chart is a second statement: per hour or day,
+the people drawn grouped by bar, and a range count per bar for everyone (the others are the difference).
+The people's names are the third.
+
+The two statements are built once per shape and kept (`_numbers`, `_chart_statement`), their times, currency
+and people given as parameters at each run: building a statement of dozens of parts, and the key SQLAlchemy
+finds its compiled form by, costs more than running it. bench/summary.py times them on a million
+interactions and prints their plans.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property
+from datetime import UTC, datetime, time, timedelta
+from enum import IntEnum
+from functools import lru_cache
 
 from sqlalchemy import (
     BigInteger,
     BindParameter,
     ColumnElement,
     CompoundSelect,
+    Date,
+    Integer,
     Row,
     Select,
-    and_,
+    String,
+    bindparam,
     case,
     cast,
     func,
-    literal,
     literal_column,
     or_,
     text,
@@ -53,6 +63,7 @@ from storage.models import (
     Interaction,
     InteractionDay,
     Purchase,
+    Role,
     Survey,
     Team,
     User,
@@ -139,30 +150,89 @@ class Window:
     previous_end: datetime
     edges: Sequence[datetime]
 
-    def within(self, column: ColumnElement) -> ColumnElement[bool]:
-        # up to now, now included: what was saved in this very instant counts
-        return and_(column >= self.previous_start, column <= self.end,
-                    or_(column < self.previous_end, column >= self.start))
+    def parameters(self) -> dict[str, object]:
+        """The values of the parameters the kept statements name (see _Period)."""
+        values: dict[str, object] = {"start": self.start, "end": self.end, "previous_start": self.previous_start,
+                                     "previous_end": self.previous_end}
+        for period, start, end in ((NOW, self.start, self.end), (BEFORE, self.previous_start, self.previous_end)):
+            values.update(period.split(start, end))
+        values.update({f"bar_{index}": edge for index, edge in enumerate(self.edges) if index})
+        return values
 
-    def current(self, column: ColumnElement) -> ColumnElement[bool]:
-        """Of rows already `within`: in the period itself."""
-        return column >= self.start
 
-    @cached_property
-    def marks(self) -> list[BindParameter]:
-        """Each bar's start, then the end, as parameters made once: the chart's queries name them about a
-        hundred times, and building a parameter costs more than using one again."""
-        return [literal(moment, UtcDateTime()) for moment in (*self.edges, self.end)]
+def _moment(name: str) -> BindParameter:
+    return bindparam(name, type_=UtcDateTime())
 
-    def bar(self, column: ColumnElement) -> ColumnElement[int]:
-        """Of rows in the period: the index of the bar they fall in."""
-        later = [(column < mark, literal_column(str(index))) for index, mark in enumerate(self.marks[1:-1])]
-        return case(*later, else_=literal_column(str(len(self.edges) - 1))) if later else literal_column("0")
 
-    def in_bar(self, column: ColumnElement, index: int) -> list[ColumnElement[bool]]:
-        """Rows in bar `index`: from its start to the next one's, the last one to now (included)."""
-        upper = column <= self.marks[-1] if index == len(self.edges) - 1 else column < self.marks[index + 1]
-        return [column >= self.marks[index], upper]
+@dataclass(frozen=True)
+class _Period:
+    """A period as the parameters the statements name: its start and end (the current period ends now, now
+    included: what was saved in this very instant counts), and the same cut where UTC days begin, for
+    interaction_day: a head (from the start to the first whole day), the whole days, a tail (from the last
+    midnight to the end). A period without a whole day is all tail."""
+
+    name: str
+    start: BindParameter
+    end: BindParameter
+    closed: bool
+
+    def _named(self, what: str) -> str:
+        return f"{self.name}_{what}"
+
+    def up_to_end(self, column: ColumnElement) -> ColumnElement[bool]:
+        return column <= self.end if self.closed else column < self.end
+
+    def range(self, column: ColumnElement) -> list[ColumnElement[bool]]:
+        return [column >= self.start, self.up_to_end(column)]
+
+    def head(self, column: ColumnElement) -> list[ColumnElement[bool]]:
+        return [column >= self.start, column < _moment(self._named("head_end"))]
+
+    def days(self, column: ColumnElement) -> list[ColumnElement[bool]]:
+        return [column >= bindparam(self._named("first_day"), type_=Date()),
+                column <= bindparam(self._named("last_day"), type_=Date())]
+
+    def tail(self, column: ColumnElement) -> list[ColumnElement[bool]]:
+        return [column >= _moment(self._named("tail_start")), self.up_to_end(column)]
+
+    def split(self, start: datetime, end: datetime) -> dict[str, object]:
+        """The values of head, days and tail for the period [start, end]."""
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
+        first = start.date() if start.timetz() == time(tzinfo=UTC) else start.date() + timedelta(days=1)
+        last = end.date() - timedelta(days=1)
+        if first > last:
+            head_end, tail_start = start, start
+        else:
+            head_end, tail_start = datetime.combine(first, time(), UTC), datetime.combine(end.date(), time(), UTC)
+        return {self._named("head_end"): head_end, self._named("first_day"): first,
+                self._named("last_day"): last, self._named("tail_start"): tail_start}
+
+
+NOW = _Period("now", _moment("start"), _moment("end"), closed=True)
+BEFORE = _Period("before", _moment("previous_start"), _moment("previous_end"), closed=False)
+PERIODS = ((1, NOW), (0, BEFORE))
+CURRENCY = bindparam("currency", type_=String())
+
+
+class _Part(IntEnum):
+    """What a row of the numbers' statement holds: (part, now (1) or before (0), person, up to five values)."""
+
+    NEW = 1
+    CONVERTED = 2
+    INTERACTIONS = 3  # a count per channel, in CHANNELS' order
+    DONE = 4
+    OVERDUE = 5
+    SALES = 6  # sales, their amount, refunds' amount
+    SCORES = 7  # sum and count of scores
+
+
+VALUES = len(CHANNELS)
+
+
+def _row(part: _Part, current: int, person: ColumnElement[int], *values: ColumnElement[int]) -> list:
+    zeros = [literal_column("0")] * (VALUES - len(values))
+    return [literal_column(str(int(part))).label("part"), literal_column(str(current)).label("now"),
+            person.label("person"), *(value.label(f"v{index}") for index, value in enumerate([*values, *zeros]))]
 
 
 def _sum(value: ColumnElement[int]) -> ColumnElement[int]:
@@ -178,26 +248,44 @@ def _total(condition: ColumnElement[bool], value: ColumnElement[int]) -> ColumnE
     return func.coalesce(_sum(case((condition, value), else_=0)), 0)
 
 
+@dataclass(frozen=True)
 class _Scope:
-    """Which rows count: those on the team's customers (a rep: their own customers, and only their own rows).
+    """Which rows count: those on the team's customers (a rep, `only`: their own customers, and only their own
+    rows). Kept statements are kept per scope.
 
     When the team has every customer in the database (the one team a SQLite installation usually serves), the
-    customer check is true of every row and is left out: then no query reads the customer table for each
-    interaction, sale or follow-up. Else each row's customer is joined by id. SQLite has no statistics and
-    would lead such a join with the team's customers, reading their whole history: `team_id + 0` hides the
-    team index from it, so the period's rows (or a rep's customers, by the owner index) lead. PostgreSQL
-    knows the sizes and picks for itself.
+    customer check is true of every row and is left out (`joined` false): then no query reads the customer
+    table for each interaction, sale or follow-up. Else each row's customer is joined by id. SQLite has no
+    statistics and would lead such a join with the team's customers, reading their whole history:
+    `team_id + 0` hides the team index from it, so the period's rows (or a rep's customers, by the owner
+    index) lead. PostgreSQL knows the sizes and picks for itself.
     """
 
-    def __init__(self, actor: Actor, team_wide: bool, dialect: str, everything_ours: bool) -> None:
-        self.only = None if team_wide or actor.sees_team else actor.user_id
-        self.team_id = actor.team_id
-        self.sqlite = dialect == "sqlite"
-        self.joined = self.only is not None or not everything_ours
+    only: int | None
+    team_id: int
+    sqlite: bool
+    joined: bool
+
+    @classmethod
+    def of(cls, actor: Actor, team_wide: bool, dialect: str, everything_ours: bool) -> _Scope:
+        only = None if team_wide or actor.sees_team else actor.user_id
+        return cls(only, actor.team_id, dialect == "sqlite", only is not None or not everything_ours)
+
+    def _rep(self) -> list[ColumnElement[bool]]:
+        if self.only is None:
+            return []
+        return [visible_customers(Actor(user_id=self.only, team_id=self.team_id, role=Role.REP))]
+
+    @property
+    def own(self) -> list[ColumnElement[bool]]:
+        """Of customers: the scope's."""
+        return [col(Customer.team_id) == self.team_id, *self._rep()]
+
+    @property
+    def customers(self) -> list[ColumnElement[bool]]:
+        """`own`, for a customer joined to other rows (see the class)."""
         team = col(Customer.team_id)
-        rep = [] if self.only is None else [visible_customers(actor)]
-        self.own = [team == actor.team_id, *rep]
-        self.customers = [(team + 0 if self.sqlite else team) == actor.team_id, *rep]
+        return [(team + 0 if self.sqlite else team) == self.team_id, *self._rep()]
 
     def apply(self, query: Select, customer_id: ColumnElement) -> Select:
         """`query` restricted to rows on the scope's customers (`customer_id`: the row's customer)."""
@@ -210,10 +298,10 @@ class _Scope:
         return [] if self.only is None else [user_id == self.only]
 
     def led_by(self, user_id: ColumnElement) -> list[ColumnElement[bool]]:
-        """`whose`, for interactions and interaction_day, whose indexes start with the person (after the team):
-        on SQLite, for a team, an IN of every user (true of every row: user ids are foreign keys) makes it read
-        the index one person at a time, in order, each a range of time, instead of reading every day the team
-        ever had or sorting the period's rows to group them. PostgreSQL hashes them as they come."""
+        """`whose`, where an index starts with the person (interaction_day after the team, open follow-ups by
+        owner): for a team on SQLite, an IN of every user (true of every row: user ids are foreign keys) makes
+        it read that index one person at a time, each a range, in order, instead of every day the team ever
+        had, or sorting every open follow-up to group them. PostgreSQL picks for itself."""
         if self.only is None and self.sqlite:
             return [user_id.in_(select(col(User.id)))]
         return self.whose(user_id)
@@ -227,33 +315,16 @@ async def report(session: AsyncSession, *, actor: Actor, window: Window, team_wi
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     elsewhere = await _fetch(session, select(col(Customer.id)).where(
         or_(col(Customer.team_id) < team.id, col(Customer.team_id) > team.id)).limit(1))
-    scope = _Scope(actor, team_wide, dialect, everything_ours=not elsewhere)
+    scope = _Scope.of(actor, team_wide, dialect, everything_ours=not elsewhere)
+    parameters = {**window.parameters(), "currency": team.currency}
     people: dict[int, Person] = {}
-
-    def numbers(user_id: int, current: bool) -> Numbers:
-        return getattr(people.setdefault(user_id, Person(user_id, "", "")), "current" if current else "previous")
-
-    for current in (True, False):
-        for owner, new in await _new_customers(session, scope, window, current):
-            numbers(owner, current).new_customers = new
-        for owner, converted in await _converted(session, scope, window, current):
-            numbers(owner, current).converted = converted
-    for current, user_id, *counts in await _interactions(session, scope, window):
-        found = numbers(user_id, bool(current)).interactions
-        for channel, count in zip(CHANNELS, counts, strict=True):
-            if count:
-                found[channel] = found.get(channel, 0) + count
-    for owner, done_now, done_before in await _done(session, scope, window):
-        numbers(owner, True).follow_ups_done, numbers(owner, False).follow_ups_done = done_now, done_before
-    for owner, overdue in await _overdue(session, scope, window.end):
-        people.setdefault(owner, Person(owner, "", "")).overdue = overdue
-    for user_id, *figures in await _sales(session, scope, window, team.currency):
-        for current, (count, amount, refunds) in ((True, figures[:3]), (False, figures[3:])):
-            found = numbers(user_id, current)
-            found.sales, found.sales_amount, found.refunds_amount = count, amount, refunds
-    for owner, sum_now, count_now, sum_before, count_before in await _scores(session, scope, window):
-        numbers(owner, True).score_sum, numbers(owner, True).scores = sum_now, count_now
-        numbers(owner, False).score_sum, numbers(owner, False).scores = sum_before, count_before
+    for part, current, user_id, *values in await _fetch(session, _numbers(scope), parameters):
+        if not any(values):
+            continue  # interaction_day keeps a day whose interactions were all deleted: zeros
+        person = people.get(user_id)
+        if person is None:
+            person = people[user_id] = Person(user_id, "", "")
+        _add(person, person.current if current else person.previous, part, values)
 
     for user in await _people(session, team.id, set(people) if scope.only is None else {actor.user_id},
                               everyone=scope.only is None):
@@ -270,178 +341,207 @@ async def report(session: AsyncSession, *, actor: Actor, window: Window, team_wi
     drawn, others = active[:chart_people], len(active) - len(active[:chart_people])
     chart = Chart(series=drawn + ([OTHERS] if others else []), others=others,
                   names={p.user_id: p.name for p in listed}, sales={}, interactions={})
-    await _chart(session, scope, window, team.currency, chart)
+    await _chart(session, scope, window, parameters, chart)
     return Report(team=team, people=listed, total=total, chart=chart)
 
 
-async def _fetch(session: AsyncSession, query: Select | CompoundSelect) -> Sequence[Row]:
+def _add(person: Person, numbers: Numbers, part: int, values: list[int]) -> None:
+    """One row of the numbers' statement, added to whose it is (`numbers`: the person's now or before)."""
+    match part:
+        case _Part.INTERACTIONS:
+            for channel, count in zip(CHANNELS, values, strict=True):
+                if count:
+                    numbers.interactions[channel] = numbers.interactions.get(channel, 0) + count
+        case _Part.NEW:
+            numbers.new_customers += values[0]
+        case _Part.CONVERTED:
+            numbers.converted += values[0]
+        case _Part.DONE:
+            numbers.follow_ups_done += values[0]
+        case _Part.OVERDUE:
+            person.overdue += values[0]
+        case _Part.SALES:
+            numbers.sales += values[0]
+            numbers.sales_amount += values[1]
+            numbers.refunds_amount += values[2]
+        case _Part.SCORES:
+            numbers.score_sum += values[0]
+            numbers.scores += values[1]
+
+
+async def _fetch(session: AsyncSession, query: Select | CompoundSelect,
+                 parameters: dict[str, object] | None = None) -> Sequence[Row]:
     """The rows. Run on the session's connection: these are counts, not objects, so the ORM's per-query work
     is left out."""
     connection = await session.connection()
-    return (await connection.execute(query)).all()
+    return (await connection.execute(query, parameters or {})).all()
 
 
-def _between(column: ColumnElement, window: Window, current: bool) -> list[ColumnElement[bool]]:
-    """One period as a plain range, which an index on `column` reads from its start to its end."""
-    if current:
-        return [column >= window.start, column <= window.end]
-    return [column >= window.previous_start, column < window.previous_end]
-
-
-async def _new_customers(session: AsyncSession, scope: _Scope, window: Window, current: bool) -> Sequence[Row]:
-    """Customers created in the period, by owner."""
-    return await _fetch(session, (
-        select(col(Customer.owner_id), func.count())
-        .where(*scope.own, *_between(col(Customer.created_at), window, current))
-        .group_by(col(Customer.owner_id))
-    ))
-
-
-async def _converted(session: AsyncSession, scope: _Scope, window: Window, current: bool) -> Sequence[Row]:
-    """Customers whose first purchase falls in the period, by owner."""
-    return await _fetch(session, (
-        select(col(Customer.owner_id), func.count())
-        .where(*scope.own, *_between(col(Customer.first_purchase_at), window, current))
-        .group_by(col(Customer.owner_id))
-    ))
-
-
-def _whole_days(start: datetime, end: datetime, *, closed: bool) -> tuple[tuple[date, date] | None,
-                                                                             list[tuple[datetime, datetime, bool]]]:
-    """The period [start, end) ([start, end] when `closed`) as the whole UTC days in it, first and last (None if
-    there are none), and the parts at its ends outside them, each (from, to, whether `to` is in)."""
-    start, end = start.astimezone(UTC), end.astimezone(UTC)
-    first = start.date() if start.timetz() == time(tzinfo=UTC) else start.date() + timedelta(days=1)
-    last = end.date() - timedelta(days=1)
-    if first > last:
-        return None, [(start, end, closed)]
-    ends = []
-    if start < (first_midnight := datetime.combine(first, time(), UTC)):
-        ends.append((start, first_midnight, False))
-    last_midnight = datetime.combine(end.date(), time(), UTC)
-    if closed or end > last_midnight:
-        ends.append((last_midnight, end, closed))
-    return (first, last), ends
-
-
-async def _interactions(session: AsyncSession, scope: _Scope, window: Window) -> Sequence[Row]:
-    """Interactions by who logged them, now (1) and before (0), a count per channel in CHANNELS' order.
-
-    A team's whole UTC days are read from interaction_day (a row per person and day, kept by the database);
-    what is left at a period's ends, and a rep's own (only on the customers the rep has now, which those
-    counts cannot tell), from the interactions. One statement for all parts."""
-    user_id, channel, at = col(Interaction.user_id), col(Interaction.channel), col(Interaction.at)
-    per_channel = [func.coalesce(func.sum(case((channel == name, 1), else_=0)), 0) for name in CHANNELS]
-    # a rep's period: a range of (user, channel, time) per channel, counted from the index alone; a team's
-    # ends, a few hours each: a range of the time index, which beats a thousand ranges one per person and channel
-    mine = [*scope.whose(user_id), channel.in_(CHANNELS)] if scope.only is not None else []
+@lru_cache(maxsize=64)
+def _numbers(scope: _Scope) -> CompoundSelect:
+    """Every number of the summary: a part per table and period (see _Part), each a plain range of an index,
+    grouped by person."""
+    owner, created, bought = col(Customer.owner_id), col(Customer.created_at), col(Customer.first_purchase_at)
     parts = []
-    for current, (start, end, closed) in ((1, (window.start, window.end, True)),
-                                          (0, (window.previous_start, window.previous_end, False))):
-        days, ends = _whole_days(start, end, closed=closed) if scope.only is None else (None, [(start, end, closed)])
-        flag = literal_column(str(current))
-        if days is not None:
-            day = col(InteractionDay.day)
-            sums = [func.sum(getattr(InteractionDay, CHANNEL_COLUMNS[Channel(name)])) for name in CHANNELS]
-            parts.append(select(flag, col(InteractionDay.user_id), *sums)
-                         .where(col(InteractionDay.team_id) == scope.team_id,
-                                *scope.led_by(col(InteractionDay.user_id)), day >= days[0], day <= days[1])
-                         .group_by(col(InteractionDay.user_id)))
-        for since, until, until_in in ends:
-            query = (select(flag, user_id, *per_channel)
-                     .where(*mine, at >= since, at <= until if until_in else at < until)
-                     .group_by(user_id))
-            parts.append(scope.apply(query, col(Interaction.customer_id)))
-    return await _fetch(session, union_all(*parts) if len(parts) > 1 else parts[0])
+    for current, period in PERIODS:
+        parts += [
+            select(*_row(_Part.NEW, current, owner, func.count())).where(*scope.own, *period.range(created))
+            .group_by(owner),
+            select(*_row(_Part.CONVERTED, current, owner, func.count())).where(*scope.own, *period.range(bought))
+            .group_by(owner),
+            *_interactions(scope, current, period),
+            _done(scope, current, period),
+            _sales(scope, current, period),
+            _scores(scope, current, period),
+        ]
+    parts.append(_overdue(scope))
+    return union_all(*parts)
 
 
-async def _done(session: AsyncSession, scope: _Scope, window: Window) -> Sequence[Row]:
+def _interactions(scope: _Scope, current: int, period: _Period) -> list[Select]:
+    """Interactions by who logged them, a count per channel. A team's whole days come from interaction_day,
+    the hours at the period's ends from the interactions, each a range of the time index. A rep's own (only on
+    the customers the rep has now, which interaction_day cannot tell) come from the interactions: a range of
+    (user, channel, time) per channel, counted from the index alone."""
+    user_id, channel, at = col(Interaction.user_id), col(Interaction.channel), col(Interaction.at)
+    per_channel = [_count(channel == name) for name in CHANNELS]
+
+    def counted(*where: ColumnElement[bool]) -> Select:
+        query = select(*_row(_Part.INTERACTIONS, current, user_id, *per_channel)).where(*where).group_by(user_id)
+        return scope.apply(query, col(Interaction.customer_id))
+
+    if scope.only is not None:
+        return [counted(*scope.whose(user_id), channel.in_(CHANNELS), *period.range(at))]
+    person = col(InteractionDay.user_id)
+    sums = [func.sum(getattr(InteractionDay, CHANNEL_COLUMNS[Channel(name)])) for name in CHANNELS]
+    days = (select(*_row(_Part.INTERACTIONS, current, person, *sums))
+            .where(col(InteractionDay.team_id) == scope.team_id, *scope.led_by(person),
+                   *period.days(col(InteractionDay.day)))
+            .group_by(person))
+    return [days, counted(*period.head(at)), counted(*period.tail(at))]
+
+
+def _done(scope: _Scope, current: int, period: _Period) -> Select:
     """Follow-ups done, by their owner."""
-    done, owner = col(FollowUp.done_at), col(FollowUp.owner_id)
-    query = (select(owner, _count(window.current(done)), _count(~window.current(done)))
-             .where(*scope.whose(owner), col(FollowUp.status) == FollowUpStatus.DONE, window.within(done))
+    owner = col(FollowUp.owner_id)
+    query = (select(*_row(_Part.DONE, current, owner, func.count()))
+             .where(*scope.whose(owner), col(FollowUp.status) == FollowUpStatus.DONE,
+                    *period.range(col(FollowUp.done_at)))
              .group_by(owner))
-    return await _fetch(session, scope.apply(query, col(FollowUp.customer_id)))
+    return scope.apply(query, col(FollowUp.customer_id))
 
 
-async def _overdue(session: AsyncSession, scope: _Scope, now: datetime) -> Sequence[Row]:
+def _overdue(scope: _Scope) -> Select:
     """Open follow-ups due before now, by their owner."""
     owner = col(FollowUp.owner_id)
-    query = (select(owner, func.count())
-             .where(*scope.whose(owner), col(FollowUp.status) == FollowUpStatus.OPEN, col(FollowUp.due_at) < now)
+    query = (select(*_row(_Part.OVERDUE, 1, owner, func.count()))
+             .where(*scope.led_by(owner), col(FollowUp.status) == FollowUpStatus.OPEN, col(FollowUp.due_at) < NOW.end)
              .group_by(owner))
-    return await _fetch(session, scope.apply(query, col(FollowUp.customer_id)))
+    return scope.apply(query, col(FollowUp.customer_id))
 
 
-async def _sales(session: AsyncSession, scope: _Scope, window: Window, currency: str) -> Sequence[Row]:
-    """Sales (count, amount) and refunds (amount, positive) by who logged them, now and before."""
-    at, amount, user_id = col(Purchase.at), col(Purchase.amount_minor), col(Purchase.user_id)
-    columns = []
-    for period in (window.current(at), ~window.current(at)):
-        columns += [_count(and_(period, amount > 0)), _total(and_(period, amount > 0), amount),
-                    _total(and_(period, amount < 0), -amount)]
-    query = (select(user_id, *columns).where(*scope.whose(user_id), col(Purchase.currency) == currency,
-                                             window.within(at))
+def _sales(scope: _Scope, current: int, period: _Period) -> Select:
+    """Sales (count, amount) and refunds (amount, positive) in the team's currency, by who logged them."""
+    amount, user_id = col(Purchase.amount_minor), col(Purchase.user_id)
+    query = (select(*_row(_Part.SALES, current, user_id, _count(amount > 0), _total(amount > 0, amount),
+                          _total(amount < 0, -amount)))
+             .where(*scope.whose(user_id), col(Purchase.currency) == CURRENCY, *period.range(col(Purchase.at)))
              .group_by(user_id))
-    return await _fetch(session, scope.apply(query, col(Purchase.customer_id)))
+    return scope.apply(query, col(Purchase.customer_id))
 
 
-async def _scores(session: AsyncSession, scope: _Scope, window: Window) -> Sequence[Row]:
-    """Survey answers (sum and count of scores) by the customer's owner, now and before."""
-    answered, score = col(Survey.answered_at), col(Survey.score)
-    return await _fetch(session, (
-        select(col(Customer.owner_id), _total(window.current(answered), score), _count(window.current(answered)),
-               _total(~window.current(answered), score), _count(~window.current(answered)))
-        .join(Customer, col(Customer.id) == col(Survey.customer_id))
-        .where(*scope.customers, col(Survey.score).is_not(None), window.within(answered))
-        .group_by(col(Customer.owner_id))
-    ))
+def _scores(scope: _Scope, current: int, period: _Period) -> Select:
+    """Survey answers (sum and count of scores) by the customer's owner."""
+    score, owner = col(Survey.score), col(Customer.owner_id)
+    return (select(*_row(_Part.SCORES, current, owner, _sum(score), func.count()))
+            .join(Customer, col(Customer.id) == col(Survey.customer_id))
+            .where(*scope.customers, score.is_not(None), *period.range(col(Survey.answered_at)))
+            .group_by(owner))
 
 
-async def _people(session: AsyncSession, team_id: int, ids: set[int], *, everyone: bool) -> Sequence[Row]:
-    """The team's reps (when `everyone`) and the people the numbers name: id, name, username and role."""
-    wanted = col(User.id).in_(ids)
-    if everyone:
-        wanted = or_(wanted, and_(col(User.team_id) == team_id, col(User.role) == "rep"))
-    return await _fetch(session, select(col(User.id), col(User.name), col(User.username), col(User.role))
-                        .where(wanted))
+async def _people(session: AsyncSession, team_id: int, ids: set[int], *, everyone: bool) -> list[Row]:
+    """The team's reps (when `everyone`) and the people the numbers name: id, name, username and role. The
+    team's members are one range of an index; only someone from elsewhere (an admin of another team who
+    logged something here) is looked up by id."""
+    columns = col(User.id), col(User.name), col(User.username), col(User.role)
+    if not everyone:
+        return list(await _fetch(session, select(*columns).where(col(User.id).in_(ids))))
+    members = await _fetch(session, select(*columns).where(col(User.team_id) == team_id))
+    found = [user for user in members if user.role == Role.REP or user.id in ids]
+    if elsewhere := ids - {user.id for user in members}:
+        found += await _fetch(session, select(*columns).where(col(User.id).in_(elsewhere)))
+    return found
 
 
-async def _chart(session: AsyncSession, scope: _Scope, window: Window, currency: str, chart: Chart) -> None:
+class _Series(IntEnum):
+    """What a row of the chart's statement holds: (series, person, bar, value, value)."""
+
+    INTERACTIONS = 1  # a drawn person's count
+    SALES = 2  # a drawn person's amount
+    EVERYONE = 3  # everyone's count and amount
+
+
+async def _chart(session: AsyncSession, scope: _Scope, window: Window, parameters: dict[str, object],
+                 chart: Chart) -> None:
     """Per bar of the period: interactions and sales amount of each person drawn, and of everyone (from which
-    the others' follow). Each drawn person's rows are few, grouped by bar; everyone's are a count (a sum) per
-    bar, each a range of the time index, so the period's rows are not grouped."""
+    the others' follow)."""
     bars = len(window.edges)
     drawn = [key for key in chart.series if key != OTHERS]
     for key in chart.series:
         chart.sales[key], chart.interactions[key] = [0] * bars, [0] * bars
     if not chart.series:
         return
+    everyone = [(0, 0)] * bars
+    statement = _chart_statement(scope, bars, len(drawn), OTHERS in chart.series)
+    parameters = {**parameters, **{f"drawn_{index}": key for index, key in enumerate(drawn)}}
+    for series, key, index, value, second in await _fetch(session, statement, parameters):
+        if series == _Series.INTERACTIONS:
+            chart.interactions[key][index] = value
+        elif series == _Series.SALES:
+            chart.sales[key][index] = value
+        else:
+            everyone[index] = (value, second)
+    if OTHERS in chart.series:
+        for index, (count, total) in enumerate(everyone):
+            chart.interactions[OTHERS][index] = count - sum(chart.interactions[key][index] for key in drawn)
+            chart.sales[OTHERS][index] = total - sum(chart.sales[key][index] for key in drawn)
+
+
+@lru_cache(maxsize=64)
+def _chart_statement(scope: _Scope, bars: int, drawn: int, others: bool) -> CompoundSelect:
+    """The chart's rows (see _Series). Each drawn person's rows are few, grouped by bar; everyone's are a count
+    (a sum) per bar, each a range of the time index, so the period's rows are not grouped. The people drawn are
+    parameters of their own, one each: an IN of a list is written out anew at every run."""
+    marks = [NOW.start, *(_moment(f"bar_{index}") for index in range(1, bars))]
+    people = [bindparam(f"drawn_{index}", type_=Integer()) for index in range(drawn)]
+
+    def bar(column: ColumnElement) -> ColumnElement[int]:
+        later = [(column < mark, literal_column(str(index))) for index, mark in enumerate(marks[1:])]
+        return case(*later, else_=literal_column(str(bars - 1))) if later else literal_column("0")
+
+    def in_bar(column: ColumnElement, index: int) -> list[ColumnElement[bool]]:
+        return [column >= marks[index], column < marks[index + 1] if index < bars - 1 else NOW.up_to_end(column)]
+
+    def series(kind: _Series) -> ColumnElement[int]:
+        return literal_column(str(int(kind)))
+
     at, user_id, channel = col(Interaction.at), col(Interaction.user_id), col(Interaction.channel)
-    each = (select(user_id, window.bar(at).label("bar"), func.count())
-            .where(user_id.in_(drawn), channel.in_(CHANNELS), at >= window.start, at <= window.end)
-            .group_by(user_id, text("bar")))
-    for key, index, count in await _fetch(session, scope.apply(each, col(Interaction.customer_id))):
-        chart.interactions[key][index] = count
-    amount, sold = col(Purchase.amount_minor), col(Purchase.at)
-    sales = (select(col(Purchase.user_id), window.bar(sold).label("bar"), _sum(amount))
-             .where(col(Purchase.user_id).in_(drawn), col(Purchase.currency) == currency, amount > 0,
-                    sold >= window.start, sold <= window.end)
-             .group_by(col(Purchase.user_id), text("bar")))
-    for key, index, total in await _fetch(session, scope.apply(sales, col(Purchase.customer_id))):
-        chart.sales[key][index] = total
-    if OTHERS not in chart.series:
-        return
-    everyone = []
-    paid = [col(Purchase.currency) == literal(currency), amount > literal_column("0")]  # built once, used per bar
-    for index in range(bars):
-        everyone.append(scope.apply(select(func.count()).where(*window.in_bar(at, index)),
-                                    col(Interaction.customer_id)).scalar_subquery())
-        everyone.append(scope.apply(select(func.coalesce(_sum(amount), 0))
-                                    .where(*paid, *window.in_bar(sold, index)),
-                                    col(Purchase.customer_id)).scalar_subquery())
-    [totals] = await _fetch(session, select(*everyone))
-    for index in range(bars):
-        count, total = totals[2 * index], totals[2 * index + 1]
-        chart.interactions[OTHERS][index] = count - sum(chart.interactions[key][index] for key in drawn)
-        chart.sales[OTHERS][index] = total - sum(chart.sales[key][index] for key in drawn)
+    amount, sold, seller = col(Purchase.amount_minor), col(Purchase.at), col(Purchase.user_id)
+    paid = [col(Purchase.currency) == CURRENCY, amount > 0]
+    parts = [
+        scope.apply(select(series(_Series.INTERACTIONS), user_id, bar(at).label("bar"), func.count(),
+                           literal_column("0"))
+                    .where(user_id.in_(people), channel.in_(CHANNELS), *NOW.range(at))
+                    .group_by(user_id, text("bar")), col(Interaction.customer_id)),
+        scope.apply(select(series(_Series.SALES), seller, bar(sold).label("bar"), _sum(amount), literal_column("0"))
+                    .where(seller.in_(people), *paid, *NOW.range(sold))
+                    .group_by(seller, text("bar")), col(Purchase.customer_id)),
+    ]
+    if others:
+        for index in range(bars):
+            count = scope.apply(select(func.count()).where(*in_bar(at, index)), col(Interaction.customer_id))
+            total = scope.apply(select(func.coalesce(_sum(amount), 0)).where(*paid, *in_bar(sold, index)),
+                                col(Purchase.customer_id))
+            parts.append(select(series(_Series.EVERYONE), literal_column("0"), literal_column(str(index)),
+                                count.scalar_subquery(), total.scalar_subquery()))
+    return union_all(*parts)

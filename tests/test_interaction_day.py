@@ -91,3 +91,52 @@ async def test_the_counts_follow_every_change(harness: Harness) -> None:
     assert (team, rita_id, date(2026, 3, 4)) not in await kept(harness)
     async with harness.sessions() as session:
         assert (await session.exec(select(func.count()).select_from(Interaction))).scalar_one() == 2
+
+
+async def test_a_teams_counts_match_the_interactions_in_any_period_and_zone(harness: Harness) -> None:
+    """A manager's numbers (whole UTC days from interaction_day, the ends from the interactions) against each
+    rep's own (from the interactions alone), for today, the week and the month, read in zones on either side
+    of UTC, at a UTC midnight, a microsecond after one and mid-afternoon: every interaction is counted once."""
+    import random
+    from zoneinfo import ZoneInfo
+
+    from bot.rules.periods import PERIODS, period
+    from storage import summaries, users
+    from storage.models import Role
+    from storage.summaries import Window
+
+    manager = await harness.member(Role.MANAGER, name="Mona")
+    reps = [await harness.member(name=name) for name in ("Rita", "Ray")]
+    customers = [await builders.customer(harness, rep, f"Customer of {rep.first_name}") for rep in reps]
+    rng = random.Random(7)
+    start = datetime(2026, 1, 20, tzinfo=UTC)
+    moments = [MIDNIGHT, MIDNIGHT - timedelta(microseconds=1), datetime(2026, 3, 1, tzinfo=UTC)]
+    moments += [start + timedelta(seconds=rng.randrange(60 * 86_400)) for _ in range(150)]
+    logged: list[tuple[int, datetime, str]] = []
+    for n, at in enumerate(moments):
+        owner = n % 2
+        channel = list(Channel)[n % len(Channel)]
+        interaction_id = await builders.interaction(harness, customers[owner], reps[owner], at=at)
+        await change(harness, update(Interaction).where(col(Interaction.id) == interaction_id).values(channel=channel))
+        logged.append((owner, at, channel))
+    actors = [users.actor_of(await harness.user_row(person)) for person in (manager, *reps)]
+    for zone in ("Asia/Kolkata", "America/Sao_Paulo", "UTC"):
+        for now in (MIDNIGHT, MIDNIGHT + timedelta(microseconds=1), datetime(2026, 3, 4, 15, 30, tzinfo=UTC)):
+            for name in PERIODS:
+                chosen = period(name, now, ZoneInfo(zone))
+                window = Window(chosen.start, chosen.end, chosen.previous_start, chosen.previous_end,
+                                chosen.edges)
+                async with harness.sessions() as session:
+                    team, *own = [await summaries.report(session, actor=actor, window=window) for actor in actors]
+                for current in (True, False):
+                    since, until = ((window.start, window.end) if current
+                                    else (window.previous_start, window.previous_end))
+                    for owner, rep_report in enumerate(own):
+                        expected = [channel for who, at, channel in logged if who == owner and since <= at
+                                    and (at <= until if current else at < until)]
+                        by_channel = {channel: expected.count(channel) for channel in set(expected)}
+                        [rep_own] = [p for p in rep_report.people if p.user_id == actors[owner + 1].user_id]
+                        [in_team] = [p for p in team.people if p.user_id == actors[owner + 1].user_id]
+                        where = f"{zone} {now} {name} {'now' if current else 'before'}"
+                        assert (rep_own.current if current else rep_own.previous).interactions == by_channel, where
+                        assert (in_team.current if current else in_team.previous).interactions == by_channel, where
