@@ -252,7 +252,8 @@ class InteractionDay(SQLModel, table=True):
     a team's summary reads a row per person and day instead of each interaction (storage/summaries.py)."""
 
     __tablename__ = "interaction_day"
-    __table_args__ = {"sqlite_with_rowid": False}
+    # the key serves SQLite, read one person at a time; PostgreSQL reads a team's days by this index
+    __table_args__ = (Index("ix_interaction_day_team_day", "team_id", "day"), {"sqlite_with_rowid": False})
 
     team_id: int = Field(sa_column=Column(Integer, ForeignKey("team.id", ondelete="CASCADE"), primary_key=True))
     user_id: int = Field(sa_column=Column(Integer, ForeignKey("app_user.id"), primary_key=True))

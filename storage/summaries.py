@@ -298,10 +298,11 @@ class _Scope:
         return [] if self.only is None else [user_id == self.only]
 
     def led_by(self, user_id: ColumnElement) -> list[ColumnElement[bool]]:
-        """`whose`, where an index starts with the person (interaction_day after the team, open follow-ups by
-        owner): for a team on SQLite, an IN of every user (true of every row: user ids are foreign keys) makes
-        it read that index one person at a time, each a range, in order, instead of every day the team ever
-        had, or sorting every open follow-up to group them. PostgreSQL picks for itself."""
+        """`whose`, where an index starts with the person (interaction_day's key after the team, open
+        follow-ups by owner): for a team on SQLite, an IN of every user (true of every row: user ids are foreign
+        keys) makes it read that index one person at a time, each a range, in order, instead of every day the
+        team ever had, or a range sorted to be grouped. PostgreSQL reads interaction_day by (team, day) and
+        hashes the rows as they come."""
         if self.only is None and self.sqlite:
             return [user_id.in_(select(col(User.id)))]
         return self.whose(user_id)

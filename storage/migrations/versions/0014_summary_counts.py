@@ -7,7 +7,8 @@ interactions, so no path can miss them: logging, editing (time, channel, who, cu
 and future bulk imports alike.
 
 - team_id is the customer's team, so a team's counts need no join; user_id is who logged the interaction;
-  day is the UTC date of `at`.
+  day is the UTC date of `at`. The key (team, user, day) is read one person at a time on SQLite; PostgreSQL
+  reads a team's days by (team, day).
 - A customer's interactions are deleted just before the customer is (a BEFORE DELETE trigger on customer):
   the foreign key's cascade would delete them after the customer row is gone, when the triggers can no longer
   find the team the counts were kept under.
@@ -123,6 +124,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("team_id", "user_id", "day"),
         sqlite_with_rowid=False,
     )
+    op.create_index("ix_interaction_day_team_day", "interaction_day", ["team_id", "day"])
     for statement in _sqlite() if op.get_bind().dialect.name == "sqlite" else _postgresql():
         op.execute(statement)
     op.create_index("ix_purchase_at_user_amount", "purchase", ["at", "user_id", "currency", "amount_minor"])
