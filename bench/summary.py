@@ -4,7 +4,8 @@ One team: a manager and 200 reps, 100,000 customers, 1,000,000 interactions, 50,
 refunds), 100,000 follow-ups and 10,000 surveys, spread evenly over two years up to Tuesday 2026-03-24 15:00
 (Asia/Shanghai), each on a customer there was at the time, written in the order they happened (so ids follow
 time, as in a real book); seeded, so every run holds the same data. Rows go in with bulk core inserts
-(executemany), not ORM objects one by one. PostgreSQL is vacuumed and analyzed after the load, as autovacuum
+(executemany), not ORM objects one by one; the database's triggers keep interaction_day as they go, as they
+do for the bot's own writes. PostgreSQL is vacuumed and analyzed after the load, as autovacuum
 would; SQLite is not analyzed (the bot never runs ANALYZE there: its planner has no statistics in production
 either).
 
