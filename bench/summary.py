@@ -282,7 +282,8 @@ async def nightly_job(url: str, team_id: int) -> dict[str, float]:
             if listening:
                 event.remove(engine.sync_engine, "before_cursor_execute", capture)
             print(f"  nightly lifecycle/RFM job, {night}: {figures[night]:.1f} s in {passes} transactions "
-                  f"(lifecycle {spent['lifecycle']:.1f} s, RFM snapshot {spent['rfm']:.1f} s)")
+                  f"(lifecycle {spent['lifecycle']:.1f} s, RFM snapshot {spent['rfm']:.1f} s, "
+                  f"old snapshots dropped {spent['prune']:.2f} s)")
         first, second = job.night_of(NOW), job.night_of(NOW + timedelta(days=1))
         event.listen(engine.sync_engine, "before_cursor_execute", capture)
         rounds = []

@@ -111,6 +111,25 @@ async def snapshot_team(session: AsyncSession, *, team_id: int, now: datetime, s
     return len(rows)
 
 
+async def prune(session: AsyncSession, *, team_id: int, today: date, keep_days: int) -> int:
+    """Drop the team's snapshots older than `keep_days` before `today`, except the first snapshot of each
+    month, kept for good (a year of monthly standings is twelve rows a buyer, a year of nightly ones 365).
+    The summaries compare with at most the month's first day, well within `keep_days`. Returns how many days
+    went."""
+    cutoff = today - timedelta(days=keep_days)
+    days = sorted((await session.exec(
+        select(col(ScoreSnapshot.day)).distinct()
+        .where(col(ScoreSnapshot.team_id) == team_id, col(ScoreSnapshot.day) < cutoff))).all())
+    first_in_month: dict[tuple[int, int], date] = {}
+    for day in days:
+        first_in_month.setdefault((day.year, day.month), day)
+    going = [day for day in days if first_in_month[(day.year, day.month)] != day]
+    if going:
+        await session.exec(delete(ScoreSnapshot).where(  # type: ignore[call-overload]
+            col(ScoreSnapshot.team_id) == team_id, col(ScoreSnapshot.day).in_(going)))
+    return len(going)
+
+
 async def latest(session: AsyncSession, *, customer_id: int) -> Standing | None:
     """The customer's most recent snapshot; None before their first."""
     row = (await session.exec(

@@ -1,6 +1,6 @@
 """The nightly job: at 03:00 in SALESBOT_TIMEZONE, each team's nightly steps — the lifecycle stage changes
-time made (storage.lifecycle.settle_team), then the RFM snapshot (bot/outbound/scores.py), as NIGHTLY_STEPS
-lists them.
+time made (storage.lifecycle.settle_team), then the RFM snapshot, then dropping old snapshots
+(bot/outbound/scores.py), as NIGHTLY_STEPS lists them.
 
 It is an outbox kind that queues no messages. The sender already wakes at every kind's `next_due` on the
 injected clock and makes a first pass at start, so a bot that was down at 03:00 runs the night's steps when
@@ -24,7 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.outbound.kinds import Rendered
-from bot.outbound.scores import take_snapshot
+from bot.outbound.scores import prune_snapshots, take_snapshot
 from bot.rules.schedule import local_time_on
 from storage import lifecycle, nightly
 from storage.models import OutboxMessage
@@ -53,6 +53,7 @@ class Step:
 NIGHTLY_STEPS: list[Step] = [
     Step("lifecycle", lifecycle.settle_team, batched=True),
     Step("rfm", take_snapshot, dated=True),
+    Step("prune", prune_snapshots, dated=True),
 ]
 
 
