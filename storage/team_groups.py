@@ -47,3 +47,14 @@ async def registered(session: AsyncSession) -> list[Team]:
 async def forget(session: AsyncSession, *, chat_id: int) -> None:
     """The bot was removed from the group (Telegram answers 403): it is nobody's group any more."""
     await session.exec(update(Team).where(col(Team.group_chat_id) == chat_id).values(group_chat_id=None))
+
+
+async def move(session: AsyncSession, *, chat_id: int, new_chat_id: int) -> Team | None:
+    """Telegram made the group a supergroup, with a new id: the team's group is the new chat (unless that one
+    is already some team's). Both of Telegram's notices may come: the second finds nothing to move."""
+    team = await team_of_group(session, chat_id=chat_id)
+    if team is None or await team_of_group(session, chat_id=new_chat_id) is not None:
+        return None
+    team.group_chat_id = new_chat_id
+    session.add(team)
+    return team

@@ -105,3 +105,24 @@ async def test_unregistered_group_hints_to_members_only(harness: Harness) -> Non
     assert [m.text for m in said] == ["This group is no team's group yet: a manager sends /register here, "
                                       "then /summary works here."]
     assert await harness.send(harness.stranger("Sam"), "/summary", chat_id=-100777) == []
+
+
+async def test_the_group_stays_the_teams_when_it_becomes_a_supergroup(harness: Harness) -> None:
+    """Telegram gives a group that becomes a supergroup a new id and says so in both chats: the team's group
+    follows it, so /summary answers there without a new /register; nothing is said in either chat."""
+    mona = await harness.member(Role.MANAGER, name="Mona")
+    rita = await harness.member(name="Rita")
+    await harness.send(mona, "/register", chat_id=GROUP)
+    team = await team_of(harness, mona)
+    supergroup = -1001234567890
+    assert await harness.chat.migrate(mona, GROUP, supergroup) == []
+    assert await group_of(harness, team) == supergroup
+    assert "Team total" in texts(await harness.send(rita, "/summary", chat_id=supergroup))
+    # the old id is nobody's group now
+    assert "a manager sends /register here" in texts(await harness.send(rita, "/summary", chat_id=GROUP))
+    # another team's group is not taken over by a migration notice naming it
+    olga = await harness.member(Role.MANAGER, name="Olga", team_id=await harness.team())
+    await harness.send(olga, "/register", chat_id=-100777)
+    assert await harness.chat.migrate(olga, -100999, -100777) == []
+    assert await group_of(harness, await team_of(harness, olga)) == -100777
+    assert await group_of(harness, team) == supergroup

@@ -573,6 +573,13 @@ class Chat:
             contact["user_id"] = contact_user_id
         return await self._deliver({"message": self._message(user, chat_id, contact=contact)})
 
+    async def migrate(self, user: FakeUser, chat_id: int, new_chat_id: int) -> list[Sent]:
+        """A group becomes a supergroup: Telegram's two service messages, in the old chat and the new one."""
+        said = await self._deliver({"message": self._message(user, chat_id, migrate_to_chat_id=new_chat_id)})
+        new = self._message(user, new_chat_id, migrate_from_chat_id=chat_id)
+        new["chat"]["type"] = "supergroup"
+        return said + await self._deliver({"message": new})
+
     async def document(self, user: FakeUser, file_name: str, content: bytes, caption: str | None = None,
                        mime_type: str = "text/csv") -> list[Sent]:
         file_id = self.fake.add_file(content)

@@ -3,7 +3,7 @@ the team's members. A rep is refused in a line, a stranger gets no answer; in a 
 
 from __future__ import annotations
 
-from telegram.ext import BaseHandler, CommandHandler
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot.runtime.turn import Turn, turn
 from handlers.managers.summary import outsider
@@ -11,7 +11,7 @@ from storage import audit, team_groups
 
 
 def handlers() -> list[BaseHandler]:
-    return [CommandHandler("register", on_register)]
+    return [CommandHandler("register", on_register), MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate)]
 
 
 @turn(members_only=False, private_only=False)
@@ -37,3 +37,15 @@ async def on_register(turn: Turn) -> None:
     await audit.record(turn.session, actor=turn.actor, action="team.group", now=turn.now, chat=chat_id,
                        replaced=done.moved_from)
     turn.reply(turn.t("summary.register_moved" if done.moved_from else "summary.register_done", team=done.team.name))
+
+
+@turn(members_only=False, private_only=False)
+async def on_migrate(turn: Turn) -> None:
+    """The group became a supergroup (a new chat id): the team's group moves with it, no /register again."""
+    message = turn.update.effective_message
+    old, new = ((message.chat.id, message.migrate_to_chat_id) if message.migrate_to_chat_id
+                else (message.migrate_from_chat_id, message.chat.id))
+    team = await team_groups.move(turn.session, chat_id=old, new_chat_id=new)
+    if team is not None:
+        await audit.record(turn.session, actor=None, action="team.group", now=turn.now, team=team.id, chat=new,
+                           replaced=old)
