@@ -7,8 +7,8 @@ the JobQueue, pacing itself with the process's SendBudget. Printed, per database
 - lateness p50/p99 beyond what the rate limit forces (each message compared with
   the earliest moment Telegram's limits would have allowed it; goal p99 < 2 s),
 - 429s received (goal 0), reminders delivered (goal: each exactly once), peak RSS,
-- the due-query (the sweep's SELECT) against an indexed point SELECT on the same
-  table, as a ratio measured in the same run.
+- the due-query (the sweep's SELECT, storage.followups.due_reminders_query itself) against an
+  indexed point SELECT on the same table, as a ratio measured in the same run, and its plan.
 
 A missed goal is printed at the end and the exit status is 1; a reminder not
 delivered comes with its outbox row (status, attempts, last error), so the
@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import bindparam, insert, text
+from sqlalchemy import bindparam, event, insert, text
 
 from bench.databases import on_each_database
 from bot.app import build_application
@@ -41,6 +41,7 @@ from bot.config import Settings
 from bot.lifecycle import running
 from bot.outbound.ratelimit import SendBudget
 from bot.sandbox.fake_telegram import FakeTelegram
+from storage import followups
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Customer, FollowUp, Team, User
@@ -119,23 +120,31 @@ async def add_due(url: str, customer_ids: list[int], *, due: int, window: float,
 async def query_ratio(url: str, repeats: int = 200) -> tuple[float, float, float]:
     """Median seconds of the due-query and of an indexed point SELECT, and their ratio."""
     engine = make_engine(url)
-    # as storage.followups.reminders_due asks (its `status || ''` keeps SQLite on the remind_at index)
-    due_query = text("SELECT * FROM follow_up WHERE remind_at <= :now AND status || '' = 'open' "
-                     "ORDER BY remind_at LIMIT 500")
-    point = text("SELECT * FROM follow_up WHERE id = :id")
     now = datetime.now(UTC)
+    due_query = followups.due_reminders_query(now)  # the sweep's own SELECT (without its row locks)
+    point = text("SELECT * FROM follow_up WHERE id = :id")
     timings: dict[str, list[float]] = {"due": [], "point": []}
+    seen: list[tuple[str, object]] = []
+
+    def capture(_connection, _cursor, statement, parameters, _context, _many) -> None:
+        seen.append((statement, parameters))
+
     async with engine.connect() as connection:
         max_id = (await connection.execute(text("SELECT MAX(id) FROM follow_up"))).scalar_one()
-        for _ in range(repeats):
+        for repeat in range(repeats):
+            if repeat == 0:
+                event.listen(engine.sync_engine, "before_cursor_execute", capture)
             began = time.perf_counter()
-            (await connection.execute(due_query, {"now": now})).all()
+            (await connection.execute(due_query)).all()
             timings["due"].append(time.perf_counter() - began)
+            if repeat == 0:
+                event.remove(engine.sync_engine, "before_cursor_execute", capture)
             began = time.perf_counter()
             (await connection.execute(point, {"id": random.randint(1, max_id)})).all()
             timings["point"].append(time.perf_counter() - began)
         explain = "EXPLAIN " if engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
-        plan = [str(row[-1]) for row in (await connection.execute(text(explain + due_query.text), {"now": now}))]
+        statement, parameters = seen[0]
+        plan = [str(row[-1]) for row in (await connection.exec_driver_sql(explain + statement, parameters))]
     await engine.dispose()
     print("  due-query plan: " + " | ".join(line.strip() for line in plan[:3]))
     due, point_time = statistics.median(timings["due"]), statistics.median(timings["point"])

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage import audit, customers, interactions, outbox
 from storage.access import Actor, visible_customers
@@ -292,19 +293,21 @@ class DueReminder:
     owner: User
     remind_at: datetime
 
+def due_reminders_query(now: datetime, limit: int = 500) -> SelectOfScalar[FollowUp]:
+    """Open follow-ups whose reminder is due, soonest first: the sweep's SELECT (bench/reminders.py times it)."""
+    # `status || ''`: SQLite has no statistics and would read every open follow-up by the summaries'
+    # (status, due_at) index and sort them, instead of the few due ones by the remind_at index
+    return (select(FollowUp).where(col(FollowUp.remind_at) <= now, (col(FollowUp.status) + "") == OPEN,
+                                   _owner_reachable())
+            .order_by(col(FollowUp.remind_at)).limit(limit))
+
+
 async def reminders_due(session: AsyncSession, *, now: datetime, limit: int = 500) -> list[DueReminder]:
     """Open follow-ups whose reminder is due, locked for this transaction (others skip them), marked queued.
 
     The caller queues an outbox row for each in the same transaction.
     """
-    # `status || ''`: SQLite has no statistics and would read every open follow-up by the summaries'
-    # (status, due_at) index and sort them, instead of the few due ones by the remind_at index
-    statement = (
-        select(FollowUp).where(col(FollowUp.remind_at) <= now, (col(FollowUp.status) + "") == OPEN,
-                               _owner_reachable())
-        .order_by(col(FollowUp.remind_at)).limit(limit).with_for_update(skip_locked=True)
-    )
-    rows = list((await session.exec(statement)).all())
+    rows = list((await session.exec(due_reminders_query(now, limit).with_for_update(skip_locked=True))).all())
     if not rows:
         return []
     owners = {user.id: user for user in (await session.exec(
