@@ -112,6 +112,7 @@ class DailyBackup:
             async with sessions() as session, session.begin():
                 await backup_runs.finish(session, day=day, now=now, file=str(target))
             self._done = day
+            self._next = self.runs_at(day + timedelta(days=1))
             log.info("daily backup written: %s", target)
         except Exception:
             # the database was busy or gone: the claim's lease runs out and a later pass tries again
