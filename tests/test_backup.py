@@ -20,6 +20,7 @@ from storage.models import BackupRun
 from tests import builders
 from tests.conftest import USE_PG
 from tests.harness import Harness
+from tests.waiting import within
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 sqlite_only = pytest.mark.skipif(USE_PG, reason="SQLite files are backed up by salesbot; PostgreSQL by pg_dump, "
@@ -77,7 +78,7 @@ async def test_backup_while_the_bot_writes_restores_every_row_committed_before_i
                 under_way.set()
 
     task = asyncio.create_task(writer())
-    await under_way.wait()
+    await within(under_way.wait(), what="the first 30 customers written")
     # over the Bot API too, through the bot's own sessions
     await harness.send(rep, "/add Zhang Min 13800138000")
     before = list(committed)
