@@ -33,7 +33,8 @@ def take(settings: Settings, target: str, now: datetime | None = None) -> int:
             raise backup.BackupError(f"{database}: no database there (DATABASE_URL)")
         if not path.parent.is_dir():
             raise backup.BackupError(f"{path.parent}: no such folder")
-        backup.copy(database, path)
+        with backup.in_use(database):  # no restore swaps the file mid-copy
+            backup.copy(database, path)
         summary = backup.inspect(path, migrate.is_known)
     except backup.BackupError as error:
         print(f"backup refused: {error}", file=sys.stderr)

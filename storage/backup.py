@@ -155,7 +155,7 @@ def inspect(path: Path, known: Callable[[str], bool]) -> Summary:
         counts = {name: connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
                   for name in MAIN_TABLES if name in tables}
     except sqlite3.DatabaseError as error:
-        raise BackupError(f"{path}: not a readable SQLite database: {error}") from None
+        raise BackupError(f"{path}: damaged, SQLite cannot read it: {error}") from None
     finally:
         connection.close()
     return Summary(path, path.stat().st_size, revision, counts)

@@ -175,9 +175,14 @@ async def test_restore_refuses_what_is_not_a_salesbot_database(harness: Harness,
     connection.commit()
     connection.close()
 
+    damaged = tmp_path / "damaged.db"
+    pages = bytearray(before)
+    pages[4096 * 3:4096 * 6] = b"\xff" * (4096 * 3)  # three pages of tables and indexes overwritten
+    damaged.write_bytes(bytes(pages))
+
     for path, reason in [(text, "not an SQLite database"), (foreign, "not a salesbot one"),
                          (newer, "revision 9999 is not one this salesbot knows"),
-                         (tmp_path / "missing.db", "no such file")]:
+                         (damaged, "damaged"), (tmp_path / "missing.db", "no such file")]:
         assert await restore(harness, path) == backups.EXIT_REFUSED, path
         assert reason in capsys.readouterr().err
     assert database.read_bytes() == before
