@@ -17,6 +17,7 @@ import threading
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
@@ -92,7 +93,7 @@ class DailyBackup:
         self._task = asyncio.create_task(self._make(make_sessionmaker(session.bind), day, now),
                                          name="daily-backup")
 
-    async def _make(self, sessions, day: date, now: datetime) -> None:  # noqa: ANN001
+    async def _make(self, sessions: async_sessionmaker[AsyncSession], day: date, now: datetime) -> None:
         try:
             async with sessions() as session, session.begin():
                 if not await backup_runs.claim(session, day=day, now=now, until=now + LEASE):
