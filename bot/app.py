@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from contextlib import ExitStack
 from datetime import UTC
 
 from telegram import Bot, BotCommand
@@ -12,7 +13,8 @@ from telegram.ext import ApplicationBuilder, Defaults
 from telegram.request import HTTPXRequest
 
 from bot.clock import Clock
-from bot.config import Settings
+from bot.config import ConfigError, Settings
+from bot.outbound.backup import DailyBackup
 from bot.outbound.catch_up import CatchUp
 from bot.outbound.complaint_escalation import ComplaintEscalation
 from bot.outbound.complaint_notice import ComplaintNotice
@@ -54,7 +56,7 @@ from handlers.managers import team as team_view
 from handlers.settings import greeting_country, greeting_days, greeting_words, greetings
 from handlers.settings import lifecycle as lifecycle_settings
 from handlers.settings import preferences as settings
-from storage import users
+from storage import backup, users
 from storage.db import make_engine, make_sessionmaker
 
 log = logging.getLogger(__name__)
@@ -115,6 +117,7 @@ def build_application(config: Settings, *, clock: Clock | None = None, budget: S
 async def _post_init(application: App) -> None:
     services = application.bot_data
     config = services.settings
+    services.in_use = _hold_database(config)
     services.engine = make_engine(config.database_url)
     sessions = services.sessions = make_sessionmaker(services.engine)
     now = services.clock.now()
@@ -128,6 +131,18 @@ async def _post_init(application: App) -> None:
         log.warning("No admin yet. Open this link in Telegram to become the first admin: "
                     "https://t.me/%s?start=setup_%s", application.bot.username, token)
     await _register_commands(application)
+
+
+def _hold_database(config: Settings) -> ExitStack:
+    """While the bot runs, `salesbot restore` refuses to replace its SQLite file (storage/backup.py)."""
+    held = ExitStack()
+    database = backup.sqlite_path(config.database_url)
+    if database is not None:
+        try:
+            held.enter_context(backup.in_use(database))
+        except backup.DatabaseInUse as error:
+            raise ConfigError(f"DATABASE_URL: {error}") from None
+    return held
 
 
 async def _register_commands(application: App) -> None:
@@ -162,7 +177,7 @@ def outbox_kinds(config: Settings) -> list[Kind]:
             CustomerMessage(config), RepAnswer(config), ComplaintNotice(config), ComplaintEscalation(config),
             ComplaintQuestion(config), SurveyQuestion(config), SurveyAlert(config), Greetings(config),
             GreetingList(config), GreetingCopy(config), Reassigned(config), Nightly(config),
-            WeeklyDigest(config)]
+            WeeklyDigest(config), DailyBackup(config)]
 
 
 async def _post_stop(application: App) -> None:
@@ -179,3 +194,4 @@ async def _post_shutdown(application: App) -> None:
     engine = getattr(services, "engine", None)
     if engine is not None:
         await engine.dispose()
+    services.in_use.close()

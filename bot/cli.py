@@ -1,4 +1,4 @@
-"""`salesbot run [--sender-only] | db upgrade | db current | playground`.
+"""`salesbot run [--sender-only] | db upgrade | db current | backup PATH | restore PATH | playground`.
 
 A person starting the bot sees one line naming the setting that is wrong,
 never a traceback: configuration and the database are checked before PTB
@@ -12,6 +12,7 @@ import asyncio
 import logging
 import signal
 import sys
+from contextlib import ExitStack
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -33,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
             return run(sender_only=args.sender_only)
         if args.command == "db":
             return db(args.db_command)
+        if args.command in ("backup", "restore"):
+            from bot import backups
+
+            settings = _settings_without_token()
+            return (backups.take if args.command == "backup" else backups.put_back)(settings, args.path)
         from bot.sandbox.playground import play
 
         return play(args.db)
@@ -54,6 +60,11 @@ def _parser() -> argparse.ArgumentParser:
     db_commands = db_parser.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="bring the database to the latest revision")
     db_commands.add_parser("current", help="show the database's revision")
+    backup_parser = commands.add_parser("backup", help="copy the SQLite database while the bot runs; check the copy")
+    backup_parser.add_argument("path", metavar="PATH", help="a file to write, or a folder (then a dated file in it)")
+    restore_parser = commands.add_parser("restore", help="put a backup back (the bot stopped), keeping the current "
+                                                         "database aside, and migrate it")
+    restore_parser.add_argument("path", metavar="PATH", help="a file `salesbot backup` wrote")
     playground = commands.add_parser("playground", help="try the bot in the terminal, no token needed")
     playground.add_argument("--db", default="./salesbot-playground.db", help="SQLite file (default %(default)s)")
     return parser
@@ -70,18 +81,33 @@ def run(*, sender_only: bool = False) -> int:
     check_database(settings.database_url)
     check_bot_api(settings)
     _configure_logging()
-    upgrade_database(settings.database_url)
+    with _in_use(settings):
+        upgrade_database(settings.database_url)
 
-    from bot.app import build_application
+        from bot.app import build_application
 
-    application = build_application(settings, polling=not sender_only)
-    try:
-        asyncio.run(_serve(application, _receiver(settings, sender_only)))
-    except OSError as error:
-        # the webhook's port is taken or needs privileges: the operator's setting, not a crash
-        raise ConfigError(f"WEBHOOK_PORT: cannot listen on port {settings.webhook_port}: "
-                          f"{error.strerror or error}") from None
+        application = build_application(settings, polling=not sender_only)
+        try:
+            asyncio.run(_serve(application, _receiver(settings, sender_only)))
+        except OSError as error:
+            # the webhook's port is taken or needs privileges: the operator's setting, not a crash
+            raise ConfigError(f"WEBHOOK_PORT: cannot listen on port {settings.webhook_port}: "
+                              f"{error.strerror or error}") from None
     return 0
+
+
+def _in_use(settings: Settings) -> ExitStack:
+    """Held from before the upgrade to the end, so a restore can neither start meanwhile nor be under way."""
+    from storage import backup
+
+    held = ExitStack()
+    database = backup.sqlite_path(settings.database_url)
+    if database is not None:
+        try:
+            held.enter_context(backup.in_use(database))
+        except backup.DatabaseInUse as error:
+            raise ConfigError(f"DATABASE_URL: {error}") from None
+    return held
 
 
 def _receiver(settings: Settings, sender_only: bool) -> Receive | None:

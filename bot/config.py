@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -38,6 +39,9 @@ class Settings(BaseSettings):
     # how long one proactive send may take before it counts as a network error and is retried,
     # capped below half the outbox lease, so a send always ends before another sender may claim the row
     salesbot_send_timeout: float = Field(default=15, gt=0, le=50)
+    # a daily backup of the SQLite database goes here (none when unset); the newest this many are kept
+    salesbot_backup_dir: Path | None = None
+    salesbot_backup_keep: int = Field(default=7, ge=1)
 
     @field_validator("salesbot_admins", mode="before")
     @classmethod
@@ -50,7 +54,7 @@ class Settings(BaseSettings):
             return [int(p) for p in parts]
         return value
 
-    @field_validator("telegram_bot_token", "webhook_url", "webhook_secret", mode="before")
+    @field_validator("telegram_bot_token", "webhook_url", "webhook_secret", "salesbot_backup_dir", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # `TELEGRAM_BOT_TOKEN=` in .env means "not set", not a malformed value

@@ -6,6 +6,7 @@ before start (settings, clock, budget) and in `post_init` (engine, sessions, del
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -28,6 +29,8 @@ class Services:
     polling: bool = True
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    # the lock a running bot holds on its SQLite file (storage/backup.py `in_use`); released at shutdown
+    in_use: ExitStack = ExitStack()
     # None until post_init has started it, and again after shutdown
     delivery: Delivery | None = None
 

@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 
 from storage.db import make_engine
 
@@ -31,6 +32,14 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def is_known(revision: str) -> bool:
+    """One of this project's revisions (a database it can migrate), not a newer or a foreign one."""
+    try:
+        return ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 async def current_revision(url: str) -> str | None:

@@ -583,3 +583,16 @@ class NightlyRun(SQLModel, table=True):
     # a step that works in batches: the id its next batch goes on after (batches commit one by one)
     after_id: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     done_at: datetime | None = Field(default=None, sa_column=utc_column())
+
+
+class BackupRun(SQLModel, table=True):
+    """The daily backup of one day (bot/outbound/backup.py): claimed for a while before the copy starts, so a
+    second instance leaves it alone, and done once the file is written (storage/backup_runs.py)."""
+
+    __tablename__ = "backup_run"
+
+    day: date = Field(primary_key=True)  # in SALESBOT_TIMEZONE
+    # until then the day is another instance's to finish; after it, a crashed copy is taken over
+    claimed_until: datetime = Field(sa_column=utc_column(nullable=False))
+    done_at: datetime | None = Field(default=None, sa_column=utc_column())
+    file: str | None = Field(default=None, max_length=500)

@@ -386,6 +386,10 @@ class Delivery:
             await self._task
         async with self._running:
             pass
+        for kind in self.kinds.values():
+            close = getattr(kind, "close", None)
+            if close is not None:
+                await close()  # work a kind runs beside the sender (the daily backup)
         if self._claimed:
             async with self.sessions() as session, session.begin():
                 await outbox.release(session, message_ids=sorted(self._claimed))
