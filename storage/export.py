@@ -82,9 +82,11 @@ async def book_size(session: AsyncSession, *, actor: Actor) -> int:
     return (await session.exec(select(func.count()).select_from(Customer).where(*_book(actor)))).one()
 
 
-async def book(session: AsyncSession, *, actor: Actor, now: datetime, batch: int = BATCH
+async def book(session: AsyncSession, *, actor: Actor, now: datetime, batch: int | None = None
                ) -> AsyncIterator[list[BookRow]]:
-    """The actor's book (see _book), archived customers too, by id, `batch` rows at a time; stage as of `now`."""
+    """The actor's book (see _book), archived customers too, by id, `batch` rows at a time (default BATCH);
+    stage as of `now`."""
+    batch = batch or BATCH
     thresholds = await thresholds_of(session, team_id=actor.team_id)
     next_due = type_coerce(
         select(func.min(col(FollowUp.due_at)))

@@ -163,6 +163,7 @@ def record_text(lang: str, tz: ZoneInfo, record: Record, *, now: datetime, by: s
     lines += _section(lang, "export.section_consent", _consent(lang, tz, customer))
     history = [(i.at, i.id, t(lang, "export.interaction", at=stamp(i.at, tz), channel=t(lang, f"channel.{i.channel}"),
                               direction=t(lang, f"export.direction_{i.direction}"), by=who(i.user_id))
+                + (f"\n    {t(lang, 'export.voice')}" if i.voice_file_id else "")
                 + _notes(lang, i.note, i.outcome)) for i in record.interactions]
     history += [(s.at, s.id, t(lang, "export.sale" if s.amount_minor >= 0 else "export.refund", at=stamp(s.at, tz),
                                amount=money(abs(s.amount_minor), s.currency), by=who(s.user_id))
@@ -218,7 +219,8 @@ def _card(lang: str, tz: ZoneInfo, record: Record, owner: str) -> list[str]:
         ("export.field_segment", t(lang, f"rfm.segment_{snapshot.segment}") if snapshot else None),
         ("export.field_clv", f"{amount_typed(snapshot.clv_minor)} {record.currency}" if snapshot else None),
     ]
-    return [f"{t(lang, key)}: {value}" for key, value in fields if value]
+    # a multi-line note stays under its label
+    return [f"{t(lang, key)}: " + value.replace("\n", "\n    ") for key, value in fields if value]
 
 
 def _consent(lang: str, tz: ZoneInfo, customer: Customer) -> list[str]:
@@ -234,5 +236,5 @@ def _consent(lang: str, tz: ZoneInfo, customer: Customer) -> list[str]:
     if customer.unreachable_at is not None:
         lines.append(t(lang, "export.unreachable", at=stamp(customer.unreachable_at, tz)))
     if customer.language:
-        lines.append(t(lang, "export.language", language=customer.language))
+        lines.append(t(lang, "export.language", code=customer.language))
     return lines
