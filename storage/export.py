@@ -78,10 +78,6 @@ def _book(actor: Actor) -> list:
     return conditions
 
 
-async def book_size(session: AsyncSession, *, actor: Actor) -> int:
-    return (await session.exec(select(func.count()).select_from(Customer).where(*_book(actor)))).one()
-
-
 async def book(session: AsyncSession, *, actor: Actor, now: datetime, batch: int | None = None
                ) -> AsyncIterator[list[BookRow]]:
     """The actor's book (see _book), archived customers too, by id, `batch` rows at a time (default BATCH);

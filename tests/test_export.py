@@ -268,3 +268,33 @@ async def test_unknown_or_unseen_customer_gets_not_found_and_nothing_is_sent(har
         assert "not found" in texts(sent).lower() or "no customer" in texts(sent).lower(), texts(sent)
         assert "Zhao" not in texts(sent) and "Far Away" not in texts(sent)
     assert await events(harness, "export_record") == []
+
+
+async def test_control_characters_in_a_note_do_not_cost_the_excel_file(harness: Harness) -> None:
+    rita = await harness.member(name="Rita")
+    await customer(harness, rita, "Wang Wei", notes="line\x0bbreak\x01")
+    files = documents(await harness.send(rita, "/export"))
+    assert csv_rows(files["csv"])[1][HEADER.index("notes")] == "line\x0bbreak\x01"
+    assert xlsx_rows(files["xlsx"])[1][HEADER.index("notes")] == "linebreak"
+
+
+async def test_export_in_a_group_sends_nothing(harness: Harness) -> None:
+    rita = await harness.member(name="Rita")
+    wang = await customer(harness, rita, "Wang Wei")
+    for command in ("/export", f"/export #{wang}"):
+        sent = await harness.send(rita, command, chat_id=-100123)
+        assert documents(sent) == {}
+        assert "private chat" in texts(sent) and "Wang" not in texts(sent)
+    assert await events(harness, "export") == []
+
+
+async def test_a_name_matching_two_customers_asks_then_exports_the_one_picked(harness: Harness) -> None:
+    rita = await harness.member(name="Rita")
+    await customer(harness, rita, "Wang Wei")
+    second = await customer(harness, rita, "Wang Fang")
+    [asked] = await harness.send(rita, "/export Wang")
+    assert documents([asked]) == {} and len(asked.flat_buttons) == 2
+    [document] = documents(await harness.press(rita, asked, "Wang Fang")).values()
+    assert f"Customer record #{second} Wang Fang" in document.content.decode("utf-8")
+    [event] = await events(harness, "export_record")
+    assert event.customer_id == second

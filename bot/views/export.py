@@ -116,6 +116,7 @@ def xlsx_from_csv(text: str, sheet: str = "customers") -> bytes:
     """The same table as an Excel workbook: ids and CLV as numbers, everything else as text (never a formula)."""
     from openpyxl import Workbook  # imported on the first export: most processes never make one
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     book = Workbook(write_only=True)  # rows go to a temporary file as they come, not into memory
     sheet_ = book.create_sheet(sheet)
@@ -126,7 +127,8 @@ def xlsx_from_csv(text: str, sheet: str = "customers") -> bytes:
     for line in reader:
         cells: list[object] = []
         for value, number in zip(line, numbers, strict=False):
-            value = unguarded(value)
+            # XML has no place for most control characters (a pasted note may hold one): openpyxl would refuse
+            value = ILLEGAL_CHARACTERS_RE.sub("", unguarded(value))
             if number and value:
                 cells.append(Decimal(value) if "." in value else int(value))
             elif value.startswith("="):
