@@ -84,10 +84,6 @@ async def book(session: AsyncSession, *, actor: Actor, now: datetime, batch: int
     stage as of `now`."""
     batch = batch or BATCH
     thresholds = await thresholds_of(session, team_id=actor.team_id)
-    next_due = type_coerce(
-        select(func.min(col(FollowUp.due_at)))
-        .where(col(FollowUp.customer_id) == col(Customer.id), col(FollowUp.status) == FollowUpStatus.OPEN)
-        .scalar_subquery(), UtcDateTime())
     # the customer's latest snapshot, as the card shows it: one (customer, day) index lookup each
     latest = aliased(ScoreSnapshot)
     latest_day = (select(func.max(col(latest.day))).where(col(latest.customer_id) == col(Customer.id))
@@ -98,7 +94,7 @@ async def book(session: AsyncSession, *, actor: Actor, now: datetime, batch: int
                col(Customer.birthday), col(Customer.lunar_birthday), col(Customer.tz), col(Customer.notes),
                col(Customer.created_at), col(Customer.archived_at), col(Customer.owner_id), col(User.name),
                col(User.username), col(Customer.first_purchase_at), col(Customer.last_purchase_at),
-               col(Customer.last_interaction_at), next_due.label("next_due"), col(ScoreSnapshot.segment),
+               col(Customer.last_interaction_at), col(ScoreSnapshot.segment),
                col(ScoreSnapshot.clv_minor), col(Team.currency)]
     after = 0
     while True:
@@ -113,16 +109,27 @@ async def book(session: AsyncSession, *, actor: Actor, now: datetime, batch: int
         ))
         if not rows:
             return
-        yield [_book_row(row, now, thresholds) for row in rows]
+        due = await _next_due(session, customer_ids=[row[0] for row in rows])
+        yield [_book_row(row, due.get(row[0]), now, thresholds) for row in rows]
         after = rows[-1][0]
         if len(rows) < batch:
             return
 
 
-def _book_row(row: tuple, now: datetime, thresholds: Thresholds) -> BookRow:
+async def _next_due(session: AsyncSession, *, customer_ids: list[int]) -> dict[int, datetime]:
+    """Each customer's next open follow-up, for a batch at once: one lookup of the customer index per id (a
+    subquery per row led SQLite, which has no statistics, to scan every open follow-up of every team instead)."""
+    rows = await session.exec(
+        select(col(FollowUp.customer_id), type_coerce(func.min(col(FollowUp.due_at)), UtcDateTime()))
+        .where(col(FollowUp.customer_id).in_(customer_ids), col(FollowUp.status) == FollowUpStatus.OPEN)
+        .group_by(col(FollowUp.customer_id)))
+    return dict(rows.all())
+
+
+def _book_row(row: tuple, next_due: datetime | None, now: datetime, thresholds: Thresholds) -> BookRow:
     (id_, name, phone, company, email, wechat, kind, region, tier, source, urgency, tags, birthday, lunar, tz,
      notes, created_at, archived_at, owner_id, owner_name, owner_username, first_purchase_at, last_purchase_at,
-     last_interaction_at, next_due, segment, clv_minor, currency) = row
+     last_interaction_at, segment, clv_minor, currency) = row
     stage = derive(first_purchase_at, last_touch(last_interaction_at, last_purchase_at), now, thresholds)
     return BookRow(id_, name, phone, company, email, wechat, kind, region, tier, source, urgency, tags, birthday,
                    lunar, tz, notes, created_at, archived_at, owner_id, owner_name, owner_username, stage.value,
