@@ -65,8 +65,7 @@ class BookRow:
     last_interaction_at: datetime | None
     next_follow_up_at: datetime | None
     segment: str | None
-    clv_minor: int | None
-    currency: str
+    clv_minor: int | None  # in the team's currency
 
 
 def _book(actor: Actor) -> list:
@@ -95,13 +94,12 @@ async def book(session: AsyncSession, *, actor: Actor, now: datetime, batch: int
                col(Customer.created_at), col(Customer.archived_at), col(Customer.owner_id), col(User.name),
                col(User.username), col(Customer.first_purchase_at), col(Customer.last_purchase_at),
                col(Customer.last_interaction_at), col(ScoreSnapshot.segment),
-               col(ScoreSnapshot.clv_minor), col(Team.currency)]
+               col(ScoreSnapshot.clv_minor)]
     after = 0
     while True:
         rows = list(await session.exec(
             select(*columns)
             .join(User, col(User.id) == col(Customer.owner_id))
-            .join(Team, col(Team.id) == col(Customer.team_id))
             .outerjoin(ScoreSnapshot, and_(col(ScoreSnapshot.customer_id) == col(Customer.id),
                                            col(ScoreSnapshot.day) == latest_day))
             .where(*_book(actor), col(Customer.id) > after)
@@ -129,11 +127,11 @@ async def _next_due(session: AsyncSession, *, customer_ids: list[int]) -> dict[i
 def _book_row(row: tuple, next_due: datetime | None, now: datetime, thresholds: Thresholds) -> BookRow:
     (id_, name, phone, company, email, wechat, kind, region, tier, source, urgency, tags, birthday, lunar, tz,
      notes, created_at, archived_at, owner_id, owner_name, owner_username, first_purchase_at, last_purchase_at,
-     last_interaction_at, segment, clv_minor, currency) = row
+     last_interaction_at, segment, clv_minor) = row
     stage = derive(first_purchase_at, last_touch(last_interaction_at, last_purchase_at), now, thresholds)
     return BookRow(id_, name, phone, company, email, wechat, kind, region, tier, source, urgency, tags, birthday,
                    lunar, tz, notes, created_at, archived_at, owner_id, owner_name, owner_username, stage.value,
-                   last_interaction_at, next_due, segment, clv_minor, currency)
+                   last_interaction_at, next_due, segment, clv_minor)
 
 
 # --- one customer's whole record ------------------------------------------------------------------------
