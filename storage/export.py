@@ -25,7 +25,6 @@ from storage.models import (
     FollowUpStatus,
     Interaction,
     Purchase,
-    Role,
     ScoreSnapshot,
     Survey,
     Team,
@@ -72,7 +71,7 @@ def _book(actor: Actor) -> list:
     """A rep's own customers; a manager's or an admin's: their team's (an admin sees every team, but a book is
     one team's, so its file has one currency and one set of owners)."""
     conditions = [col(Customer.team_id) == actor.team_id]
-    if actor.role not in (Role.MANAGER, Role.ADMIN):
+    if not actor.sees_team:
         conditions.append(col(Customer.owner_id) == actor.user_id)
     return conditions
 

@@ -17,7 +17,7 @@ from bot.runtime.turn import Turn, turn
 from bot.views.export import BookCsv, record_text, xlsx_from_csv
 from handlers.common.pick import continuation, with_customer
 from storage import audit, export, users
-from storage.models import Customer, Role
+from storage.models import Customer
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ async def on_export(turn: Turn) -> None:
     if turn.args:
         await with_customer(turn, turn.args, "export", {})
         return
-    team = turn.actor.role in (Role.MANAGER, Role.ADMIN)
+    team = turn.actor.sees_team
     files = BookCsv(turn.tz)
     async for rows in export.book(turn.session, actor=turn.actor, now=turn.now):
         await asyncio.to_thread(files.add, rows)
