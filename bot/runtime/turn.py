@@ -143,7 +143,9 @@ class Turn:
         """Something proactive is now due at `moment`: make sure the sender wakes by then."""
         self.actions.append(("wake", {"moment": moment}))
 
-    def document(self, file_name: str, content: bytes, caption: str | None = None) -> None:
+    def document(self, file_name: str, content: bytes | Callable[[], Awaitable[bytes | None]],
+                 caption: str | None = None) -> None:
+        """A file; `content` may be a function that makes it after the transaction has ended, as for `photo`."""
         self.actions.append(("document", {"file_name": file_name, "content": content, "caption": caption}))
 
     def photo(self, content: bytes | Callable[[], Awaitable[bytes | None]], caption: str | None = None) -> None:
@@ -185,7 +187,10 @@ class Turn:
                 if delivery is not None:
                     delivery.wake_at(args["moment"])
             elif kind == "document" and chat is not None:
-                await bot.send_document(chat.id, document=args["content"], filename=args["file_name"],
+                content = args["content"]
+                if callable(content) and (content := await content()) is None:
+                    continue
+                await bot.send_document(chat.id, document=content, filename=args["file_name"],
                                         caption=trim_text(args["caption"], 1024) if args["caption"] else None)
             elif kind == "photo" and chat is not None:
                 content = args["content"]
