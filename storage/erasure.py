@@ -59,6 +59,8 @@ AUDIT_WORDS_KEPT = {"field", "channel"}
 # dialogue and draft keys that hold the id of a row of the customer's
 DIALOGUE_KEYS = {"customer_id": "customer", "follow_up_id": "follow_up", "interaction_id": "interaction",
                  "survey": "survey", "purchase": "purchase"}
+# History's entry being edited: {"kind": "i" or "s", "id": …} (handlers/activity/history.py)
+HISTORY_KINDS = {"i": "interaction", "s": "purchase"}
 
 
 @dataclass
@@ -162,7 +164,7 @@ def _names_customer(data: object, customer_id: int, ids: dict[str, set[int]]) ->
     for key, table in DIALOGUE_KEYS.items():
         if isinstance(data.get(key), int) and data[key] in ids[table]:
             return True
-    if data.get("kind") in ("interaction", "purchase") and data.get("id") in ids[data["kind"]]:
+    if (table := HISTORY_KINDS.get(data.get("kind"))) and data.get("id") in ids[table]:  # type: ignore[arg-type]
         return True
     if isinstance(data.get("choices"), list) and customer_id in data["choices"]:
         return True

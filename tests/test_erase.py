@@ -21,6 +21,8 @@ from storage.models import (
     AuditEvent,
     Complaint,
     Customer,
+    Dialogue,
+    Draft,
     FollowUpStatus,
     InteractionDay,
     Role,
@@ -43,7 +45,7 @@ NAME = "Zhuoran Quill"
 PERSONAL = [NAME, "+8613800138000", "13800138000", "quill.z@example.com", "quillwx88", "Quillworks Ltd",
             "Prefers calls after lunch", "inkbuyer", "Quill tender on the 14th", "Quill deposit for pens",
             "Bring the Quill samples", "Quill parcel came broken", "Quill liked the nibs", "Where is my Quill order",
-            "Quill answer from Rita", "Haidian Quill street"]
+            "Quill answer from Rita", "Haidian Quill street", "Quill draft note"]
 
 
 async def text_columns_holding(harness: Harness, needles: list[str]) -> list[str]:
@@ -96,6 +98,9 @@ async def seeded(harness: Harness) -> dict:
     async with harness.sessions() as session, session.begin():
         session.add(Survey(team_id=1, customer_id=cid, created_at=harness.clock.now(), score=5,
                            answered_at=harness.clock.now(), comment="Quill liked the nibs"))
+    async with harness.sessions() as session, session.begin():
+        session.add(Draft(user_tg_id=rita.id, flow="log", step="note", set_aside_at=harness.clock.now(),
+                          data=json.dumps({"customer_id": cid, "channel": "call"}), pending="Quill draft note"))
     held = await text_columns_holding(harness, PERSONAL)
     # every word is somewhere before: the check after erasing can see each of them
     assert {place.rsplit(": ", 1)[1] for place in held} == set(PERSONAL), "\n".join(held)
@@ -145,6 +150,10 @@ async def test_erase_removes_every_personal_string_from_every_table_and_keeps_th
     sales_before = [(p.user_id, p.amount_minor, p.currency, p.at) for p in await purchases_of(harness, cid)]
     assert len(interactions_before) == 3 and len(sales_before) == 1
 
+    first = (await interactions_of(harness, cid))[0].id
+    async with harness.sessions() as session, session.begin():  # Rita is editing a History entry of it
+        session.add(Dialogue(user_tg_id=rita.id, flow="history_edit", step="note", updated_at=harness.clock.now(),
+                             data=json.dumps({"kind": "i", "id": first})))
     asked = await confirmation(harness, mona, cid)
     [done] = await harness.press(mona, asked, "🧹 Erase")
     assert done.text == (f"🧹 Customer #{cid} was erased. Kept anonymous for the summaries: 3 interaction(s), "
@@ -153,6 +162,8 @@ async def test_erase_removes_every_personal_string_from_every_table_and_keeps_th
 
     assert await text_columns_holding(harness, PERSONAL) == []
     assert await text_columns_holding(harness, [str(people["person"].id)]) == []
+    async with harness.sessions() as session:  # Rita's History edit and her draft of a note for it are gone
+        assert list(await session.exec(select(Dialogue))) == [] and list(await session.exec(select(Draft))) == []
     row = await customer_row(harness, cid)
     assert row.erased_at == harness.clock.now() and row.archived_at is not None
     assert (row.name, row.phone, row.email, row.birthday, row.tg_chat_id, row.link_token) == ("", None, None, None,
@@ -275,3 +286,16 @@ async def test_an_admin_may_erase_and_the_customer_writing_again_reaches_nobody(
     assert [m for m in await harness.deliver() if m.chat_id == rita.id] == []
     assert len(await interactions_of(harness, cid)) == 3
     assert await text_columns_holding(harness, ["Quill here again"]) == []
+
+
+async def test_erase_takes_a_name_asks_in_the_managers_language_and_is_in_help(harness: Harness) -> None:
+    mei = await harness.member(Role.MANAGER, name="Mei", language="zh")
+    rita = await harness.member(name="Rita")
+    cid = await customer(harness, rita, NAME, phone="+8613800138000")
+    [asked] = await harness.send(mei, "/erase Quill")
+    assert asked.text.startswith(f"🧹 删除客户 #{cid} {NAME} 的个人信息？\n")
+    assert [b.text for b in asked.flat_buttons] == ["🧹 删除", "✖️ 取消"]
+    [done] = await harness.press(mei, asked, "🧹 删除")
+    assert done.text.startswith(f"🧹 客户 #{cid} 的个人信息已删除。")
+    assert "/erase #12 — managers" in texts(await harness.send(rita, "/help"))
+    assert "/erase #12 — 经理" in texts(await harness.send(mei, "/help"))
