@@ -51,7 +51,7 @@ from handlers.followups import change as followup_change
 from handlers.followups import clarify as followup_clarify
 from handlers.followups import create as followups
 from handlers.followups import offer as followup_offer
-from handlers.managers import offboard, reassign, risk, summary
+from handlers.managers import erase, offboard, reassign, risk, summary
 from handlers.managers import register as group_register
 from handlers.managers import team as team_view
 from handlers.settings import greeting_country, greeting_days, greeting_words, greetings
@@ -68,7 +68,7 @@ FEATURES = [
     interactions, sales, history, history_edit, refunds, settings, greetings, greeting_country, greeting_days,
     greeting_words, lifecycle_settings, optin, greeting_skip, surveys, survey_auto, survey_answers, customer_relay,
     relay_answer, followups, followup_offer, followup_clarify, followup_actions, followup_change, agenda,
-    complaint_intake, complaints, summary, group_register, risk, team_view, reassign, offboard, forwards, drafts,
+    complaint_intake, complaints, summary, group_register, risk, team_view, reassign, offboard, erase, forwards, drafts,
     customer_export, router,
 ]
 

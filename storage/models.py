@@ -219,6 +219,9 @@ class Customer(SQLModel, table=True):
     # the lifecycle stage last recorded (storage/lifecycle.py): what a stage change is measured against.
     # NULL until first settled (customers from before it was kept): filled then without an event
     stage: str | None = Field(default=None, max_length=10)
+    # the customer's personal data was erased on request (storage/erasure.py): the row stays, anonymous and
+    # hidden from everyone, only so its interactions and sales keep counting in the summaries
+    erased_at: datetime | None = Field(default=None, sa_column=utc_column())
 
 
 class Interaction(SQLModel, table=True):

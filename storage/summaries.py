@@ -6,9 +6,10 @@ Whose each number is:
 - follow-ups done (done_at in the period) and overdue (open and due before now): the follow-up's owner;
 - survey scores (answered in the period): the customer's owner.
 
-Only customers the asker sees count (storage.access.visible_customers, within the asker's own team, also for an
-admin); a rep's own summary counts only what is theirs. `team_wide` is the team's group chat: every member
-sees the team's numbers there (and nothing about any one customer).
+Only customers in the asker's reach count (storage.access.reach, within the asker's own team, also for an
+admin; erased customers too: their rows are kept, anonymous, for these numbers); a rep's own summary counts
+only what is theirs. `team_wide` is the team's group chat: every member sees the team's numbers there (and
+nothing about any one customer).
 
 Every number is a count or sum grouped by person, a part per table and period, each part a plain range of an
 index; all parts are one statement (UNION ALL), so one trip to the database. A team's interactions come from
@@ -53,7 +54,7 @@ from sqlalchemy import (
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.access import Actor, visible_customers
+from storage.access import Actor, reach
 from storage.models import (
     CHANNEL_COLUMNS,
     Channel,
@@ -274,7 +275,8 @@ class _Scope:
     def _rep(self) -> list[ColumnElement[bool]]:
         if self.only is None:
             return []
-        return [visible_customers(Actor(user_id=self.only, team_id=self.team_id, role=Role.REP))]
+        # reach, not visible_customers: an erased customer's interactions and sales still count
+        return [reach(Actor(user_id=self.only, team_id=self.team_id, role=Role.REP))]
 
     @property
     def own(self) -> list[ColumnElement[bool]]:

@@ -392,6 +392,7 @@ async def tour(harness: Harness) -> Shown:
     confirm = await press(await press(details, "Offboard"), "Rita")
     await press(confirm, "Yes")
     await press(await press(await card(), "Reassign"), "Rita")
+    await send(f"/erase #{cid}")  # its question's Erase and Cancel (pressing them: tests/test_erase.py)
     return shown
 
 

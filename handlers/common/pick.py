@@ -19,7 +19,7 @@ from bot.runtime.callbacks import ID, QUESTION, Callback
 from bot.runtime.flows import ACTIONS, close_dialogue, flow, open_dialogue
 from bot.runtime.turn import Turn, turn
 from handlers.common.pick_drafts import ASKED, describe, payload_of
-from storage import customers, dialogues
+from storage import customers, dialogues, erasure
 from storage.customer_search import bare_number
 from storage.dialogues import DialogueState
 from storage.models import Customer
@@ -59,6 +59,9 @@ async def with_customer(turn: Turn, reference: str, then: str, payload: dict[str
     """Resolve `reference`; none → 'not found', one → continue now, several → ask with buttons."""
     matches = await customers.resolve(turn.session, actor=turn.actor, reference=reference, limit=CHOICES + 1)
     if not matches:
+        if erased := await erasure.erased_reference(turn.session, actor=turn.actor, reference=reference):
+            turn.reply(turn.t("erase.was_erased", id=erased.id, day=f"{erased.erased_at.astimezone(turn.tz):%Y-%m-%d}"))
+            return
         turn.reply(turn.t("customer.not_found", reference=reference[:100]))
         return
     if len(matches) == 1:

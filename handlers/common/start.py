@@ -16,7 +16,8 @@ from storage.models import Role
 from storage.users import JoinResult
 
 HELP_COMMANDS = ["add", "find", "list", "show", "log", "followup", "today", "sale", "birthday", "link", "survey",
-                 "complaints", "summary", "risk", "team", "reassign", "export", "invite", "greetings", "settings",
+                 "complaints", "summary", "risk", "team", "reassign", "export", "erase", "invite", "greetings",
+                 "settings",
                  "lang", "tz", "cancel"]
 INVITE = Callback("inv", role=Choice(Role.REP, Role.MANAGER))  # in /settings, for managers and admins
 
