@@ -252,7 +252,9 @@ CHANNEL_COLUMNS = {Channel.CALL: "calls", Channel.VISIT: "visits", Channel.EMAIL
 class InteractionDay(SQLModel, table=True):
     """Interactions per team (the customer's), person (who logged them) and UTC day, a column per channel:
     kept by the database's triggers on every insert, change and delete of an interaction (migration 0014), so
-    a team's summary reads a row per person and day instead of each interaction (storage/summaries.py)."""
+    a team's summary reads a row per person and day instead of each interaction (storage/summaries.py).
+    A later migration that rebuilds `interaction` or `customer` on SQLite (batch mode copies the table) drops
+    their triggers and must create them again; tests/test_interaction_day.py fails without them."""
 
     __tablename__ = "interaction_day"
     # the key serves SQLite, read one person at a time; PostgreSQL reads a team's days by this index
