@@ -41,6 +41,7 @@ from handlers.care import complaint_intake, complaints, relay_answer, survey_ans
 from handlers.care import relay as customer_relay
 from handlers.common import drafts, errors, pick, router, start
 from handlers.customers import add, add_guided, archive, birthday, card, card_edit, find, greeting_skip, lists, optin
+from handlers.customers import imports as customer_import
 from handlers.customers import tier_offer as rfm_tier_offer
 from handlers.followups import actions as followup_actions
 from handlers.followups import agenda
@@ -66,6 +67,7 @@ FEATURES = [
     greeting_words, lifecycle_settings, optin, greeting_skip, surveys, survey_auto, survey_answers, customer_relay,
     relay_answer, followups, followup_offer, followup_clarify, followup_actions, followup_change, agenda,
     complaint_intake, complaints, summary, group_register, risk, team_view, reassign, offboard, forwards, drafts,
+    customer_import,
     router,
 ]
 

@@ -219,6 +219,8 @@ class Customer(SQLModel, table=True):
     # the lifecycle stage last recorded (storage/lifecycle.py): what a stage change is measured against.
     # NULL until first settled (customers from before it was kept): filled then without an event
     stage: str | None = Field(default=None, max_length=10)
+    # the file import that created the customer (storage/imports.py), so its Undo removes exactly those
+    import_id: int | None = Field(default=None, index=True)
 
 
 class Interaction(SQLModel, table=True):
@@ -583,3 +585,20 @@ class NightlyRun(SQLModel, table=True):
     # a step that works in batches: the id its next batch goes on after (batches commit one by one)
     after_id: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     done_at: datetime | None = Field(default=None, sa_column=utc_column())
+
+
+class CustomerImport(SQLModel, table=True):
+    """A file of customers imported at once (handlers/customers/imports.py): who imported it, for whom, and
+    whether its Undo ran; the customers it created carry its id."""
+
+    __tablename__ = "customer_import"
+    __table_args__ = IDS_ONLY_GROW
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    user_id: int = Field(foreign_key="app_user.id")  # who sent the file and confirmed it
+    owner_id: int = Field(foreign_key="app_user.id")  # who got the customers
+    file_name: str = Field(default="", max_length=200)
+    created: int = Field(default=0)
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
+    undone_at: datetime | None = Field(default=None, sa_column=utc_column())

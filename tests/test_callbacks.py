@@ -392,6 +392,9 @@ async def tour(harness: Harness) -> Shown:
     confirm = await press(await press(details, "Offboard"), "Rita")
     await press(confirm, "Yes")
     await press(await press(await card(), "Reassign"), "Rita")
+    # a file of customers: the preview with who gets them, Confirm / Cancel, then Undo of the import
+    preview = shown.add(mona, await harness.chat.document(mona, "customers.csv", b"name,phone\nIvy,13600136000\n"))
+    await press(await press(await press(preview, "Rep 1"), "Confirm"), "Undo")
     return shown
 
 
