@@ -189,7 +189,8 @@ async def _preview(turn: Turn, pending: Pending) -> tuple[str, list[list[tuple[s
         lines.append(turn.t("im.repeated_rows", rows=", ".join(
             _listed(turn, [_row_label(turn, pending, number) for number in reading.repeated]))))
     if pending.unknown:
-        lines.append(turn.t("im.unknown_columns", columns=", ".join(pending.unknown[:20])))
+        columns = _listed(turn, [name[:40] for name in pending.unknown])
+        lines.append(turn.t("im.unknown_columns", columns=", ".join(columns)))
     if not pending.rows:
         lines.append(turn.t("im.nothing_new"))
         return "\n".join(lines), []
