@@ -52,7 +52,7 @@ async def test_csv_preview_counts_then_confirm_writes_every_field(harness: Harne
     assert await customers(harness) == []  # nothing before Confirm
 
     done = texts(await confirm(harness, rita, preview))
-    assert "Imported 3 customers" in done
+    assert "Customers imported: 3." in done
     rows = {row.name: row for row in await customers(harness)}
     assert set(rows) == {"Wang Wei", "Li Na", "Zhou Xin"}
     wang = rows["Wang Wei"]
@@ -177,7 +177,7 @@ async def test_a_restart_between_preview_and_confirm_writes_nothing(harness: Har
     assert await customers(harness) == []
     # the file sent again imports
     again = await send_file(harness, rita, "b.csv", ENGLISH.encode())
-    assert "Imported 3" in texts(await confirm(harness, rita, again))
+    assert "Customers imported: 3." in texts(await confirm(harness, rita, again))
 
 
 async def test_undo_removes_exactly_the_import_within_10_minutes(harness: Harness) -> None:
@@ -189,7 +189,7 @@ async def test_undo_removes_exactly_the_import_within_10_minutes(harness: Harnes
     harness.advance(minutes=9)
     undo_data = with_button(done, "Undo").button("Undo").callback_data
     undone = texts(await harness.press(rita, with_button(done, "Undo"), "Undo"))
-    assert "Import undone: 2 customers removed." in undone and "1 kept" in undone
+    assert "Import undone. Customers removed: 2." in undone and "Kept: 1" in undone
     assert [row.id for row in await customers(harness)] == [kept, logged]
     assert await harness.press(rita, done[0], data=undo_data) == []
     assert "already undone" in last_answer(harness)

@@ -124,7 +124,7 @@ async def test_forged_import_buttons_change_nothing(harness: Harness) -> None:
     assert "expired" in last_answer(harness)
     assert await customers(harness) == []
     # the real one still works, for Rita
-    assert "Imported 3" in texts(await harness.press(rita, preview, "Confirm"))
+    assert "Customers imported: 3." in texts(await harness.press(rita, preview, "Confirm"))
     rita_id = (await harness.user_row(rita)).id
     assert {row.owner_id for row in await customers(harness)} == {rita_id}
 
@@ -140,7 +140,7 @@ async def test_a_manager_imports_for_a_rep_of_the_team(harness: Harness) -> None
     chosen = with_button(await harness.press(mona, preview, "Rita"), "Confirm")
     assert "They will be Rita's customers." in chosen.text and "✓ Rita" in [b.text for b in chosen.flat_buttons]
     done = texts(await harness.press(mona, chosen, "Confirm"))
-    assert "Imported 3 customers" in done and "They are Rita's now." in done
+    assert "Customers imported: 3." in done and "They are Rita's now." in done
     rita_id, mona_id = (await harness.user_row(rita)).id, (await harness.user_row(mona)).id
     assert {(row.owner_id, row.created_by) for row in await customers(harness)} == {(rita_id, mona_id)}
     assert "Wang Wei" in texts(await harness.send(rita, "/find Wang"))
