@@ -27,7 +27,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "名字", "名称", "客户", "客户名", "客户名称", "客户姓名", "联系人", "fullname", "fn",
              "customer", "contact"),
     "phone": ("电话", "手机", "手机号", "手机号码", "电话号码", "联系电话", "联系方式", "mobile", "tel", "telephone",
-              "cell", "phonenumber"),
+              "cell", "phonenumber", "mobilephone", "cellphone", "contactnumber"),
     "company": ("公司", "公司名称", "单位", "企业", "organization", "organisation", "org"),
     "email": ("邮箱", "电子邮件", "电子邮箱", "邮件", "mail", "emailaddress"),
     "wechat": ("微信", "微信号", "weixin", "wx", "wechatid"),
