@@ -10,32 +10,27 @@ transaction (storage/imports.py) and offers Undo of the whole import for 10 minu
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
-from bot.rules.import_file import MAX_BYTES, VCF, kind_of, read_table
-from bot.rules.import_rows import Reading, map_headers, read_customers
+from bot.rules.import_file import MAX_BYTES, kind_of, read_table
+from bot.rules.import_rows import map_headers, read_customers
 from bot.rules.refusal import Refusal
-from bot.runtime.callbacks import ID, Callback, Hex
+from bot.runtime.callbacks import ID, Callback
 from bot.runtime.i18n import LANGUAGES, t
+from bot.runtime.keyboards import Rows
 from bot.runtime.turn import Turn, turn
 from bot.services import Context
+from bot.views.imports import CANCEL, CONFIRM, OWNER, Preview, preview_text
 from handlers.common.router import CUSTOMER_OTHER, from_customer
 from storage import imports, team
 from storage.models import Kind, Source, Tier, Urgency
 
-TOKEN = Hex(10)
-CONFIRM = Callback("im:ok", token=TOKEN)
-CANCEL = Callback("im:no", token=TOKEN)
-OWNER = Callback("im:to", token=TOKEN, owner=ID)
 UNDO = Callback("im:undo", batch=ID)
 PREVIEW_TTL = timedelta(minutes=15)
-LISTED = 5  # invalid rows and duplicates named before "+N more"
-SAMPLE = 3  # rows shown as they will be saved
 MAX_OWNERS = 24  # owner buttons; a bigger team's manager imports for themselves and reassigns
 
 
@@ -47,23 +42,6 @@ def _aliases(key: str, values: list[str]) -> dict[str, str]:
 
 CHOICES = {"tier": _aliases("tier.{}", list(Tier)), "source": _aliases("source.{}", list(Source)),
            "kind": _aliases("edit.kind_{}", list(Kind)), "urgency": _aliases("urgency.{}", list(Urgency))}
-
-
-@dataclass
-class Pending:
-    """A previewed import waiting for Confirm."""
-
-    token: str
-    team_id: int
-    owner_id: int
-    owner_name: str
-    file_name: str
-    kind: str
-    at: datetime
-    reading: Reading
-    in_team: list[int]  # row numbers whose phone the team has
-    rows: list[tuple[int, dict[str, object]]]  # the new ones
-    unknown: list[str]
 
 
 def handlers() -> list[BaseHandler]:
@@ -121,7 +99,7 @@ async def on_file(turn: Turn) -> None:
     actor = turn.actor
     taken = await imports.taken_phones(turn.session, team_id=actor.team_id,
                                        phones=[row["phone"] for _, row in reading.valid if "phone" in row])
-    pending = Pending(
+    preview = Preview(
         token=secrets.token_hex(5), team_id=actor.team_id, owner_id=actor.user_id, owner_name="",
         file_name=document.file_name or "", kind=kind, at=turn.now, reading=reading,
         in_team=[number for number, row in reading.valid if row.get("phone") in taken],
@@ -132,87 +110,36 @@ async def on_file(turn: Turn) -> None:
     # one preview a person: a new file replaces the last; previews long expired are dropped on the way
     for user_id in [user_id for user_id, old in store.items() if old.at < turn.now - PREVIEW_TTL]:
         del store[user_id]
-    if pending.rows:
-        store[actor.user_id] = pending
+    if preview.rows:
+        store[actor.user_id] = preview
     else:
         store.pop(actor.user_id, None)
-    turn.reply(*await _preview(turn, pending))
+    turn.reply(*await _drawn(turn, preview))
 
 
-def _store(turn: Turn) -> dict[int, Pending]:
+def _store(turn: Turn) -> dict[int, Preview]:
     return turn.context.bot_data.pending_imports
 
 
-def _pending(turn: Turn, token: str) -> Pending | None:
+def _waiting(turn: Turn, token: str) -> Preview | None:
     """The presser's own preview with this token, if it has not expired; an expired one is dropped."""
-    pending = _store(turn).get(turn.actor.user_id)
-    if pending is None or pending.token != token or pending.team_id != turn.actor.team_id:
+    preview = _store(turn).get(turn.actor.user_id)
+    if preview is None or preview.token != token or preview.team_id != turn.actor.team_id:
         return None
-    if pending.at < turn.now - PREVIEW_TTL:
+    if preview.at < turn.now - PREVIEW_TTL:
         del _store(turn)[turn.actor.user_id]
         return None
-    return pending
+    return preview
 
 
-def _row_label(turn: Turn, pending: Pending, number: int) -> str:
-    return turn.t("im.contact_label" if pending.kind == VCF else "im.row_label", row=number)
-
-
-def _listed(turn: Turn, lines: list[str]) -> list[str]:
-    more = len(lines) - LISTED
-    return lines[:LISTED] + ([turn.t("im.more", count=more)] if more > 0 else [])
-
-
-def _sample(turn: Turn, row: dict[str, object]) -> str:
-    parts = [str(row[name]) for name in ("name", "phone", "email", "wechat", "company") if row.get(name)]
-    if row.get("tier"):
-        parts.append(turn.t(f"tier.{row['tier']}"))
-    if row.get("tags"):
-        parts.append(" ".join(f"#{tag}" for tag in str(row["tags"]).split(",") if tag))
-    return "• " + " · ".join(parts)
-
-
-async def _preview(turn: Turn, pending: Pending) -> tuple[str, list[list[tuple[str, str]]]]:
-    """The preview's text and buttons: counts, the rows refused and why, the first rows as they will be saved."""
-    reading = pending.reading
-    lines = [turn.t("im.preview", file=pending.file_name or "?", rows=reading.rows, new=len(pending.rows),
-                    in_team=len(pending.in_team), repeated=len(reading.repeated), invalid=len(reading.invalid))]
-    if reading.invalid:
-        lines.append(turn.t("im.invalid_title"))
-        lines += _listed(turn, [turn.t("im.invalid_row", row=_row_label(turn, pending, number),
-                                       reason=turn.said(refused)) for number, refused in reading.invalid])
-    if pending.in_team:
-        # a colleague's customer is not named: only that the phone is in the team already
-        lines.append(turn.t("im.in_team_rows", rows=", ".join(
-            _listed(turn, [_row_label(turn, pending, number) for number in pending.in_team]))))
-    if reading.repeated:
-        lines.append(turn.t("im.repeated_rows", rows=", ".join(
-            _listed(turn, [_row_label(turn, pending, number) for number in reading.repeated]))))
-    if pending.unknown:
-        columns = _listed(turn, [name[:40] for name in pending.unknown])
-        lines.append(turn.t("im.unknown_columns", columns=", ".join(columns)))
-    if not pending.rows:
-        lines.append(turn.t("im.nothing_new"))
-        return "\n".join(lines), []
-    lines.append(turn.t("im.sample_title"))
-    lines += [_sample(turn, row) for _, row in pending.rows[:SAMPLE]]
-    owners: list[list[tuple[str, str]]] = []
+async def _drawn(turn: Turn, preview: Preview) -> tuple[str, Rows]:
+    """The preview drawn for the person who sent the file; a manager's with the members they may pick."""
+    owners = None
     if turn.actor.sees_team:
-        candidates = await team.owners_besides(turn.session, team_id=pending.team_id, besides={turn.actor.user_id})
-        names = {turn.actor.user_id: turn.t("im.owner_me"), **{user.id: user.name or "?" for user in candidates}}
-        choices = list(names.items())[:MAX_OWNERS]
-        buttons = [(("✓ " if user_id == pending.owner_id else "") + name,
-                    OWNER.data(token=pending.token, owner=user_id)) for user_id, name in choices]
-        owners = [buttons[start:start + 3] for start in range(0, len(buttons), 3)]
-        pending.owner_name = names.get(pending.owner_id, pending.owner_name)
-    lines.append(turn.t("im.owner_self") if pending.owner_id == turn.actor.user_id
-                 else turn.t("im.owner_other", name=pending.owner_name))
-    lines.append(turn.t("im.confirm_hint", minutes=int(PREVIEW_TTL.total_seconds() // 60)))
-    return "\n".join(lines), [
-        *owners,
-        [(turn.t("im.confirm", count=len(pending.rows)), CONFIRM.data(token=pending.token)),
-         (turn.t("im.cancel"), CANCEL.data(token=pending.token))],
-    ]
+        candidates = await team.owners_besides(turn.session, team_id=preview.team_id, besides={turn.actor.user_id})
+        owners = [(turn.actor.user_id, ""), *((user.id, user.name or "?") for user in candidates)][:MAX_OWNERS]
+    return preview_text(turn.lang, preview, me=turn.actor.user_id, owners=owners,
+                        ttl_minutes=int(PREVIEW_TTL.total_seconds() // 60))
 
 
 # --- buttons ---------------------------------------------------------------------------
@@ -222,20 +149,20 @@ async def on_confirm(turn: Turn) -> None:
     """Confirm: write the new rows in one transaction, then the counts with Undo."""
     if not (button := turn.button(CONFIRM)):
         return
-    pending = _pending(turn, button.token)
-    if pending is None:
+    preview = _waiting(turn, button.token)
+    if preview is None:
         turn.toast(turn.t("im.expired"), alert=True)
         return
-    if pending.owner_id != turn.actor.user_id and await team.may_own(
-            turn.session, user_id=pending.owner_id, team_id=pending.team_id, lock=True) is None:
+    if preview.owner_id != turn.actor.user_id and await team.may_own(
+            turn.session, user_id=preview.owner_id, team_id=preview.team_id, lock=True) is None:
         turn.toast(turn.t("im.owner_gone"), alert=True)
         return
     del _store(turn)[turn.actor.user_id]
-    batch, skipped = await imports.save(turn.session, actor=turn.actor, owner_id=pending.owner_id, now=turn.now,
-                                        file_name=pending.file_name, rows=[row for _, row in pending.rows])
+    batch, skipped = await imports.save(turn.session, actor=turn.actor, owner_id=preview.owner_id, now=turn.now,
+                                        file_name=preview.file_name, rows=[row for _, row in preview.rows])
     lines = [turn.t("im.done", count=batch.created)]
-    if pending.owner_id != turn.actor.user_id:
-        lines.append(turn.t("im.done_owner", name=pending.owner_name))
+    if preview.owner_id != turn.actor.user_id:
+        lines.append(turn.t("im.done_owner", name=preview.owner_name))
     if skipped:
         lines.append(turn.t("im.done_skipped", count=skipped))
     if not batch.created:
@@ -250,7 +177,7 @@ async def on_cancel(turn: Turn) -> None:
     """Cancel: forget the preview; nothing was written."""
     if not (button := turn.button(CANCEL)):
         return
-    if _pending(turn, button.token) is None:
+    if _waiting(turn, button.token) is None:
         turn.toast(turn.t("im.expired"), alert=True)
         return
     del _store(turn)[turn.actor.user_id]
@@ -262,19 +189,19 @@ async def on_owner(turn: Turn) -> None:
     """A manager picks who gets the customers: the preview is drawn again with the choice ticked."""
     if not (button := turn.button(OWNER)):
         return
-    pending = _pending(turn, button.token)
-    if pending is None:
+    preview = _waiting(turn, button.token)
+    if preview is None:
         turn.toast(turn.t("im.expired"), alert=True)
         return
     if button.owner != turn.actor.user_id:
-        owner = await team.may_own(turn.session, user_id=button.owner, team_id=pending.team_id) \
+        owner = await team.may_own(turn.session, user_id=button.owner, team_id=preview.team_id) \
             if turn.actor.sees_team else None
         if owner is None:
             turn.toast(turn.t("im.owner_gone"), alert=True)
             return
-        pending.owner_name = owner.name or "?"
-    pending.owner_id = button.owner
-    turn.edit(*await _preview(turn, pending))
+        preview.owner_name = owner.name or "?"
+    preview.owner_id = button.owner
+    turn.edit(*await _drawn(turn, preview))
 
 
 @turn()
