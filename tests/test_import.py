@@ -115,6 +115,7 @@ async def test_xlsx_with_english_headers(harness: Harness) -> None:
 
     book = Workbook()
     sheet = book.active
+    sheet.append(["Customers 2026"])  # a title above the headers, as sheets often have
     sheet.append(["Name", "Phone", "Company", "Birthday", "Tier"])
     sheet.append(["Wang Wei", 13800138000, "Acme", date(1985, 1, 2), "regular"])
     sheet.append([None, None, None, None, None])

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from bot.rules.import_file import CSV, VCF, XLSX, Table, decode, kind_of, read_table, separator_of
-from bot.rules.import_rows import map_headers, read_customers
+from bot.rules.import_rows import find_header, map_headers, read_customers
 from bot.rules.refusal import Refusal
 
 TODAY = date(2026, 3, 2)
@@ -67,3 +67,12 @@ def test_a_row_is_read_by_the_rules_of_add_and_edit() -> None:
                                   "birthday": None, "lunar_birthday": "1990-04-23"})]
     assert reading.repeated == [3]
     assert [(number, refused.key) for number, refused in reading.invalid] == [(4, "edit.date_range")]
+
+
+def test_the_header_row_may_come_after_a_title() -> None:
+    table = read_table(CSV, "客户名单\n\n姓名,电话\n张三,13800138000\n".encode())
+    found, columns = find_header(table)
+    assert found.headers == ["姓名", "电话"] and found.rows == [(4, ["张三", "13800138000"])]
+    assert columns.by_index == {0: "name", 1: "phone"}
+    with pytest.raises(Refusal):
+        find_header(read_table(CSV, b"phone\n13800138000\n"))

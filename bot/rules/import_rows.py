@@ -46,6 +46,7 @@ FIELDS = list(HEADERS)
 LIMITS = {"region": 100, "notes": MAX_NOTE}
 # a choice field's values, read through aliases the caller gives (codes and names in each language)
 CHOICE_FIELDS = ("tier", "source", "kind", "urgency")
+HEADER_SEARCH = 5
 
 
 def squeeze(header: str) -> str:
@@ -76,6 +77,19 @@ def map_headers(headers: list[str]) -> Columns:
     if "name" not in columns.by_index.values():
         raise Refusal("im.no_name_column")
     return columns
+
+
+def find_header(table: Table) -> tuple[Table, Columns]:
+    """The table from its header row on, and its columns: the first row naming a name column, among the first
+    HEADER_SEARCH rows — a sheet often has a title ('客户名单 2026') above its headers."""
+    for skipped in range(min(HEADER_SEARCH, len(table.rows) + 1)):
+        headers = table.headers if skipped == 0 else table.rows[skipped - 1][1]
+        try:
+            columns = map_headers(headers)
+        except Refusal:
+            continue
+        return (table if skipped == 0 else Table(headers, table.rows[skipped:])), columns
+    return table, map_headers(table.headers)  # raises: no name column
 
 
 @dataclass

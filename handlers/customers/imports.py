@@ -17,7 +17,7 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.rules.import_file import MAX_BYTES, kind_of, read_table
-from bot.rules.import_rows import map_headers, read_customers
+from bot.rules.import_rows import find_header, read_customers
 from bot.rules.refusal import Refusal
 from bot.runtime.callbacks import ID, Callback
 from bot.runtime.i18n import LANGUAGES, t
@@ -89,8 +89,7 @@ async def on_file(turn: Turn) -> None:
         turn.reply(turn.t("im.download_failed"))
         return
     try:
-        table = read_table(kind, content)
-        columns = map_headers(table.headers)
+        table, columns = find_header(read_table(kind, content))
         reading = read_customers(table, columns, region=turn.settings.salesbot_phone_region,
                                  today=turn.local(turn.now).date(), choices=CHOICES)
     except Refusal as refused:
