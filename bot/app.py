@@ -24,6 +24,7 @@ from bot.outbound.digest import Digest
 from bot.outbound.greeting_copy import GreetingCopy
 from bot.outbound.greeting_list import GreetingList
 from bot.outbound.greetings import Greetings
+from bot.outbound.imported import ImportedNotice
 from bot.outbound.kinds import Kind
 from bot.outbound.nightly import Nightly
 from bot.outbound.optin_notice import OptinNotice
@@ -164,7 +165,8 @@ def outbox_kinds(config: Settings) -> list[Kind]:
             CustomerMessage(config), RepAnswer(config), ComplaintNotice(config), ComplaintEscalation(config),
             ComplaintQuestion(config), SurveyQuestion(config), SurveyAlert(config), Greetings(config),
             GreetingList(config), GreetingCopy(config), Reassigned(config), Nightly(config),
-            WeeklyDigest(config)]
+            WeeklyDigest(config),
+            ImportedNotice(config)]
 
 
 async def _post_stop(application: App) -> None:

@@ -144,6 +144,20 @@ async def test_a_manager_imports_for_a_rep_of_the_team(harness: Harness) -> None
     rita_id, mona_id = (await harness.user_row(rita)).id, (await harness.user_row(mona)).id
     assert {(row.owner_id, row.created_by) for row in await customers(harness)} == {(rita_id, mona_id)}
     assert "Wang Wei" in texts(await harness.send(rita, "/find Wang"))
+    told = [message for message in await harness.deliver() if message.chat_id == rita.id]
+    assert "Mona imported 3 customers for you from book.csv" in texts(told)
+    assert [message for message in await harness.deliver() if message.chat_id == rita.id] == []
+
+
+async def test_an_import_undone_before_its_notice_goes_tells_the_rep_nothing(harness: Harness) -> None:
+    mona = await harness.member(Role.MANAGER, name="Mona")
+    rita = await harness.member(name="Rita")
+    preview = with_button(await send_file(harness, mona, "book.csv", ENGLISH.encode()), "Confirm")
+    chosen = with_button(await harness.press(mona, preview, "Rita"), "Confirm")
+    done = await harness.press(mona, chosen, "Confirm")
+    assert "Customers removed: 3." in texts(await harness.press(mona, with_button(done, "Undo"), "Undo"))
+    assert [message for message in await harness.deliver() if message.chat_id == rita.id] == []
+    assert await customers(harness) == []
 
 
 async def test_an_exported_file_with_plain_field_names_imports_back(harness: Harness) -> None:

@@ -16,6 +16,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
+from bot.outbound.imported import tell_owner
 from bot.rules.import_file import MAX_BYTES, kind_of, read_table
 from bot.rules.import_rows import find_header, read_customers
 from bot.rules.refusal import Refusal
@@ -162,6 +163,9 @@ async def on_confirm(turn: Turn) -> None:
     lines = [turn.t("im.done", count=batch.created)]
     if preview.owner_id != turn.actor.user_id:
         lines.append(turn.t("im.done_owner", name=preview.owner_name))
+        if batch.created and (due := await tell_owner(turn.session, batch=batch, by=turn.user.name or "?",
+                                                      now=turn.now, settings=turn.settings)):
+            turn.wake(due)
     if skipped:
         lines.append(turn.t("im.done_skipped", count=skipped))
     if not batch.created:
