@@ -162,17 +162,21 @@ async def test_an_import_undone_before_its_notice_goes_tells_the_rep_nothing(har
 
 async def test_an_exported_file_with_plain_field_names_imports_back(harness: Harness) -> None:
     rita = await harness.member(name="Rita")
-    content = (b"id,name,kind,company,phone,email,wechat,region,source,tier,urgency,tags,birthday,lunar_birthday,"
-               b"tz,notes,owner,stage\n"
-               b"12,Wang Wei,business,Acme,+8613800138000,wang@acme.cn,wangwei88,Shanghai,ads,vip,high,\"a,b\","
-               b"0004-05-17,,Asia/Shanghai,note,Rita,lead\n"
-               b"13,Li Na,person,,,,,,,prospect,,,,2020-L04-05,,,Rita,lead\n")
+    # the header /export writes, and values as it writes them: codes, tags comma separated, a lunar birthday
+    # as /birthday takes it, a formula-like note after an apostrophe (so spreadsheets don't run it)
+    content = ("\ufeffid,name,phone,company,email,wechat,tier,source,tags,birthday,notes,kind,region,urgency,tz,"
+               "created,archived,owner,stage,last_interaction,next_follow_up,segment,clv\n"
+               "12,Wang Wei,+8613800138000,Acme,wang@acme.cn,wangwei88,vip,ads,\"a, b\",05-17,'=1+2,business,"
+               "Shanghai,high,Asia/Shanghai,2026-03-01 09:00,,Rita,lead,,,,\n"
+               "13,Li Na,,,,,prospect,,,lunar 2020-L04-05,it's fine,person,,,,2026-03-01 09:00,,Rita,lead,,,,\n"
+               ).encode()
     preview = await send_file(harness, rita, "export.csv", content)
-    assert "New: 2" in texts(preview) and "Columns ignored: id, owner, stage" in texts(preview)
+    assert "New: 2" in texts(preview) and "Invalid: 0" in texts(preview)
+    assert "Columns ignored: id, created, archived, owner, stage, +4 more" in texts(preview)
     await confirm(harness, rita, preview)
     rows = {row.name: row for row in await customers(harness)}
     wang = rows["Wang Wei"]
-    assert (wang.kind, wang.region, wang.source, wang.tier, wang.urgency, wang.tags, wang.tz) == (
-        "business", "Shanghai", "ads", "vip", "high", ",a,b,", "Asia/Shanghai")
+    assert (wang.kind, wang.region, wang.source, wang.tier, wang.urgency, wang.tags, wang.tz, wang.notes) == (
+        "business", "Shanghai", "ads", "vip", "high", ",a,b,", "Asia/Shanghai", "=1+2")
     assert wang.birthday.month == 5 and wang.birthday.day == 17 and wang.birthday.year == 4
-    assert rows["Li Na"].lunar_birthday == "2020-L04-05"
+    assert (rows["Li Na"].lunar_birthday, rows["Li Na"].notes) == ("2020-L04-05", "it's fine")

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from bot.rules.import_file import CSV, VCF, XLSX, Table, decode, kind_of, read_table, separator_of
-from bot.rules.import_rows import find_header, map_headers, read_customers
+from bot.rules.import_rows import find_header, map_headers, read_customers, unguarded
 from bot.rules.refusal import Refusal
 
 TODAY = date(2026, 3, 2)
@@ -76,3 +76,11 @@ def test_the_header_row_may_come_after_a_title() -> None:
     assert columns.by_index == {0: "name", 1: "phone"}
     with pytest.raises(Refusal):
         find_header(read_table(CSV, b"phone\n13800138000\n"))
+
+
+def test_the_apostrophe_an_export_puts_before_a_formula_is_dropped() -> None:
+    assert unguarded("'=SUM(A1)") == "=SUM(A1)"
+    assert unguarded("'@cmd") == "@cmd"
+    assert unguarded("'-x") == "-x"
+    assert unguarded("'+86 138") == "'+86 138"  # a phone is never guarded: this apostrophe is the text's own
+    assert unguarded("'tis") == "'tis"

@@ -129,9 +129,25 @@ def read_customers(table: Table, columns: Columns, *, region: str, today: date,
     return reading
 
 
+# what a spreadsheet runs as a formula (CSV injection): an export writes such a text after an apostrophe
+FORMULA_STARTS = ("=", "@", "\t", "\r")
+SIGNS = ("+", "-")
+
+
+def unguarded(value: str) -> str:
+    """The text without the apostrophe an export put before a formula-like text ("'=SUM(1)" → "=SUM(1)"); a
+    phone or amount ('+86…', '-200') never had one, and any other apostrophe is the text's own."""
+    rest = value[1:]
+    if value.startswith("'") and (rest.startswith(FORMULA_STARTS) or (
+            rest.startswith(SIGNS) and not (rest[1:] and all(ch.isdigit() or ch in " .()-" for ch in rest[1:])))):
+        return rest
+    return value
+
+
 def read_customer(typed: dict[str, str], *, region: str, today: date,
                   choices: dict[str, dict[str, str]]) -> dict[str, object]:
     """One row's columns as stored; raises the Refusal `/add` or Edit would for the same value."""
+    typed = {name: unguarded(value) for name, value in typed.items()}
     if "name" not in typed:
         raise Refusal("im.no_name")
     customer: dict[str, object] = {"name": checked("name", typed["name"])}
