@@ -26,6 +26,7 @@ from bot.outbound.digest import Digest
 from bot.outbound.greeting_copy import GreetingCopy
 from bot.outbound.greeting_list import GreetingList
 from bot.outbound.greetings import Greetings
+from bot.outbound.imported import ImportedNotice
 from bot.outbound.kinds import Kind
 from bot.outbound.nightly import Nightly
 from bot.outbound.optin_notice import OptinNotice
@@ -44,6 +45,7 @@ from handlers.care import relay as customer_relay
 from handlers.common import drafts, errors, pick, router, start
 from handlers.customers import add, add_guided, archive, birthday, card, card_edit, find, greeting_skip, lists, optin
 from handlers.customers import export as customer_export
+from handlers.customers import imports as customer_import
 from handlers.customers import tier_offer as rfm_tier_offer
 from handlers.followups import actions as followup_actions
 from handlers.followups import agenda
@@ -69,7 +71,7 @@ FEATURES = [
     greeting_words, lifecycle_settings, optin, greeting_skip, surveys, survey_auto, survey_answers, customer_relay,
     relay_answer, followups, followup_offer, followup_clarify, followup_actions, followup_change, agenda,
     complaint_intake, complaints, summary, group_register, risk, team_view, reassign, offboard, erase, forwards, drafts,
-    customer_export, router,
+    customer_export, customer_import, router,
 ]
 
 # shown in the client's command menu, in this order
@@ -178,7 +180,7 @@ def outbox_kinds(config: Settings) -> list[Kind]:
             CustomerMessage(config), RepAnswer(config), ComplaintNotice(config), ComplaintEscalation(config),
             ComplaintQuestion(config), SurveyQuestion(config), SurveyAlert(config), Greetings(config),
             GreetingList(config), GreetingCopy(config), Reassigned(config), Nightly(config),
-            WeeklyDigest(config), DailyBackup(config)]
+            WeeklyDigest(config), DailyBackup(config), ImportedNotice(config)]
 
 
 async def _post_stop(application: App) -> None:

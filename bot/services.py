@@ -7,7 +7,7 @@ before start (settings, clock, budget) and in `post_init` (engine, sessions, del
 from __future__ import annotations
 
 from contextlib import ExitStack
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -33,6 +33,10 @@ class Services:
     in_use: ExitStack = ExitStack()
     # None until post_init has started it, and again after shutdown
     delivery: Delivery | None = None
+
+    def __init__(self) -> None:
+        # file imports previewed and not yet confirmed, by user id: in memory only, so a restart drops them
+        self.pending_imports: dict[int, Any] = {}
 
 
 Context = CallbackContext[ExtBot, dict, dict, Services]

@@ -222,6 +222,8 @@ class Customer(SQLModel, table=True):
     # the customer's personal data was erased on request (storage/erasure.py): the row stays, anonymous and
     # hidden from everyone, only so its interactions and sales keep counting in the summaries
     erased_at: datetime | None = Field(default=None, sa_column=utc_column())
+    # the file import that created the customer (storage/imports.py), so its Undo removes exactly those
+    import_id: int | None = Field(default=None, index=True)
 
 
 class Interaction(SQLModel, table=True):
@@ -601,3 +603,18 @@ class BackupRun(SQLModel, table=True):
     claimed_until: datetime = Field(sa_column=utc_column(nullable=False))
     done_at: datetime | None = Field(default=None, sa_column=utc_column())
     file: str | None = Field(default=None, max_length=500)
+class CustomerImport(SQLModel, table=True):
+    """A file of customers imported at once (handlers/customers/imports.py): who imported it, for whom, and
+    whether its Undo ran; the customers it created carry its id."""
+
+    __tablename__ = "customer_import"
+    __table_args__ = IDS_ONLY_GROW
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    user_id: int = Field(foreign_key="app_user.id")  # who sent the file and confirmed it
+    owner_id: int = Field(foreign_key="app_user.id")  # who got the customers
+    file_name: str = Field(default="", max_length=200)
+    created: int = Field(default=0)
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
+    undone_at: datetime | None = Field(default=None, sa_column=utc_column())

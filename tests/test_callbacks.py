@@ -393,6 +393,9 @@ async def tour(harness: Harness) -> Shown:
     await press(confirm, "Yes")
     await press(await press(await card(), "Reassign"), "Rita")
     await send(f"/erase #{cid}")  # its question's Erase and Cancel (pressing them: tests/test_erase.py)
+    # a file of customers: the preview with who gets them, Confirm / Cancel, then Undo of the import
+    preview = shown.add(mona, await harness.chat.document(mona, "customers.csv", b"name,phone\nIvy,13600136000\n"))
+    await press(await press(await press(preview, "Rep 1"), "Confirm"), "Undo")
     return shown
 
 

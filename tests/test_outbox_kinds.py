@@ -48,7 +48,7 @@ def test_the_app_lists_each_kind_once_by_name() -> None:
     names = [kind.name for kind in outbox_kinds(Settings(_env_file=None))]
     assert names == ["remind", "catchup", "digest", "deleted", "optin", "customer_message", "rep_answer", "complaint",
                      "complaint_escalation", "complaint_question", "survey", "survey_alert", "greet", "greetlist",
-                     "greetcopy", "reassigned", "nightly", "weekly", "backup"]
+                     "greetcopy", "reassigned", "nightly", "weekly", "backup", "imported"]
 
 
 async def test_a_new_kind_is_produced_rendered_and_sent_by_the_same_sender(harness: Harness) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import mimetypes
 import re
 import sys
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ Type a message or a command (/help shows the bot's). Playground commands:
   /as <name>                      switch who is typing
   /b <n>                          press button n of the last message with buttons
   /contact <Name> <phone>         share a contact, e.g. /contact Wang Wei +8613800138000
+  /file <path>                    send a file, e.g. a CSV, XLSX or vCard of customers to import
   /quit                           leave (Ctrl-D works too)
 Wang is a customer, not a member: as Wang, paste the link a rep's /link gives to opt in.
 """
@@ -142,6 +144,8 @@ class Playground:
                     delivered = await self.press(rest)
                 elif command == "/contact":
                     delivered = await self.share_contact(rest)
+                elif command == "/file":
+                    delivered = await self.send_file(rest)
                 else:
                     link = START_LINK.fullmatch(line)
                     await self.chat.send(self.person.user, f"/start {link.group(1)}" if link else line)
@@ -181,6 +185,17 @@ class Playground:
         await self.chat.contact(self.person.user, phone, first, last or None)
         return True
 
+    async def send_file(self, path: str) -> bool:
+        """A file from disk sent as a document, as Telegram sends a file someone picked."""
+        read = await asyncio.to_thread(read_file, path) if path else None
+        if read is None:
+            print("Usage: /file <path>, e.g. /file customers.csv")
+            return False
+        name, content = read
+        mime_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        await self.chat.document(self.person.user, name, content, mime_type=mime_type)
+        return True
+
     def show_new(self) -> int:
         """Print what the bot sent, edited or popped up since last time; how many things that was."""
         fresh = self.fake.since(self.shown_seq)
@@ -208,6 +223,12 @@ class Playground:
                     print()
                     self.show_new()
                     print(f"{self.person.user.first_name}> ", end="", flush=True)
+
+
+def read_file(path: str) -> tuple[str, bytes] | None:
+    """A file's name and bytes; None when there is no such file."""
+    file = Path(path).expanduser()
+    return (file.name, file.read_bytes()) if file.is_file() else None
 
 
 async def seed(application: App) -> None:

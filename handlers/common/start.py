@@ -87,6 +87,7 @@ async def on_help(turn: Turn) -> None:
 async def show_help(turn: Turn) -> None:
     lines = [turn.t("help.title")]
     lines += [turn.t(f"help.{name}") for name in HELP_COMMANDS]
+    lines.append(turn.t("im.help"))
     turn.reply("\n".join(lines), None if turn.in_group else main_menu(turn.lang))
 
 

@@ -7,9 +7,11 @@ from functools import lru_cache
 from zoneinfo import available_timezones
 
 from bot.rules.birthdays import lunar_label, parse_birthday, solar_label
-from bot.rules.oneliners import EMAIL, MAX_NAME, MAX_NOTE, blank, email_typed, split_fields
+from bot.rules.oneliners import EMAIL, MAX_NAME, MAX_NOTE, blank, email_typed
 from bot.rules.phones import BadPhone, normalise_phone
 from bot.rules.refusal import Refusal
+from bot.rules.tags import MAX_TAG as MAX_TAG
+from bot.rules.tags import parse_tags
 from bot.runtime.turn import Turn
 from storage.models import Customer, Kind, Source, Urgency
 
@@ -19,8 +21,6 @@ FIELDS = ["name", "phone", "email", "wechat", "company", "kind", "region", "sour
 CHOICES = {"kind": list(Kind), "source": list(Source), "urgency": list(Urgency)}
 REQUIRED = {"name", "kind"}
 LIMITS = {"name": MAX_NAME, "company": 100, "wechat": 100, "region": 100, "email": 254, "notes": MAX_NOTE}
-MAX_TAG = 16  # a tag travels in `list:<tag>:<page>` callback data, 64 bytes at most
-MAX_TAGS = 10
 # why add.normalise_phone refused a number → how the card's edit says it
 PHONE_REASONS = {
     "too_short": "edit.phone_too_short",
@@ -50,7 +50,7 @@ def parse(field: str, text: str, *, region: str, today: date) -> dict[str, objec
             raise Refusal("edit.email_invalid")
         return {"email": text}
     if field == "tags":
-        return {"tags": _tags(text)}
+        return {"tags": parse_tags(text)}
     if field == "birthday":
         return _birthday(text, today)
     if field == "tz":
@@ -66,19 +66,6 @@ def _phone(text: str, region: str) -> str:
         return normalise_phone(text, region)
     except BadPhone as refused:
         raise Refusal(PHONE_REASONS.get(refused.reason, "edit.phone_invalid"), region=region) from None
-
-
-def _tags(text: str) -> str:
-    tags: dict[str, str] = {}
-    for tag in split_fields(text):
-        tag = tag.lstrip("#＃").strip()
-        if len(tag) > MAX_TAG or ":" in tag or "：" in tag:
-            raise Refusal("edit.tag_invalid", limit=MAX_TAG)
-        if tag:
-            tags.setdefault(tag.lower(), tag)
-    if len(tags) > MAX_TAGS:
-        raise Refusal("edit.too_many_tags", limit=MAX_TAGS)
-    return f",{','.join(tags.values())}," if tags else ""
 
 
 def _birthday(text: str, today: date) -> dict[str, object]:

@@ -1,7 +1,7 @@
 """customer.erased_at: a customer whose personal data was erased on request (storage/erasure.py)
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0015
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import storage.types
 
 revision = "0017"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
