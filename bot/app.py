@@ -120,7 +120,7 @@ def build_application(config: Settings, *, clock: Clock | None = None, budget: S
 async def _post_init(application: App) -> None:
     services = application.bot_data
     config = services.settings
-    services.in_use = _hold_database(config)
+    services.in_use = hold_database(config)
     services.engine = make_engine(config.database_url)
     sessions = services.sessions = make_sessionmaker(services.engine)
     now = services.clock.now()
@@ -136,8 +136,9 @@ async def _post_init(application: App) -> None:
     await _register_commands(application)
 
 
-def _hold_database(config: Settings) -> ExitStack:
-    """While the bot runs, `salesbot restore` refuses to replace its SQLite file (storage/backup.py)."""
+def hold_database(config: Settings) -> ExitStack:
+    """While the bot runs, `salesbot restore` refuses to replace its SQLite file (storage/backup.py); `salesbot
+    run` holds it from before its upgrade, so a restore can neither start meanwhile nor be under way."""
     held = ExitStack()
     database = backup.sqlite_path(config.database_url)
     if database is not None:

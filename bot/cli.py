@@ -12,7 +12,6 @@ import asyncio
 import logging
 import signal
 import sys
-from contextlib import ExitStack
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -81,10 +80,10 @@ def run(*, sender_only: bool = False) -> int:
     check_database(settings.database_url)
     check_bot_api(settings)
     _configure_logging()
-    with _in_use(settings):
-        upgrade_database(settings.database_url)
+    from bot.app import build_application, hold_database
 
-        from bot.app import build_application
+    with hold_database(settings):
+        upgrade_database(settings.database_url)
 
         application = build_application(settings, polling=not sender_only)
         try:
@@ -94,20 +93,6 @@ def run(*, sender_only: bool = False) -> int:
             raise ConfigError(f"WEBHOOK_PORT: cannot listen on port {settings.webhook_port}: "
                               f"{error.strerror or error}") from None
     return 0
-
-
-def _in_use(settings: Settings) -> ExitStack:
-    """Held from before the upgrade to the end, so a restore can neither start meanwhile nor be under way."""
-    from storage import backup
-
-    held = ExitStack()
-    database = backup.sqlite_path(settings.database_url)
-    if database is not None:
-        try:
-            held.enter_context(backup.in_use(database))
-        except backup.DatabaseInUse as error:
-            raise ConfigError(f"DATABASE_URL: {error}") from None
-    return held
 
 
 def _receiver(settings: Settings, sender_only: bool) -> Receive | None:

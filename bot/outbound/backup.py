@@ -21,11 +21,10 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
-from bot.outbound.kinds import Rendered
+from bot.outbound.kinds import QueuesNothing
 from bot.rules.schedule import local_time_on
 from storage import backup, backup_runs
 from storage.db import make_sessionmaker
-from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +38,7 @@ def file_name(day: date) -> str:
     return f"{PREFIX}{day.isoformat()}.db"
 
 
-class DailyBackup:
+class DailyBackup(QueuesNothing):
     name = "backup"
 
     def __init__(self, settings: Settings) -> None:
@@ -134,12 +133,3 @@ class DailyBackup:
         if task is not None:
             self._stop.set()
             await asyncio.gather(task, return_exceptions=True)
-
-    async def next_due(self, session: AsyncSession) -> datetime | None:
-        return self._next
-
-    async def render(self, session: AsyncSession, row: OutboxMessage, now: datetime) -> Rendered | None:
-        return None  # it queues no messages
-
-    async def on_forbidden(self, session: AsyncSession, row: OutboxMessage, now: datetime, error: str) -> None:
-        return None

@@ -48,6 +48,23 @@ class Kind(Protocol):
         """The recipient blocked the bot."""
 
 
+class QueuesNothing:
+    """A scheduled job run as a kind (the nightly job, the daily backup): the sender wakes it at `next_due`
+    (`_next`, kept by its `produce`) on the injected clock and at start; it sends nothing."""
+
+    name: ClassVar[str]
+    _next: datetime | None = None
+
+    async def next_due(self, session: AsyncSession) -> datetime | None:
+        return self._next
+
+    async def render(self, session: AsyncSession, row: OutboxMessage, now: datetime) -> Rendered | None:
+        return None
+
+    async def on_forbidden(self, session: AsyncSession, row: OutboxMessage, now: datetime, error: str) -> None:
+        return None
+
+
 class QueuedByOthers:
     """The defaults: nothing of its own falls due; its rows are queued by another kind or by a handler."""
 

@@ -23,11 +23,10 @@ from datetime import date, datetime, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
-from bot.outbound.kinds import Rendered
+from bot.outbound.kinds import QueuesNothing
 from bot.outbound.scores import prune_snapshots, take_snapshot
 from bot.rules.schedule import local_time_on
 from storage import lifecycle, nightly
-from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ NIGHTLY_STEPS: list[Step] = [
 ]
 
 
-class Nightly:
+class Nightly(QueuesNothing):
     name = "nightly"
 
     def __init__(self, settings: Settings, steps: Sequence[Step] | None = None) -> None:
@@ -122,12 +121,3 @@ class Nightly:
                 await step.run(session, team_id=team_id, now=now)
             await nightly.finish(session, day=night, team_id=team_id, step=step.name, now=now)
             return True
-
-    async def next_due(self, session: AsyncSession) -> datetime | None:
-        return self._next
-
-    async def render(self, session: AsyncSession, row: OutboxMessage, now: datetime) -> Rendered | None:
-        return None  # it queues no messages
-
-    async def on_forbidden(self, session: AsyncSession, row: OutboxMessage, now: datetime, error: str) -> None:
-        return None
