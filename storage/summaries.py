@@ -111,7 +111,7 @@ class Window:
     edges: Sequence[datetime]
 
     def parameters(self) -> dict[str, object]:
-        """The values of the parameters the kept statements name (see _Period)."""
+        """The values of the parameters the kept statements name (storage.summary_statements.Span)."""
         values: dict[str, object] = {"start": self.start, "end": self.end, "previous_start": self.previous_start,
                                      "previous_end": self.previous_end}
         for period, start, end in ((NOW, self.start, self.end), (BEFORE, self.previous_start, self.previous_end)):
