@@ -8,7 +8,7 @@ from contextlib import ExitStack
 from datetime import UTC
 
 from telegram import Bot, BotCommand
-from telegram.error import TelegramError
+from telegram.error import TelegramError, TimedOut
 from telegram.ext import ApplicationBuilder, Defaults
 from telegram.request import HTTPXRequest
 
@@ -168,7 +168,16 @@ async def _start_delivery(application: App) -> Delivery:
         request=HTTPXRequest(connection_pool_size=CONCURRENCY + 2, read_timeout=timeout, write_timeout=timeout,
                              connect_timeout=timeout, pool_timeout=timeout),
     )
-    await sender.initialize()
+    # its first call (getMe) also opens a connection: with a send timeout set short, a busy host can miss it
+    # once; a bot that cannot start its sender after three tries says so
+    for attempt in range(3):
+        try:
+            await sender.initialize()
+            break
+        except TimedOut:
+            if attempt == 2:
+                raise
+            log.warning("the sender's first call to the Bot API timed out; trying again")
     delivery = Delivery(sessions=services.sessions, bot=sender, clock=services.clock, budget=services.budget,
                         kinds=outbox_kinds(config))
     delivery.start(application, config.salesbot_sweep_seconds)
