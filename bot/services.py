@@ -29,14 +29,14 @@ class Services:
     polling: bool = True
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    # the lock a running bot holds on its SQLite file (storage/backup.py `in_use`); released at shutdown
-    in_use: ExitStack = ExitStack()
     # None until post_init has started it, and again after shutdown
     delivery: Delivery | None = None
 
     def __init__(self) -> None:
         # file imports previewed and not yet confirmed, by user id: in memory only, so a restart drops them
         self.pending_imports: dict[int, Any] = {}
+        # the lock a running bot holds on its SQLite file (storage/backup.py `in_use`); released at shutdown
+        self.in_use = ExitStack()
 
 
 Context = CallbackContext[ExtBot, dict, dict, Services]
