@@ -15,6 +15,7 @@ from datetime import date
 
 from bot.rules.add_fields import checked
 from bot.rules.birthdays import NO_YEAR, parse_birthday
+from bot.rules.formula_guard import unguarded
 from bot.rules.import_file import Table
 from bot.rules.oneliners import EMAIL, MAX_NOTE, blank, email_typed
 from bot.rules.phones import normalise_phone
@@ -127,21 +128,6 @@ def read_customers(table: Table, columns: Columns, *, region: str, today: date,
             phones.add(phone)
         reading.valid.append((number, customer))
     return reading
-
-
-# what a spreadsheet runs as a formula (CSV injection): an export writes such a text after an apostrophe
-FORMULA_STARTS = ("=", "@", "\t", "\r")
-SIGNS = ("+", "-")
-
-
-def unguarded(value: str) -> str:
-    """The text without the apostrophe an export put before a formula-like text ("'=SUM(1)" → "=SUM(1)"); a
-    phone or amount ('+86…', '-200') never had one, and any other apostrophe is the text's own."""
-    rest = value[1:]
-    if value.startswith("'") and (rest.startswith(FORMULA_STARTS) or (
-            rest.startswith(SIGNS) and not (rest[1:] and all(ch.isdigit() or ch in " .()-" for ch in rest[1:])))):
-        return rest
-    return value
 
 
 def read_customer(typed: dict[str, str], *, region: str, today: date,

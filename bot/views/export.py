@@ -17,6 +17,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot.rules.birthdays import LUNAR_TEXT, NO_YEAR, lunar_label, solar_label
+from bot.rules.formula_guard import guarded, unguarded
 from bot.runtime.i18n import t
 from storage.export import BookRow, Record
 from storage.models import Customer, User
@@ -27,10 +28,6 @@ HEADER = ["id", "name", "phone", "company", "email", "wechat", "tier", "source",
           "owner", "stage", "last_interaction", "next_follow_up", "segment", "clv"]
 NUMBERS = {"id", "clv"}  # numbers in the XLSX; every other cell is text, as typed
 BOM = "\ufeff"  # Excel reads a CSV as UTF-8 only with it: without, Chinese comes out garbled
-# a cell starting with these is run as a formula by spreadsheets (CSV injection): such a text gets a leading
-# apostrophe, which spreadsheets hide and the import strips
-FORMULA_STARTS = ("=", "@", "\t", "\r")
-SIGNS = ("+", "-")
 
 
 def stamp(moment: datetime | None, tz: ZoneInfo) -> str:
@@ -54,23 +51,6 @@ def tags_typed(stored: str) -> str:
 
 def amount_typed(minor: int | None) -> str:
     return f"{Decimal(minor) / 100:.2f}" if minor is not None else ""
-
-
-def guarded(value: str) -> str:
-    """A text a spreadsheet would run as a formula, made plain text (phones and amounts stay as they are)."""
-    if value.startswith(FORMULA_STARTS) or (value.startswith(SIGNS) and not _number_like(value[1:])):
-        return "'" + value
-    return value
-
-
-def unguarded(value: str) -> str:
-    if value.startswith("'") and guarded(value[1:]) == value:
-        return value[1:]
-    return value
-
-
-def _number_like(rest: str) -> bool:
-    return rest != "" and all(ch.isdigit() or ch in " .()-" for ch in rest)
 
 
 def book_line(row: BookRow, tz: ZoneInfo) -> list[str]:
