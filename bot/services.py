@@ -15,6 +15,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, Job
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.runtime.metrics import Metrics
 
 if TYPE_CHECKING:
     from bot.outbound.delivery import Delivery
@@ -37,6 +38,8 @@ class Services:
         self.pending_imports: dict[int, Any] = {}
         # the lock a running bot holds on its SQLite file (storage/backup.py `in_use`); released at shutdown
         self.in_use = ExitStack()
+        # this process's counters for /metrics
+        self.metrics = Metrics()
 
 
 Context = CallbackContext[ExtBot, dict, dict, Services]
