@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "handlers", "storage")
 # the first prefix that matches a module names its floor
 FLOORS = [
-    ("bot.__main__", 8), ("bot.cli", 7), ("bot.sandbox", 6), ("bot.app", 5), ("bot.serving", 5), ("handlers", 4), ("bot.outbound", 3),
-    ("bot.views", 2), ("bot.runtime", 1), ("bot.services", 1), ("bot.lifecycle", 1),
+    ("bot.__main__", 8), ("bot.cli", 7), ("bot.sandbox", 6), ("bot.app", 5), ("bot.serving", 5), ("handlers", 4),
+    ("bot.outbound", 3), ("bot.views", 2), ("bot.runtime", 1), ("bot.services", 1), ("bot.lifecycle", 1),
     ("bot.config", 0), ("bot.clock", 0), ("bot.rules", 0), ("storage", 0), ("bot", 0),
 ]
 
