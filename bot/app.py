@@ -38,6 +38,7 @@ from bot.outbound.survey import SurveyQuestion
 from bot.outbound.survey_alert import SurveyAlert
 from bot.outbound.weekly_digest import WeeklyDigest
 from bot.runtime.i18n import t
+from bot.runtime.ordering import ChatOrder
 from bot.services import CONTEXT_TYPES, App
 from handlers.activity import forwards, history, history_edit, interactions, refunds, sales
 from handlers.care import complaint_intake, complaints, relay_answer, survey_answers, survey_auto, surveys
@@ -79,9 +80,14 @@ MENU_COMMANDS = ["add", "find", "list", "show", "log", "followup", "today", "sal
                  "export", "settings", "help", "cancel"]
 
 
+# updates of different chats handled at once by one process
+CONCURRENT_UPDATES = 16
+
+
 def build_application(config: Settings, *, clock: Clock | None = None, budget: SendBudget | None = None,
-                      polling: bool = True) -> App:
-    """The bot. `budget` paces proactive sends (tests pass an unlimited one); `polling=False` is a sender only."""
+                      polling: bool = True, inbox: bool = False) -> App:
+    """The bot. `budget` paces proactive sends (tests pass an unlimited one); `polling=False` has no Updater (a
+    sender only, or a webhook's); `inbox=True` takes updates from the webhook's inbox (bot/serving/webhook.py)."""
     assert config.telegram_bot_token is not None
     budget = budget or SendBudget(per_second=config.salesbot_send_rate)
     builder = ApplicationBuilder()
@@ -98,7 +104,7 @@ def build_application(config: Settings, *, clock: Clock | None = None, budget: S
         # no retries inside the limiter: a RetryAfter there would pause every request. Replies are
         # counted in the budget that paces proactive messages, so those make room for them
         .rate_limiter(CountingRateLimiter(budget))
-        .concurrent_updates(16)
+        .concurrent_updates(ChatOrder(CONCURRENT_UPDATES))
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
@@ -114,6 +120,7 @@ def build_application(config: Settings, *, clock: Clock | None = None, budget: S
     for feature in FEATURES:
         application.add_handlers(feature.handlers())
     application.add_error_handler(errors.on_error)
+    application.update_processor.attach(application, inbox=inbox)
     return application
 
 

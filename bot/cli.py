@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import signal
 import sys
+import time
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.lifecycle import check_database, running, upgrade_database
@@ -21,7 +22,7 @@ from bot.lifecycle import check_database, running, upgrade_database
 if TYPE_CHECKING:
     from telegram.ext import Application, Updater
 
-    from bot.lifecycle import Receive
+    from bot.lifecycle import Receive, Server
 
 EXIT_CONFIG = 2
 
@@ -79,53 +80,50 @@ def run(*, sender_only: bool = False) -> int:
         raise ConfigError("TELEGRAM_BOT_TOKEN: missing; get one from @BotFather (or try `salesbot playground`)")
     check_database(settings.database_url)
     check_bot_api(settings)
-    _configure_logging()
+    _configure_logging(settings.salesbot_log_format)
     from bot.app import build_application, hold_database
 
+    webhook = bool(settings.webhook_url) and not sender_only
     with hold_database(settings):
         upgrade_database(settings.database_url)
 
-        application = build_application(settings, polling=not sender_only)
+        application = build_application(settings, polling=not sender_only and not webhook, inbox=webhook)
+        servers = _servers(application, settings, sender_only)
         try:
-            asyncio.run(_serve(application, _receiver(settings, sender_only)))
+            asyncio.run(_serve(application, None if sender_only or webhook else _polling, servers))
         except OSError as error:
-            # the webhook's port is taken or needs privileges: the operator's setting, not a crash
-            raise ConfigError(f"WEBHOOK_PORT: cannot listen on port {settings.webhook_port}: "
-                              f"{error.strerror or error}") from None
+            # a port is taken or needs privileges: the operator's setting, not a crash
+            setting, port = (("WEBHOOK_PORT", settings.webhook_port) if webhook
+                             else ("SALESBOT_METRICS_PORT", settings.salesbot_metrics_port))
+            raise ConfigError(f"{setting}: cannot listen on port {port}: {error.strerror or error}") from None
     return 0
 
 
-def _receiver(settings: Settings, sender_only: bool) -> Receive | None:
-    """How this instance gets updates: none (sender only), a webhook when WEBHOOK_URL is set, else long polling."""
+def _servers(application: Application, settings: Settings, sender_only: bool) -> list[Server]:
+    """The webhook when WEBHOOK_URL is set (it serves /healthz and /metrics too); else those two alone on
+    SALESBOT_METRICS_PORT when that is set."""
+    from bot.serving.webhook import WebhookServer, webhook_secret
+
+    if settings.webhook_url and not sender_only:
+        return [WebhookServer(application, url=settings.webhook_url, port=settings.webhook_port,
+                              secret=webhook_secret(settings))]
+    return []
+
+
+async def _polling(updater: Updater) -> None:
     from telegram import Update
 
-    if sender_only:
-        return None
-    if settings.webhook_url:
-        webhook_url = settings.webhook_url
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-
-        async def webhook(updater: Updater) -> None:
-            await updater.start_webhook(listen="0.0.0.0", port=settings.webhook_port,
-                                        url_path=urlsplit(webhook_url).path.lstrip("/"), webhook_url=webhook_url,
-                                        secret_token=secret, allowed_updates=Update.ALL_TYPES)
-
-        return webhook
-
-    async def polling(updater: Updater) -> None:
-        await updater.start_polling(allowed_updates=Update.ALL_TYPES)
-
-    return polling
+    await updater.start_polling(allowed_updates=Update.ALL_TYPES)
 
 
-async def _serve(application: Application, receive: Receive | None) -> None:
+async def _serve(application: Application, receive: Receive | None, servers: list[Server]) -> None:
     """Run until SIGINT or SIGTERM, then stop cleanly: claimed outbox rows are handed back."""
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopped.set)
-    async with running(application, receive=receive):
-        if receive is None:
+    async with running(application, receive=receive, servers=servers):
+        if receive is None and not servers:
             logging.getLogger(__name__).info("sending only: no updates are received by this instance")
         await stopped.wait()
 
@@ -172,8 +170,25 @@ def _settings_without_token() -> Settings:
     return load_settings(telegram_bot_token=None)
 
 
-def _configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def _configure_logging(log_format: str = "text") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLines() if log_format == "json" else
+                         logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     # one line per getUpdates request would drown everything else
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object a line: time, level, logger, message, and a record's own fields (an update's line:
+    bot/runtime/ordering.py) as keys of their own."""
+
+    converter = time.gmtime
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+                "level": record.levelname, "logger": record.name, "message": record.getMessage()}
+        line.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, default=str)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     # a daily backup of the SQLite database goes here (none when unset); the newest this many are kept
     salesbot_backup_dir: Path | None = None
     salesbot_backup_keep: int = Field(default=7, ge=1)
+    # `json`: one JSON object a log line, for a log collector
+    salesbot_log_format: Literal["text", "json"] = "text"
+    # polling mode's /healthz and /metrics (a webhook serves them on its own port); none when unset
+    salesbot_metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator("salesbot_admins", mode="before")
     @classmethod
@@ -54,7 +58,8 @@ class Settings(BaseSettings):
             return [int(p) for p in parts]
         return value
 
-    @field_validator("telegram_bot_token", "webhook_url", "webhook_secret", "salesbot_backup_dir", mode="before")
+    @field_validator("telegram_bot_token", "webhook_url", "webhook_secret", "salesbot_backup_dir",
+                     "salesbot_metrics_port", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # `TELEGRAM_BOT_TOKEN=` in .env means "not set", not a malformed value

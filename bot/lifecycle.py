@@ -8,10 +8,10 @@ order of PTB's steps and our hooks is written once.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from bot.config import ConfigError
 
@@ -24,19 +24,32 @@ CONNECT_TIMEOUT = 15
 Receive = Callable[["Updater"], Awaitable[object]]
 
 
+class Server(Protocol):
+    """An HTTP server beside the bot: the webhook (bot/serving/webhook.py), or polling's health and metrics."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 @asynccontextmanager
 async def running(application: Application, *, receive: Receive | None = None,
-                  before_stop: Callable[[], Awaitable[None]] | None = None) -> AsyncIterator[Application]:
-    """initialize → post_init → start → `receive(updater)` (start polling or a webhook) … and back.
+                  before_stop: Callable[[], Awaitable[None]] | None = None,
+                  servers: Sequence[Server] = ()) -> AsyncIterator[Application]:
+    """initialize → post_init → start → `servers` → `receive(updater)` (start polling) … and back.
 
-    `receive=None` receives no updates (a sender-only instance, or updates fed by hand).
+    `receive=None` polls for no updates (a sender-only instance, a webhook's, or updates fed by hand).
     `before_stop` runs before the Updater stops, e.g. to release a long poll parked in a stand-in.
+    The servers stop before the Application does, so no update comes in while it finishes those it has.
     """
     await application.initialize()
+    started = AsyncExitStack()
     try:
         if application.post_init:
             await application.post_init(application)
         await application.start()
+        for server in servers:
+            await started.enter_async_context(_serving(server))
         if receive is not None:
             assert application.updater is not None, "an application without an Updater receives nothing"
             await receive(application.updater)
@@ -46,6 +59,7 @@ async def running(application: Application, *, receive: Receive | None = None,
             if before_stop is not None:
                 await before_stop()
             await application.updater.stop()
+        await started.aclose()
         if application.running:
             await application.stop()
         if application.post_stop:
@@ -53,6 +67,15 @@ async def running(application: Application, *, receive: Receive | None = None,
         await application.shutdown()
         if application.post_shutdown:
             await application.post_shutdown(application)
+
+
+@asynccontextmanager
+async def _serving(server: Server) -> AsyncIterator[None]:
+    await server.start()
+    try:
+        yield
+    finally:
+        await server.stop()
 
 
 def check_database(url: str) -> None:

@@ -603,6 +603,28 @@ class BackupRun(SQLModel, table=True):
     claimed_until: datetime = Field(sa_column=utc_column(nullable=False))
     done_at: datetime | None = Field(default=None, sa_column=utc_column())
     file: str | None = Field(default=None, max_length=500)
+
+
+class UpdateInbox(SQLModel, table=True):
+    """An update the webhook received, stored before Telegram is answered (storage/inbox.py): an instance that
+    dies after answering loses nothing, a delivery Telegram repeats finds its id taken, and whichever instance
+    holds a chat's lock handles that chat's updates in id order."""
+
+    __tablename__ = "update_inbox"
+    __table_args__ = (
+        # what is still to be handled, per chat in order; handled rows stay a day for repeats to find
+        Index("ix_update_inbox_pending", "chat_key", "update_id", sqlite_where=text("handled_at IS NULL"),
+              postgresql_where=text("handled_at IS NULL")),
+    )
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    # the chat (else the user) whose updates go one at a time
+    chat_key: int = Field(sa_column=Column(BigInteger, nullable=False))
+    payload: str = Field(sa_column=Column(Text, nullable=False))  # the update's JSON as Telegram sent it
+    received_at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
+    handled_at: datetime | None = Field(default=None, sa_column=utc_column())
+
+
 class CustomerImport(SQLModel, table=True):
     """A file of customers imported at once (handlers/customers/imports.py): who imported it, for whom, and
     whether its Undo ran; the customers it created carry its id."""

@@ -170,17 +170,9 @@ def start_message(user: FakeUser) -> dict:
             "from": user.as_dict(), "text": "/start", "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}
 
 
-class WebhookFake(FakeTelegram):
-    """The fake Bot API, also accepting setWebhook (the real one then pushes updates to the bot)."""
-
-    async def api_setwebhook(self, params: dict) -> bool:
-        self.webhook = params
-        return True
-
-
 async def test_run_with_webhook_url_serves_the_webhook_and_stops_on_sigint(tmp_path: Path,
                                                                           database_url: str) -> None:
-    fake = WebhookFake(token=TOKEN)
+    fake = FakeTelegram(token=TOKEN)
     await fake.start()
     port = unused_port()
     process = await bot_process(tmp_path, "run", TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url,
@@ -188,11 +180,10 @@ async def test_run_with_webhook_url_serves_the_webhook_and_stops_on_sigint(tmp_p
                                 WEBHOOK_URL=f"http://127.0.0.1:{port}/hook", WEBHOOK_PORT=str(port),
                                 WEBHOOK_SECRET="s3cret")
     try:
-        await eventually(lambda: hasattr(fake, "webhook") and fake.commands,
+        await eventually(lambda: fake.webhook and fake.commands,
                          what="the bot set its webhook and command menu")
         assert fake.webhook["url"] == f"http://127.0.0.1:{port}/hook"
         assert fake.webhook["secret_token"] == "s3cret"
-        # PTB sets the webhook before its server listens: only then can Telegram (here, the test) post to it
         await eventually(lambda: accepts_connections("127.0.0.1", port),
                          what=f"the webhook server listens on port {port}")
         admin = FakeUser(ADMIN_TG_ID, "Ada")
@@ -213,7 +204,7 @@ async def test_run_with_webhook_url_serves_the_webhook_and_stops_on_sigint(tmp_p
 
 
 async def test_webhook_port_in_use_stops_start_with_one_line(tmp_path: Path, database_url: str) -> None:
-    fake = WebhookFake(token=TOKEN)
+    fake = FakeTelegram(token=TOKEN)
     await fake.start()
     with socket.socket() as busy:
         busy.bind(("0.0.0.0", 0))

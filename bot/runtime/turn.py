@@ -24,14 +24,14 @@ from telegram.ext import filters
 
 from bot.config import Settings
 from bot.rules.refusal import Key, Refusal
-from bot.runtime import drafts
+from bot.runtime import drafts, ordering
 from bot.runtime.callbacks import Callback
 from bot.runtime.i18n import LANGUAGES, pick_language, t
 from bot.runtime.keyboards import Keyboard, markup
 from bot.runtime.people import zone_of
 from bot.runtime.text import split_text, trim_text
 from bot.services import Context
-from storage import dialogues, optin, users
+from storage import dialogues, inbox, optin, users
 from storage.access import Actor
 from storage.models import Customer, User
 
@@ -241,6 +241,8 @@ def turn(*, members_only: bool = True, private_only: bool = True, closes_dialogu
             except TelegramError:
                 # the change is committed; telling the user "nothing was saved" would be wrong
                 log.exception("replies to update %s could not be sent", update.update_id)
+                if (handling := ordering.current()) is not None:
+                    handling.outcome = "unsent"
 
         return callback
 
@@ -260,7 +262,12 @@ async def _handle(update: Update, context: Context, handler: Handler, settings: 
                   customers_only: str | None) -> Turn:
     """Run the handler in one transaction and return the turn whose replies are still to be sent."""
     tg_user = update.effective_user
+    # an update from the webhook's inbox is marked handled in the same transaction as what it changed
+    handling = ordering.current()
+    marks = handling is not None and handling.inboxed and not handling.marked
     async with context.bot_data.sessions() as session, session.begin():
+        if marks:
+            await inbox.mark_handled(session, update_id=handling.update_id, now=now)
         user = await users.user_by_tg(session, tg_user.id)
         lang = pick_language(user.language if user else None, tg_user.language_code, settings.salesbot_language)
         current = Turn(update, context, session, settings, now, user, lang)
@@ -304,6 +311,8 @@ async def _handle(update: Update, context: Context, handler: Handler, settings: 
         except Exception as error:
             # leaving the block rolls back; the error handler apologises in the user's chosen language
             raise TurnFailed(lang) from error
+    if marks:
+        handling.marked = True
     return current
 
 

@@ -194,6 +194,8 @@ class FakeTelegram:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.commands: dict[str, list[dict[str, str]]] = {}
         self.files: dict[str, bytes] = {}
+        self.webhook: dict[str, Any] | None = None  # what setWebhook last said
+        self.sends_held: asyncio.Event | None = None  # while set and not fired, messages wait to be taken
         # fault hooks: called with (method, params); may raise BotApiError or Hold, or return None
         self.faults: list[Callable[[str, dict[str, Any]], None]] = []
         self.faults_fired: list[tuple[str, str, int | str | None]] = []
@@ -258,6 +260,10 @@ class FakeTelegram:
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(lambda: self.fetched_offset > update_id), timeout)
 
+    def next_update_id(self) -> int:
+        """An id for an update handed to a webhook instead of queued for getUpdates."""
+        return next(self._update_ids)
+
     def add_file(self, content: bytes) -> str:
         file_id = "f_" + secrets.token_hex(8)
         self.files[file_id] = content
@@ -269,6 +275,11 @@ class FakeTelegram:
                        group_per_minute: int = 20, slack: float = 0.05) -> None:
         """Answer sends over Telegram's flood limits with 429, as Telegram does; `on=False` stops it."""
         self.limits = FloodLimits(per_second, per_chat_interval, group_per_minute, slack) if on else None
+
+    def hold_sends(self) -> asyncio.Event:
+        """Messages wait, unanswered, until the returned event is set (a slow Telegram, a slow handler)."""
+        self.sends_held = asyncio.Event()
+        return self.sends_held
 
     def fail_next(self, method: str, kind: str, times: int = 1, *, chat_id: int | str | None = None,
                   retry_after: int = 3, hang: float = 30.0) -> None:
@@ -358,6 +369,8 @@ class FakeTelegram:
             if held is not None and not held.deliver:
                 await self._hold(held.seconds)
                 raise BotApiError(504, "Gateway Timeout")  # the client gave up long ago
+            if self.sends_held is not None and method.lower() in SEND_METHODS:
+                await self.sends_held.wait()
             # the send handlers never suspend, so check and accept are one step and a burst is judged in order
             limits = self.limits if method.lower() in SEND_METHODS else None
             if limits is not None:
@@ -403,6 +416,12 @@ class FakeTelegram:
                 "supports_inline_queries": False}
 
     async def api_deletewebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = None
+        return True
+
+    async def api_setwebhook(self, params: dict[str, Any]) -> bool:
+        # the real Bot API then posts updates there; a test or a benchmark does it in its place
+        self.webhook = params
         return True
 
     async def api_setmycommands(self, params: dict[str, Any]) -> bool:

@@ -7,6 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
+from bot.runtime import ordering
 from bot.runtime.i18n import pick_language, t
 from bot.runtime.turn import TurnFailed
 from bot.services import Context
@@ -17,6 +18,8 @@ log = logging.getLogger(__name__)
 async def on_error(update: object, context: Context) -> None:
     error = context.error
     log.error("update failed", exc_info=error.__cause__ if isinstance(error, TurnFailed) and error.__cause__ else error)
+    if (handling := ordering.current()) is not None:
+        handling.outcome = "error"
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     settings = context.bot_data.settings

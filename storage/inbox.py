@@ -1,0 +1,75 @@
+"""The webhook's inbox: updates stored before Telegram gets its 200, handled once each, a chat's in id order.
+
+`accept` is the webhook's one write: a repeated delivery finds the id taken and changes nothing. Whoever
+holds a chat's lock reads `pending` — the chat's unhandled updates up to the one it came for, lowest first —
+and each is marked handled in the transaction of the handler that answered it, so a crash between the two
+can neither lose an update nor handle it twice. `stale` finds what an instance that died left behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.db import upsert_insert
+from storage.models import UpdateInbox
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    update_id: int
+    chat_key: int
+    payload: str
+
+
+async def accept(session: AsyncSession, *, update_id: int, chat_key: int, payload: str, now: datetime) -> bool:
+    """Store an update; False when its id was stored before (Telegram repeated a delivery)."""
+    result = await session.exec(  # type: ignore[call-overload]
+        upsert_insert(session, UpdateInbox)
+        .values(update_id=update_id, chat_key=chat_key, payload=payload, received_at=now)
+        .on_conflict_do_nothing()
+    )
+    return result.rowcount == 1
+
+
+async def pending(session: AsyncSession, *, chat_key: int, up_to: int) -> list[Stored]:
+    """The chat's updates not handled yet, up to `up_to`, in the order Telegram numbered them."""
+    rows = await session.exec(
+        select(UpdateInbox.update_id, UpdateInbox.payload)
+        .where(col(UpdateInbox.chat_key) == chat_key, col(UpdateInbox.handled_at).is_(None),
+               col(UpdateInbox.update_id) <= up_to)
+        .order_by(col(UpdateInbox.update_id))
+    )
+    return [Stored(update_id, chat_key, payload) for update_id, payload in rows]
+
+
+async def mark_handled(session: AsyncSession, *, update_id: int, now: datetime) -> None:
+    await session.exec(  # type: ignore[call-overload]
+        update(UpdateInbox)
+        .where(col(UpdateInbox.update_id) == update_id, col(UpdateInbox.handled_at).is_(None))
+        .values(handled_at=now)
+    )
+
+
+async def stale(session: AsyncSession, *, received_before: datetime, limit: int) -> list[Stored]:
+    """Updates received before then and still not handled: their instance died, or is far behind."""
+    rows = await session.exec(
+        select(UpdateInbox.update_id, UpdateInbox.chat_key, UpdateInbox.payload)
+        .where(col(UpdateInbox.handled_at).is_(None), col(UpdateInbox.received_at) < received_before)
+        .order_by(col(UpdateInbox.update_id))
+        .limit(limit)
+    )
+    return [Stored(*row) for row in rows]
+
+
+async def prune(session: AsyncSession, *, received_before: datetime) -> int:
+    """Forget handled updates old enough that Telegram no longer repeats them."""
+    result = await session.exec(  # type: ignore[call-overload]
+        delete(UpdateInbox)
+        .where(col(UpdateInbox.received_at) < received_before, col(UpdateInbox.handled_at).is_not(None))
+    )
+    return result.rowcount
