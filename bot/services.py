@@ -7,7 +7,7 @@ before start (settings, clock, budget) and in `post_init` (engine, sessions, del
 from __future__ import annotations
 
 from contextlib import ExitStack
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -34,8 +34,6 @@ class Services:
     delivery: Delivery | None = None
 
     def __init__(self) -> None:
-        # file imports previewed and not yet confirmed, by user id: in memory only, so a restart drops them
-        self.pending_imports: dict[int, Any] = {}
         # the lock a running bot holds on its SQLite file (storage/backup.py `in_use`); released at shutdown
         self.in_use = ExitStack()
         # this process's counters for /metrics

@@ -640,3 +640,22 @@ class CustomerImport(SQLModel, table=True):
     created: int = Field(default=0)
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
     undone_at: datetime | None = Field(default=None, sa_column=utc_column())
+
+
+class ImportPreview(SQLModel, table=True):
+    """A customer file read and shown, waiting for Confirm (handlers/customers/imports.py): one a person, in the
+    database so that whichever instance gets the press, and a restarted one, finds it (storage/import_previews.py).
+    `body` is the preview as JSON text (bot/views/imports.py), up to a file's 20,000 rows; the owner is a column
+    of its own, so picking another one does not rewrite the body."""
+
+    __tablename__ = "import_preview"
+
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True,
+                                          autoincrement=False))
+    team_id: int = Field(sa_column=Column(Integer, ForeignKey("team.id", ondelete="CASCADE"), nullable=False))
+    # in the buttons' data: a press on an older preview's button does not reach a newer one
+    token: str = Field(max_length=10)
+    owner_id: int = Field(sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False))
+    owner_name: str = Field(default="", max_length=200)  # "" while the sender imports for themselves
+    created_at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
+    body: str = Field(sa_column=Column(Text, nullable=False))

@@ -169,18 +169,6 @@ async def test_a_preview_expires_after_15_minutes(harness: Harness) -> None:
     assert await customers(harness) == []
 
 
-async def test_a_restart_between_preview_and_confirm_writes_nothing(harness: Harness) -> None:
-    rita = await harness.member(name="Rita")
-    preview = await send_file(harness, rita, "book.csv", ENGLISH.encode())
-    await harness.restart_bot()
-    assert await confirm(harness, rita, preview) == []
-    assert "expired" in last_answer(harness) and "Send the file again" in last_answer(harness)
-    assert await customers(harness) == []
-    # the file sent again imports
-    again = await send_file(harness, rita, "b.csv", ENGLISH.encode())
-    assert "Customers imported: 3." in texts(await confirm(harness, rita, again))
-
-
 async def test_undo_removes_exactly_the_import_within_10_minutes(harness: Harness) -> None:
     rita = await harness.member(name="Rita")
     kept = await customer(harness, rita, "Old Friend", phone="+8613600136000")

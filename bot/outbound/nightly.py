@@ -1,6 +1,7 @@
 """The nightly job: at 03:00 in SALESBOT_TIMEZONE, each team's nightly steps — the lifecycle stage changes
 time made (storage.lifecycle.settle_team), then the RFM snapshot, then dropping old snapshots
-(bot/outbound/scores.py), as NIGHTLY_STEPS lists them.
+(bot/outbound/scores.py), then import previews nobody confirmed or cancelled (storage.import_previews), as
+NIGHTLY_STEPS lists them.
 
 It is an outbox kind that queues no messages. The sender already wakes at every kind's `next_due` on the
 injected clock and makes a first pass at start, so a bot that was down at 03:00 runs the night's steps when
@@ -26,7 +27,7 @@ from bot.config import Settings
 from bot.outbound.kinds import QueuesNothing
 from bot.outbound.scores import prune_snapshots, take_snapshot
 from bot.rules.schedule import local_time_on
-from storage import lifecycle, nightly
+from storage import import_previews, lifecycle, nightly
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ NIGHTLY_STEPS: list[Step] = [
     Step("lifecycle", lifecycle.settle_team, batched=True),
     Step("rfm", take_snapshot, dated=True),
     Step("prune", prune_snapshots, dated=True),
+    Step("import_previews", import_previews.sweep_team),
 ]
 
 

@@ -1,12 +1,13 @@
 """How an import's preview reads: the counts, the rows refused and why, the rows already in the team (by row
 number only: a colleague's customer is not named), the first rows as they will be saved, who gets them, and
 the buttons — owner choices for a manager, then Confirm / Cancel. Storage-free: handed the preview and the
-members a manager may choose from."""
+members a manager may choose from. A preview waits in the database as JSON text (`body` and `restored`)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.rules.import_file import VCF
 from bot.rules.import_rows import Reading
@@ -35,10 +36,58 @@ class Preview:
     file_name: str
     kind: str
     at: datetime
-    reading: Reading
+    read: int  # rows with anything in them
+    invalid: list[tuple[int, Refusal]]  # row number, why
+    repeated: list[int]  # row numbers whose phone an earlier row has
     in_team: list[int]  # row numbers whose phone the team has
     rows: list[tuple[int, dict[str, object]]]  # the new ones: row number, columns
     unknown: list[str]
+
+    @classmethod
+    def of(cls, reading: Reading, *, taken: set[str], token: str, team_id: int, owner_id: int, file_name: str,
+           kind: str, at: datetime, unknown: list[str]) -> Preview:
+        """The file's reading split by whether the team has each row's phone (`taken`)."""
+        return cls(token=token, team_id=team_id, owner_id=owner_id, owner_name="", file_name=file_name, kind=kind,
+                   at=at, read=reading.rows, invalid=reading.invalid, repeated=reading.repeated,
+                   in_team=[number for number, row in reading.valid if row.get("phone") in taken],
+                   rows=[(number, row) for number, row in reading.valid if row.get("phone") not in taken],
+                   unknown=unknown)
+
+
+DATE = "$date"  # a birthday in a row, as {"$date": "1990-05-17"}; JSON has no dates
+
+
+def _encoded(value: object) -> object:
+    if isinstance(value, date):
+        return {DATE: value.isoformat()}
+    raise TypeError(f"{type(value).__name__} is not kept in a preview")
+
+
+def _decoded(obj: dict[str, object]) -> object:
+    return date.fromisoformat(str(obj[DATE])) if len(obj) == 1 and DATE in obj else obj
+
+
+def body(preview: Preview) -> str:
+    """The preview as stored, but for what storage keeps in columns of its own (token, team, owner, time)."""
+    return json.dumps({
+        "file_name": preview.file_name, "kind": preview.kind, "read": preview.read,
+        # a refusal's values that are catalog keys are named, so they are translated when shown
+        "invalid": [[number, refused.key, refused.values, [name for name, value in refused.values.items()
+                                                           if isinstance(value, Key)]]
+                    for number, refused in preview.invalid],
+        "repeated": preview.repeated, "in_team": preview.in_team, "rows": preview.rows, "unknown": preview.unknown,
+    }, ensure_ascii=False, separators=(",", ":"), default=_encoded)
+
+
+def restored(text: str, *, token: str, team_id: int, owner_id: int, owner_name: str, at: datetime) -> Preview:
+    stored = json.loads(text, object_hook=_decoded)
+    invalid = [(number, Refusal(key, **{name: Key(value) if name in keys else value
+                                        for name, value in values.items()}))
+               for number, key, values, keys in stored["invalid"]]
+    return Preview(token=token, team_id=team_id, owner_id=owner_id, owner_name=owner_name,
+                   file_name=stored["file_name"], kind=stored["kind"], at=at, read=stored["read"], invalid=invalid,
+                   repeated=stored["repeated"], in_team=stored["in_team"],
+                   rows=[(number, row) for number, row in stored["rows"]], unknown=stored["unknown"])
 
 
 def said(lang: str, refusal: Refusal) -> str:
@@ -69,19 +118,18 @@ def preview_text(lang: str, preview: Preview, *, me: int, owners: list[tuple[int
                  ttl_minutes: int) -> tuple[str, Rows]:
     """The preview and its buttons; `owners`: (user id, name) a manager may pick, themselves first; None for a
     rep, who imports for themselves."""
-    reading = preview.reading
-    lines = [t(lang, "im.preview", file=preview.file_name or "?", rows=reading.rows, new=len(preview.rows),
-               in_team=len(preview.in_team), repeated=len(reading.repeated), invalid=len(reading.invalid))]
-    if reading.invalid:
+    lines = [t(lang, "im.preview", file=preview.file_name or "?", rows=preview.read, new=len(preview.rows),
+               in_team=len(preview.in_team), repeated=len(preview.repeated), invalid=len(preview.invalid))]
+    if preview.invalid:
         lines.append(t(lang, "im.invalid_title"))
         lines += _listed(lang, [t(lang, "im.invalid_row", row=_row(lang, preview, number), reason=said(lang, refused))
-                                for number, refused in reading.invalid])
+                                for number, refused in preview.invalid])
     if preview.in_team:
         lines.append(t(lang, "im.in_team_rows", rows=", ".join(
             _listed(lang, [_row(lang, preview, number) for number in preview.in_team]))))
-    if reading.repeated:
+    if preview.repeated:
         lines.append(t(lang, "im.repeated_rows", rows=", ".join(
-            _listed(lang, [_row(lang, preview, number) for number in reading.repeated]))))
+            _listed(lang, [_row(lang, preview, number) for number in preview.repeated]))))
     if preview.unknown:
         columns = _listed(lang, [name[:40] for name in preview.unknown])
         lines.append(t(lang, "im.unknown_columns", columns=", ".join(columns)))

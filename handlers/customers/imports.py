@@ -1,16 +1,17 @@
 """Importing customers from a file sent to the bot: CSV, XLSX or vCard → a preview → Confirm / Cancel → Undo.
 
-The file is read by bot/rules/import_file.py and bot/rules/import_rows.py; nothing is written before
-Confirm. The preview waits in memory only (`Services.pending_imports`), at most PREVIEW_TTL: a bot that
-restarts meanwhile forgets it, and its Confirm asks for the file again. A manager (or admin) picks which
-member of the team gets the customers, themselves by default. Confirm writes every new row in one
-transaction (storage/imports.py) and offers Undo of the whole import for 10 minutes.
+The file is read by bot/rules/import_file.py and bot/rules/import_rows.py; no customer is written before
+Confirm. The preview waits in the database (storage/import_previews.py), one a person, for PREVIEW_TTL: any
+instance of the bot, or one restarted meanwhile, takes the Confirm. A newer file replaces it; the token in the
+buttons tells an older preview's button, which then changes nothing. A manager (or admin) picks which member
+of the team gets the customers, themselves by default. Confirm removes the preview and writes every new row in
+one transaction (storage/imports.py), so of two presses only one imports, and offers Undo of the whole import
+for 10 minutes.
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -25,13 +26,16 @@ from bot.runtime.i18n import LANGUAGES, t
 from bot.runtime.keyboards import Rows
 from bot.runtime.turn import Turn, turn
 from bot.services import Context
-from bot.views.imports import CANCEL, CONFIRM, OWNER, Preview, preview_text
+from bot.views.imports import CANCEL, CONFIRM, OWNER, Preview, body, preview_text, restored
 from handlers.common.router import CUSTOMER_OTHER, from_customer
-from storage import imports, team
-from storage.models import Kind, Source, Tier, Urgency
+from storage import import_previews, imports, team
+from storage.import_previews import Found
+from storage.models import ImportPreview, Kind, Source, Tier, Urgency
 
 UNDO = Callback("im:undo", batch=ID)
-PREVIEW_TTL = timedelta(minutes=15)
+PREVIEW_TTL = import_previews.TTL
+# what a press on a preview that is not open says
+NOT_OPEN = {Found.EXPIRED: "im.expired", Found.REPLACED: "imprev.replaced", Found.GONE: "imprev.gone"}
 MAX_OWNERS = 24  # owner buttons; a bigger team's manager imports for themselves and reassigns
 
 
@@ -99,37 +103,37 @@ async def on_file(turn: Turn) -> None:
     actor = turn.actor
     taken = await imports.taken_phones(turn.session, team_id=actor.team_id,
                                        phones=[row["phone"] for _, row in reading.valid if "phone" in row])
-    preview = Preview(
-        token=secrets.token_hex(5), team_id=actor.team_id, owner_id=actor.user_id, owner_name="",
-        file_name=document.file_name or "", kind=kind, at=turn.now, reading=reading,
-        in_team=[number for number, row in reading.valid if row.get("phone") in taken],
-        rows=[(number, row) for number, row in reading.valid if row.get("phone") not in taken],
-        unknown=columns.unknown,
-    )
-    store = _store(turn)
-    # one preview a person: a new file replaces the last; previews long expired are dropped on the way
-    for user_id in [user_id for user_id, old in store.items() if old.at < turn.now - PREVIEW_TTL]:
-        del store[user_id]
+    preview = Preview.of(reading, taken=taken, token=secrets.token_hex(5), team_id=actor.team_id,
+                         owner_id=actor.user_id, file_name=document.file_name or "", kind=kind, at=turn.now,
+                         unknown=columns.unknown)
+    # one preview a person: a new file replaces the last, even one with nothing new to import
     if preview.rows:
-        store[actor.user_id] = preview
+        await import_previews.keep(turn.session, user_id=actor.user_id, team_id=actor.team_id, token=preview.token,
+                                   owner_id=actor.user_id, body=body(preview), now=turn.now)
     else:
-        store.pop(actor.user_id, None)
+        await import_previews.forget(turn.session, user_id=actor.user_id)
     turn.reply(*await _drawn(turn, preview))
 
 
-def _store(turn: Turn) -> dict[int, Preview]:
-    return turn.context.bot_data.pending_imports
+async def _open(turn: Turn, token: str) -> ImportPreview | None:
+    """The presser's own open preview with this token; None after a toast saying why not."""
+    found, row = await import_previews.find(turn.session, user_id=turn.actor.user_id, team_id=turn.actor.team_id,
+                                            token=token, now=turn.now)
+    if row is None:
+        turn.toast(turn.t(NOT_OPEN[found]), alert=True)
+    return row
 
 
-def _waiting(turn: Turn, token: str) -> Preview | None:
-    """The presser's own preview with this token, if it has not expired; an expired one is dropped."""
-    preview = _store(turn).get(turn.actor.user_id)
-    if preview is None or preview.token != token or preview.team_id != turn.actor.team_id:
-        return None
-    if preview.at < turn.now - PREVIEW_TTL:
-        del _store(turn)[turn.actor.user_id]
-        return None
-    return preview
+async def _waiting(turn: Turn, token: str) -> Preview | None:
+    """As `_open`, read back into the preview it was."""
+    row = await _open(turn, token)
+    return None if row is None else restored(row.body, token=row.token, team_id=row.team_id, owner_id=row.owner_id,
+                                             owner_name=row.owner_name, at=row.created_at)
+
+
+def _taken_meanwhile(turn: Turn) -> None:
+    """Another press (on this instance or another) confirmed or cancelled the preview first."""
+    turn.toast(turn.t("imprev.gone"), alert=True)
 
 
 async def _drawn(turn: Turn, preview: Preview) -> tuple[str, Rows]:
@@ -149,15 +153,15 @@ async def on_confirm(turn: Turn) -> None:
     """Confirm: write the new rows in one transaction, then the counts with Undo."""
     if not (button := turn.button(CONFIRM)):
         return
-    preview = _waiting(turn, button.token)
-    if preview is None:
-        turn.toast(turn.t("im.expired"), alert=True)
+    if (preview := await _waiting(turn, button.token)) is None:
         return
     if preview.owner_id != turn.actor.user_id and await team.may_own(
             turn.session, user_id=preview.owner_id, team_id=preview.team_id, lock=True) is None:
         turn.toast(turn.t("im.owner_gone"), alert=True)
         return
-    del _store(turn)[turn.actor.user_id]
+    if not await import_previews.take(turn.session, user_id=turn.actor.user_id, token=preview.token):
+        _taken_meanwhile(turn)
+        return
     batch, skipped = await imports.save(turn.session, actor=turn.actor, owner_id=preview.owner_id, now=turn.now,
                                         file_name=preview.file_name, rows=[row for _, row in preview.rows])
     lines = [turn.t("im.done", count=batch.created)]
@@ -180,10 +184,11 @@ async def on_cancel(turn: Turn) -> None:
     """Cancel: forget the preview; nothing was written."""
     if not (button := turn.button(CANCEL)):
         return
-    if _waiting(turn, button.token) is None:
-        turn.toast(turn.t("im.expired"), alert=True)
+    if await _open(turn, button.token) is None:
         return
-    del _store(turn)[turn.actor.user_id]
+    if not await import_previews.take(turn.session, user_id=turn.actor.user_id, token=button.token):
+        _taken_meanwhile(turn)
+        return
     turn.edit(turn.t("im.cancelled"))
 
 
@@ -192,10 +197,9 @@ async def on_owner(turn: Turn) -> None:
     """A manager picks who gets the customers: the preview is drawn again with the choice ticked."""
     if not (button := turn.button(OWNER)):
         return
-    preview = _waiting(turn, button.token)
-    if preview is None:
-        turn.toast(turn.t("im.expired"), alert=True)
+    if (preview := await _waiting(turn, button.token)) is None:
         return
+    preview.owner_id, preview.owner_name = button.owner, ""
     if button.owner != turn.actor.user_id:
         owner = await team.may_own(turn.session, user_id=button.owner, team_id=preview.team_id) \
             if turn.actor.sees_team else None
@@ -203,7 +207,10 @@ async def on_owner(turn: Turn) -> None:
             turn.toast(turn.t("im.owner_gone"), alert=True)
             return
         preview.owner_name = owner.name or "?"
-    preview.owner_id = button.owner
+    if not await import_previews.set_owner(turn.session, user_id=turn.actor.user_id, token=preview.token,
+                                           owner_id=preview.owner_id, owner_name=preview.owner_name):
+        _taken_meanwhile(turn)
+        return
     turn.edit(*await _drawn(turn, preview))
 
 
