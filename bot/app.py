@@ -38,7 +38,7 @@ from bot.outbound.survey import SurveyQuestion
 from bot.outbound.survey_alert import SurveyAlert
 from bot.outbound.weekly_digest import WeeklyDigest
 from bot.runtime.i18n import t
-from bot.runtime.ordering import ChatOrder
+from bot.runtime.ordering import ChatOrder, Sessions
 from bot.services import CONTEXT_TYPES, App
 from handlers.activity import forwards, history, history_edit, interactions, refunds, sales
 from handlers.care import complaint_intake, complaints, relay_answer, survey_answers, survey_auto, surveys
@@ -129,7 +129,7 @@ async def _post_init(application: App) -> None:
     config = services.settings
     services.in_use = hold_database(config)
     services.engine = make_engine(config.database_url)
-    sessions = services.sessions = make_sessionmaker(services.engine)
+    sessions = services.sessions = Sessions(make_sessionmaker(services.engine))
     now = services.clock.now()
     async with sessions() as session, session.begin():
         await users.default_team(session, now=now, currency=config.salesbot_currency)

@@ -9,13 +9,13 @@ from __future__ import annotations
 from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.runtime.metrics import Metrics
+from bot.runtime.ordering import Sessions
 
 if TYPE_CHECKING:
     from bot.outbound.delivery import Delivery
@@ -29,7 +29,8 @@ class Services:
     # False for a sender-only instance: no Updater at all
     polling: bool = True
     engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
+    # the engine's sessions; an update holding its chat's lock gets the lock's connection (bot/runtime/ordering.py)
+    sessions: Sessions
     # None until post_init has started it, and again after shutdown
     delivery: Delivery | None = None
 

@@ -37,6 +37,8 @@ def _use_wal(cursor) -> None:  # noqa: ANN001
 def make_engine(url: str, *, foreign_keys: bool = True, **kwargs: object) -> AsyncEngine:
     """`foreign_keys=False` is for migrations: SQLite's batch mode rebuilds referenced tables."""
     if not is_sqlite(url):
+        # an instance handles up to 16 updates at once, one connection each, beside its sender's and the webhook's
+        kwargs = {"pool_size": 10, "max_overflow": 30, **kwargs}
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor, CommandHandler
 
@@ -41,7 +43,8 @@ log = logging.getLogger("salesbot.updates")
 
 # the chat's key moved out of the range of small numbers, where the migration's advisory lock has its key
 CHAT_LOCK_SPACE = 1 << 62
-CHAT_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+CHAT_LOCK = text("SELECT pg_advisory_lock(:key)")
+CHAT_UNLOCK = text("SELECT pg_advisory_unlock(:key)")
 
 
 @dataclass(slots=True)
@@ -56,6 +59,23 @@ class Handling:
 
 
 HANDLING: ContextVar[Handling | None] = ContextVar("handling", default=None)
+# the connection holding the chat's lock, and the task whose update holds it
+PINNED: ContextVar[tuple[AsyncConnection, asyncio.Task | None] | None] = ContextVar("pinned", default=None)
+
+
+class Sessions:
+    """`services.sessions`: the engine's sessions, except in the task of an update that holds its chat's lock
+    on PostgreSQL, which gets sessions on the lock's connection. Only that task: a task started from it (a
+    timer armed by a handler) copies the context, and must not share a connection given back meanwhile."""
+
+    def __init__(self, maker: async_sessionmaker[AsyncSession]) -> None:
+        self.maker = maker
+
+    def __call__(self) -> AsyncSession:
+        pinned = PINNED.get()
+        if pinned is not None and pinned[1] is asyncio.current_task():
+            return self.maker(bind=pinned[0])
+        return self.maker()
 
 
 def current() -> Handling | None:
@@ -120,6 +140,12 @@ class ChatOrder(BaseUpdateProcessor):
             await _run(handling, coroutine)
             self._record(update, handling, started)
             return
+        try:
+            await self._from_inbox(update, coroutine, started)
+        finally:
+            _close(coroutine)  # not run (handled already, or the database failed first); else a no-op
+
+    async def _from_inbox(self, update: Update, coroutine: Awaitable[Any], started: float) -> None:
         assert self.application is not None
         services = self.application.bot_data
         key = chat_key(update)
@@ -142,24 +168,36 @@ class ChatOrder(BaseUpdateProcessor):
                         await inbox.mark_handled(session, update_id=row.update_id, now=services.clock.now())
                 self._record(this, handling, started)
         if not own:
-            _close(coroutine)
             self._record(update, Handling(update.update_id, inboxed=True, outcome="duplicate"), started)
 
     @asynccontextmanager
     async def _chat_lock(self, key: int) -> AsyncIterator[None]:
-        """Only this instance handles the chat meanwhile (PostgreSQL); SQLite has one process, whose chain is it."""
+        """Only this instance handles the chat meanwhile (PostgreSQL); SQLite has one process, whose chain is it.
+
+        The lock is the connection's (a dead instance's connection closes, and its locks go with it); the
+        update's own sessions use that connection too (`Sessions`), so an update takes one connection, not two.
+        """
         assert self.application is not None
         engine = self.application.bot_data.engine
         if engine.dialect.name != "postgresql":
             yield
             return
+        parameters = {"key": key ^ CHAT_LOCK_SPACE}
         async with engine.connect() as connection:
-            # released when this transaction ends, or the connection does: a dead instance holds nothing
-            await connection.execute(CHAT_LOCK, {"key": key ^ CHAT_LOCK_SPACE})
+            await connection.execute(CHAT_LOCK, parameters)
+            await connection.commit()
+            pinned = PINNED.set((connection, asyncio.current_task()))
             try:
                 yield
             finally:
-                await connection.rollback()
+                PINNED.reset(pinned)
+                try:
+                    await connection.execute(CHAT_UNLOCK, parameters)
+                    await connection.commit()
+                except BaseException:
+                    # a lock that cannot be let go must not go back to the pool with its connection
+                    await connection.invalidate()
+                    raise
 
     def kind_of(self, update: Update) -> str:
         """What the update was, in a few words that say nothing of its content: a known command, a button's

@@ -1,0 +1,165 @@
+"""Two webhook instances on one PostgreSQL, as behind a load balancer: 1,000 updates from 50 reps spread over
+both, some delivered twice. Nothing is lost or handled twice, every rep's replies come in the order of their
+messages, and the database holds exactly what was typed, in that order.
+
+Each rep's messages go out as Telegram sends a chat's: one after the other, each once the previous one was
+answered 200 (stored), not once it was handled — so the next one often reaches the other instance while the
+first is still being handled there. Some steps wait for the reply, as a rep does before pressing its button.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlmodel import col, func, select
+
+from bot.sandbox.fake_telegram import FakeUser, Sent
+from storage.models import Customer, FollowUp, Interaction, Purchase, UpdateInbox, User
+from tests.conftest import USE_PG
+from tests.harness import Harness
+from tests.instances import Instance, WebhookChat
+from tests.waiting import eventually
+
+pytestmark = pytest.mark.skipif(not USE_PG, reason="several instances share a PostgreSQL database")
+
+REPS = 50
+# (what the rep sends, what its reply says); {c}: the rep's customer's id
+FIRST_BURST = [("/sale #{c} 101", "101.00"), ("/followup #{c} tomorrow 10:00: f2", "f2"),
+               ("/sale #{c} 103", "103.00"), ("/log #{c} call: n4", "Logged call"), ("/sale #{c} 105", "105.00"),
+               ("/followup #{c} tomorrow 11:00: f6", "f6"), ("/log #{c} visit: n7", "Logged visit"),
+               ("/sale #{c} 108", "108.00")]
+SECOND_BURST = [("/sale #{c} 114", "114.00"), ("/followup #{c} tomorrow 14:00: f15", "f15"),
+                ("/sale #{c} 116", "116.00"), ("/log #{c} email: n17", "Logged email"),
+                ("/sale #{c} 118", "118.00"), ("/followup #{c} tomorrow 15:00: f19", "f19")]
+
+
+@pytest.fixture
+async def pair(harness: Harness) -> AsyncIterator[list[Instance]]:
+    await harness.stop_bot()
+    instances = [await Instance(harness).start(), await Instance(harness).start()]
+    try:
+        yield instances
+    finally:
+        for instance in instances:
+            await instance.stop()
+
+
+class Rep:
+    """One rep typing on a phone: sends, and now and then waits for the answer before going on."""
+
+    def __init__(self, harness: Harness, chat: WebhookChat, person: FakeUser, number: int, rng: random.Random):
+        self.harness, self.chat, self.person, self.number, self.rng = harness, chat, person, number, rng
+        self.expected: list[str] = []
+        self.marker_of: dict[int, str] = {}  # message id → the marker it was found by
+        self.posted = 0
+
+    async def post(self, update: dict) -> None:
+        """To either instance, as the load balancer picks; now and then Telegram delivers it twice."""
+        instances = self.chat.instances
+        assert await self.rng.choice(instances).post(update) == 200
+        self.posted += 1
+        if self.rng.random() < 0.1:
+            assert await self.rng.choice(instances).post(update) == 200
+
+    def replies(self) -> list[Sent]:
+        return sorted(self.harness.fake.chat(self.person.id), key=lambda message: message.seq)
+
+    async def said(self, marker: str, after: int) -> Sent:
+        def found() -> Sent | None:
+            return next((m for m in self.replies() if m.seq > after and marker in (m.text or "")), None)
+
+        message = await eventually(found, what=f"rep {self.number} got {marker!r}")
+        self.marker_of[message.message_id] = marker
+        return message
+
+    async def send(self, text: str, marker: str, *, wait: bool) -> Sent | None:
+        mark = self.harness.fake.seq
+        await self.post(self.chat.update(self.person, text))
+        self.expected.append(marker)
+        return await self.said(marker, mark) if wait else None
+
+    async def press(self, message: Sent, label: str, marker: str) -> Sent:
+        mark = self.harness.fake.seq
+        payload = {"callback_query": {"id": f"q{self.number}-{mark}", "from": self.person.as_dict(),
+                                      "chat_instance": "ci", "message": self.harness.fake.message_dict(message),
+                                      "data": message.button(label).callback_data}}
+        await self.post({"update_id": self.harness.fake.next_update_id(), **payload})
+        self.expected.append(marker)
+        earlier = self.marker_of.get(message.message_id)
+        reply = await self.said(marker, mark)
+        if reply.message_id == message.message_id and earlier is not None:
+            self.expected.remove(earlier)  # edited in place: the earlier reply now reads as this one
+        return reply
+
+    async def work(self) -> int:
+        name = f"Client {self.number:02d}"
+        card = await self.send(f"/add {name}, +86 138 0000 {self.number:04d}, Co {self.number}", "Customer added",
+                               wait=True)
+        assert card is not None
+        customer = int(card.text.split("#", 1)[1].split()[0])
+        for text, marker in FIRST_BURST:
+            await self.send(text.format(c=customer), marker, wait=False)
+        question = await self.send(f"/log #{customer}", "How were you in touch", wait=True)
+        assert question is not None
+        await self.press(question, "meeting", "Note for the meeting")
+        await self.send("talked it through", "Logged meeting", wait=True)
+        await self.press(card, "History", "History of")
+        for text, marker in SECOND_BURST:
+            await self.send(text.format(c=customer), marker, wait=False)
+        await self.send(f"/find {name}", name, wait=True)
+        return customer
+
+
+def in_order(messages: list[Sent], markers: list[str]) -> list[str]:
+    """The markers not found in order, each in a later message than the one before it."""
+    texts = [message.text or "" for message in messages]
+    position, missing = 0, []
+    for marker in markers:
+        at = next((i for i in range(position, len(texts)) if marker in texts[i]), None)
+        if at is None:
+            missing.append(marker)
+        else:
+            position = at + 1
+    return missing
+
+
+async def test_two_instances_handle_a_thousand_updates_each_once_and_each_chat_in_order(
+        harness: Harness, pair: list[Instance]) -> None:
+    rng = random.Random(13)
+    chat = WebhookChat(harness, pair)
+    people = [await harness.member(name=f"Rep {n:02d}") for n in range(REPS)]
+    reps = [Rep(harness, chat, person, n, random.Random(rng.random())) for n, person in enumerate(people)]
+
+    customers = await asyncio.gather(*(rep.work() for rep in reps))
+    for instance in pair:
+        await instance.idle()
+
+    assert sum(rep.posted for rep in reps) == 1000
+    async with harness.sessions() as session:
+        stored = (await session.exec(select(func.count()).select_from(UpdateInbox))).one()
+        unhandled = (await session.exec(select(func.count()).select_from(UpdateInbox)
+                                        .where(col(UpdateInbox.handled_at).is_(None)))).one()
+        assert (stored, unhandled) == (1000, 0)
+        for rep, customer in zip(reps, customers, strict=True):
+            row = await session.get(Customer, customer)
+            owner = (await session.exec(select(User).where(User.tg_id == rep.person.id))).one()
+            assert row is not None and row.owner_id == owner.id
+            amounts = list(await session.exec(select(Purchase.amount_minor).where(Purchase.customer_id == customer)
+                                              .order_by(col(Purchase.id))))
+            assert amounts == [101_00, 103_00, 105_00, 108_00, 114_00, 116_00, 118_00], rep.number
+            notes = list(await session.exec(select(FollowUp.note).where(FollowUp.customer_id == customer)
+                                            .order_by(col(FollowUp.id))))
+            assert notes == ["f2", "f6", "f15", "f19"], rep.number
+            channels = list(await session.exec(select(Interaction.channel)
+                                               .where(Interaction.customer_id == customer)
+                                               .order_by(col(Interaction.id))))
+            assert channels == ["call", "visit", "meeting", "email"], rep.number
+        added = (await session.exec(select(func.count()).select_from(Customer))).one()
+        assert added == REPS
+    for rep in reps:
+        assert in_order(rep.replies(), rep.expected) == [], rep.number
+        # one reply per message: none lost, none repeated (a reply edited in place counts once)
+        assert len(rep.replies()) == len(rep.expected), rep.number
