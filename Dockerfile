@@ -2,7 +2,7 @@
 # salesbot in a container:
 #   docker build -t salesbot .
 #   docker run -d --name salesbot --env-file salesbot.env -v salesbot-data:/data -p 127.0.0.1:8443:8443 \
-#       --stop-timeout 30 --restart on-failure salesbot
+#       --stop-timeout 60 --restart on-failure salesbot
 # One process on the SQLite file in /data, or one of N webhook instances on PostgreSQL (README, Deployment).
 
 FROM python:3.11-slim AS build
@@ -39,8 +39,8 @@ EXPOSE 8443
 # a polling instance without that port has nothing to ask, and counts as healthy while it runs
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; port = os.environ.get('WEBHOOK_PORT', '8443') if os.environ.get('WEBHOOK_URL') else os.environ.get('SALESBOT_METRICS_PORT'); port and urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=8)"]
-# salesbot stops cleanly on SIGTERM; a send in flight may take SALESBOT_SEND_TIMEOUT (15 s), more than
-# docker stop's default 10 s: hence --stop-timeout 30 above
+# salesbot stops cleanly on SIGTERM; a send in flight may take SALESBOT_SEND_TIMEOUT (15 s, at most 50), more than
+# docker stop's default 10 s: hence --stop-timeout 60 above
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["salesbot"]
 CMD ["run"]
