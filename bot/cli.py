@@ -153,13 +153,16 @@ def db(action: str) -> int:
     from storage import migrate
 
     settings = _settings_without_token()
-    check_database(settings.database_url)
+    # `db current` shows a revision it does not know; `db upgrade` refuses it, as `run` does
+    revision = check_database(settings.database_url, unknown_revision_ok=action == "current")
     if action == "upgrade":
         upgrade_database(settings.database_url)
-    revision = asyncio.run(migrate.current_revision(settings.database_url))
+        revision = asyncio.run(migrate.current_revision(settings.database_url))
     head = migrate.head_revision()
     if revision == head:
         print(f"{revision} (head)")
+    elif revision is not None and not migrate.is_known(revision):
+        print(f"{revision} — newer than this salesbot (its latest is {head}); upgrade salesbot on this machine")
     else:
         print(f"{revision or 'empty: no revision'} — not at head {head}; run `salesbot db upgrade`")
     return 0

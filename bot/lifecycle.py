@@ -78,8 +78,12 @@ async def _serving(server: Server) -> AsyncIterator[None]:
         await server.stop()
 
 
-def check_database(url: str) -> None:
-    """Connect once, so an unreachable database is reported as a setting, not as a traceback."""
+def check_database(url: str, *, unknown_revision_ok: bool = False) -> str | None:
+    """Connect once, so an unreachable database is reported as a setting, not as a traceback; its revision.
+
+    A database at a revision this code does not know is refused (`unknown_revision_ok` only to show it),
+    before anything is written to it or Telegram is asked anything.
+    """
     from sqlalchemy.engine import make_url
 
     from storage.migrate import current_revision
@@ -91,27 +95,46 @@ def check_database(url: str) -> None:
         if not folder.is_dir():
             raise ConfigError(f"DATABASE_URL: cannot open the database: no such directory: {folder}")
 
-    async def probe() -> None:
-        await asyncio.wait_for(current_revision(url), CONNECT_TIMEOUT)
+    async def probe() -> str | None:
+        return await asyncio.wait_for(current_revision(url), CONNECT_TIMEOUT)
 
     try:
-        asyncio.run(probe())
+        revision = asyncio.run(probe())
     except TimeoutError:
         raise ConfigError(f"DATABASE_URL: no answer from the database within {CONNECT_TIMEOUT} s") from None
     # any failure to connect (refused, unknown host, missing directory, bad credentials) is the setting's fault
     except Exception as error:  # noqa: BLE001
         raise ConfigError(f"DATABASE_URL: cannot open the database: {reason(error)}") from None
+    if not unknown_revision_ok:
+        refuse_unknown_revision(revision)
+    return revision
 
 
 def upgrade_database(url: str, setting: str = "DATABASE_URL") -> None:
+    from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
-    from storage.migrate import upgrade
+    from storage.migrate import current, upgrade
 
     try:
         upgrade(url)
+    except CommandError as error:
+        # Alembic stops before its first step when the stored revision is not one of ours: a newer salesbot
+        # migrated the database after check_database looked (or nothing looked, as in the playground)
+        refuse_unknown_revision(current(url), setting)
+        raise ConfigError(f"{setting}: could not upgrade the database: {reason(error)}") from None
     except (SQLAlchemyError, OSError) as error:
         raise ConfigError(f"{setting}: could not upgrade the database: {reason(error)}") from None
+
+
+def refuse_unknown_revision(revision: str | None, setting: str = "DATABASE_URL") -> None:
+    """Code older than the database's schema must not run on it: it would misread what a newer one stores,
+    and Alembic cannot go back from a revision it has no script for."""
+    from storage.migrate import head_revision, is_known
+
+    if revision is not None and not is_known(revision):
+        raise ConfigError(f"{setting}: the database is at revision {revision}, newer than this salesbot knows "
+                          f"(its latest is {head_revision()}); upgrade salesbot on this machine, then start it")
 
 
 def reason(error: BaseException) -> str:

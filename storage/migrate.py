@@ -15,6 +15,9 @@ from alembic.util import CommandError
 from storage.db import make_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# PostgreSQL advisory lock key, any fixed number: instances that migrate at once wait for each other on it
+# (storage/migrations/env.py takes it for the migration's transaction)
+MIGRATION_LOCK_ID = 727_001
 
 
 def alembic_config(url: str, stdout: io.TextIOBase | None = None) -> Config:

@@ -10,9 +10,7 @@ from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables)
 from storage.db import make_engine
-
-# any fixed number: instances that migrate at once wait for each other on it
-MIGRATION_LOCK_ID = 727_001
+from storage.migrate import MIGRATION_LOCK_ID
 
 config = context.config
 target_metadata = SQLModel.metadata
