@@ -90,6 +90,7 @@ def build_application(config: Settings, *, clock: Clock | None = None, budget: S
     sender only, or a webhook's); `inbox=True` takes updates from the webhook's inbox (bot/serving/webhook.py)."""
     assert config.telegram_bot_token is not None
     budget = budget or SendBudget(per_second=config.salesbot_send_rate)
+    limiter = CountingRateLimiter(budget)
     builder = ApplicationBuilder()
     if not polling:
         # no Updater at all: a second instance must never call getUpdates (Telegram answers 409)
@@ -103,7 +104,7 @@ def build_application(config: Settings, *, clock: Clock | None = None, budget: S
         .defaults(Defaults(tzinfo=UTC))
         # no retries inside the limiter: a RetryAfter there would pause every request. Replies are
         # counted in the budget that paces proactive messages, so those make room for them
-        .rate_limiter(CountingRateLimiter(budget))
+        .rate_limiter(limiter)
         .concurrent_updates(ChatOrder(CONCURRENT_UPDATES))
         .post_init(_post_init)
         .post_stop(_post_stop)
@@ -116,6 +117,7 @@ def build_application(config: Settings, *, clock: Clock | None = None, budget: S
     services.clock = clock or Clock()
     services.budget = budget
     services.polling = polling
+    limiter.metrics = services.metrics  # the 429s the replies get, in this Application's /metrics
     application.add_handlers(router.guards())
     for feature in FEATURES:
         application.add_handlers(feature.handlers())
@@ -186,7 +188,7 @@ async def _start_delivery(application: App) -> Delivery:
                 raise
             log.warning("the sender's first call to the Bot API timed out; trying again")
     delivery = Delivery(sessions=services.sessions, bot=sender, clock=services.clock, budget=services.budget,
-                        kinds=outbox_kinds(config))
+                        kinds=outbox_kinds(config), metrics=services.metrics)
     delivery.start(application, config.salesbot_sweep_seconds)
     return delivery
 

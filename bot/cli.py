@@ -102,11 +102,14 @@ def run(*, sender_only: bool = False) -> int:
 def _servers(application: Application, settings: Settings, sender_only: bool) -> list[Server]:
     """The webhook when WEBHOOK_URL is set (it serves /healthz and /metrics too); else those two alone on
     SALESBOT_METRICS_PORT when that is set."""
+    from bot.serving.observe import ObserveServer
     from bot.serving.webhook import WebhookServer, webhook_secret
 
     if settings.webhook_url and not sender_only:
         return [WebhookServer(application, url=settings.webhook_url, port=settings.webhook_port,
                               secret=webhook_secret(settings))]
+    if settings.salesbot_metrics_port is not None:
+        return [ObserveServer(application, settings.salesbot_metrics_port)]
     return []
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import time
 
-from sqlalchemy import Table, event
+from sqlalchemy import Table, event, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -60,6 +60,13 @@ def make_engine(url: str, *, foreign_keys: bool = True, **kwargs: object) -> Asy
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """One round trip to the database; raises when it cannot be reached. On SQLite it waits for a writer to
+    finish (every transaction begins IMMEDIATE), as every other query there does."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import signal
 import socket
@@ -237,3 +238,33 @@ async def test_failing_set_my_commands_is_logged_not_fatal(harness: Harness,
     assert harness.fake.commands == {}
     assert "command menu" in caplog.text
     assert "Ada" in texts(await harness.send(harness.admin, "/start"))
+
+
+async def test_polling_with_a_metrics_port_serves_health_and_metrics_and_logs_json_lines(
+        tmp_path: Path, database_url: str) -> None:
+    fake = FakeTelegram(token=TOKEN)
+    await fake.start()
+    port = unused_port()
+    process = await bot_process(tmp_path, "run", TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url,
+                                DATABASE_URL=database_url, SALESBOT_ADMINS=str(ADMIN_TG_ID),
+                                SALESBOT_METRICS_PORT=str(port), SALESBOT_LOG_FORMAT="json")
+    admin = FakeUser(ADMIN_TG_ID, "Ada")
+    try:
+        await eventually(lambda: accepts_connections("127.0.0.1", port), what=f"/healthz listens on port {port}")
+        await fake.push({"message": start_message(admin)})
+        await eventually(lambda: len(fake.chat(admin.id)) == 1, what="the bot answered /start")
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                assert response.status == 200
+                assert (await response.json())["sender"] == "ok"
+            async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
+                assert 'salesbot_updates_total{kind="/start",outcome="ok"} 1.0' in await response.text()
+        stderr = await stopped_by(process, signal.SIGTERM)
+    finally:
+        await reap(process)
+        await fake.stop()
+    assert process.returncode == 0
+    lines = [json.loads(line) for line in stderr.decode().splitlines()]  # every line is one JSON object
+    [update] = [line for line in lines if line["logger"] == "salesbot.updates"]
+    assert update["kind"] == "/start" and update["user_id"] == ADMIN_TG_ID and update["outcome"] == "ok"
+    assert {"update_id", "latency_ms", "time", "level", "message"} <= update.keys()

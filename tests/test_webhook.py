@@ -168,3 +168,18 @@ async def test_a_failing_update_is_handled_once_logged_and_counted_as_an_error(
     assert 'salesbot_updates_total{kind="/find",outcome="error"} 1.0' in metrics
     # done with, though nothing was saved: no other instance takes it up again
     assert all(row.handled_at is not None for row in await inbox_rows(harness))
+
+
+async def test_the_webhook_port_serves_health_and_metrics(harness: Harness, instance: Instance) -> None:
+    rep = await harness.member()
+    await WebhookChat(harness, [instance]).send(rep, "/today")
+    assert instance.http is not None
+    async with instance.http.get(f"http://127.0.0.1:{instance.port}/healthz") as response:
+        assert response.status == 200
+        assert (await response.json())["database"] == "ok"
+    async with instance.http.get(f"http://127.0.0.1:{instance.port}/metrics") as response:
+        assert response.status == 200
+        assert 'salesbot_updates_total{kind="/today",outcome="ok"} 1.0' in await response.text()
+    # the webhook's path takes only Telegram's POST
+    async with instance.http.get(instance.url) as response:
+        assert response.status == 405

@@ -31,6 +31,7 @@ from bot.clock import Clock
 from bot.outbound.kinds import Kind, Rendered
 from bot.outbound.ratelimit import SendBudget, retry_after_seconds
 from bot.runtime.keyboards import inline
+from bot.runtime.metrics import DEAD, FAILED, RETRIED, SENDER, SENT, SKIPPED, Metrics
 from bot.runtime.text import trim_text
 from storage import outbox, users
 from storage.models import BULK, OutboxMessage, OutboxStatus
@@ -102,11 +103,12 @@ class Delivery:
     """One per process. `run()` is safe to call from anywhere, any time, on any number of instances."""
 
     def __init__(self, *, sessions: async_sessionmaker[AsyncSession], bot: Bot, clock: Clock, budget: SendBudget,
-                 kinds: list[Kind]) -> None:
+                 kinds: list[Kind], metrics: Metrics | None = None) -> None:
         self.sessions = sessions
         self.bot = bot
         self.clock = clock
         self.budget = budget
+        self.metrics = metrics or Metrics()
         self.kinds = {kind.name: kind for kind in kinds}
         if len(self.kinds) != len(kinds):
             raise ValueError("two outbox kinds share a name")
@@ -123,6 +125,14 @@ class Delivery:
         # BULK rows holding a send slot (reserved, not yet gone): an urgent row's slot comes after theirs
         self._bulk_slots = asyncio.Semaphore(BULK_SLOTS)
         self.stopping = False
+        # for /healthz (bot/serving/observe.py), on the injected clock: how often the sweep wakes the loop (0: it
+        # does not, run() is called by hand), when the loop started, when the pass under way started (None
+        # between passes) and last went round its claim loop, and when the last pass finished without an error
+        self.sweep_seconds = 0.0
+        self.started_at: datetime | None = None
+        self.pass_started_at: datetime | None = None
+        self.pass_stepped_at: datetime | None = None
+        self.pass_finished_at: datetime | None = None
 
     # --- waking up --------------------------------------------------------------------------------
 
@@ -134,9 +144,16 @@ class Delivery:
         self.application = application
         if sweep_seconds <= 0 or application.job_queue is None:
             return  # tests call run() themselves
+        self.sweep_seconds = sweep_seconds
+        self.started_at = self.clock.now()
         application.job_queue.run_repeating(self._ring, interval=sweep_seconds, name=SWEEP_JOB)
         self._wake.set()  # the first pass at once
         self._task = asyncio.create_task(self._loop(), name="delivery")
+
+    @property
+    def looping(self) -> bool:
+        """Whether the loop `start` began (with a sweep) is still running."""
+        return self._task is not None and not self._task.done()
 
     def wake_at(self, moment: datetime) -> None:
         """Make sure a pass happens by `moment` (a follow-up was just set or snoozed, a row retries later)."""
@@ -182,8 +199,13 @@ class Delivery:
         if self.stopping:
             return 0
         async with self._running:
-            sent = await self._send_due()
-            next_due = await self._next_due()
+            self.pass_started_at = self.pass_stepped_at = self.clock.now()
+            try:
+                sent = await self._send_due()
+                next_due = await self._next_due()
+                self.pass_finished_at = self.clock.now()
+            finally:
+                self.pass_started_at = self.pass_stepped_at = None
         if next_due is not None:
             self.wake_at(next_due)
         return sent
@@ -250,6 +272,7 @@ class Delivery:
             return bool(outcome)
 
         while not self.stopping:
+            self.pass_stepped_at = self.clock.now()
             if waiting[False] + waiting[True] < CONCURRENCY or loop.time() >= claim_at:
                 claim_at = loop.time() + CLAIM_EVERY
                 # what fell due while earlier rows went out is queued before the next claim
@@ -289,6 +312,7 @@ class Delivery:
             return False
         if rendered is None:
             await self._settle(outbox.skip, message_id=row.id, reason="nothing to say any more")
+            self.metrics.row_settled(row.kind, SKIPPED)
             return False
         later = deferred.get(row.chat_id)
         if later is not None and later <= self.clock.now():
@@ -313,6 +337,7 @@ class Delivery:
         except RetryAfter as error:
             # Telegram is pacing us: this row waits, nothing else does
             seconds = retry_after_seconds(error)
+            self.metrics.told_to_wait(SENDER)
             self.budget.pause_chat(row.chat_id, seconds)
             later = deferred[row.chat_id] = self.clock.now() + timedelta(seconds=seconds)
             await self._settle(outbox.retry_later, message_id=row.id, count_attempt=False, not_before=later,
@@ -323,22 +348,34 @@ class Delivery:
             assert kind is not None  # a row of no known kind rendered nothing and was skipped above
             async with self.sessions() as session, session.begin():
                 await kind.on_forbidden(session, row, self.clock.now(), f"forbidden: {error.message}")
+            self.metrics.row_settled(row.kind, FAILED)
             return False
         except BadRequest as error:
             log.warning("outbox row %s refused by Telegram: %s", row.id, error.message)
             await self._settle(outbox.give_up, message_id=row.id, status=OutboxStatus.DEAD,
                                error=f"bad request: {error.message}")
+            self.metrics.row_settled(row.kind, DEAD)
             return False
         except TelegramError as error:
             # timeouts, network errors, 5xx: as far as we can know Telegram did not take it
             await self._retry_or_give_up(row, f"{type(error).__name__}: {error.message}")
             return False
+        taken = self.clock.now()
+        self._count_sent(row, kind, taken)
         async with self.sessions() as session, session.begin():
-            await outbox.mark_sent(session, message_id=row.id, now=self.clock.now(),
-                                   telegram_message_id=message.message_id)
+            await outbox.mark_sent(session, message_id=row.id, now=taken, telegram_message_id=message.message_id)
             if rendered.on_sent is not None:
                 await rendered.on_sent(session, message.message_id)
         return True
+
+    def _count_sent(self, row: OutboxMessage, kind: Kind | None, taken: datetime) -> None:
+        """Counted when Telegram took it, so a failure to mark it sent does not hide a message that went out."""
+        self.metrics.row_settled(row.kind, SENT)
+        # a kind that knows when its message was meant to go (reminders, greetings) says so; None for the others
+        meant_at = getattr(kind, "meant_at", None)
+        meant = meant_at(row) if meant_at is not None else None
+        if meant is not None:
+            self.metrics.sent_late(row.kind, (taken - meant).total_seconds())
 
     async def _wait_for_slot(self, row: OutboxMessage, deferred: dict[int, datetime]) -> datetime | None:
         """Sleep until the row may leave; or, when that is too far off, the moment to hand it back for."""
@@ -370,9 +407,11 @@ class Delivery:
             log.warning("outbox row %s given up after %s attempts: %s", row.id, row.attempts, error)
             await self._settle(outbox.give_up, message_id=row.id, status=OutboxStatus.DEAD,
                                error=f"gave up after {row.attempts} attempts: {error}")
+            self.metrics.row_settled(row.kind, DEAD)
         else:
             await self._settle(outbox.retry_later, message_id=row.id,
                                not_before=self.clock.now() + backoff(row.attempts), error=error)
+            self.metrics.row_settled(row.kind, RETRIED)
 
     async def _settle(self, change: Callable[..., Awaitable], **values: object) -> None:
         async with self.sessions() as session, session.begin():

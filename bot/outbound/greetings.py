@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.outbound.greeting_calendar import Calendar, customer_zone, occasions_of, still_holding
 from bot.outbound.greeting_scans import WindowScans
 from bot.outbound.greeting_windows import BATCH, Due
-from bot.outbound.kinds import Rendered, ToCustomer
+from bot.outbound.kinds import Rendered, ToCustomer, meant_in_payload
 from bot.rules.greeting_days import GREET, Dated
 from bot.views.customer import customer_language, footer
 from bot.views.greeting_text import Worded, greeting_text
@@ -59,16 +59,22 @@ class Greetings(WindowScans, ToCustomer):
                                            zone=zone.zone, reach=True, none_on=zone.day, after_id=zone.after_id,
                                            limit=BATCH)
         done = await greetings.greeted(session, customer_ids=[c.id for c in found], since_year=zone.day.year - 1)
-        late = now - GREET.opens(zone.day, zone.tz) > LATE_AFTER
+        opens = GREET.opens(zone.day, zone.tz)
+        late = now - opens > LATE_AFTER
         items = [Queued(
             message={"dedupe_key": f"greet:{customer.id}:{zone.day.isoformat()}", "kind": self.name,
                      "chat_id": customer.tg_chat_id, "customer_id": customer.id, "not_before": now, "late": late,
                      "priority": BULK,
-                     "payload": {"day": zone.day.isoformat(), "occasions": [[d.key, d.year] for d in dated]}},
+                     "payload": {"day": zone.day.isoformat(), "due": opens.isoformat(),
+                                 "occasions": [[d.key, d.year] for d in dated]}},
             occasions=[(customer.id, d.key, d.year) for d in dated],
         ) for customer, dated in not_yet_greeted(calendar, found, zone.day, done)]
         await greetings.queue(session, items=items, day=zone.day, now=now)
         self.windows.went_on(zone, [c.id for c in found])
+
+    def meant_at(self, row: OutboxMessage) -> datetime | None:
+        """09:00 on the day in the zone it was queued for (None for a row queued before the payload said it)."""
+        return meant_in_payload(row)
 
     async def render(self, session: AsyncSession, row: OutboxMessage, now: datetime) -> Rendered | None:
         customer = await self.recipient(session, row)

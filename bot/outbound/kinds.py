@@ -3,6 +3,8 @@
 A kind says what falls due and when next (`produce`, `next_due`), how its
 outbox row reads at send time (`render`: None when there is nothing left to
 say), and what Telegram's 403 means for its recipient (`on_forbidden`).
+A kind whose messages have a time to go (a reminder, a greeting) may also
+say it (`meant_at(row)`), and /metrics shows how late they went.
 Adding a kind — a greeting, a survey, an escalation — is its own module and one
 entry in `bot.app.outbox_kinds`.
 """
@@ -46,6 +48,13 @@ class Kind(Protocol):
 
     async def on_forbidden(self, session: AsyncSession, row: OutboxMessage, now: datetime, error: str) -> None:
         """The recipient blocked the bot."""
+
+
+def meant_in_payload(row: OutboxMessage) -> datetime | None:
+    """The time the row's message was meant to go, as its kind wrote it in the payload ("due") when queueing it:
+    a retry moves `not_before`, never this."""
+    due = outbox.payload_of(row).get("due")
+    return datetime.fromisoformat(due) if due else None
 
 
 class QueuesNothing:

@@ -31,6 +31,8 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter
 
+from bot.runtime.metrics import REPLIES, Metrics
+
 GROUP_WINDOW = 60.0
 # how much closer than the limits `depart()` lets a message follow those before it: timer and round-trip
 # noise. Slots are spaced exactly at the limits; holding each message back by the millisecond the one a
@@ -292,14 +294,16 @@ def retry_after_seconds(error: RetryAfter) -> float:
 
 
 class CountingRateLimiter(AIORateLimiter):
-    """AIORateLimiter for the interactive bot that also counts each message it sends in the budget."""
+    """AIORateLimiter for the interactive bot that also counts each message it sends in the budget, and each 429
+    Telegram answers it with in `metrics` (the Application's, set once it is built)."""
 
-    __slots__ = ("budget",)
+    __slots__ = ("budget", "metrics")
 
     def __init__(self, budget: SendBudget, **limits: float) -> None:
         # no retries inside the limiter: a RetryAfter there would pause every request
         super().__init__(max_retries=0, **limits)
         self.budget = budget
+        self.metrics: Metrics | None = None
 
     async def process_request(
         self,
@@ -310,15 +314,24 @@ class CountingRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        async def noting_429(*call_args: Any, **call_kwargs: Any) -> bool | dict[str, Any] | list[dict[str, Any]]:
+            # a 429 arrives here, each time Telegram gives one, before AIORateLimiter decides what to do about it
+            try:
+                return await callback(*call_args, **call_kwargs)
+            except RetryAfter:
+                if self.metrics is not None:
+                    self.metrics.told_to_wait(REPLIES)
+                raise
+
         chat_id = _chat_id(data)
         if chat_id is None or endpoint not in SEND_ENDPOINTS:
-            return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+            return await super().process_request(noting_429, args, kwargs, endpoint, data, rate_limit_args)
 
         async def counted(*call_args: Any, **call_kwargs: Any) -> bool | dict[str, Any] | list[dict[str, Any]]:
             # counted as it leaves, after AIORateLimiter's own waiting
             self.budget.note(chat_id)
             try:
-                return await callback(*call_args, **call_kwargs)
+                return await noting_429(*call_args, **call_kwargs)
             finally:
                 self.budget.answered(chat_id)
 

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.outbound.catch_up import CatchUp
-from bot.outbound.kinds import Rendered, ToRep
+from bot.outbound.kinds import Rendered, ToRep, meant_in_payload
 from bot.runtime.people import language_of, zone_of
 from bot.views.followup import reminder_keyboard, reminder_text
 from storage import followups, outbox, users
@@ -53,6 +53,10 @@ class Reminders(ToRep):
 
     async def next_due(self, session: AsyncSession) -> datetime | None:
         return await followups.next_remind_at(session)
+
+    def meant_at(self, row: OutboxMessage) -> datetime | None:
+        """The follow-up's due time as it stood when the reminder was queued."""
+        return meant_in_payload(row)
 
     async def render(self, session: AsyncSession, row: OutboxMessage, now: datetime) -> Rendered | None:
         found = await followups.by_ids(session, ids=[row.ref_id]) if row.ref_id else []

@@ -28,6 +28,7 @@ from telegram import Update
 from bot.config import Settings
 from bot.runtime.ordering import chat_key
 from bot.services import App
+from bot.serving import observe
 from storage import inbox
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ class WebhookServer:
     def web_app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_post(self.path, self.receive)
+        observe.add_routes(app, self.application)
         return app
 
     async def start(self) -> None:
