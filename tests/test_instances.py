@@ -11,17 +11,23 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import col, func, select
 
-from bot.sandbox.fake_telegram import FakeUser, Sent
-from storage.models import Customer, FollowUp, Interaction, Purchase, UpdateInbox, User
+from bot.outbound.delivery import LEASE
+from bot.sandbox.fake_telegram import FakeUser, Hold, Sent
+from storage.models import Customer, FollowUp, Interaction, OutboxStatus, Purchase, UpdateInbox, User
+from tests.builders import outbox_rows
 from tests.conftest import USE_PG
-from tests.harness import Harness
-from tests.instances import Instance, WebhookChat
-from tests.waiting import eventually
+from tests.harness import ADMIN_TG_ID, Harness, bot_process, reap, texts
+from tests.instances import Instance, WebhookChat, unused_port
+from tests.test_two_senders import due_reminders, settled
+from tests.waiting import DEADLINE, eventually, within
 
 pytestmark = pytest.mark.skipif(not USE_PG, reason="several instances share a PostgreSQL database")
 
@@ -163,3 +169,59 @@ async def test_two_instances_handle_a_thousand_updates_each_once_and_each_chat_i
         assert in_order(rep.replies(), rep.expected) == [], rep.number
         # one reply per message: none lost, none repeated (a reply edited in place counts once)
         assert len(rep.replies()) == len(rep.expected), rep.number
+
+
+async def test_killed_instance_leaves_its_claimed_reminders_to_the_other_after_the_lease_each_sent_once(
+        harness: Harness, tmp_path: Path) -> None:
+    """One instance runs as `salesbot run` does, claims the due reminders and is killed (SIGKILL) while its sends
+    hang; the other goes on answering, and sends those reminders once their lease has run out — each once."""
+    await harness.stop_bot()
+    people = await due_reminders(harness, 10, 1)
+    chats = {person.id for person in people}
+    dead = False
+
+    def hang_until_killed(method: str, params: dict) -> None:
+        # Telegram takes nothing from the first instance: its sends hang unanswered until it is gone
+        if method.lower() == "sendmessage" and params.get("chat_id") in chats and not dead:
+            raise Hold(DEADLINE)
+
+    harness.fake.faults.append(hang_until_killed)
+    port = unused_port()
+    first = await bot_process(tmp_path, "run", TELEGRAM_BOT_TOKEN=harness.fake.token,
+                              TELEGRAM_BASE_URL=harness.fake.base_url, DATABASE_URL=harness.database_url,
+                              SALESBOT_ADMINS=str(ADMIN_TG_ID), WEBHOOK_URL=f"http://127.0.0.1:{port}/hook",
+                              WEBHOOK_PORT=str(port))
+    try:
+        await eventually(lambda: claimed_rows(harness), what="the first instance claimed reminders")
+        first.kill()
+        await within(first.wait(), what="the killed instance to exit")
+    finally:
+        await reap(first)
+    dead = True
+    claimed = await claimed_rows(harness)  # each with a lease on the first instance's clock, the real one
+    harness.clock.set(datetime.now(UTC))
+
+    second = await Instance(harness).start()
+    try:
+        rep = await harness.member(name="Rosa")
+        assert "Nothing due today" in texts(await WebhookChat(harness, [second]).send(rep, "/today"))
+        await second.application.bot_data.delivery.run()
+        # what the first had claimed waits for its lease; the rest goes at once
+        rows = await outbox_rows(harness)
+        assert {row.id for row in rows if row.status == OutboxStatus.SENDING} == claimed
+        assert len([m for m in harness.fake.sent if m.chat_id in chats]) == 10 - len(claimed)
+        harness.clock.set(datetime.now(UTC) + LEASE + timedelta(seconds=30))
+        for _ in range(5):
+            if await settled(harness, 10):
+                break
+            await second.application.bot_data.delivery.run()
+    finally:
+        await second.stop()
+    sent = Counter(m.chat_id for m in harness.fake.sent if m.chat_id in chats)
+    assert sent == dict.fromkeys(chats, 1)
+    rows = await outbox_rows(harness)
+    assert Counter(row.status for row in rows if row.chat_id in chats) == {OutboxStatus.SENT: 10}
+
+
+async def claimed_rows(harness: Harness) -> set[int]:
+    return {row.id for row in await outbox_rows(harness) if row.status == OutboxStatus.SENDING}
