@@ -17,6 +17,7 @@ from storage.models import Interaction, Purchase, UpdateInbox
 from tests import builders
 from tests.harness import Harness, texts
 from tests.instances import Instance, WebhookChat
+from tests.waiting import eventually, within
 
 
 @pytest.fixture
@@ -183,3 +184,31 @@ async def test_the_webhook_port_serves_health_and_metrics(harness: Harness, inst
     # the webhook's path takes only Telegram's POST
     async with instance.http.get(instance.url) as response:
         assert response.status == 405
+
+
+async def test_polling_handles_a_chats_burst_in_order_while_other_chats_go_past_a_busy_one(harness: Harness) -> None:
+    """Long polling too: one chat's updates one after another in their order, other chats' not behind them."""
+    busy, other = await harness.member(name="Rita"), await harness.member(name="Ray")
+    customer_id = await builders.customer(harness, busy)
+    chat = harness.chat
+    release = harness.fake.hold_sends(chat_id=busy.id)  # the busy chat's first reply hangs at Telegram
+    burst = [await harness.fake.push({"message": chat._message(busy, None, text=f"/sale #{customer_id} {amount}",
+                                                               entities=[{"type": "bot_command", "offset": 0,
+                                                                          "length": 5}])})
+             for amount in (101, 102, 103)]
+    await harness.fake.wait_fetched(burst[-1])
+    # another chat is answered while the busy one waits
+    await harness.fake.push({"message": chat._message(other, None, text="/today",
+                                                      entities=[{"type": "bot_command", "offset": 0, "length": 6}])})
+    answer = await eventually(lambda: harness.fake.chat(other.id), what="the other chat answered")
+    assert "Nothing due today" in texts(answer)
+    async with harness.sessions() as session:
+        amounts = list(await session.exec(select(Purchase.amount_minor)))
+    assert amounts == [101_00]  # the second waits for the first's reply to leave
+    release.set()
+    await within(harness.application.update_queue.join(), what="the burst handled")
+    replies = texts(harness.fake.chat(busy.id))
+    assert replies.index("101.00") < replies.index("102.00") < replies.index("103.00")
+    async with harness.sessions() as session:
+        amounts = list(await session.exec(select(Purchase.amount_minor).order_by(col(Purchase.id))))
+    assert amounts == [101_00, 102_00, 103_00]

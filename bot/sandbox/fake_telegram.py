@@ -196,6 +196,7 @@ class FakeTelegram:
         self.files: dict[str, bytes] = {}
         self.webhook: dict[str, Any] | None = None  # what setWebhook last said
         self.sends_held: asyncio.Event | None = None  # while set and not fired, messages wait to be taken
+        self.held_chat: int | None = None
         # fault hooks: called with (method, params); may raise BotApiError or Hold, or return None
         self.faults: list[Callable[[str, dict[str, Any]], None]] = []
         self.faults_fired: list[tuple[str, str, int | str | None]] = []
@@ -276,9 +277,10 @@ class FakeTelegram:
         """Answer sends over Telegram's flood limits with 429, as Telegram does; `on=False` stops it."""
         self.limits = FloodLimits(per_second, per_chat_interval, group_per_minute, slack) if on else None
 
-    def hold_sends(self) -> asyncio.Event:
-        """Messages wait, unanswered, until the returned event is set (a slow Telegram, a slow handler)."""
-        self.sends_held = asyncio.Event()
+    def hold_sends(self, chat_id: int | None = None) -> asyncio.Event:
+        """Messages (to `chat_id` only, when given) wait, unanswered, until the returned event is set: a slow
+        Telegram, or a handler still at work."""
+        self.sends_held, self.held_chat = asyncio.Event(), chat_id
         return self.sends_held
 
     def fail_next(self, method: str, kind: str, times: int = 1, *, chat_id: int | str | None = None,
@@ -369,7 +371,8 @@ class FakeTelegram:
             if held is not None and not held.deliver:
                 await self._hold(held.seconds)
                 raise BotApiError(504, "Gateway Timeout")  # the client gave up long ago
-            if self.sends_held is not None and method.lower() in SEND_METHODS:
+            if self.sends_held is not None and method.lower() in SEND_METHODS \
+                    and self.held_chat in (None, chat_id):
                 await self.sends_held.wait()
             # the send handlers never suspend, so check and accept are one step and a burst is judged in order
             limits = self.limits if method.lower() in SEND_METHODS else None
