@@ -13,15 +13,28 @@ import asyncio
 import random
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import col, func, select
 
 from bot.outbound.delivery import LEASE
+from bot.outbound.nightly import NIGHTLY_STEPS
 from bot.sandbox.fake_telegram import FakeUser, Hold, Sent
-from storage.models import Customer, FollowUp, Interaction, OutboxStatus, Purchase, UpdateInbox, User
+from storage.models import (
+    Customer,
+    FollowUp,
+    Interaction,
+    NightlyRun,
+    OutboxStatus,
+    Purchase,
+    Role,
+    UpdateInbox,
+    User,
+)
+from tests import builders
 from tests.builders import outbox_rows
 from tests.conftest import USE_PG
 from tests.harness import ADMIN_TG_ID, Harness, bot_process, reap, texts
@@ -225,3 +238,43 @@ async def test_killed_instance_leaves_its_claimed_reminders_to_the_other_after_t
 
 async def claimed_rows(harness: Harness) -> set[int]:
     return {row.id for row in await outbox_rows(harness) if row.status == OutboxStatus.SENDING}
+
+
+async def test_two_instances_send_each_scheduled_message_once(harness: Harness) -> None:
+    """A Monday morning through two instances whose senders run at the same moments: the night's job, the
+    morning digest, a reminder, the weekly digest and a birthday greeting each happen once."""
+    harness.clock.set(shanghai(8, 20))  # Sunday evening: everyone here joined before the week
+    mona = await harness.member(Role.MANAGER, name="Mona")
+    rita = await harness.member(name="Rita")
+    customer = await builders.customer(harness, rita, "Wang Wei", birthday=date(1990, 3, 9))
+    wang = await builders.opted_in(harness, rita, customer)
+    await builders.follow_up(harness, customer, rita, shanghai(9, 8, 50), note="call back")
+    await builders.follow_up(harness, customer, rita, shanghai(9, 15), note="send the quote")
+    await harness.stop_bot()
+    harness.clock.set(shanghai(9, 2, 30))  # Monday, before the night's job
+    instances = [await Instance(harness).start(), await Instance(harness).start()]
+    mark = harness.fake.seq
+    try:
+        for hour, minute in ((2, 30), (3, 1), (8, 31), (8, 51), (9, 1), (9, 40)):
+            harness.clock.set(shanghai(9, hour, minute))
+            await asyncio.gather(*(one.application.bot_data.delivery.run() for one in instances for _ in range(2)))
+    finally:
+        for one in instances:
+            await one.stop()
+    sent = harness.fake.since(mark)
+
+    def to(person: FakeUser, start: str) -> list[Sent]:
+        return [m for m in sent if m.chat_id == person.id and (m.text or "").startswith(start)]
+
+    assert len(to(rita, "🌅 Good morning")) == 1
+    assert len(to(rita, "⏰ Follow up: Wang Wei")) == 1
+    assert len(to(mona, "🗓")) == 1
+    assert len(to(wang, "Happy birthday")) == 1
+    async with harness.sessions() as session:
+        night = list(await session.exec(select(NightlyRun).where(NightlyRun.day == date(2026, 3, 9))))
+    assert night and all(run.done_at is not None for run in night)
+    assert {run.step for run in night} == {step.name for step in NIGHTLY_STEPS}
+
+
+def shanghai(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 3, day, hour, minute, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)
