@@ -38,6 +38,12 @@ def make_engine(url: str, *, foreign_keys: bool = True, **kwargs: object) -> Asy
     """`foreign_keys=False` is for migrations: SQLite's batch mode rebuilds referenced tables."""
     if not is_sqlite(url):
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    if ":memory:" not in url:
+        # every transaction takes the write lock at BEGIN (below), so a second connection of this process could
+        # only wait in SQLite's busy handler, which polls with sleeps of up to 100 ms and is not first come,
+        # first served: under load that was most of a reply's p99. One connection: the turns queue in order
+        # for it instead, and all its work stays on one worker thread
+        kwargs = {"pool_size": 1, "max_overflow": 0, **kwargs}
     engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
