@@ -83,6 +83,7 @@ class Row:
     delivered: int = 0  # warm-up included
     seconds: float = 0.0
     rss_mb: list[float] = field(default_factory=list)
+    cpu_seconds: float = 0.0  # the bot's processes' CPU time while driven, warm-up included
 
     @property
     def handled(self) -> int:
@@ -239,6 +240,12 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """The process's CPU time so far, user and system, in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def unused_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -278,6 +285,9 @@ class Instances:
             # watched from outside, as an operator would: the process has no way to say it is ready
             await asyncio.sleep(0.1)
         return process
+
+    def cpu_seconds(self) -> float:
+        return sum(cpu_seconds(process.pid) for process, _ in self.processes if process.returncode is None)
 
     def peak_rss(self) -> list[float]:
         return [peak_rss_mb(process.pid) for process, _ in self.processes if process.returncode is None]
@@ -345,7 +355,9 @@ async def run_bot(*, url: str | None, instances: int, webhook: bool, reps: list[
                 async def deliver(payload: dict[str, Any]) -> None:
                     await fake.push(payload)
 
+            cpu_before = started.cpu_seconds()
             row = await drive(fake, deliver, reps, warmup=options.warmup, seconds=options.seconds, echo=echo)
+            row.cpu_seconds = started.cpu_seconds() - cpu_before
             row.rss_mb = started.peak_rss()
     finally:
         await fake.pause_polling()
@@ -389,6 +401,8 @@ def describe(label: str, row: Row, baseline: Row | None) -> str:
                      f"p99 {percentile(values, .99) * 1000:6.1f} ms")
     if baseline is not None:
         parts.append(f"ratio {row.rate / baseline.rate if baseline.rate else 0:.2f}")
+    if row.delivered:
+        parts.append(f"CPU {row.cpu_seconds / row.delivered * 1000:.1f} ms/update")
     parts.append("peak RSS " + " + ".join(f"{mb:.0f}" for mb in row.rss_mb) + " MB")
     if row.unanswered:
         parts.append(f"{row.unanswered} unanswered")
