@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import time
 
 from sqlalchemy import Table, event, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import sqlite_driver
 
 
 def is_sqlite(url: str) -> bool:
@@ -40,7 +44,16 @@ def make_engine(url: str, *, foreign_keys: bool = True, **kwargs: object) -> Asy
         # an instance handles up to 16 updates at once, one connection each, beside its sender's and the webhook's
         kwargs = {"pool_size": 10, "max_overflow": 30, **kwargs}
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
-    engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+    if ":memory:" not in url:
+        # every transaction takes the write lock at BEGIN (below), so a second connection of this process could
+        # only wait in SQLite's busy handler, which polls with sleeps of up to 100 ms and is not first come,
+        # first served: under load that was most of a reply's p99. One connection: the turns queue in order
+        # for it instead, and all its work stays on one worker thread
+        kwargs = {"pool_size": 1, "max_overflow": 0, **kwargs}
+    # what SQLAlchemy would hand aiosqlite, handed to storage/sqlite_driver.py's connection instead
+    connect = functools.partial(sqlite_driver.connect, make_url(url).database or ":memory:", timeout=30,
+                                check_same_thread=False)
+    engine = create_async_engine(url, async_creator=connect, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001

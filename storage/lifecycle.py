@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, case, false, func, insert, literal, or_, update
+from sqlalchemy import ColumnElement, Row, and_, case, false, func, insert, literal, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -125,7 +125,12 @@ def stage_expression(now: datetime, thresholds: Thresholds) -> ColumnElement[str
 
 async def thresholds_of(session: AsyncSession, *, team_id: int) -> Thresholds:
     team = await session.get(Team, team_id)
-    return Thresholds.of(team) if team is not None else DEFAULT
+    if team is None:
+        return DEFAULT
+    # the session's identity map holds objects weakly: kept for the session, the next call (logging an
+    # interaction settles the stage twice) finds the team there instead of reading it again
+    session.info.setdefault("teams", {})[team_id] = team
+    return Thresholds.of(team)
 
 
 async def stage_filter(session: AsyncSession, *, actor: Actor, now: datetime, stage: str) -> ColumnElement[bool]:
@@ -210,15 +215,21 @@ def caused(recorded: Stage, derived: Stage, cause: Cause, now: datetime) -> Move
     return Move(recorded, derived, now, cause)
 
 
+# what `settle` reads of a customer: (team_id, stage, first_purchase_at, last_interaction_at, last_purchase_at)
+SETTLED_COLUMNS = (col(Customer.team_id), col(Customer.stage), col(Customer.first_purchase_at),
+                   col(Customer.last_interaction_at), col(Customer.last_purchase_at))
+
+
 async def settle(session: AsyncSession, *, customer_id: int, now: datetime, cause: Cause,
-                 user_id: int | None = None) -> list[StageChange]:
+                 user_id: int | None = None, row: Row | None = None) -> list[StageChange]:
     """Record the difference between the customer's recorded and derived stage, `cause` having made it; the
-    changes written (none when the stage is the same, or was never recorded: that first fill is silent)."""
-    row = (await session.exec(
-        select(col(Customer.team_id), col(Customer.stage), col(Customer.first_purchase_at),
-               col(Customer.last_interaction_at), col(Customer.last_purchase_at))
-        .where(col(Customer.id) == customer_id).with_for_update()
-    )).first()
+    changes written (none when the stage is the same, or was never recorded: that first fill is silent).
+    `row`: the customer's SETTLED_COLUMNS as this transaction just wrote them (its row lock held), read here
+    otherwise."""
+    if row is None:
+        row = (await session.exec(
+            select(*SETTLED_COLUMNS).where(col(Customer.id) == customer_id).with_for_update()
+        )).first()
     if row is None:
         return []
     team_id, recorded, first_purchase_at, last_interaction_at, last_purchase_at = row
