@@ -113,7 +113,8 @@ async def test_two_applications_on_postgresql_send_500_reminders_exactly_once(ha
 async def test_two_applications_on_one_sqlite_file_send_each_reminder_exactly_once(harness: Harness) -> None:
     people = await due_reminders(harness, 20, 10)
     per_instance = await both_send(harness, 200, concurrent=3)
-    assert sum(per_instance) == 200 and min(per_instance) > 0
+    # each process has one SQLite connection (storage/db.py), so one of them may take every batch
+    assert sum(per_instance) == 200
     await assert_each_sent_once(harness, people, 200)
 
 
