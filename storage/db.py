@@ -10,7 +10,7 @@ from sqlalchemy import Table, event, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import sqlite_driver
@@ -86,7 +86,11 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
-def upsert_insert(session: AsyncSession, table: Table | type):  # noqa: ANN201
-    """An INSERT that takes ON CONFLICT clauses, in the session's dialect (SQLite and PostgreSQL spell it alike)."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+def upsert_insert(session: AsyncSession | AsyncConnection, table: Table | type):  # noqa: ANN201
+    """An INSERT that takes ON CONFLICT clauses, in the session's (or connection's) dialect (SQLite and
+    PostgreSQL spell it alike)."""
+    if isinstance(session, AsyncConnection):
+        dialect = session.dialect.name
+    else:
+        dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)

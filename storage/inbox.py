@@ -12,11 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import upsert_insert
 from storage.models import UpdateInbox
+
+# the chat's key moved out of the range of small numbers, where the migration's advisory lock has its key
+CHAT_LOCK_SPACE = 1 << 62
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +30,12 @@ class Stored:
     payload: str
 
 
-async def accept(session: AsyncSession, *, update_id: int, chat_key: int, payload: str, now: datetime) -> bool:
-    """Store an update; False when its id was stored before (Telegram repeated a delivery)."""
-    result = await session.exec(  # type: ignore[call-overload]
-        upsert_insert(session, UpdateInbox)
+async def accept(connection: AsyncConnection, *, update_id: int, chat_key: int, payload: str,
+                 now: datetime) -> bool:
+    """Store an update; False when its id was stored before (Telegram repeated a delivery). On a connection,
+    not a session: the webhook's one statement needs none of a session's bookkeeping."""
+    result = await connection.execute(
+        upsert_insert(connection, UpdateInbox)
         .values(update_id=update_id, chat_key=chat_key, payload=payload, received_at=now)
         .on_conflict_do_nothing()
     )
@@ -73,3 +79,16 @@ async def prune(session: AsyncSession, *, received_before: datetime) -> int:
         .where(col(UpdateInbox.received_at) < received_before, col(UpdateInbox.handled_at).is_not(None))
     )
     return result.rowcount
+
+
+async def lock_chat(connection: AsyncConnection, chat_key: int) -> None:
+    """PostgreSQL: wait for the chat's lock, an advisory lock of `connection`'s session, held until `unlock_chat`
+    or until the connection closes (an instance that dies holds nothing). Sent by the driver itself, outside any
+    transaction: one round trip, and the connection's transactions stay the sessions' own."""
+    driver = (await connection.get_raw_connection()).driver_connection
+    await driver.execute("SELECT pg_advisory_lock($1)", chat_key ^ CHAT_LOCK_SPACE)
+
+
+async def unlock_chat(connection: AsyncConnection, chat_key: int) -> None:
+    driver = (await connection.get_raw_connection()).driver_connection
+    await driver.execute("SELECT pg_advisory_unlock($1)", chat_key ^ CHAT_LOCK_SPACE)

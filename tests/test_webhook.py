@@ -95,9 +95,9 @@ async def test_the_webhook_answers_before_a_slow_handler_is_done(harness: Harnes
 async def test_an_update_a_dead_instance_stored_is_handled_by_the_sweep_once(harness: Harness,
                                                                              instance: Instance) -> None:
     update = start_update(harness, instance)
-    async with harness.sessions() as session, session.begin():
+    async with harness.engine.begin() as connection:
         # stored and answered 200 by an instance that died before handling it
-        await inbox.accept(session, update_id=update["update_id"], chat_key=harness.admin.id,
+        await inbox.accept(connection, update_id=update["update_id"], chat_key=harness.admin.id,
                            payload=json.dumps(update), now=harness.clock.now())
     assert await instance.server.sweep() == 0  # it may still be on its way through a living instance
     harness.clock.advance(STALE_AFTER + STALE_AFTER / 2)
@@ -116,9 +116,9 @@ async def test_a_chats_earlier_pending_update_is_handled_before_its_next_one(har
     chat = WebhookChat(harness, [instance])
 
     first, second = chat.update(rep, f"/sale #{customer_id} 101"), chat.update(rep, f"/sale #{customer_id} 102")
-    async with harness.sessions() as session, session.begin():
+    async with harness.engine.begin() as connection:
         # the first reached the other instance, which has not handled it yet
-        await inbox.accept(session, update_id=first["update_id"], chat_key=rep.id, payload=json.dumps(first),
+        await inbox.accept(connection, update_id=first["update_id"], chat_key=rep.id, payload=json.dumps(first),
                            now=harness.clock.now())
     assert await instance.post(second) == 200
     await instance.idle()

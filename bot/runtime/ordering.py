@@ -27,7 +27,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
@@ -40,11 +39,6 @@ if TYPE_CHECKING:
     from bot.services import App
 
 log = logging.getLogger("salesbot.updates")
-
-# the chat's key moved out of the range of small numbers, where the migration's advisory lock has its key
-CHAT_LOCK_SPACE = 1 << 62
-CHAT_LOCK = text("SELECT pg_advisory_lock(:key)")
-CHAT_UNLOCK = text("SELECT pg_advisory_unlock(:key)")
 
 
 @dataclass(slots=True)
@@ -182,18 +176,15 @@ class ChatOrder(BaseUpdateProcessor):
         if engine.dialect.name != "postgresql":
             yield
             return
-        parameters = {"key": key ^ CHAT_LOCK_SPACE}
         async with engine.connect() as connection:
-            await connection.execute(CHAT_LOCK, parameters)
-            await connection.commit()
+            await inbox.lock_chat(connection, key)
             pinned = PINNED.set((connection, asyncio.current_task()))
             try:
                 yield
             finally:
                 PINNED.reset(pinned)
                 try:
-                    await connection.execute(CHAT_UNLOCK, parameters)
-                    await connection.commit()
+                    await inbox.unlock_chat(connection, key)
                 except BaseException:
                     # a lock that cannot be let go must not go back to the pool with its connection
                     await connection.invalidate()

@@ -103,8 +103,8 @@ class WebhookServer:
         services = self.application.bot_data
         try:
             async with asyncio.timeout(STORE_TIMEOUT):
-                async with services.sessions() as session, session.begin():
-                    new = await inbox.accept(session, update_id=update.update_id, chat_key=chat_key(update),
+                async with services.engine.begin() as connection:
+                    new = await inbox.accept(connection, update_id=update.update_id, chat_key=chat_key(update),
                                              payload=body.decode(), now=services.clock.now())
         except (TimeoutError, SQLAlchemyError, OSError) as error:
             log.warning("could not store update %s: %s", update.update_id, type(error).__name__)
