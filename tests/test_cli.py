@@ -20,18 +20,13 @@ from bot import cli
 from bot.sandbox.fake_telegram import BotApiError, FakeTelegram, FakeUser
 from storage.migrate import head_revision
 from tests.harness import ADMIN_TG_ID, TOKEN, Harness, bot_process, clean_env, reap, stopped_by, texts
+from tests.instances import unused_port
 from tests.waiting import DEADLINE, accepts_connections, eventually, within
 
 
 def salesbot(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=clean_env(**settings),
                           capture_output=True, text=True, timeout=DEADLINE, check=False)
-
-
-def unused_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def assert_one_line_naming(result: subprocess.CompletedProcess[str], setting: str) -> None:
