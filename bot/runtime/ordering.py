@@ -7,10 +7,10 @@ of futures per chat, linked in the order PTB took them from its queue) before th
 Behind a webhook, N instances share the work, so one process's chain is not enough: the webhook stores each
 update in the inbox (storage/inbox.py) before answering Telegram, and the update is handled under the chat's
 lock — on PostgreSQL an advisory lock of the connection the update's sessions use, held until the last reply
-has gone, so the replies of one chat leave in order too. Whoever holds a chat's lock handles every update of that chat still
-pending up to its own, lowest id first, and marks each handled in the handler's own transaction; an update
-already handled (by another instance, or a repeated delivery) is skipped. On SQLite there is one process, and
-its chain is the lock.
+has gone, so the replies of one chat leave in order too. Whoever holds a chat's lock handles every update of
+that chat still pending up to its own, lowest id first, and marks each handled in the handler's own
+transaction; an update already handled (by another instance, or a repeated delivery) is skipped. On SQLite
+there is one process, and its chain is the lock.
 
 Every update ends with one log line and its count in the metrics: its id, the user, what it was (a command, a
 button's kind, text, a file…), how long it took and how it ended — never what was typed.
