@@ -83,10 +83,7 @@ class WebhookChat(Chat):
 
     def update(self, user: FakeUser, text: str) -> dict[str, Any]:
         """A text message as a whole update with a new id, for a test to post itself (or twice)."""
-        content: dict[str, Any] = {"text": text}
-        if text.startswith("/"):
-            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-        return {"update_id": self.fake.next_update_id(), "message": self._message(user, None, **content)}
+        return {"update_id": self.fake.next_update_id(), "message": self.text_message(user, text)}
 
     async def _deliver(self, payload: dict[str, Any]) -> list[Sent]:
         mark = self.fake.seq

@@ -192,14 +192,11 @@ async def test_polling_handles_a_chats_burst_in_order_while_other_chats_go_past_
     customer_id = await builders.customer(harness, busy)
     chat = harness.chat
     release = harness.fake.hold_sends(chat_id=busy.id)  # the busy chat's first reply hangs at Telegram
-    burst = [await harness.fake.push({"message": chat._message(busy, None, text=f"/sale #{customer_id} {amount}",
-                                                               entities=[{"type": "bot_command", "offset": 0,
-                                                                          "length": 5}])})
+    burst = [await harness.fake.push({"message": chat.text_message(busy, f"/sale #{customer_id} {amount}")})
              for amount in (101, 102, 103)]
     await harness.fake.wait_fetched(burst[-1])
     # another chat is answered while the busy one waits
-    await harness.fake.push({"message": chat._message(other, None, text="/today",
-                                                      entities=[{"type": "bot_command", "offset": 0, "length": 6}])})
+    await harness.fake.push({"message": chat.text_message(other, "/today")})
     answer = await eventually(lambda: harness.fake.chat(other.id), what="the other chat answered")
     assert "Nothing due today" in texts(answer)
     async with harness.sessions() as session:

@@ -579,12 +579,16 @@ class Chat:
         return {"message_id": next(self._message_ids), "date": int(time.time()), "chat": chat,
                 "from": user.as_dict(), **content}
 
-    async def send(self, user: FakeUser, text: str, chat_id: int | None = None) -> list[Sent]:
+    def text_message(self, user: FakeUser, text: str, chat_id: int | None = None) -> dict[str, Any]:
+        """A text message as Telegram sends it: a command marked as one."""
         content: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             command = text.split()[0] if text.split() else text
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        return await self._deliver({"message": self._message(user, chat_id, **content)})
+        return self._message(user, chat_id, **content)
+
+    async def send(self, user: FakeUser, text: str, chat_id: int | None = None) -> list[Sent]:
+        return await self._deliver({"message": self.text_message(user, text, chat_id)})
 
     async def contact(self, user: FakeUser, phone: str, first_name: str, last_name: str | None = None,
                       contact_user_id: int | None = None, chat_id: int | None = None) -> list[Sent]:
