@@ -299,6 +299,9 @@ async def tour(harness: Harness) -> Shown:
     # History, newest first: the two /log lines of this minute, then the sale
     refund = await press(await press(await press(await card(), "History"), "3"), "Refund")
     await press(refund, "All of it")
+    # a voice note logged to the customer: its entry, the newest, offers to play it
+    await press(shown.add(mona, await harness.chat.voice(mona)), f"#{cid}")
+    await press(await press(await press(await card(), "History"), "1"), "Play voice note")
     echo = await send(f"/followup #{cid} tomorrow 10:00")
     await press(echo, "Change")
     await send(f"/followup #{cid} tomorrow 10:00: samples")  # the same time, another note: merge or keep both

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.sandbox.fake_telegram import FakeUser, Sent
 from storage.models import Role
 from tests.builders import audit_actions, customer, customer_row, interactions_of, purchases_of
-from tests.harness import Harness, last_answer, texts
+from tests.harness import Harness, last_answer, texts, with_button
 
 
 async def open_history(harness: Harness, person: FakeUser, customer_id: int) -> Sent:
@@ -67,6 +67,52 @@ async def test_entry_view_shows_the_whole_note_within_limits(harness: Harness) -
     assert note.strip() in entry.text and f"#{cid}" in entry.text
     assert {"Edit note", "Delete", "History"} <= {word for b in entry.flat_buttons for word in
                                                    ("Edit note", "Delete", "History") if word in b.text}
+
+
+async def test_a_voice_note_plays_from_its_history_entry_for_whoever_may_see_it(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    cid = await customer(harness, rep, "Wang Wei")
+    prompt = with_button(await harness.chat.voice(rep, caption="after the call"), f"#{cid}")
+    await harness.press(rep, prompt, f"#{cid}")
+    await harness.send(rep, f"/log #{cid}: typed, no voice")
+    voiced, typed = sorted(await interactions_of(harness, cid), key=lambda row: row.id)
+    page = await open_history(harness, rep, cid)
+    [entry] = await harness.press(rep, page, data=f"hi:{voiced.id}")
+    assert "Voice note attached" in entry.text
+    played = await harness.press(rep, entry, "Play voice note")
+    [voice] = [message for message in played if message.kind == "voice"]
+    assert voice.chat_id == rep.id and voice.file_id == voiced.voice_file_id and voice.content == b"OggS-voice"
+    assert f"#{cid} Wang Wei" in voice.text
+    [plain] = await harness.press(rep, page, data=f"hi:{typed.id}")
+    assert "Play" not in " ".join(button.text for button in plain.flat_buttons)
+
+    # nobody else's, nothing without a voice note, nothing forged: "no longer exists", and no voice sent
+    colleague = await harness.member(Role.REP, name="Carl")
+    other_team = await harness.team()
+    outsider = await harness.member(Role.REP, name="Olga", team_id=other_team)
+    for person, data in ((colleague, f"hpl:{voiced.id}"), (outsider, f"hpl:{voiced.id}"), (rep, f"hpl:{typed.id}"),
+                         (rep, "hpl:999999"), (rep, "hpl:abc")):
+        anchor = (await harness.send(person, "/help"))[0]
+        answer = await harness.press(person, anchor, data=data)
+        assert not [message for message in answer if message.kind == "voice"], (person.first_name, data)
+        assert "no longer exists" in last_answer(harness), data
+
+    # Telegram has lost the file: the rep is told, not left waiting
+    del harness.fake.files[voiced.voice_file_id]
+    [entry] = await harness.press(rep, page, data=f"hi:{voiced.id}")
+    assert "can no longer be played" in texts(await harness.press(rep, entry, "Play voice note"))
+
+
+async def test_a_manager_plays_a_reps_voice_note_in_chinese(harness: Harness) -> None:
+    rep = await harness.member(Role.REP)
+    manager = await harness.member(Role.MANAGER, name="Mona", language="zh")
+    cid = await customer(harness, rep, "王伟")
+    await harness.press(rep, with_button(await harness.chat.voice(rep), f"#{cid}"), f"#{cid}")
+    [voiced] = await interactions_of(harness, cid)
+    page = await open_history(harness, manager, cid)
+    [entry] = await harness.press(manager, page, data=f"hi:{voiced.id}")
+    [voice] = [m for m in await harness.press(manager, entry, "播放语音") if m.kind == "voice"]
+    assert voice.chat_id == manager.id and voice.file_id == voiced.voice_file_id and "王伟" in voice.text
 
 
 async def test_edit_interaction_note_from_history(harness: Harness) -> None:

@@ -153,6 +153,10 @@ class Turn:
         work that holds no lock meanwhile). When it makes None, no photo goes."""
         self.actions.append(("photo", {"content": content, "caption": caption}))
 
+    def voice(self, file_id: str, caption: str) -> None:
+        """A voice note Telegram already holds, sent again by its file id (one logged with an interaction)."""
+        self.actions.append(("voice", {"file_id": file_id, "caption": caption, "gone": self.t("history.voice_gone")}))
+
     async def send(self) -> None:
         bot = self.context.bot
         chat = self.update.effective_chat
@@ -192,6 +196,13 @@ class Turn:
                     continue
                 await bot.send_document(chat.id, document=content, filename=args["file_name"],
                                         caption=trim_text(args["caption"], 1024) if args["caption"] else None)
+            elif kind == "voice" and chat is not None:
+                try:
+                    await bot.send_voice(chat.id, voice=args["file_id"], caption=trim_text(args["caption"], 1024))
+                except BadRequest as error:
+                    # Telegram no longer has the file: say so rather than send nothing
+                    log.info("voice note %s could not be sent: %s", args["file_id"], error.message)
+                    await bot.send_message(chat.id, args["gone"])
             elif kind == "photo" and chat is not None:
                 content = args["content"]
                 if callable(content) and (content := await content()) is None:

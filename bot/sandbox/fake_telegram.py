@@ -73,8 +73,9 @@ class Sent:
     text: str | None
     buttons: list[list[Button]]
     seq: int
-    kind: str = "text"  # text | document | photo
+    kind: str = "text"  # text | document | photo | voice
     file_name: str | None = None
+    file_id: str | None = None  # a file sent again by its id (a voice note from History)
     content: bytes | None = None
     edited: bool = False
     deleted: bool = False
@@ -477,6 +478,9 @@ class FakeTelegram:
         }
         if message.kind == "text":
             data["text"] = message.text or ""
+        elif message.kind == "voice":
+            data["caption"] = message.text or ""
+            data["voice"] = {"file_id": message.file_id, "file_unique_id": message.file_id, "duration": 1}
         else:
             data["caption"] = message.text or ""
             data["document"] = {"file_id": "sent_" + str(message.message_id), "file_unique_id": "u",
@@ -513,6 +517,18 @@ class FakeTelegram:
 
     async def api_sendphoto(self, params: dict[str, Any]) -> dict[str, Any]:
         return await self._send_file(params, "photo", "photo")
+
+    async def api_sendvoice(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A voice note sent again by the file id Telegram gave it, as the bot does; an unknown id is refused."""
+        file_id = params.get("voice")
+        if not isinstance(file_id, str) or file_id not in self.files:
+            raise BotApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        caption = params.get("caption")
+        if caption and len(caption) > MAX_CAPTION:
+            raise BotApiError(400, "Bad Request: message caption is too long")
+        message = self._record(params["chat_id"], caption, params.get("reply_markup"), kind="voice",
+                               file_id=file_id, content=self.files[file_id])
+        return self.message_dict(message)
 
     def _existing(self, params: dict[str, Any]) -> Sent:
         message = self.by_id.get(params.get("message_id", -1))

@@ -14,7 +14,7 @@ def render(message: Sent, recipient: str | None) -> str:
     body = message.text or ""
     if message.kind != "text":
         size = len(message.content or b"")
-        body = f"[{message.kind}: {message.file_name}, {size} bytes]" + (f" {body}" if body else "")
+        body = f"[{message.kind}: {message.file_name or message.file_id}, {size} bytes]" + (f" {body}" if body else "")
     lines = body.split("\n")
     out = [head + lines[0]] + ["    " + line for line in lines[1:]]
     out += ["    " + line for line in button_lines(message.buttons)]

@@ -29,6 +29,7 @@ ENTRY = {"i": Callback("hi", entry=ID), "s": Callback("hs", entry=ID)}
 # what to do to an entry: edit its note or a sale's amount, delete it (asks), delete it (confirmed)
 MANAGE = Callback("hx", kind=Choice(*ENTRY), action=Choice("note", "amount", "del", "delok"), entry=ID)
 REFUND = Callback("hr", purchase=ID)  # refund (part of) a sale: answered in handlers/activity/refunds.py
+PLAY = Callback("hpl", entry=ID)  # an interaction's voice note, sent again to listen to
 
 
 def handlers() -> list[BaseHandler]:
@@ -37,6 +38,7 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(on_history_page, pattern=HISTORY_PAGE.pattern),
         CallbackQueryHandler(on_interaction, pattern=ENTRY["i"].pattern),
         CallbackQueryHandler(on_sale, pattern=ENTRY["s"].pattern),
+        CallbackQueryHandler(on_play, pattern=PLAY.pattern),
     ]
 
 
@@ -168,6 +170,8 @@ def entry_view(turn: Turn, entry: HistoryEntry, customer: Customer) -> tuple[str
     actions += [(turn.t("history.edit_note"), MANAGE.data(kind=kind, action="note", entry=entry_id)),
                 (turn.t("button.delete"), MANAGE.data(kind=kind, action="del", entry=entry_id))]
     rows = [sale_actions] if sale_actions else []
+    if entry.voice_file_id:
+        rows.append([(turn.t("history.play_voice"), PLAY.data(entry=entry_id))])
     return "\n".join(lines), [*rows, actions,
                               [(turn.t("history.back"), HISTORY_PAGE.data(customer=customer.id, page=0))]]
 
@@ -200,3 +204,17 @@ async def show_entry(turn: Turn, kind: str) -> None:
         turn.toast(turn.t("history.not_found"), alert=True)
         return
     turn.edit(*entry_view(turn, *found))
+
+
+@turn()
+async def on_play(turn: Turn) -> None:
+    """▶️ Play: the voice note sent into the chat, under the entry it belongs to, as Telegram plays it."""
+    if not (button := turn.button(PLAY, refusal="history.not_found")):
+        return
+    found = await fetch(turn, "i", button.entry)
+    if found is None or not found[0].voice_file_id:
+        # a forged id, another team's entry, or a note cleared since (deleted, the customer erased)
+        turn.toast(turn.t("history.not_found"), alert=True)
+        return
+    entry, customer = found
+    turn.voice(entry.voice_file_id, f"#{customer.id} {customer.name} · {headline(turn, entry)}")
