@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import bindparam, delete, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,6 +21,22 @@ from storage.lifecycle import Cause
 from storage.models import Customer, Interaction, Purchase, StageChange
 
 UNDO_WINDOW = timedelta(minutes=10)
+
+
+def _recomputed() -> dict:
+    touched = (select(func.max(col(Interaction.at)))
+               .where(col(Interaction.customer_id) == col(Customer.id)).scalar_subquery())
+    # a refund (a negative amount) is not a purchase: it moves neither date, so not the lifecycle stage
+    bought = (col(Purchase.customer_id) == col(Customer.id), col(Purchase.amount_minor) > 0)
+    first = select(func.min(col(Purchase.at))).where(*bought).scalar_subquery()
+    last = select(func.max(col(Purchase.at))).where(*bought).scalar_subquery()
+    return {"last_interaction_at": touched, "first_purchase_at": first, "last_purchase_at": last}
+
+
+# every interaction and sale logged runs it: built once (storage/db.py, "Statements on the hot path");
+# RETURNING what the stage is settled on, one statement fewer than reading the row again
+REFRESH = (update(Customer).where(col(Customer.id) == bindparam("refreshed_id")).values(**_recomputed())
+           .returning(*lifecycle.SETTLED_COLUMNS).execution_options(synchronize_session=False))
 Entry = TypeVar("Entry", Interaction, Purchase)
 
 
@@ -30,19 +46,7 @@ async def refresh(session: AsyncSession, *, customer_id: int, now: datetime, cau
     change `cause` made: first what time did since the stage was last recorded (a customer gone silent this
     afternoon and called now was silent meanwhile), then what this change did. The changes it made."""
     await lifecycle.settle(session, customer_id=customer_id, now=now, cause=Cause.TIME)
-    touched = (select(func.max(col(Interaction.at)))
-               .where(col(Interaction.customer_id) == col(Customer.id)).scalar_subquery())
-    # a refund (a negative amount) is not a purchase: it moves neither date, so not the lifecycle stage
-    bought = (col(Purchase.customer_id) == col(Customer.id), col(Purchase.amount_minor) > 0)
-    first = select(func.min(col(Purchase.at))).where(*bought).scalar_subquery()
-    last = select(func.max(col(Purchase.at))).where(*bought).scalar_subquery()
-    # RETURNING what the stage is settled on: one statement fewer than reading the row again
-    updated = (await session.exec(  # type: ignore[call-overload]
-        update(Customer).where(col(Customer.id) == customer_id)
-        .values(last_interaction_at=touched, first_purchase_at=first, last_purchase_at=last)
-        .returning(*lifecycle.SETTLED_COLUMNS)
-        .execution_options(synchronize_session=False)
-    )).first()
+    updated = (await session.exec(REFRESH, params={"refreshed_id": customer_id})).first()  # type: ignore[call-overload]
     if updated is None:
         return []
     return await lifecycle.settle(session, customer_id=customer_id, now=now, cause=cause, user_id=user_id,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import bindparam, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -142,9 +142,11 @@ async def open_page(session: AsyncSession, *, actor: Actor, offset: int,
     return [(complaint, customer) for complaint, customer in rows], total
 
 
+# on every card: built once (storage/db.py, "Statements on the hot path")
+OPEN_COUNT = (select(func.count()).select_from(Complaint)
+              .where(col(Complaint.customer_id) == bindparam("customer_id"), col(Complaint.status).in_(NOT_RESOLVED)))
+
+
 async def open_count(session: AsyncSession, *, customer_id: int) -> int:
     """The customer's complaints not yet resolved, for the card."""
-    return (await session.exec(
-        select(func.count()).select_from(Complaint)
-        .where(col(Complaint.customer_id) == customer_id, col(Complaint.status).in_(NOT_RESOLVED))
-    )).one()
+    return (await session.exec(OPEN_COUNT, params={"customer_id": customer_id})).one()

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import bindparam, delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage import audit, lifecycle
-from storage.access import Actor, visible_customers
+from storage.access import Actor, actor_params, visible_customers, visible_to_role
 from storage.activity import UNDO_WINDOW
 
 # search and resolve live in their own module; callers may keep reaching them here
@@ -44,12 +46,16 @@ async def lock(session: AsyncSession, *, customer_id: int) -> None:
     await session.exec(select(Customer.id).where(col(Customer.id) == customer_id).with_for_update())
 
 
+@functools.cache
+def _visible_by_id(role: str) -> SelectOfScalar[Customer]:
+    # behind almost every update: built once a role (storage/db.py, "Statements on the hot path")
+    return select(Customer).where(col(Customer.id) == bindparam("customer_id"), visible_to_role(role))
+
+
 async def get_visible(session: AsyncSession, *, actor: Actor, customer_id: int) -> Customer | None:
     """The customer if the actor may see it; another team's id and a missing id look the same."""
-    result = await session.exec(
-        select(Customer).where(col(Customer.id) == customer_id, visible_customers(actor))
-    )
-    return result.first()
+    return (await session.exec(_visible_by_id(actor.role),
+                               params={"customer_id": customer_id, **actor_params(actor)})).first()
 
 
 async def by_phone(session: AsyncSession, *, team_id: int, phone: str) -> Customer | None:
@@ -57,12 +63,13 @@ async def by_phone(session: AsyncSession, *, team_id: int, phone: str) -> Custom
     return result.first()
 
 
+# on every card: built once (storage/db.py, "Statements on the hot path")
+LAST_INTERACTION = (select(Interaction).where(col(Interaction.customer_id) == bindparam("customer_id"))
+                    .order_by(col(Interaction.at).desc(), col(Interaction.id).desc()).limit(1))
+
+
 async def last_interaction(session: AsyncSession, *, customer_id: int) -> Interaction | None:
-    result = await session.exec(
-        select(Interaction).where(Interaction.customer_id == customer_id)
-        .order_by(col(Interaction.at).desc(), col(Interaction.id).desc()).limit(1)
-    )
-    return result.first()
+    return (await session.exec(LAST_INTERACTION, params={"customer_id": customer_id})).first()
 
 
 

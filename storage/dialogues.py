@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete
-from sqlmodel import col
+from sqlalchemy import bindparam, delete
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import upsert_insert
@@ -31,9 +31,14 @@ class DialogueState:
         return hashlib.sha256(content.encode()).hexdigest()[:10]
 
 
+# read on every update: built once (storage/db.py, "Statements on the hot path"); plain values, not an object
+# the session keeps, so a row put() replaced since is read as it is now
+CURRENT = select(col(Dialogue.flow), col(Dialogue.step), col(Dialogue.data), col(Dialogue.updated_at)).where(
+    col(Dialogue.user_tg_id) == bindparam("tg_id"))
+
+
 async def current(session: AsyncSession, *, tg_id: int, now: datetime) -> DialogueState | None:
-    # populate_existing: the row may have been replaced by put() since the session last read it
-    row = await session.get(Dialogue, tg_id, populate_existing=True)
+    row = (await session.exec(CURRENT, params={"tg_id": tg_id})).first()
     if row is None:
         return None
     if row.updated_at < now - STALE_AFTER:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, Row, and_, case, false, func, insert, literal, or_, update
+from sqlalchemy import ColumnElement, Row, and_, bindparam, case, false, func, insert, literal, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -123,13 +123,18 @@ def stage_expression(now: datetime, thresholds: Thresholds) -> ColumnElement[str
 # --- the team's thresholds ------------------------------------------------------------------------------
 
 
+# read on most updates (every card): built once (storage/db.py, "Statements on the hot path")
+TEAM = select(Team).where(col(Team.id) == bindparam("team_id"))
+
+
 async def thresholds_of(session: AsyncSession, *, team_id: int) -> Thresholds:
-    team = await session.get(Team, team_id)
-    if team is None:
-        return DEFAULT
-    # the session's identity map holds objects weakly: kept for the session, the next call (logging an
-    # interaction settles the stage twice) finds the team there instead of reading it again
-    session.info.setdefault("teams", {})[team_id] = team
+    # kept for the session: the next call (logging an interaction settles the stage twice) finds the team
+    # there instead of reading it again
+    kept = session.info.setdefault("teams", {})
+    if (team := kept.get(team_id)) is None:
+        if (team := (await session.exec(TEAM, params={"team_id": team_id})).first()) is None:
+            return DEFAULT
+        kept[team_id] = team
     return Thresholds.of(team)
 
 
@@ -220,6 +225,10 @@ SETTLED_COLUMNS = (col(Customer.team_id), col(Customer.stage), col(Customer.firs
                    col(Customer.last_interaction_at), col(Customer.last_purchase_at))
 
 
+# every interaction and sale logged reads it: built once (storage/db.py, "Statements on the hot path")
+SETTLED = select(*SETTLED_COLUMNS).where(col(Customer.id) == bindparam("settled_id")).with_for_update()
+
+
 async def settle(session: AsyncSession, *, customer_id: int, now: datetime, cause: Cause,
                  user_id: int | None = None, row: Row | None = None) -> list[StageChange]:
     """Record the difference between the customer's recorded and derived stage, `cause` having made it; the
@@ -227,9 +236,7 @@ async def settle(session: AsyncSession, *, customer_id: int, now: datetime, caus
     `row`: the customer's SETTLED_COLUMNS as this transaction just wrote them (its row lock held), read here
     otherwise."""
     if row is None:
-        row = (await session.exec(
-            select(*SETTLED_COLUMNS).where(col(Customer.id) == customer_id).with_for_update()
-        )).first()
+        row = (await session.exec(SETTLED, params={"settled_id": customer_id})).first()
     if row is None:
         return []
     team_id, recorded, first_purchase_at, last_interaction_at, last_purchase_at = row

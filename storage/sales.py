@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func
+from sqlalchemy import bindparam, case, func
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -108,16 +108,17 @@ async def links(session: AsyncSession, *, purchase: Purchase) -> tuple[int, date
     return 0, found.first()
 
 
+# on every card: built once (storage/db.py, "Statements on the hot path")
+TOTALS = (select(col(Purchase.currency), func.sum(col(Purchase.amount_minor)),
+                 func.sum(case((col(Purchase.amount_minor) > 0, 1), else_=0)),
+                 func.sum(case((col(Purchase.amount_minor) < 0, -col(Purchase.amount_minor)), else_=0)))
+          .where(col(Purchase.customer_id) == bindparam("customer_id")).group_by(col(Purchase.currency))
+          .order_by(col(Purchase.currency)))
+
+
 async def totals(session: AsyncSession, *, customer_id: int) -> Totals:
     """The customer's sales total by currency, net of refunds, and how many sales (not refunds) make it."""
-    refund = -col(Purchase.amount_minor)
-    rows = await session.exec(
-        select(col(Purchase.currency), func.sum(col(Purchase.amount_minor)),
-               func.sum(case((col(Purchase.amount_minor) > 0, 1), else_=0)),
-               func.sum(case((col(Purchase.amount_minor) < 0, refund), else_=0)))
-        .where(col(Purchase.customer_id) == customer_id).group_by(col(Purchase.currency))
-        .order_by(col(Purchase.currency))
-    )
+    rows = await session.exec(TOTALS, params={"customer_id": customer_id})
     found = Totals({}, 0, {})
     for currency, net, count, refunded in rows:
         found.net[currency], found.refunded[currency] = int(net), int(refunded)

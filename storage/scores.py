@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
-from sqlalchemy import Select, and_, case, delete, func, or_, type_coerce
+from sqlalchemy import Select, and_, bindparam, case, delete, func, or_, type_coerce
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -130,13 +130,15 @@ async def prune(session: AsyncSession, *, team_id: int, today: date, keep_days: 
     return len(going)
 
 
+# on every card: built once (storage/db.py, "Statements on the hot path")
+LATEST = (select(ScoreSnapshot, col(Team.currency)).join(Team, col(Team.id) == col(ScoreSnapshot.team_id))
+          .where(col(ScoreSnapshot.customer_id) == bindparam("customer_id"))
+          .order_by(col(ScoreSnapshot.day).desc()).limit(1))
+
+
 async def latest(session: AsyncSession, *, customer_id: int) -> Standing | None:
     """The customer's most recent snapshot; None before their first."""
-    row = (await session.exec(
-        select(ScoreSnapshot, col(Team.currency)).join(Team, col(Team.id) == col(ScoreSnapshot.team_id))
-        .where(col(ScoreSnapshot.customer_id) == customer_id)
-        .order_by(col(ScoreSnapshot.day).desc()).limit(1)
-    )).first()
+    row = (await session.exec(LATEST, params={"customer_id": customer_id})).first()
     return Standing(row[0], row[1]) if row else None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import bindparam, delete, func, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -62,25 +62,29 @@ async def visible(session: AsyncSession, *, actor: Actor, survey_id: int) -> tup
     return (row[0], row[1]) if row else None
 
 
+# on every card: built once (storage/db.py, "Statements on the hot path")
+WAITING = (select(Survey).where(
+    col(Survey.customer_id) == bindparam("customer_id"), col(Survey.answered_at).is_(None),
+    col(Survey.created_at) > bindparam("since"),
+    # its question queued or sent: not one never delivered because the customer stopped meanwhile
+    select(OutboxMessage.id).where(
+        col(OutboxMessage.kind) == KIND, col(OutboxMessage.ref_id) == col(Survey.id),
+        col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT]),
+    ).exists(),
+).order_by(col(Survey.created_at).desc(), col(Survey.id).desc()).limit(1))
+ANSWERED = (select(Survey).where(col(Survey.customer_id) == bindparam("customer_id"),
+                                 col(Survey.answered_at).is_not(None))
+            .order_by(col(Survey.answered_at).desc(), col(Survey.id).desc()).limit(1))
+
+
 async def waiting(session: AsyncSession, *, customer_id: int, now: datetime) -> Survey | None:
     """The customer's latest survey still waiting for an answer: unanswered, sent within OPEN_FOR, and its
     question queued or sent (not one that was never delivered because the customer stopped meanwhile)."""
-    delivered = select(OutboxMessage.id).where(
-        col(OutboxMessage.kind) == KIND, col(OutboxMessage.ref_id) == col(Survey.id),
-        col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT]),
-    ).exists()
-    return (await session.exec(
-        select(Survey).where(col(Survey.customer_id) == customer_id, col(Survey.answered_at).is_(None),
-                             col(Survey.created_at) > now - OPEN_FOR, delivered)
-        .order_by(col(Survey.created_at).desc(), col(Survey.id).desc()).limit(1)
-    )).first()
+    return (await session.exec(WAITING, params={"customer_id": customer_id, "since": now - OPEN_FOR})).first()
 
 
 async def latest(session: AsyncSession, *, customer_id: int, now: datetime) -> Latest:
-    answered = (await session.exec(
-        select(Survey).where(col(Survey.customer_id) == customer_id, col(Survey.answered_at).is_not(None))
-        .order_by(col(Survey.answered_at).desc(), col(Survey.id).desc()).limit(1)
-    )).first()
+    answered = (await session.exec(ANSWERED, params={"customer_id": customer_id})).first()
     pending = await waiting(session, customer_id=customer_id, now=now)
     if pending is not None and answered is not None and pending.created_at < answered.answered_at:
         pending = None  # an older question left unanswered says less than the newer answer

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -52,12 +52,14 @@ async def ensure_admins(session: AsyncSession, *, tg_ids: list[int], now: dateti
     await session.flush()
 
 
+# read on every update: built once (storage/db.py, "Statements on the hot path")
+BY_TG = select(User).where(col(User.tg_id) == bindparam("tg_id"))
+MEMBER_BY_TG = BY_TG.where(col(User.left_at).is_(None))
+
+
 async def user_by_tg(session: AsyncSession, tg_id: int, *, left_too: bool = False) -> User | None:
     """The member with this Telegram id; one who left the team is no member (None) unless `left_too`."""
-    statement = select(User).where(User.tg_id == tg_id)
-    if not left_too:
-        statement = statement.where(col(User.left_at).is_(None))
-    return (await session.exec(statement)).first()
+    return (await session.exec(BY_TG if left_too else MEMBER_BY_TG, params={"tg_id": tg_id})).first()
 
 
 async def user_by_id(session: AsyncSession, user_id: int) -> User | None:
