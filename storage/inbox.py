@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -42,23 +42,24 @@ async def accept(connection: AsyncConnection, *, update_id: int, chat_key: int, 
     return result.rowcount == 1
 
 
+# both run for every update a webhook takes: built once (storage/db.py, "Statements on the hot path")
+PENDING = (select(UpdateInbox.update_id, UpdateInbox.payload)
+           .where(col(UpdateInbox.chat_key) == bindparam("chat_key"), col(UpdateInbox.handled_at).is_(None),
+                  col(UpdateInbox.update_id) <= bindparam("up_to"))
+           .order_by(col(UpdateInbox.update_id)))
+MARK_HANDLED = (update(UpdateInbox)
+                .where(col(UpdateInbox.update_id) == bindparam("handled_id"), col(UpdateInbox.handled_at).is_(None))
+                .values(handled_at=bindparam("handled_now")))
+
+
 async def pending(session: AsyncSession, *, chat_key: int, up_to: int) -> list[Stored]:
     """The chat's updates not handled yet, up to `up_to`, in the order Telegram numbered them."""
-    rows = await session.exec(
-        select(UpdateInbox.update_id, UpdateInbox.payload)
-        .where(col(UpdateInbox.chat_key) == chat_key, col(UpdateInbox.handled_at).is_(None),
-               col(UpdateInbox.update_id) <= up_to)
-        .order_by(col(UpdateInbox.update_id))
-    )
+    rows = await session.exec(PENDING, params={"chat_key": chat_key, "up_to": up_to})
     return [Stored(update_id, chat_key, payload) for update_id, payload in rows]
 
 
 async def mark_handled(session: AsyncSession, *, update_id: int, now: datetime) -> None:
-    await session.exec(  # type: ignore[call-overload]
-        update(UpdateInbox)
-        .where(col(UpdateInbox.update_id) == update_id, col(UpdateInbox.handled_at).is_(None))
-        .values(handled_at=now)
-    )
+    await session.exec(MARK_HANDLED, params={"handled_id": update_id, "handled_now": now})  # type: ignore[call-overload]
 
 
 async def stale(session: AsyncSession, *, received_before: datetime, limit: int) -> list[Stored]:
