@@ -19,8 +19,8 @@ from bot.outbound.catch_up import CatchUp
 from bot.outbound.complaint_escalation import ComplaintEscalation
 from bot.outbound.complaint_notice import ComplaintNotice
 from bot.outbound.complaint_question import ComplaintQuestion
-from bot.outbound.customer_deleted import CustomerDeleted
 from bot.outbound.customer_message import CustomerMessage
+from bot.outbound.customer_news import CustomerArchived, CustomerDeleted, CustomerUnarchived
 from bot.outbound.delivery import CONCURRENCY, Delivery
 from bot.outbound.digest import Digest
 from bot.outbound.greeting_copy import GreetingCopy
@@ -195,7 +195,8 @@ async def _start_delivery(application: App) -> Delivery:
 
 def outbox_kinds(config: Settings) -> list[Kind]:
     """Every kind of proactive message the sender knows; a new kind is one more entry here."""
-    return [Reminders(config), CatchUp(config), Digest(config), CustomerDeleted(config), OptinNotice(config),
+    return [Reminders(config), CatchUp(config), Digest(config), CustomerDeleted(config), CustomerArchived(config),
+            CustomerUnarchived(config), OptinNotice(config),
             CustomerMessage(config), RepAnswer(config), ComplaintNotice(config), ComplaintEscalation(config),
             ComplaintQuestion(config), SurveyQuestion(config), SurveyAlert(config), Greetings(config),
             GreetingList(config), GreetingCopy(config), Reassigned(config), Nightly(config),

@@ -304,6 +304,53 @@ async def test_an_english_rep_is_told_after_their_quiet_hours(harness: Harness) 
         rita.id, f"🗑 Mona deleted your customer #{cid} Wang Wei, with its history and follow-ups.")
 
 
+async def test_a_manager_archiving_a_reps_customer_tells_the_rep_what_it_cancelled_and_the_unarchive_too(
+        harness: Harness) -> None:
+    rita = await harness.member(Role.REP, name="Rita", digest=False)
+    li = await harness.member(Role.REP, name="李娜", language="zh", digest=False)
+    mona = await harness.member(Role.MANAGER, name="Mona", digest=False)
+    cid = await builders.customer(harness, rita, "Wang Wei")
+    await builders.follow_up(harness, cid, rita, harness.clock.now() + timedelta(days=1), note="quote")
+    asked = await archive_asked(harness, mona, cid)
+    [archived] = await harness.press(mona, asked, "Archive anyway")
+    assert "Rita, whose customer it was, is being told." in archived.text
+    [notice] = await harness.deliver()
+    assert (notice.chat_id, notice.text) == (rita.id, (
+        f"🗄 Mona archived your customer #{cid} Wang Wei: it no longer shows in lists and search; "
+        f"/show #{cid} still opens it. Its 1 open follow-up(s) were cancelled; Unarchive on the card offers "
+        "them back."))
+    [back] = await harness.press(mona, archived, "Unarchive")
+    assert "Rita, whose customer it was, is being told." in back.text
+    [notice] = await harness.deliver()
+    assert (notice.chat_id, notice.text) == (
+        rita.id, f"📤 Mona took your customer #{cid} Wang Wei out of the archive: it shows in lists and search again.")
+
+    # archived again at 22:00 Shanghai time, Li's quiet hours: told in Chinese at 08:00, without follow-ups
+    theirs = await builders.customer(harness, li, "王伟")
+    harness.advance(hours=13)
+    await archive_asked(harness, mona, theirs)
+    assert await harness.deliver() == []
+    harness.advance(hours=10)
+    [notice] = await harness.deliver()
+    assert (notice.chat_id, notice.text) == (
+        li.id, f"🗄 Mona 归档了你的客户 #{theirs} 王伟：不再在列表和搜索中显示，仍可用 /show #{theirs} 打开。")
+    assert await harness.deliver() == []
+
+
+async def test_a_rep_archiving_their_own_customer_or_a_refused_archive_tells_no_one(harness: Harness) -> None:
+    rita = await harness.member(Role.REP, name="Rita", digest=False)
+    cid = await builders.customer(harness, rita, "Wang Wei")
+    archived = await archive_asked(harness, rita, cid)
+    assert "being told" not in archived.text
+    await harness.press(rita, archived, "Unarchive")
+    colleague = await harness.member(Role.REP, name="Carl", digest=False)
+    anchor = (await harness.send(colleague, "/help"))[0]
+    await harness.press(colleague, anchor, data=f"archok:{cid}")  # forged: not Carl's customer
+    assert (await builders.customer_row(harness, cid)).archived_at is None
+    assert [row for row in await builders.outbox_rows(harness) if row.kind in ("archived", "unarchived")] == []
+    assert await harness.deliver() == []
+
+
 async def test_a_rep_deleting_their_own_customer_sends_no_notice(harness: Harness) -> None:
     rita = await harness.member(Role.REP, name="Rita", digest=False)
     mona = await harness.member(Role.MANAGER, name="Mona", digest=False)

@@ -46,9 +46,9 @@ def test_the_app_lists_each_kind_once_by_name() -> None:
     from bot.config import Settings
 
     names = [kind.name for kind in outbox_kinds(Settings(_env_file=None))]
-    assert names == ["remind", "catchup", "digest", "deleted", "optin", "customer_message", "rep_answer", "complaint",
-                     "complaint_escalation", "complaint_question", "survey", "survey_alert", "greet", "greetlist",
-                     "greetcopy", "reassigned", "nightly", "weekly", "backup", "imported"]
+    assert names == ["remind", "catchup", "digest", "deleted", "archived", "unarchived", "optin", "customer_message",
+                     "rep_answer", "complaint", "complaint_escalation", "complaint_question", "survey", "survey_alert",
+                     "greet", "greetlist", "greetcopy", "reassigned", "nightly", "weekly", "backup", "imported"]
 
 
 async def test_a_new_kind_is_produced_rendered_and_sent_by_the_same_sender(harness: Harness) -> None:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from bot.outbound.customer_news import ARCHIVED, UNARCHIVED, tell_owner
 from bot.runtime.callbacks import ID, Callback
 from bot.runtime.turn import Turn, turn
 from bot.views.buttons import ARCHIVE, BACK, UNARCHIVE
 from handlers.common.pick import pressed
 from handlers.customers.card import open_card
-from storage import audit, customers, followups
+from storage import audit, customers, followups, users
 from storage.models import Customer
 
 ARCHIVE_CONFIRMED = Callback("archok", customer=ID)
@@ -85,11 +86,19 @@ async def set_archived(turn: Turn, customer: Customer, *, archive: bool) -> None
     if changed:
         await audit.record(turn.session, actor=turn.actor, action="archive" if archive else "unarchive",
                            now=turn.now, customer_id=customer.id)
-        if archive and (closed := await followups.close_for_archive(turn.session, customer_id=customer.id,
-                                                                     now=turn.now)):
-            notice += [turn.t("card.followups_cancelled", count=closed), turn.t("card.followups_restorable")]
+        cancelled = 0
+        if archive and (cancelled := await followups.close_for_archive(turn.session, customer_id=customer.id,
+                                                                        now=turn.now)):
+            notice += [turn.t("card.followups_cancelled", count=cancelled), turn.t("card.followups_restorable")]
         if not archive and (closed := await followups.archived_count(turn.session, customer_id=customer.id)):
             notice.append(turn.t("card.restore_offer", count=closed))
             offer = [[(turn.t("card.button_restore", count=closed), RESTORE.data(customer=customer.id))]]
+        # the owner learns of a change someone else made to their book, follow-ups cancelled included
+        if told := await tell_owner(turn.session, customer=customer, by=turn.user, now=turn.now,
+                                    settings=turn.settings, event=ARCHIVED if archive else UNARCHIVED,
+                                    followups=cancelled):
+            owner, due = told
+            turn.wake(due)
+            notice.append(turn.t("card.owner_told", owner=users.display_name(owner)))
     await turn.session.refresh(customer)
     await open_card(turn, customer, edit=True, notice="\n".join(notice), extra_rows=offer)

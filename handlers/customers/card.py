@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.outbound.customer_deleted import tell_owner
+from bot.outbound.customer_news import tell_owner
 from bot.runtime.callbacks import ID, Callback, Choice
 from bot.runtime.turn import Turn, turn
 from bot.views.buttons import BACK, CARD, DELETE, TIER
