@@ -37,6 +37,7 @@ def _recomputed() -> dict:
 # RETURNING what the stage is settled on, one statement fewer than reading the row again
 REFRESH = (update(Customer).where(col(Customer.id) == bindparam("refreshed_id")).values(**_recomputed())
            .returning(*lifecycle.SETTLED_COLUMNS).execution_options(synchronize_session=False))
+
 Entry = TypeVar("Entry", Interaction, Purchase)
 
 
