@@ -16,12 +16,13 @@ from storage.lifecycle import Cause
 from storage.models import Channel, Customer, Interaction, OutboxMessage, OutboxStatus
 
 
-async def log(session: AsyncSession, *, customer: Customer, user_id: int, direction: str, note: str,
-              now: datetime) -> Interaction:
+async def log(session: AsyncSession, *, customer: Customer, user_id: int, direction: str, note: str | None,
+              now: datetime, voice_file_id: str | None = None) -> Interaction:
     """A message that went through the bot, as an interaction on the customer: "in" from the customer (logged
-    by their owner rep), "out" from the rep or manager who answered."""
+    by their owner rep), "out" from the rep or manager who answered; a voice message keeps its file id, so
+    History plays it."""
     interaction = Interaction(customer_id=customer.id, user_id=user_id, channel=Channel.MESSAGE, direction=direction,
-                              note=note, at=now, created_at=now)
+                              note=note, voice_file_id=voice_file_id, at=now, created_at=now)
     session.add(interaction)
     await session.flush()
     await activity.refresh(session, customer_id=customer.id, now=now, cause=Cause.INTERACTION, user_id=user_id)

@@ -232,12 +232,60 @@ async def test_oversize_text_and_other_messages_are_refused_and_go_nowhere(harne
     _rita, cid, wang = await rita_and_wang(harness)
     said = texts(await harness.send(wang, "x" * 2001))
     assert "2001" in said and "2000" in said and "Nothing was sent" in said
-    assert "Only text messages reach Rita" in texts(await harness.chat.voice(wang))
-    assert "Only text messages reach Rita" in texts(await harness.chat.document(wang, "a.csv", b"a,b"))
+    location = harness.chat._message(wang, None, location={"latitude": 31.2, "longitude": 121.5})
+    said = texts(await harness.chat._deliver({"message": location}))
+    assert "Text, photos, voice messages and files reach Rita" in said and "does not" in said
     assert await harness.deliver() == []
     assert await interactions_of(harness, cid) == [] and await kinds_queued(harness) == []
     # the limit itself passes
     assert "Sent to Rita" in texts(await harness.send(wang, "y" * 2000))
+
+
+async def test_a_customers_photo_voice_message_and_file_reach_the_rep_as_themselves_and_are_logged(
+        harness: Harness) -> None:
+    rita, cid, wang = await rita_and_wang(harness)
+    assert "Sent to Rita" in texts(await harness.chat.photo(wang, b"\xff\xd8-crack", caption="The box came cracked"))
+    photo = await relayed_to(harness, rita)
+    assert (photo.kind, photo.content) == ("photo", b"\xff\xd8-crack")  # the largest size, sent by its id
+    assert photo.text == f"📷 #{cid} Wang Wei sent a photo\nThe box came cracked"
+    assert [b.text for b in photo.flat_buttons] == ["↩️ Reply", "Open card"]
+
+    # a text typed while the photo waits its minute is not joined into it; each goes as itself
+    await harness.chat.voice(wang)
+    await harness.send(wang, "Please call me")
+    await harness.chat.document(wang, "invoice.pdf", b"%PDF-1.7", caption="the invoice", mime_type="application/pdf")
+    assert await harness.deliver() == []
+    sent = []
+    for _ in range(3):
+        harness.advance(minutes=1)
+        sent.append(await relayed_to(harness, rita))
+    assert [(m.kind, m.text) for m in sent] == [
+        ("voice", f"🎤 #{cid} Wang Wei sent a voice message"),
+        ("text", f"💬 #{cid} Wang Wei writes:\nPlease call me"),
+        ("document", f"📎 #{cid} Wang Wei sent a file\nthe invoice")]
+    assert sent[0].content == b"OggS-voice" and sent[2].content == b"%PDF-1.7"
+
+    logged = sorted(await interactions_of(harness, cid), key=lambda row: row.id)
+    assert [(row.direction, row.note, bool(row.voice_file_id)) for row in logged] == [
+        ("in", "📷 The box came cracked", False), ("in", None, True), ("in", "Please call me", False),
+        ("in", "📎 invoice.pdf: the invoice", False)]
+    assert logged[1].voice_file_id == sent[0].file_id  # History's Play sends the same voice message
+
+    # Telegram's reply to the relayed photo answers the customer, as for a text
+    await telegram_reply(harness, rita, photo, "We will send a new one today.")
+    [answer] = await harness.deliver()
+    assert answer.chat_id == wang.id and "We will send a new one today." in answer.text
+
+
+async def test_a_chinese_customers_photo_reaches_a_chinese_rep(harness: Harness) -> None:
+    li = await harness.member(name="李娜", language="zh")
+    cid = await customer(harness, li, "王伟", phone="+8613800138000")
+    wang = await opted_in(harness, li, cid)
+    await harness.chat.photo(wang)
+    photo = await relayed_to(harness, li)
+    assert photo.kind == "photo" and photo.text == f"📷 #{cid} 王伟 发来一张图片"
+    [logged] = await interactions_of(harness, cid)
+    assert logged.note == "📷"
 
 
 async def test_many_messages_in_a_row_reach_the_rep_joined_at_most_once_a_minute(harness: Harness) -> None:

@@ -1,9 +1,11 @@
-"""A customer's own words, taken to their owner rep with Reply and Open card.
+"""A customer's own words, taken to their owner rep with Reply and Open card; a photo, voice message or file
+goes as itself (sent again by the id Telegram gave it), with its caption.
 
 It goes at once, quiet hours or not: a customer writing is like a customer calling, and they were just
 told it was sent; the rep's phone decides whether it rings at night. A customer typing many messages in a
 row does not flood the rep: what they write while their previous message still waits to go is joined into
-it, and one message follows another to the rep at most once a minute (the first goes at once).
+it, and one message follows another to the rep at most once a minute (the first goes at once). A photo,
+voice message or file is never joined: it is a message of its own.
 """
 
 from __future__ import annotations
@@ -43,27 +45,35 @@ class CustomerMessage(RepNotice):
         if await session.get(Customer, said["id"]) is None:
             return None  # deleted since: its Reply could reach no one
         lang = language_of(owner, self.settings)
+        keyboard = [[(t(lang, "relay.reply"), RELAY_REPLY.data(customer=said["id"])),
+                     (t(lang, "optin.notice_open"), CARD.data(customer=said["id"]))]]
+        if (media := said.get("media")) is not None:
+            text = t(lang, f"relay.to_rep_{media['kind']}", id=said["id"], name=said["name"])
+            if said["texts"]:
+                text += "\n" + said["texts"][0]
+            return Rendered(text, keyboard, media=(media["kind"], media["file_id"]))
         text = t(lang, "relay.to_rep", id=said["id"], name=said["name"], text="\n\n".join(said["texts"]))
-        return Rendered(text, [[(t(lang, "relay.reply"), RELAY_REPLY.data(customer=said["id"])),
-                                (t(lang, "optin.notice_open"), CARD.data(customer=said["id"]))]])
+        return Rendered(text, keyboard)
 
 
-async def queue(session: AsyncSession, *, customer: Customer, text: str, message_id: int,
-                now: datetime) -> Relayed | None:
-    """Queue the customer's message for their owner rep, or join it to the one still waiting; None when the
-    rep blocked the bot. `message_id` (the customer's Telegram message) makes a repeated update a no-op."""
+async def queue(session: AsyncSession, *, customer: Customer, text: str, message_id: int, now: datetime,
+                media: tuple[str, str] | None = None) -> Relayed | None:
+    """Queue the customer's message for their owner rep, or join a text to the one still waiting; None when
+    the rep blocked the bot. `message_id` (the customer's Telegram message) makes a repeated update a no-op.
+    `media`: ("photo" | "voice" | "document", the file's id), `text` its caption (may be empty)."""
     owner = await users.user_by_id(session, customer.owner_id)
     if owner is None or owner.unreachable_at is not None:
         return None
     last = await relay.latest(session, kind=NAME, customer_id=customer.id)
-    if last is not None and last.status == OutboxStatus.PENDING and last.user_id == owner.id:
+    if media is None and last is not None and last.status == OutboxStatus.PENDING and last.user_id == owner.id:
         said = outbox.payload_of(last)
-        if sum(len(each) for each in said["texts"]) + len(text) <= JOINED_LIMIT:
+        if "media" not in said and sum(len(each) for each in said["texts"]) + len(text) <= JOINED_LIMIT:
             said["texts"].append(text)
             if await relay.rewrite_pending(session, row_id=last.id, payload=said):
                 return Relayed(owner, last.not_before)
     due = now if last is None else max(now, last.not_before + GAP)
     await outbox.enqueue(session, dedupe_key=f"cmsg:{customer.id}:{message_id}", kind=NAME, chat_id=owner.tg_id,
                          user_id=owner.id, customer_id=customer.id, ref_id=customer.id, now=now, not_before=due,
-                         payload={"id": customer.id, "name": customer.name, "texts": [text]})
+                         payload={"id": customer.id, "name": customer.name, "texts": [text] if text else [],
+                                  **({"media": {"kind": media[0], "file_id": media[1]}} if media else {})})
     return Relayed(owner, due)

@@ -32,7 +32,7 @@ from bot.outbound.kinds import Kind, Rendered
 from bot.outbound.ratelimit import SendBudget, retry_after_seconds
 from bot.runtime.keyboards import inline
 from bot.runtime.metrics import DEAD, FAILED, RETRIED, SENDER, SENT, SKIPPED, Metrics
-from bot.runtime.text import trim_text
+from bot.runtime.text import CAPTION_LIMIT, trim_text
 from storage import outbox, users
 from storage.models import BULK, OutboxMessage, OutboxStatus
 
@@ -395,6 +395,12 @@ class Delivery:
 
     async def _send(self, row: OutboxMessage, rendered: Rendered) -> Message:
         try:
+            if rendered.media is not None:
+                kind, file_id = rendered.media
+                send = {"photo": self.bot.send_photo, "voice": self.bot.send_voice,
+                        "document": self.bot.send_document}[kind]
+                return await send(row.chat_id, file_id, caption=trim_text(rendered.text, CAPTION_LIMIT),
+                                  reply_markup=inline(rendered.keyboard))
             return await self.bot.send_message(row.chat_id, trim_text(rendered.text),
                                                reply_markup=inline(rendered.keyboard),
                                                entities=rendered.entities or None)

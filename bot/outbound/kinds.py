@@ -32,6 +32,8 @@ class Rendered:
     entities: list[MessageEntity] = field(default_factory=list)
     # run in the transaction that marks the row sent, with Telegram's message id
     on_sent: Callable[[AsyncSession, int], Awaitable[None]] | None = None
+    # a file Telegram holds, sent again by its id with `text` as its caption: ("photo" | "voice" | "document", id)
+    media: tuple[str, str] | None = None
 
 
 class Kind(Protocol):

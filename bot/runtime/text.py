@@ -6,6 +6,7 @@ import re
 import string
 
 TELEGRAM_LIMIT = 4096
+CAPTION_LIMIT = 1024  # a photo's, a file's or a voice message's caption
 
 
 def trim_text(text: str, limit: int = TELEGRAM_LIMIT) -> str:

@@ -29,7 +29,7 @@ from bot.runtime.callbacks import Callback
 from bot.runtime.i18n import LANGUAGES, pick_language, t
 from bot.runtime.keyboards import Keyboard, markup
 from bot.runtime.people import zone_of
-from bot.runtime.text import split_text, trim_text
+from bot.runtime.text import CAPTION_LIMIT, split_text, trim_text
 from bot.services import Context
 from storage import dialogues, inbox, optin, users
 from storage.access import Actor
@@ -195,10 +195,11 @@ class Turn:
                 if callable(content) and (content := await content()) is None:
                     continue
                 await bot.send_document(chat.id, document=content, filename=args["file_name"],
-                                        caption=trim_text(args["caption"], 1024) if args["caption"] else None)
+                                        caption=trim_text(args["caption"], CAPTION_LIMIT) if args["caption"] else None)
             elif kind == "voice" and chat is not None:
                 try:
-                    await bot.send_voice(chat.id, voice=args["file_id"], caption=trim_text(args["caption"], 1024))
+                    await bot.send_voice(chat.id, voice=args["file_id"],
+                                         caption=trim_text(args["caption"], CAPTION_LIMIT))
                 except BadRequest as error:
                     # Telegram no longer has the file: say so rather than send nothing
                     log.info("voice note %s could not be sent: %s", args["file_id"], error.message)
@@ -208,7 +209,7 @@ class Turn:
                 if callable(content) and (content := await content()) is None:
                     continue
                 await bot.send_photo(chat.id, photo=content,
-                                     caption=trim_text(args["caption"], 1024) if args["caption"] else None)
+                                     caption=trim_text(args["caption"], CAPTION_LIMIT) if args["caption"] else None)
         # callback queries must be answered or the client keeps spinning
         if query is not None and not self.answered:
             await query.answer()

@@ -75,7 +75,7 @@ class Sent:
     seq: int
     kind: str = "text"  # text | document | photo | voice
     file_name: str | None = None
-    file_id: str | None = None  # a file sent again by its id (a voice note from History)
+    file_id: str | None = None  # a file sent again by its id (a voice note from History, a customer's photo)
     content: bytes | None = None
     edited: bool = False
     deleted: bool = False
@@ -502,14 +502,20 @@ class FakeTelegram:
         return self.message_dict(message)
 
     async def _send_file(self, params: dict[str, Any], field_name: str, kind: str) -> dict[str, Any]:
+        """An upload, or a file Telegram already holds sent again by its id (an unknown id is refused)."""
         upload = params.get(field_name)
-        if not isinstance(upload, dict):
+        if isinstance(upload, str):
+            if upload not in self.files:
+                raise BotApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+            file = {"file_id": upload, "content": self.files[upload]}
+        elif isinstance(upload, dict):
+            file = {"file_name": upload["filename"], "content": upload["content"]}
+        else:
             raise BotApiError(400, f"Bad Request: there is no {field_name} in the request")
         caption = params.get("caption")
         if caption and len(caption) > MAX_CAPTION:
             raise BotApiError(400, "Bad Request: message caption is too long")
-        message = self._record(params["chat_id"], caption, params.get("reply_markup"), kind=kind,
-                               file_name=upload["filename"], content=upload["content"])
+        message = self._record(params["chat_id"], caption, params.get("reply_markup"), kind=kind, **file)
         return self.message_dict(message)
 
     async def api_senddocument(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -519,16 +525,7 @@ class FakeTelegram:
         return await self._send_file(params, "photo", "photo")
 
     async def api_sendvoice(self, params: dict[str, Any]) -> dict[str, Any]:
-        """A voice note sent again by the file id Telegram gave it, as the bot does; an unknown id is refused."""
-        file_id = params.get("voice")
-        if not isinstance(file_id, str) or file_id not in self.files:
-            raise BotApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
-        caption = params.get("caption")
-        if caption and len(caption) > MAX_CAPTION:
-            raise BotApiError(400, "Bad Request: message caption is too long")
-        message = self._record(params["chat_id"], caption, params.get("reply_markup"), kind="voice",
-                               file_id=file_id, content=self.files[file_id])
-        return self.message_dict(message)
+        return await self._send_file(params, "voice", "voice")
 
     def _existing(self, params: dict[str, Any]) -> Sent:
         message = self.by_id.get(params.get("message_id", -1))
@@ -629,6 +626,14 @@ class Chat:
                     "mime_type": mime_type, "file_size": len(content)}
         extra = {"caption": caption} if caption else {}
         return await self._deliver({"message": self._message(user, None, document=document, **extra)})
+
+    async def photo(self, user: FakeUser, content: bytes = b"\xff\xd8-photo", caption: str | None = None) -> list[Sent]:
+        """A photo as Telegram delivers one: the same picture in several sizes, the largest last."""
+        file_id = self.fake.add_file(content)
+        sizes = [{"file_id": f"{file_id}-small", "file_unique_id": f"{file_id}-small", "width": 90, "height": 90},
+                 {"file_id": file_id, "file_unique_id": file_id, "width": 1280, "height": 1280}]
+        extra = {"caption": caption} if caption else {}
+        return await self._deliver({"message": self._message(user, None, photo=sizes, **extra)})
 
     async def voice(self, user: FakeUser, duration: int = 5, caption: str | None = None) -> list[Sent]:
         file_id = self.fake.add_file(b"OggS-voice")

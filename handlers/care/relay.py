@@ -1,12 +1,14 @@
 """A customer reaches their rep through the bot: "Contact my rep" asks what to tell them, and any text the
-customer types goes to the rep (bot/outbound/customer_message.py), logged as an incoming message on their
-record. The rep's answer comes back the same way (handlers/care/relay_answer.py).
+customer types — or a photo, voice message or file they send — goes to the rep
+(bot/outbound/customer_message.py), logged as an incoming message on their record. The rep's answer comes
+back the same way (handlers/care/relay_answer.py).
 
 Every route here serves only the chat's own customer (`turn.customer`): the buttons carry no customer.
 """
 
 from __future__ import annotations
 
+from telegram import Message
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.outbound import customer_message
@@ -79,13 +81,36 @@ async def customer_other(turn: Turn) -> None:
     await to_rep(turn, turn.customer)
 
 
+def media_of(message: Message) -> tuple[str, str] | None:
+    """What a photo, voice message or file is sent again by: its kind and Telegram's id for it (a photo's
+    largest size)."""
+    if message.photo:
+        return "photo", message.photo[-1].file_id
+    if message.voice is not None:
+        return "voice", message.voice.file_id
+    if message.document is not None:
+        return "document", message.document.file_id
+    return None
+
+
+def logged_note(message: Message, text: str) -> str | None:
+    """The History note of what the customer sent: the text or caption, a photo or file marked as one (a voice
+    message is marked by its file id)."""
+    if message.photo:
+        return " ".join(part for part in ("📷", text) if part)
+    if message.document is not None:
+        return f"📎 {message.document.file_name or ''}".rstrip() + (f": {text}" if text else "")
+    return text or None
+
+
 async def to_rep(turn: Turn, customer: Customer, *, answering: bool = False) -> None:
-    """Log the customer's text on their record and send it to their rep; anything but text, or text over the
-    limit, is refused with the reason and goes nowhere."""
+    """Log the customer's text, photo, voice message or file on their record and send it to their rep; anything
+    else, or text over the limit, is refused with the reason and goes nowhere."""
     message = turn.update.effective_message
     rep = await rep_name(turn, customer)
     text = turn.text
-    if message.text is None or not text:
+    media = media_of(message)
+    if media is None and (message.text is None or not text):
         turn.reply(turn.t("relay.only_text", rep=rep))
         return
     if len(text) > MAX_NOTE:
@@ -93,10 +118,11 @@ async def to_rep(turn: Turn, customer: Customer, *, answering: bool = False) -> 
         return
     if answering:
         await dialogues.clear(turn.session, tg_id=turn.update.effective_user.id)
-    await relay.log(turn.session, customer=customer, user_id=customer.owner_id, direction="in", note=text,
-                    now=turn.now)
+    await relay.log(turn.session, customer=customer, user_id=customer.owner_id, direction="in",
+                    note=logged_note(message, text), now=turn.now,
+                    voice_file_id=media[1] if media and media[0] == "voice" else None)
     relayed = await customer_message.queue(turn.session, customer=customer, text=text,
-                                           message_id=message.message_id, now=turn.now)
+                                           message_id=message.message_id, now=turn.now, media=media)
     if relayed is None:
         turn.reply(turn.t("relay.rep_unreachable", rep=rep), footer(turn.lang))
         return
