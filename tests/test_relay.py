@@ -126,6 +126,13 @@ async def test_contact_my_rep_asks_then_relays_and_cancel_sends_nothing(harness:
     # the stale Cancel changes nothing
     await harness.press(wang, with_button(asked, "Cancel"), "Cancel")
     assert "no longer" in last_answer(harness) or "expired" in last_answer(harness).lower()
+    # a photo answers the question as a text does
+    await harness.press(wang, under, "Contact my rep")
+    assert "Sent to Rita" in texts(await harness.chat.photo(wang))
+    async with harness.sessions() as session:
+        assert (await session.get(Dialogue, wang.id)) is None
+    harness.advance(minutes=1)
+    assert (await relayed_to(harness, rita)).kind == "photo"
 
 
 async def test_an_opted_out_customer_reaches_nobody(harness: Harness) -> None:
