@@ -52,7 +52,7 @@ REF_KINDS = {
     "follow_up": ("remind",),
     "complaint": ("complaint", "complaint_escalation", "complaint_question"),
     "survey": ("survey", "survey_alert"),
-    "customer": ("optin", "reassigned", "customer_message", "rep_answer", "deleted"),
+    "customer": ("optin", "reassigned", "customer_message", "rep_answer", "deleted", "archived", "unarchived"),
 }
 # what an audit detail about an erased customer keeps: numbers, and strings that only name a field or channel
 AUDIT_WORDS_KEPT = {"field", "channel"}

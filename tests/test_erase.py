@@ -143,12 +143,22 @@ async def test_erase_removes_every_personal_string_from_every_table_and_keeps_th
         harness: Harness) -> None:
     people = await seeded(harness)
     mona, rita, cid, other = people["mona"], people["rita"], people["cid"], people["other"]
+    # a photo from the customer, and Mona archiving and unarchiving it: news to Rita that names the customer
+    await harness.chat.photo(people["person"], caption="Quill crate photo")
+    [card] = await harness.send(mona, f"/show #{cid}")
+    [asked] = await harness.press(mona, card, "Archive")
+    [archived] = await harness.press(mona, asked, "Archive anyway")
+    [back] = await harness.press(mona, archived, "Unarchive")
+    await harness.press(mona, back, "Restore")
+    harness.advance(minutes=1)
+    news = [m for m in await harness.deliver() if m.chat_id == rita.id]
+    assert sorted(m.kind for m in news if NAME in (m.text or "")) == ["photo", "text", "text"]
     team_before = (await harness.send(mona, "/summary week"))[0].text
     rep_before = (await harness.send(rita, "/summary week"))[0].text
     days_before = await counts(harness)
     interactions_before = [(i.user_id, i.channel, i.direction, i.at) for i in await interactions_of(harness, cid)]
     sales_before = [(p.user_id, p.amount_minor, p.currency, p.at) for p in await purchases_of(harness, cid)]
-    assert len(interactions_before) == 3 and len(sales_before) == 1
+    assert len(interactions_before) == 4 and len(sales_before) == 1
 
     first = (await interactions_of(harness, cid))[0].id
     async with harness.sessions() as session, session.begin():  # Rita is editing a History entry of it
@@ -156,11 +166,12 @@ async def test_erase_removes_every_personal_string_from_every_table_and_keeps_th
                              data=json.dumps({"kind": "i", "id": first})))
     asked = await confirmation(harness, mona, cid)
     [done] = await harness.press(mona, asked, "🧹 Erase")
-    assert done.text == (f"🧹 Customer #{cid} was erased. Kept anonymous for the summaries: 3 interaction(s), "
+    assert done.text == (f"🧹 Customer #{cid} was erased. Kept anonymous for the summaries: 4 interaction(s), "
                          "1 sale(s).")
     assert NAME not in done.text and done.buttons == []
 
     assert await text_columns_holding(harness, PERSONAL) == []
+    assert await text_columns_holding(harness, ["Quill crate photo", NAME]) == []
     assert await text_columns_holding(harness, [str(people["person"].id)]) == []
     async with harness.sessions() as session:  # Rita's History edit and her draft of a note for it are gone
         assert list(await session.exec(select(Dialogue))) == [] and list(await session.exec(select(Draft))) == []
@@ -202,7 +213,7 @@ async def test_erase_removes_every_personal_string_from_every_table_and_keeps_th
     day = row.erased_at.astimezone(ZoneInfo("Asia/Shanghai"))
     assert said == f"🧹 #{cid} is an erased customer: its personal data was removed on {day:%Y-%m-%d}."
     assert "erased customer" in texts(await harness.send(rita, f"/log #{cid}: Quill again"))
-    assert len(await interactions_of(harness, cid)) == 3
+    assert len(await interactions_of(harness, cid)) == 4
 
 
 async def test_a_second_erase_and_a_second_press_say_it_is_already_erased(harness: Harness) -> None:
