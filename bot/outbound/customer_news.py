@@ -23,8 +23,10 @@ from storage.models import Customer, OutboxMessage, User
 DELETED, ARCHIVED, UNARCHIVED = "deleted", "archived", "unarchived"
 
 
-class CustomerDeleted(RepNotice):
-    name = DELETED
+class CustomerNews(RepNotice):
+    """What the three kinds share: each says its own news (`notice.customer_<name>`) from the payload."""
+
+    name: str
 
     async def render(self, session: AsyncSession, row: OutboxMessage, now: datetime) -> Rendered | None:
         if (owner := await self.recipient(session, row)) is None:
@@ -37,11 +39,15 @@ class CustomerDeleted(RepNotice):
         return Rendered(text)
 
 
-class CustomerArchived(CustomerDeleted):
+class CustomerDeleted(CustomerNews):
+    name = DELETED
+
+
+class CustomerArchived(CustomerNews):
     name = ARCHIVED
 
 
-class CustomerUnarchived(CustomerDeleted):
+class CustomerUnarchived(CustomerNews):
     name = UNARCHIVED
 
 
